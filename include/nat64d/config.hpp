@@ -1,0 +1,84 @@
+// The one validated configuration, produced by both front ends (TAYGA-format
+// and TOML, src/config/) and consumed by the daemon. Field comments name the
+// tayga.conf(5) directive each one comes from.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "nat64d/ip.hpp"
+
+namespace nat64d {
+
+// Where a setting came from, so later checks (and reload) can cite it.
+struct SourcePos {
+    std::string file;
+    unsigned line = 0;
+};
+
+// `map IPv4[/n] IPv6[/m]`: RFC 7757 explicit address mapping.
+struct MapEntry {
+    Prefix4 v4;
+    Prefix6 v6;
+    SourcePos pos;
+    friend bool operator==(const MapEntry& a, const MapEntry& b) { return a.v4 == b.v4 && a.v6 == b.v6; }
+};
+
+// `udp-cksum-mode`: what to do with IPv4 UDP datagrams whose checksum is 0
+// (RFC 7915 §4.5): drop them, forward them unchanged (fwd), or compute one.
+enum class UdpCksumMode { Drop, Forward, Calc };
+
+// `log drop reject icmp self dyn`.
+struct LogFlags {
+    bool drop = false;
+    bool reject = false;
+    bool icmp = false;
+    bool self = false;
+    bool dyn = false;
+    friend bool operator==(const LogFlags&, const LogFlags&) = default;
+};
+
+// `tun-ip`: an address (with prefix length) put on the TUN device.
+struct TunIp {
+    bool is_v6 = false;
+    Ipv4Addr v4;            // the host address, when !is_v6
+    Ipv6Addr v6;            // the host address, when is_v6
+    unsigned prefix_len = 0;  // on-link prefix length (default /32 or /128)
+    friend bool operator==(const TunIp&, const TunIp&) = default;
+};
+
+// `tun-route`: a route pointed at the TUN device.
+struct TunRoute {
+    bool is_v6 = false;
+    Prefix4 v4;
+    Prefix6 v6;
+    friend bool operator==(const TunRoute&, const TunRoute&) = default;
+};
+
+struct Config {
+    std::string source_file;            // the file this came from
+    std::string tun_device;             // tun-device (required)
+    std::optional<Ipv4Addr> ipv4_addr;  // ipv4-addr (required)
+    std::optional<Ipv6Addr> ipv6_addr;  // ipv6-addr; defaulted from prefix + ipv4-addr by validation
+    bool ipv6_addr_defaulted = false;
+    std::optional<Prefix6> prefix;      // prefix (RFC 6052; /32 /40 /48 /56 /64 /96)
+    bool wkpf_strict = true;            // wkpf-strict (RFC 6052 §3.1)
+    std::optional<Prefix4> dynamic_pool;  // dynamic-pool
+    std::string data_dir;               // data-dir; empty = $STATE_DIRECTORY or no persistence
+    std::vector<MapEntry> maps;         // map (many)
+    std::string map_file;               // map-file
+    UdpCksumMode udp_cksum_mode = UdpCksumMode::Drop;  // udp-cksum-mode
+    LogFlags log;                       // log
+    unsigned offlink_mtu = 1280;        // offlink-mtu (RFC 7915 §4.1 lowest-ipv6-mtu)
+    bool tun_up = false;                // tun-up
+    std::vector<TunIp> tun_ips;         // tun-ip (many)
+    std::vector<TunRoute> tun_routes;   // tun-route (many)
+    unsigned workers = 0;               // workers; 0 = one per online CPU
+
+    // Positions of the directives, for cross-field diagnostics.
+    SourcePos ipv4_addr_pos, ipv6_addr_pos, prefix_pos, dynamic_pool_pos;
+};
+
+}  // namespace nat64d

@@ -1,0 +1,77 @@
+// What the translator decided about a packet (Verdict) and why it did not
+// translate it (Reason). One enum of reasons, with a parallel table of names
+// and one-line descriptions, serves counters, logs and the control tool.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace nat64d {
+
+enum class Verdict : std::uint8_t {
+    Forward,    // translated; the buffer holds the packet to write
+    Drop,       // dropped; a Reason was counted
+    Local,      // addressed to the translator itself; the buffer holds its reply
+    IcmpError,  // not translated; the buffer holds the ICMP error to send back
+};
+
+// X-macro so the enum and its name/description table cannot drift apart.
+#define NAT64D_REASONS(X)                                                                              \
+    X(Truncated4, "truncated-ipv4", "IPv4 packet shorter than its headers or total length")         \
+    X(BadIpv4Header, "bad-ipv4-header", "IPv4 header length or version invalid")                    \
+    X(BadIpv4Checksum, "bad-ipv4-checksum", "IPv4 header checksum does not verify")                 \
+    X(Truncated6, "truncated-ipv6", "IPv6 packet shorter than its headers or payload length")       \
+    X(BadVersion, "bad-version", "packet is neither IPv4 nor IPv6")                                  \
+    X(Jumbogram, "ipv6-jumbogram", "IPv6 jumbogram (payload length 0) cannot be translated")        \
+    X(TtlExpired, "ttl-expired", "IPv4 TTL would reach zero")                                        \
+    X(HopLimitExpired, "hop-limit-expired", "IPv6 hop limit would reach zero")                      \
+    X(SourceRoute, "ipv4-source-route", "IPv4 packet carries an unexpired source route")            \
+    X(RoutingHeader, "ipv6-routing-header", "IPv6 routing header with segments left")               \
+    X(BadExtHeader, "bad-ext-header", "IPv6 extension header chain malformed or not translatable")   \
+    X(Ipv6OnlyProtocol, "ipv6-only-protocol", "IPv4 protocol number is an IPv6 extension header")    \
+    X(SrcUnmappable4, "src-unmappable-4to6", "IPv4 source has no IPv6 mapping")                     \
+    X(DstUnmappable4, "dst-unmappable-4to6", "IPv4 destination has no IPv6 mapping")                \
+    X(SrcUnmappable6, "src-unmappable-6to4", "IPv6 source has no IPv4 mapping")                     \
+    X(DstUnmappable6, "dst-unmappable-6to4", "IPv6 destination has no IPv4 mapping")                \
+    X(WkpNonGlobal, "wkp-non-global", "well-known prefix with a non-global IPv4 address (RFC 6052 §3.1)") \
+    X(IllegalSource, "illegal-source", "source address may not appear on the wire (RFC 1812 §5.3.7)") \
+    X(FragmentedIcmp, "fragmented-icmp", "fragmented ICMP is not translated (RFC 7915 §1.2)")       \
+    X(IcmpTruncated, "icmp-truncated", "ICMP message shorter than its header")                       \
+    X(IcmpUntranslatable, "icmp-untranslatable", "ICMP type or code with no translation")           \
+    X(TransportTruncated, "transport-truncated", "TCP or UDP header cut short")                      \
+    X(UdpZeroChecksum, "udp-zero-checksum", "IPv4 UDP without checksum dropped (udp-cksum-mode drop)") \
+    X(UdpZeroChecksumFragment, "udp-zero-checksum-fragment",                                          \
+      "fragmented IPv4 UDP without checksum (RFC 7915 §4.5)")                                        \
+    X(LocalUnsupported, "local-unsupported", "packet to the translator's own address is not an echo request") \
+    X(TooBig, "too-big", "packet larger than the buffer or MTU allows")
+
+enum class Reason : std::uint8_t {
+#define NAT64D_REASON_ENUM(id, name, desc) id,
+    NAT64D_REASONS(NAT64D_REASON_ENUM)
+#undef NAT64D_REASON_ENUM
+};
+
+inline constexpr std::size_t kReasonCount = 0
+#define NAT64D_REASON_COUNT(id, name, desc) +1
+    NAT64D_REASONS(NAT64D_REASON_COUNT)
+#undef NAT64D_REASON_COUNT
+    ;
+
+struct ReasonInfo {
+    std::string_view name;
+    std::string_view description;
+};
+
+inline constexpr std::array<ReasonInfo, kReasonCount> kReasonInfo{{
+#define NAT64D_REASON_INFO(id, name, desc) {name, desc},
+    NAT64D_REASONS(NAT64D_REASON_INFO)
+#undef NAT64D_REASON_INFO
+}};
+
+[[nodiscard]] constexpr const ReasonInfo& reason_info(Reason r) noexcept {
+    return kReasonInfo[static_cast<std::size_t>(r)];
+}
+
+}  // namespace nat64d
