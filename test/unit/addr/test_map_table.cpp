@@ -1,0 +1,266 @@
+// RFC 7757 explicit address mappings: MapTable.
+#include <catch2/catch.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "addr/map_table.hpp"
+
+using nat64d::Ipv4Addr;
+using nat64d::Ipv6Addr;
+using nat64d::MapEntry;
+using nat64d::Prefix4;
+using nat64d::Prefix6;
+using nat64d::addr::MapTable;
+
+namespace {
+
+Ipv4Addr v4(const char* s) {
+    const auto a = nat64d::parse_ipv4(s);
+    REQUIRE(a);
+    return *a;
+}
+
+Ipv6Addr v6(const char* s) {
+    const auto a = nat64d::parse_ipv6(s);
+    REQUIRE(a);
+    return *a;
+}
+
+MapEntry entry(const char* p4, const char* p6, const char* file = "", unsigned line = 0) {
+    const auto a = nat64d::parse_prefix4(p4);
+    const auto b = nat64d::parse_prefix6(p6);
+    REQUIRE(a);
+    REQUIRE(b);
+    return MapEntry{*a, *b, nat64d::SourcePos{file, line}};
+}
+
+// RFC 7757 §3.2 Figure 1 rows whose suffix lengths are equal (#1, #2, #3, #6);
+// #4 and #5 have longer IPv6 suffixes, which MapTable refuses (see below).
+MapTable rfc7757_table() {
+    MapTable t;
+    REQUIRE(t.add(entry("192.0.2.1", "2001:db8:aaaa::")).ok());            // #1, implicit /32 /128
+    REQUIRE(t.add(entry("192.0.2.2/32", "2001:db8:bbbb::b/128")).ok());    // #2
+    REQUIRE(t.add(entry("192.0.2.16/28", "2001:db8:cccc::/124")).ok());    // #3
+    REQUIRE(t.add(entry("192.0.2.224/31", "64:ff9b::/127")).ok());         // #6
+    return t;
+}
+
+}  // namespace
+
+TEST_CASE("RFC 7757 App. B: EAM vectors both directions", "[addr][eam]") {
+    const MapTable t = rfc7757_table();
+    struct Vec {
+        const char* a4;
+        const char* a6;
+    };
+    const Vec vecs[] = {
+        {"192.0.2.1", "2001:db8:aaaa::"},   // #1
+        {"192.0.2.2", "2001:db8:bbbb::b"},  // #2
+        {"192.0.2.16", "2001:db8:cccc::"},  // #3
+        {"192.0.2.24", "2001:db8:cccc::8"},
+        {"192.0.2.31", "2001:db8:cccc::f"},
+        {"192.0.2.225", "64:ff9b::1"},      // #6
+        {"192.0.2.224", "64:ff9b::"},
+    };
+    for (const Vec& v : vecs) {
+        INFO(v.a4 << " <-> " << v.a6);
+        CHECK(t.map_4to6(v4(v.a4)) == std::optional<Ipv6Addr>{v6(v.a6)});
+        CHECK(t.map_6to4(v6(v.a6)) == std::optional<Ipv4Addr>{v4(v.a4)});
+    }
+}
+
+TEST_CASE("RFC 7757 §3.3.1/§3.3.2: no match gives nullopt (RFC 6052 applies)", "[addr][eam]") {
+    const MapTable t = rfc7757_table();
+    CHECK_FALSE(t.map_4to6(v4("192.0.2.248")));  // RFC 7757 App. B: translated by RFC 6052
+    CHECK_FALSE(t.map_4to6(v4("192.0.2.0")));
+    CHECK_FALSE(t.map_4to6(v4("192.0.2.3")));
+    CHECK_FALSE(t.map_4to6(v4("192.0.2.15")));
+    CHECK_FALSE(t.map_4to6(v4("192.0.2.32")));
+    CHECK_FALSE(t.map_4to6(v4("192.0.2.226")));
+    CHECK_FALSE(t.map_6to4(v6("2001:db8:aaaa::1")));
+    CHECK_FALSE(t.map_6to4(v6("2001:db8:bbbb::a")));
+    CHECK_FALSE(t.map_6to4(v6("2001:db8:cccc::10")));
+    CHECK_FALSE(t.map_6to4(v6("64:ff9b::2")));
+    CHECK_FALSE(t.map_6to4(v6("64:ff9b::c000:2f8")));
+    CHECK(t.find4(v4("192.0.2.248")) == nullptr);
+    CHECK(t.find6(v6("2001:db8::1")) == nullptr);
+
+    const MapTable empty;
+    CHECK(empty.empty());
+    CHECK_FALSE(empty.map_4to6(v4("192.0.2.1")));
+    CHECK_FALSE(empty.map_6to4(v6("2001:db8:aaaa::")));
+}
+
+TEST_CASE("RFC 7757 §3.3: subnet maps carry the host bits", "[addr][eam]") {
+    MapTable t;
+    REQUIRE(t.add(entry("198.51.100.0/24", "2001:db8:1::/120")).ok());
+    REQUIRE(t.add(entry("203.0.113.128/25", "2001:db8:2::ff80/121")).ok());
+    CHECK(t.map_4to6(v4("198.51.100.77")) == std::optional<Ipv6Addr>{v6("2001:db8:1::4d")});
+    CHECK(t.map_6to4(v6("2001:db8:1::4d")) == std::optional<Ipv4Addr>{v4("198.51.100.77")});
+    CHECK(t.map_4to6(v4("198.51.100.255")) == std::optional<Ipv6Addr>{v6("2001:db8:1::ff")});
+    // A /121 whose IPv6 prefix has its last bit set: the prefix bit survives.
+    CHECK(t.map_4to6(v4("203.0.113.129")) == std::optional<Ipv6Addr>{v6("2001:db8:2::ff81")});
+    CHECK(t.map_6to4(v6("2001:db8:2::ffff")) == std::optional<Ipv4Addr>{v4("203.0.113.255")});
+    CHECK_FALSE(t.map_6to4(v6("2001:db8:2::ff7f")));
+}
+
+TEST_CASE("RFC 7757 §3.3: 0.0.0.0/0 maps to a /96 with all 32 bits carried", "[addr][eam]") {
+    MapTable t;
+    REQUIRE(t.add(entry("0.0.0.0/0", "2001:db8:ff::/96")).ok());
+    CHECK(t.map_4to6(v4("203.0.113.5")) == std::optional<Ipv6Addr>{v6("2001:db8:ff::cb00:7105")});
+    CHECK(t.map_6to4(v6("2001:db8:ff::cb00:7105")) == std::optional<Ipv4Addr>{v4("203.0.113.5")});
+    CHECK(t.map_4to6(v4("255.255.255.255")) == std::optional<Ipv6Addr>{v6("2001:db8:ff::ffff:ffff")});
+    CHECK_FALSE(t.map_6to4(v6("2001:db8:ff:0:0:1::1")));
+}
+
+TEST_CASE("map: find4/find6 return the longest matching entry with its position", "[addr][eam]") {
+    MapTable t;
+    // Disjoint entries sharing trie paths: 192.0.2.0/25, .128/26, .192/32.
+    REQUIRE(t.add(entry("192.0.2.0/25", "2001:db8::100/121", "a.conf", 1)).ok());
+    REQUIRE(t.add(entry("192.0.2.128/26", "2001:db8::200/122", "a.conf", 2)).ok());
+    REQUIRE(t.add(entry("192.0.2.192", "2001:db8::300", "a.conf", 3)).ok());
+    REQUIRE(t.entries().size() == 3);
+    const MapEntry* e = t.find4(v4("192.0.2.130"));
+    REQUIRE(e != nullptr);
+    CHECK(e->pos.line == 2);
+    e = t.find4(v4("192.0.2.192"));
+    REQUIRE(e != nullptr);
+    CHECK(e->pos.line == 3);
+    CHECK(t.find4(v4("192.0.2.193")) == nullptr);
+    e = t.find6(v6("2001:db8::17f"));
+    REQUIRE(e != nullptr);
+    CHECK(e->pos.line == 1);
+    CHECK(t.map_6to4(v6("2001:db8::23f")) == std::optional<Ipv4Addr>{v4("192.0.2.191")});
+    CHECK(t.find6(v6("2001:db8::240")) == nullptr);
+}
+
+TEST_CASE("map: suffix lengths must be equal (RFC 7757 Figure 1 #4, #5 refused)", "[addr][eam]") {
+    MapTable t;
+    const auto s4 = t.add(entry("192.0.2.128/26", "2001:db8:dddd::/64"));
+    REQUIRE_FALSE(s4.ok());
+    CHECK(s4.error() == "map 192.0.2.128/26 2001:db8:dddd::/64: suffix lengths differ "
+                        "(/26 leaves 6 host bits, /64 leaves 64)");
+    const auto s5 = t.add(entry("192.0.2.192/29", "2001:db8:eeee:8::/62"));
+    REQUIRE_FALSE(s5.ok());
+    CHECK(s5.error() == "map 192.0.2.192/29 2001:db8:eeee:8::/62: suffix lengths differ "
+                        "(/29 leaves 3 host bits, /62 leaves 66)");
+    const auto s6 = t.add(entry("192.0.2.1", "2001:db8::/127"));
+    REQUIRE_FALSE(s6.ok());
+    CHECK(s6.error() == "map 192.0.2.1/32 2001:db8::/127: suffix lengths differ "
+                        "(/32 leaves 0 host bits, /127 leaves 1)");
+    CHECK(t.empty());
+}
+
+TEST_CASE("map: overlapping entries are refused, citing the earlier file:line", "[addr][eam]") {
+    MapTable t;
+    REQUIRE(t.add(entry("192.0.2.1", "2001:db8:aaaa::", "/etc/tayga.conf", 12)).ok());
+    REQUIRE(t.add(entry("198.51.100.0/24", "2001:db8:1::/120", "/etc/tayga.conf", 13)).ok());
+
+    SECTION("IPv4 side contains an existing IPv4 side") {
+        const auto s = t.add(entry("192.0.2.0/24", "2001:db8:9::/120", "/etc/tayga.conf", 20));
+        REQUIRE_FALSE(s.ok());
+        CHECK(s.error() == "map 192.0.2.0/24 2001:db8:9::/120 overlaps map 192.0.2.1/32 2001:db8:aaaa::/128 "
+                           "at /etc/tayga.conf:12");
+    }
+    SECTION("IPv4 side inside an existing IPv4 side") {
+        const auto s = t.add(entry("198.51.100.7", "2001:db8:9::7"));
+        REQUIRE_FALSE(s.ok());
+        CHECK(s.error() == "map 198.51.100.7/32 2001:db8:9::7/128 overlaps map 198.51.100.0/24 2001:db8:1::/120 "
+                           "at /etc/tayga.conf:13");
+    }
+    SECTION("identical IPv4 side") {
+        const auto s = t.add(entry("192.0.2.1", "2001:db8:9::1"));
+        REQUIRE_FALSE(s.ok());
+        CHECK(s.error() == "map 192.0.2.1/32 2001:db8:9::1/128 overlaps map 192.0.2.1/32 2001:db8:aaaa::/128 "
+                           "at /etc/tayga.conf:12");
+    }
+    SECTION("IPv6 side inside an existing IPv6 side") {
+        const auto s = t.add(entry("203.0.113.1", "2001:db8:1::80"));
+        REQUIRE_FALSE(s.ok());
+        CHECK(s.error() == "map 203.0.113.1/32 2001:db8:1::80/128 overlaps map 198.51.100.0/24 2001:db8:1::/120 "
+                           "at /etc/tayga.conf:13");
+    }
+    SECTION("IPv6 side contains an existing IPv6 side") {
+        const auto s = t.add(entry("10.1.0.0/16", "2001:db8:1::/112"));
+        REQUIRE_FALSE(s.ok());
+        CHECK(s.error() == "map 10.1.0.0/16 2001:db8:1::/112 overlaps map 198.51.100.0/24 2001:db8:1::/120 "
+                           "at /etc/tayga.conf:13");
+    }
+    SECTION("both sides clash: the IPv4 clash is reported") {
+        const auto s = t.add(entry("0.0.0.0/0", "2001:db8:1::/96"));
+        REQUIRE_FALSE(s.ok());
+        CHECK(s.error() == "map 0.0.0.0/0 2001:db8:1::/96 overlaps map 192.0.2.1/32 2001:db8:aaaa::/128 "
+                           "at /etc/tayga.conf:12");
+    }
+    SECTION("IPv6 /127 contains an existing /128") {
+        const auto s = t.add(entry("203.0.113.0/31", "2001:db8:aaaa::/127"));
+        REQUIRE_FALSE(s.ok());
+        CHECK(s.error() == "map 203.0.113.0/31 2001:db8:aaaa::/127 overlaps map 192.0.2.1/32 2001:db8:aaaa::/128 "
+                           "at /etc/tayga.conf:12");
+    }
+    // A refused entry leaves the table as it was.
+    CHECK(t.entries().size() == 2);
+    CHECK(t.map_4to6(v4("192.0.2.1")) == std::optional<Ipv6Addr>{v6("2001:db8:aaaa::")});
+    CHECK(t.map_6to4(v6("2001:db8:1::80")) == std::optional<Ipv4Addr>{v4("198.51.100.128")});
+    CHECK_FALSE(t.map_4to6(v4("203.0.113.1")));
+    CHECK_FALSE(t.map_4to6(v4("192.0.2.2")));
+}
+
+TEST_CASE("map: overlap message omits the position when it is unknown", "[addr][eam]") {
+    MapTable t;
+    REQUIRE(t.add(entry("192.0.2.1", "2001:db8:aaaa::")).ok());
+    const auto s = t.add(entry("192.0.2.1", "2001:db8:bbbb::"));
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.error() == "map 192.0.2.1/32 2001:db8:bbbb::/128 overlaps map 192.0.2.1/32 2001:db8:aaaa::/128");
+}
+
+TEST_CASE("map: trie lookups agree with a linear reference on random tables", "[addr][eam]") {
+    std::mt19937 rng(7757);
+    std::size_t accepted = 0;
+    std::size_t refused = 0;
+    for (int round = 0; round < 20; ++round) {
+        MapTable t;
+        std::vector<MapEntry> ref;
+        for (int i = 0; i < 200; ++i) {
+            // Addresses drawn from a small space so that overlaps happen.
+            const unsigned host = rng() % 9;  // 0..8 host bits
+            const Prefix4 p4{nat64d::mask(Ipv4Addr::from_u32(0xc0000000u | (rng() & 0x0fffu)), 32 - host),
+                             32 - host};
+            Ipv6Addr a6 = v6("2001:db8::");
+            a6.bytes[14] = static_cast<std::uint8_t>(rng() & 0x0f);
+            a6.bytes[15] = static_cast<std::uint8_t>(rng());
+            const Prefix6 p6{nat64d::mask(a6, 128 - host), 128 - host};
+            const MapEntry e{p4, p6, {}};
+            bool clash = false;
+            for (const MapEntry& r : ref) clash = clash || r.v4.overlaps(p4) || r.v6.overlaps(p6);
+            const auto s = t.add(e);
+            CHECK(s.ok() == !clash);
+            if (s.ok()) ref.push_back(e);
+            ++(s.ok() ? accepted : refused);
+        }
+        REQUIRE(t.entries().size() == ref.size());
+        for (int i = 0; i < 2000; ++i) {
+            const Ipv4Addr a = Ipv4Addr::from_u32(0xc0000000u | (rng() & 0x0fffu));
+            const MapEntry* want = nullptr;
+            for (const MapEntry& r : ref) {
+                if (r.v4.contains(a)) want = &r;
+            }
+            const MapEntry* got = t.find4(a);
+            REQUIRE((got == nullptr) == (want == nullptr));
+            if (got != nullptr) {
+                CHECK(*got == *want);
+                const auto m = t.map_4to6(a);
+                REQUIRE(m);
+                CHECK(want->v6.contains(*m));
+                CHECK(t.map_6to4(*m) == std::optional<Ipv4Addr>{a});
+            }
+        }
+    }
+    // The generator must exercise both outcomes of add().
+    CHECK(accepted > 500);
+    CHECK(refused > 500);
+}
