@@ -1,0 +1,75 @@
+// Configuration front ends: tayga.conf(5) syntax and TOML, both turned into
+// one validated nat64d::Config. A parse pass (one directive table shared by
+// both syntaxes, directives.cpp) is followed by a separate cross-field
+// validation pass (validate.cpp). Every problem is collected with its
+// position, so the operator sees all of them at once.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "nat64d/config.hpp"
+
+namespace nat64d::config {
+
+// Every problem found, in the order found (parse pass in file order, then
+// validation). Each entry is "FILE:LINE: message" ("FILE:LINE:COL: message"
+// for TOML syntax and value errors, "FILE: message" for something missing).
+struct Diagnostics {
+    std::vector<std::string> errors;
+    std::vector<std::string> warnings;
+};
+
+// What the process environment contributes; injected so tests need no setenv.
+struct Environment {
+    std::string state_directory;  // $STATE_DIRECTORY (systemd), may be a ':' list
+};
+
+// Reads `path`: TOML if it ends in ".toml", TAYGA syntax otherwise. Returns
+// the validated Config only when no error was found. An unreadable file is
+// the single error "PATH: cannot open: <strerror>".
+//
+// Defaults filled in by validation: ipv6-addr = RFC 6052 embed(prefix,
+// ipv4-addr) when absent (Config::ipv6_addr_defaulted); data-dir = the first
+// entry of Environment::state_directory when absent; a relative map-file is
+// stored joined to data-dir ("DATA-DIR/PATH").
+[[nodiscard]] std::optional<Config> load_file(const std::string& path, const Environment& env, Diagnostics& diag);
+
+// The same from text already in memory; `name` stands for the file in messages.
+[[nodiscard]] std::optional<Config> load_tayga_text(std::string_view text, const std::string& name,
+                                                    const Environment& env, Diagnostics& diag);
+[[nodiscard]] std::optional<Config> load_toml_text(std::string_view text, const std::string& name,
+                                                   const Environment& env, Diagnostics& diag);
+
+// The effective settings in TAYGA syntax (`nat64d --check-config`): every
+// directive in table order with its effective value, defaults included.
+// Settings that are absent, or defaulted from others (ipv6-addr), are shown
+// as comments, so that parsing the output again gives the same settings.
+[[nodiscard]] std::string to_tayga_syntax(const Config& cfg);
+
+// Whether a changed setting takes effect on reload (SIGHUP) or only after a
+// restart (STYLE.md "State and threads": the sealed settings).
+enum class Reload { Runtime, Restart };
+
+// One entry of the directive table, read-only (e.g. for checking that the
+// man page documents every directive).
+struct DirectiveInfo {
+    std::string_view name;    // "map"; also the TOML key
+    std::string_view syntax;  // arguments as in the man page: "IPV4[/N] IPV6[/M]"
+    std::string_view doc;     // one line
+    bool many = false;        // may appear more than once
+    Reload reload = Reload::Runtime;
+    bool deprecated = false;  // accepted with a warning, has no effect
+};
+
+[[nodiscard]] std::span<const DirectiveInfo> directives();
+
+// Names (table order) of the directives whose effective settings differ
+// between `a` and `b`; source positions are ignored. Empty means the two
+// configurations are equivalent. A reload filters this by DirectiveInfo::reload.
+[[nodiscard]] std::vector<std::string_view> changed_directives(const Config& a, const Config& b);
+
+}  // namespace nat64d::config

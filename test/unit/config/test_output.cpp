@@ -1,0 +1,143 @@
+// to_tayga_syntax (`nat64d --check-config`), the directive table, and
+// changed_directives.
+#include <algorithm>
+
+#include "config_test_util.hpp"
+
+using namespace nat64d;
+using namespace nat64d::config;
+using namespace nat64d::config::test;
+
+TEST_CASE("to_tayga_syntax: defaults and unset settings of a minimal file", "[config][output]") {
+    CHECK(to_tayga_syntax(good("")) ==
+          "# nat64d effective configuration\n"
+          "tun-device nat64\n"
+          "ipv4-addr 192.0.2.1\n"
+          "# ipv6-addr 3fff:6464::c000:201 (default: prefix + ipv4-addr)\n"
+          "prefix 3fff:6464::/96\n"
+          "wkpf-strict yes\n"
+          "# dynamic-pool (not set)\n"
+          "# data-dir (not set)\n"
+          "# map (none)\n"
+          "# map-file (not set)\n"
+          "udp-cksum-mode drop\n"
+          "# log (none)\n"
+          "offlink-mtu 1280\n"
+          "tun-up no\n"
+          "# tun-ip (none)\n"
+          "# tun-route (none)\n"
+          "workers 0\n"
+          "# strict-frag-hdr (deprecated and ignored)\n");
+}
+
+TEST_CASE("to_tayga_syntax: every setting", "[config][output]") {
+    const Config c = good(
+        "ipv6-addr 2001:db8::1\n"
+        "wkpf-strict no\n"
+        "dynamic-pool 192.0.2.128/25\n"
+        "data-dir /var/lib/nat64d\n"
+        "map 198.51.100.10 2001:db8:5::10\n"
+        "map 203.0.113.0/24 2001:db8:1::/120\n"
+        "map-file maps.conf\n"
+        "udp-cksum-mode fwd\n"
+        "log dyn icmp\n"
+        "log drop\n"
+        "offlink-mtu 1400\n"
+        "tun-up\n"
+        "tun-ip 192.0.2.1/24\n"
+        "tun-ip 2001:db8::1\n"
+        "tun-route 3fff:6464::/96\n"
+        "tun-route 198.51.100.0/24\n"
+        "workers 2\n"
+        "strict-frag-hdr yes\n");
+    CHECK(to_tayga_syntax(c) ==
+          "# nat64d effective configuration\n"
+          "tun-device nat64\n"
+          "ipv4-addr 192.0.2.1\n"
+          "ipv6-addr 2001:db8::1\n"
+          "prefix 3fff:6464::/96\n"
+          "wkpf-strict no\n"
+          "dynamic-pool 192.0.2.128/25\n"
+          "data-dir /var/lib/nat64d\n"
+          "map 198.51.100.10 2001:db8:5::10\n"
+          "map 203.0.113.0/24 2001:db8:1::/120\n"
+          "map-file /var/lib/nat64d/maps.conf\n"
+          "udp-cksum-mode fwd\n"
+          "log drop icmp dyn\n"
+          "offlink-mtu 1400\n"
+          "tun-up yes\n"
+          "tun-ip 192.0.2.1/24\n"
+          "tun-ip 2001:db8::1/128\n"
+          "tun-route 3fff:6464::/96\n"
+          "tun-route 198.51.100.0/24\n"
+          "workers 2\n"
+          "# strict-frag-hdr (deprecated and ignored)\n");
+}
+
+TEST_CASE("to_tayga_syntax: parsing the output again gives the same settings", "[config][output]") {
+    const Environment env{"/var/lib/nat64d"};
+    for (const std::string_view extra : {
+             std::string_view{""},
+             std::string_view{"ipv6-addr 2001:db8::1\nwkpf-strict no\nlog reject self\ntun-up yes\n"},
+             std::string_view{"dynamic-pool 198.51.100.0/24\nmap 203.0.113.7 2001:db8::7\nmap-file m\n"
+                              "udp-cksum-mode calc\nofflink-mtu 9000\ntun-ip 2001:db8::2/64\n"
+                              "tun-route 203.0.113.0/24\nworkers 256\n"},
+         }) {
+        INFO(extra);
+        const Config first = good(extra, env);
+        const std::string text = to_tayga_syntax(first);
+        const auto again = tayga(text, env);
+        INFO(text);
+        REQUIRE(again.diag.errors.empty());
+        REQUIRE(again.cfg.has_value());
+        require_same_settings(first, *again.cfg);
+        CHECK(to_tayga_syntax(*again.cfg) == text);
+    }
+    // A TOML file's settings printed in TAYGA syntax parse back the same.
+    const auto t = toml(
+        "tun-device = \"nat64\"\nipv4-addr = \"192.168.255.1\"\nprefix = \"64:ff9b::/96\"\nwkpf-strict = false\n"
+        "map = [{ ipv4 = \"198.51.100.0/24\", ipv6 = \"2001:db8:1::/120\" }]\nlog = \"drop\"\n");
+    REQUIRE(t.diag.errors.empty());
+    const auto back = tayga(to_tayga_syntax(*t.cfg));
+    REQUIRE(back.cfg.has_value());
+    require_same_settings(*t.cfg, *back.cfg);
+}
+
+TEST_CASE("directives: the table lists every tayga.conf directive once", "[config][directives]") {
+    std::vector<std::string_view> names;
+    for (const auto& d : directives()) {
+        INFO(d.name);
+        names.push_back(d.name);
+        CHECK_FALSE(d.syntax.empty());
+        CHECK_FALSE(d.doc.empty());
+    }
+    CHECK(names == std::vector<std::string_view>{"tun-device", "ipv4-addr", "ipv6-addr", "prefix", "wkpf-strict",
+                                                 "dynamic-pool", "data-dir", "map", "map-file", "udp-cksum-mode", "log",
+                                                 "offlink-mtu", "tun-up", "tun-ip", "tun-route", "workers",
+                                                 "strict-frag-hdr"});
+    const auto info = [](std::string_view name) {
+        const auto all = directives();
+        const auto it = std::find_if(all.begin(), all.end(), [name](const DirectiveInfo& d) { return d.name == name; });
+        REQUIRE(it != all.end());
+        return *it;
+    };
+    CHECK(info("map").many);
+    CHECK(info("log").many);
+    CHECK(info("tun-ip").many);
+    CHECK(info("tun-route").many);
+    CHECK_FALSE(info("prefix").many);
+    CHECK(info("tun-device").reload == Reload::Restart);
+    CHECK(info("workers").reload == Reload::Restart);
+    CHECK(info("data-dir").reload == Reload::Restart);
+    CHECK(info("map").reload == Reload::Runtime);
+    CHECK(info("strict-frag-hdr").deprecated);
+    CHECK_FALSE(info("prefix").deprecated);
+}
+
+TEST_CASE("changed_directives: names what differs, ignores positions", "[config][directives]") {
+    const Config a = good("workers 2\nmap 198.51.100.1 2001:db8::1\n");
+    const Config same = good("\n\nmap 198.51.100.1 2001:db8::1\nworkers 2\n");  // other lines
+    CHECK(changed_directives(a, same).empty());
+    const Config b = good("workers 3\nmap 198.51.100.1 2001:db8::1\nlog drop\n");
+    CHECK(changed_directives(a, b) == std::vector<std::string_view>{"log", "workers"});
+}

@@ -1,0 +1,379 @@
+// tayga.conf(5) syntax: one test per directive (good values, exact
+// defaults, each bad value with its exact message) and the line syntax.
+#include "config_test_util.hpp"
+
+using namespace nat64d;
+using namespace nat64d::config;
+using namespace nat64d::config::test;
+
+TEST_CASE("tayga.conf: minimal file gives the documented defaults", "[config][tayga]") {
+    const Config c = good("");
+    CHECK(c.source_file == "t.conf");
+    CHECK(c.tun_device == "nat64");
+    CHECK(c.ipv4_addr == v4("192.0.2.1"));
+    CHECK(c.prefix == p6("3fff:6464::/96"));
+    CHECK(c.wkpf_strict == true);
+    CHECK_FALSE(c.dynamic_pool.has_value());
+    CHECK(c.data_dir.empty());
+    CHECK(c.maps.empty());
+    CHECK(c.map_file.empty());
+    CHECK(c.udp_cksum_mode == UdpCksumMode::Drop);
+    CHECK(c.log == LogFlags{});
+    CHECK(c.offlink_mtu == 1280);
+    CHECK(c.tun_up == false);
+    CHECK(c.tun_ips.empty());
+    CHECK(c.tun_routes.empty());
+    CHECK(c.workers == 0);
+    CHECK(c.ipv4_addr_pos.file == "t.conf");
+    CHECK(c.ipv4_addr_pos.line == 2);
+    CHECK(c.prefix_pos.line == 3);
+    CHECK(c.dynamic_pool_pos.line == 0);
+}
+
+TEST_CASE("tayga.conf: a stock TAYGA 0.9.2 config parses unchanged", "[config][tayga]") {
+    const std::string text =
+        "tun-device nat64\n"
+        "ipv4-addr 192.168.255.1\n"
+        "prefix 2001:db8:1:ffff::/96\n"
+        "dynamic-pool 192.168.255.0/24\n"
+        "data-dir /var/db/tayga\n";
+    const auto r = tayga(text);
+    REQUIRE(r.diag.errors.empty());
+    REQUIRE(r.cfg.has_value());
+    CHECK(r.cfg->tun_device == "nat64");
+    CHECK(r.cfg->ipv4_addr == v4("192.168.255.1"));
+    CHECK(r.cfg->prefix == p6("2001:db8:1:ffff::/96"));
+    CHECK(r.cfg->dynamic_pool == p4("192.168.255.0/24"));
+    CHECK(r.cfg->data_dir == "/var/db/tayga");
+    CHECK(r.cfg->ipv6_addr == v6("2001:db8:1:ffff::c0a8:ff01"));
+    CHECK(r.cfg->ipv6_addr_defaulted);
+}
+
+TEST_CASE("tayga.conf: comments, blank lines, whitespace and CRLF", "[config][tayga]") {
+    const std::string text =
+        "# whole-line comment\r\n"
+        "\r\n"
+        "   \t  \r\n"
+        "  tun-device\tnat64   # after the argument\r\n"
+        "ipv4-addr 192.0.2.1#no space before the comment\r\n"
+        "\tprefix   3fff:6464::/96\t\r\n"
+        "log drop # icmp is commented out\r\n"
+        "#map 198.51.100.1 2001:db8::1\r\n"
+        "workers 2";  // no newline at the end
+    const auto r = tayga(text);
+    REQUIRE(r.diag.errors.empty());
+    REQUIRE(r.cfg.has_value());
+    CHECK(r.cfg->tun_device == "nat64");
+    CHECK(r.cfg->ipv4_addr == v4("192.0.2.1"));
+    CHECK(r.cfg->prefix == p6("3fff:6464::/96"));
+    CHECK(r.cfg->prefix_pos.line == 6);
+    CHECK(r.cfg->log == LogFlags{.drop = true});
+    CHECK(r.cfg->maps.empty());
+    CHECK(r.cfg->workers == 2);
+}
+
+TEST_CASE("tayga.conf: a very long line is read whole", "[config][tayga]") {
+    const std::string spaces(10000, ' ');
+    const Config c = good("log" + spaces + "drop" + spaces + "dyn\n");
+    CHECK(c.log == LogFlags{.drop = true, .dyn = true});
+}
+
+TEST_CASE("tayga.conf: unknown directive, case-sensitive like TAYGA", "[config][tayga]") {
+    CHECK(bad("foo bar\n") == Lines{"t.conf:4: unknown directive 'foo'"});
+    CHECK(bad("IPv4-addr 192.0.2.1\n") == Lines{"t.conf:4: unknown directive 'IPv4-addr'"});
+    // Control bytes are shown escaped, never raw.
+    CHECK(bad("fo\x01o 1\n") == Lines{"t.conf:4: unknown directive 'fo\\x01o'"});
+}
+
+TEST_CASE("tayga.conf: a single-use directive twice is an error citing the first", "[config][tayga]") {
+    CHECK(bad("prefix 3fff:6464::/96\n") == Lines{"t.conf:4: duplicate 'prefix' (first at t.conf:3)"});
+    CHECK(bad("workers 1\nworkers 1\n") == Lines{"t.conf:5: duplicate 'workers' (first at t.conf:4)"});
+    CHECK(bad("tun-device nat64\n") == Lines{"t.conf:4: duplicate 'tun-device' (first at t.conf:1)"});
+}
+
+TEST_CASE("tayga.conf: wrong argument counts", "[config][tayga]") {
+    CHECK(bad("workers\n") == Lines{"t.conf:4: workers: incorrect number of arguments (expected 1, found 0)"});
+    CHECK(bad("offlink-mtu 1280 1500\n") ==
+          Lines{"t.conf:4: offlink-mtu: incorrect number of arguments (expected 1, found 2)"});
+    CHECK(bad("map 198.51.100.1\n") == Lines{"t.conf:4: map: incorrect number of arguments (expected 2, found 1)"});
+    CHECK(bad("log\n") == Lines{"t.conf:4: log: incorrect number of arguments (expected at least 1, found 0)"});
+    CHECK(bad("tun-up yes no\n") ==
+          Lines{"t.conf:4: tun-up: incorrect number of arguments (expected 0 to 1, found 2)"});
+}
+
+TEST_CASE("tayga.conf: every error of a file is reported, in order", "[config][tayga]") {
+    const auto errors =
+        bad("workers 1000\n"
+            "bogus\n"
+            "udp-cksum-mode sometimes\n");
+    CHECK(errors == Lines{
+                        "t.conf:4: workers: expected a number from 0 to 256 but found '1000'",
+                        "t.conf:5: unknown directive 'bogus'",
+                        "t.conf:6: udp-cksum-mode: expected drop, fwd or calc but found 'sometimes'",
+                    });
+}
+
+TEST_CASE("tun-device: Linux interface name rules (IFNAMSIZ)", "[config][tun-device]") {
+    const auto with = [](std::string_view name) {
+        return tayga("ipv4-addr 192.0.2.1\nprefix 3fff:6464::/96\ntun-device " + std::string(name) + "\n");
+    };
+    CHECK(with("nat64").cfg->tun_device == "nat64");
+    CHECK(with("abcdefghijklmno").cfg->tun_device == "abcdefghijklmno");  // 15 = IFNAMSIZ - 1
+    const std::string tail = " is invalid (1 to 15 characters, none of them '/', ':' or whitespace)";
+    CHECK(with("abcdefghijklmnop").diag.errors == Lines{"t.conf:3: tun-device: device name 'abcdefghijklmnop'" + tail});
+    CHECK(with("a/b").diag.errors == Lines{"t.conf:3: tun-device: device name 'a/b'" + tail});
+    CHECK(with("a:b").diag.errors == Lines{"t.conf:3: tun-device: device name 'a:b'" + tail});
+    CHECK(with(".").diag.errors == Lines{"t.conf:3: tun-device: device name '.'" + tail});
+    CHECK(with("..").diag.errors == Lines{"t.conf:3: tun-device: device name '..'" + tail});
+}
+
+TEST_CASE("ipv4-addr: an IPv4 address", "[config][ipv4-addr]") {
+    const auto with = [](std::string_view a) {
+        return tayga("tun-device nat64\nipv4-addr " + std::string(a) + "\nprefix 3fff:6464::/96\n");
+    };
+    CHECK(with("198.51.100.7").cfg->ipv4_addr == v4("198.51.100.7"));
+    CHECK(with("192.0.2").diag.errors == Lines{"t.conf:2: ipv4-addr: expected an IPv4 address but found '192.0.2'"});
+    CHECK(with("192.0.2.1/24").diag.errors ==
+          Lines{"t.conf:2: ipv4-addr: expected an IPv4 address but found '192.0.2.1/24'"});
+    CHECK(with("2001:db8::1").diag.errors ==
+          Lines{"t.conf:2: ipv4-addr: expected an IPv4 address but found '2001:db8::1'"});
+}
+
+TEST_CASE("ipv6-addr: an explicit IPv6 address is kept as given", "[config][ipv6-addr]") {
+    const Config c = good("ipv6-addr 2001:db8::1\n");
+    CHECK(c.ipv6_addr == v6("2001:db8::1"));
+    CHECK_FALSE(c.ipv6_addr_defaulted);
+    CHECK(c.ipv6_addr_pos.line == 4);
+    CHECK(bad("ipv6-addr 2001:db8::g\n") ==
+          Lines{"t.conf:4: ipv6-addr: expected an IPv6 address but found '2001:db8::g'"});
+    CHECK(bad("ipv6-addr 2001:db8::/64\n") ==
+          Lines{"t.conf:4: ipv6-addr: expected an IPv6 address but found '2001:db8::/64'"});
+}
+
+TEST_CASE("prefix: RFC 6052 §2.2 lengths 32, 40, 48, 56, 64, 96", "[config][prefix]") {
+    const auto with = [](std::string_view p) {
+        return tayga("tun-device nat64\nipv4-addr 192.0.2.1\nprefix " + std::string(p) + "\n");
+    };
+    for (const char* ok : {"2001:db8::/32", "2001:db8:100::/40", "2001:db8:122::/48", "2001:db8:122:300::/56",
+                           "2001:db8:122:344::/64", "2001:db8:122:344::/96"}) {
+        INFO(ok);
+        const auto r = with(ok);
+        REQUIRE(r.diag.errors.empty());
+        CHECK(r.cfg->prefix == p6(ok));
+    }
+    CHECK(with("2001:db8::/80").diag.errors ==
+          Lines{"t.conf:3: prefix: prefix length must be 32, 40, 48, 56, 64 or 96 (RFC 6052 §2.2) but found /80"});
+    CHECK(with("2001:db8::/128").diag.errors ==
+          Lines{"t.conf:3: prefix: prefix length must be 32, 40, 48, 56, 64 or 96 (RFC 6052 §2.2) but found /128"});
+    CHECK(with("3fff:6464::1/96").diag.errors == Lines{"t.conf:3: prefix: '3fff:6464::1/96' has host bits set"});
+    CHECK(with("3fff:6464::").diag.errors ==
+          Lines{"t.conf:3: prefix: expected an IPv6 prefix but found '3fff:6464::'"});
+    CHECK(with("3fff:6464::/9x").diag.errors ==
+          Lines{"t.conf:3: prefix: expected an IPv6 prefix but found '3fff:6464::/9x'"});
+}
+
+TEST_CASE("prefix: RFC 6052 §2.2 bits 64-71 of a /96 must be zero", "[config][prefix]") {
+    const auto r = tayga("tun-device nat64\nipv4-addr 192.0.2.1\nprefix 3fff:6464:0:0:ff00::/96\n");
+    CHECK(r.diag.errors == Lines{"t.conf:3: prefix: bits 64-71 of the prefix must be zero (RFC 6052 §2.2)"});
+    // Below /72 the u octet is outside the prefix: a non-zero one is a host bit.
+    const auto r64 = tayga("tun-device nat64\nipv4-addr 192.0.2.1\nprefix 3fff:6464:0:0:ff00::/64\n");
+    CHECK(r64.diag.errors == Lines{"t.conf:3: prefix: '3fff:6464:0:0:ff00::/64' has host bits set"});
+    // Octet 9 onwards may be anything in a /96.
+    const auto ok = tayga("tun-device nat64\nipv4-addr 192.0.2.1\nprefix 3fff:6464:0:0:ff:ffff::/96\n");
+    CHECK(ok.diag.errors.empty());
+}
+
+TEST_CASE("wkpf-strict: yes|no, default yes, TAYGA's on/off/true/false/1/0 too", "[config][wkpf-strict]") {
+    CHECK(good("").wkpf_strict == true);
+    CHECK(good("wkpf-strict no\n").wkpf_strict == false);
+    CHECK(good("wkpf-strict yes\n").wkpf_strict == true);
+    CHECK(good("wkpf-strict off\n").wkpf_strict == false);
+    CHECK(good("wkpf-strict true\n").wkpf_strict == true);
+    CHECK(good("wkpf-strict 0\n").wkpf_strict == false);
+    CHECK(bad("wkpf-strict maybe\n") == Lines{"t.conf:4: wkpf-strict: expected yes or no but found 'maybe'"});
+    CHECK(bad("wkpf-strict YES\n") == Lines{"t.conf:4: wkpf-strict: expected yes or no but found 'YES'"});
+}
+
+TEST_CASE("dynamic-pool: IPv4 prefix no longer than /31, host bits zero", "[config][dynamic-pool]") {
+    const Config c = good("dynamic-pool 198.51.100.128/25\n");
+    CHECK(c.dynamic_pool == p4("198.51.100.128/25"));
+    CHECK(c.dynamic_pool_pos.line == 4);
+    CHECK(good("dynamic-pool 198.51.100.0/31\n").dynamic_pool == p4("198.51.100.0/31"));
+    CHECK(bad("dynamic-pool 198.51.100.7/32\n") ==
+          Lines{"t.conf:4: dynamic-pool: cannot use a prefix longer than /31 (found /32)"});
+    CHECK(bad("dynamic-pool 198.51.100.1/24\n") ==
+          Lines{"t.conf:4: dynamic-pool: '198.51.100.1/24' has host bits set"});
+    CHECK(bad("dynamic-pool 198.51.100.0\n") ==
+          Lines{"t.conf:4: dynamic-pool: expected an IPv4 prefix but found '198.51.100.0'"});
+    CHECK(bad("dynamic-pool 2001:db8::/64\n") ==
+          Lines{"t.conf:4: dynamic-pool: expected an IPv4 prefix but found '2001:db8::/64'"});
+}
+
+TEST_CASE("data-dir: absolute path; default $STATE_DIRECTORY", "[config][data-dir]") {
+    CHECK(good("data-dir /var/lib/nat64d\n").data_dir == "/var/lib/nat64d");
+    CHECK(good("").data_dir.empty());
+    CHECK(good("", Environment{"/var/lib/nat64d"}).data_dir == "/var/lib/nat64d");
+    // systemd passes several StateDirectory= entries separated by ':'.
+    CHECK(good("", Environment{"/var/lib/nat64d:/var/lib/other"}).data_dir == "/var/lib/nat64d");
+    // An explicit data-dir wins over the environment.
+    CHECK(good("data-dir /srv/nat64\n", Environment{"/var/lib/nat64d"}).data_dir == "/srv/nat64");
+    CHECK(bad("data-dir var/db\n") == Lines{"t.conf:4: data-dir: must be an absolute path but found 'var/db'"});
+}
+
+TEST_CASE("map: RFC 7757 host and subnet mappings", "[config][map]") {
+    const Config c = good(
+        "map 198.51.100.1 2001:db8::1\n"
+        "map 198.51.100.128/25 2001:db8:1::80/121\n"
+        "map 203.0.113.0/24 2001:db8:2::/120\n");
+    REQUIRE(c.maps.size() == 3);
+    CHECK(c.maps[0].v4 == p4("198.51.100.1/32"));
+    CHECK(c.maps[0].v6 == p6("2001:db8::1/128"));
+    CHECK(c.maps[0].pos.file == "t.conf");
+    CHECK(c.maps[0].pos.line == 4);
+    CHECK(c.maps[1].v4 == p4("198.51.100.128/25"));
+    CHECK(c.maps[1].v6 == p6("2001:db8:1::80/121"));
+    CHECK(c.maps[2].pos.line == 6);
+}
+
+TEST_CASE("map: bad values", "[config][map]") {
+    CHECK(bad("map 198.51.100 2001:db8::1\n") ==
+          Lines{"t.conf:4: map: expected an IPv4 address or subnet but found '198.51.100'"});
+    CHECK(bad("map 198.51.100.1 2001:db8::x\n") ==
+          Lines{"t.conf:4: map: expected an IPv6 address or subnet but found '2001:db8::x'"});
+    CHECK(bad("map 198.51.100.1/24 2001:db8::/120\n") == Lines{"t.conf:4: map: '198.51.100.1/24' has host bits set"});
+    CHECK(bad("map 198.51.100.0/24 2001:db8::1/120\n") == Lines{"t.conf:4: map: '2001:db8::1/120' has host bits set"});
+    // RFC 7757 §3.2 / TAYGA: both sides must have as many host bits.
+    CHECK(bad("map 198.51.100.0/24 2001:db8::/64\n") ==
+          Lines{"t.conf:4: map: IPv4 and IPv6 subnet must be of the same size, but found 198.51.100.0/24 and "
+                "2001:db8::/64"});
+    CHECK(bad("map 198.51.100.1 2001:db8::/127\n") ==
+          Lines{"t.conf:4: map: IPv4 and IPv6 subnet must be of the same size, but found 198.51.100.1/32 and "
+                "2001:db8::/127"});
+}
+
+TEST_CASE("map-file: absolute, or relative to data-dir", "[config][map-file]") {
+    CHECK(good("map-file /etc/nat64d/maps\n").map_file == "/etc/nat64d/maps");
+    CHECK(good("data-dir /var/db/tayga\nmap-file maps.conf\n").map_file == "/var/db/tayga/maps.conf");
+    CHECK(good("data-dir /var/db/tayga/\nmap-file sub/maps.conf\n").map_file == "/var/db/tayga/sub/maps.conf");
+    CHECK(good("map-file maps.conf\n", Environment{"/var/lib/nat64d"}).map_file == "/var/lib/nat64d/maps.conf");
+    CHECK(bad("map-file maps.conf\n") ==
+          Lines{"t.conf:4: map-file: relative path 'maps.conf' needs data-dir (or $STATE_DIRECTORY)"});
+    // A refused data-dir is reported once, not again through map-file.
+    CHECK(bad("data-dir rel\nmap-file maps.conf\n") ==
+          Lines{"t.conf:4: data-dir: must be an absolute path but found 'rel'"});
+}
+
+TEST_CASE("udp-cksum-mode: drop|fwd|calc (RFC 7915 §4.5), default drop", "[config][udp-cksum-mode]") {
+    CHECK(good("").udp_cksum_mode == UdpCksumMode::Drop);
+    CHECK(good("udp-cksum-mode drop\n").udp_cksum_mode == UdpCksumMode::Drop);
+    CHECK(good("udp-cksum-mode fwd\n").udp_cksum_mode == UdpCksumMode::Forward);
+    CHECK(good("udp-cksum-mode calc\n").udp_cksum_mode == UdpCksumMode::Calc);
+    CHECK(bad("udp-cksum-mode forward\n") ==
+          Lines{"t.conf:4: udp-cksum-mode: expected drop, fwd or calc but found 'forward'"});
+}
+
+TEST_CASE("log: flags accumulate over lines", "[config][log]") {
+    CHECK(good("log drop reject\nlog icmp\n").log == LogFlags{.drop = true, .reject = true, .icmp = true});
+    CHECK(good("log self dyn\n").log == LogFlags{.self = true, .dyn = true});
+    CHECK(good("log drop drop\n").log == LogFlags{.drop = true});
+    CHECK(bad("log drop verbose\n") ==
+          Lines{"t.conf:4: log: unknown flag 'verbose' (expected drop, reject, icmp, self or dyn)"});
+}
+
+TEST_CASE("offlink-mtu: 1280 to 65535 (RFC 7915 §4.1), default 1280", "[config][offlink-mtu]") {
+    CHECK(good("").offlink_mtu == 1280);
+    CHECK(good("offlink-mtu 1280\n").offlink_mtu == 1280);
+    CHECK(good("offlink-mtu 1500\n").offlink_mtu == 1500);
+    CHECK(good("offlink-mtu 65535\n").offlink_mtu == 65535);
+    CHECK(bad("offlink-mtu 1279\n") == Lines{"t.conf:4: offlink-mtu: 1279 is out of range (1280 to 65535)"});
+    CHECK(bad("offlink-mtu 65536\n") == Lines{"t.conf:4: offlink-mtu: 65536 is out of range (1280 to 65535)"});
+    CHECK(bad("offlink-mtu 0\n") == Lines{"t.conf:4: offlink-mtu: 0 is out of range (1280 to 65535)"});
+    CHECK(bad("offlink-mtu 1500b\n") == Lines{"t.conf:4: offlink-mtu: expected a number but found '1500b'"});
+    CHECK(bad("offlink-mtu -1500\n") == Lines{"t.conf:4: offlink-mtu: expected a number but found '-1500'"});
+    CHECK(bad("offlink-mtu 99999999999\n") ==
+          Lines{"t.conf:4: offlink-mtu: expected a number but found '99999999999'"});
+}
+
+TEST_CASE("tun-up: yes|no or bare, default no", "[config][tun-up]") {
+    CHECK(good("").tun_up == false);
+    CHECK(good("tun-up\n").tun_up == true);
+    CHECK(good("tun-up yes\n").tun_up == true);
+    CHECK(good("tun-up no\n").tun_up == false);
+    CHECK(bad("tun-up sure\n") == Lines{"t.conf:4: tun-up: expected yes or no but found 'sure'"});
+}
+
+TEST_CASE("tun-ip: IPv4 or IPv6 address with optional length", "[config][tun-ip]") {
+    const Config c = good(
+        "tun-ip 192.0.2.1\n"
+        "tun-ip 2001:db8::1\n"
+        "tun-ip 192.0.2.1/24\n"
+        "tun-ip 2001:db8::1/64\n");
+    REQUIRE(c.tun_ips.size() == 4);
+    CHECK(c.tun_ips[0] == TunIp{.is_v6 = false, .v4 = v4("192.0.2.1"), .v6 = {}, .prefix_len = 32});
+    CHECK(c.tun_ips[1] == TunIp{.is_v6 = true, .v4 = {}, .v6 = v6("2001:db8::1"), .prefix_len = 128});
+    CHECK(c.tun_ips[2] == TunIp{.is_v6 = false, .v4 = v4("192.0.2.1"), .v6 = {}, .prefix_len = 24});
+    CHECK(c.tun_ips[3] == TunIp{.is_v6 = true, .v4 = {}, .v6 = v6("2001:db8::1"), .prefix_len = 64});
+    CHECK(bad("tun-ip 192.0.2.1/33\n") ==
+          Lines{"t.conf:4: tun-ip: expected an IPv4 or IPv6 address but found '192.0.2.1/33'"});
+    CHECK(bad("tun-ip 2001:db8::1/129\n") ==
+          Lines{"t.conf:4: tun-ip: expected an IPv4 or IPv6 address but found '2001:db8::1/129'"});
+    CHECK(bad("tun-ip nat64\n") == Lines{"t.conf:4: tun-ip: expected an IPv4 or IPv6 address but found 'nat64'"});
+}
+
+TEST_CASE("tun-route: IPv4 or IPv6 prefix, host bits zero", "[config][tun-route]") {
+    const Config c = good(
+        "tun-route 3fff:6464::/96\n"
+        "tun-route 198.51.100.0/24\n"
+        "tun-route 203.0.113.9\n");
+    REQUIRE(c.tun_routes.size() == 3);
+    CHECK(c.tun_routes[0] == TunRoute{.is_v6 = true, .v4 = {}, .v6 = p6("3fff:6464::/96")});
+    CHECK(c.tun_routes[1] == TunRoute{.is_v6 = false, .v4 = p4("198.51.100.0/24"), .v6 = {}});
+    CHECK(c.tun_routes[2] == TunRoute{.is_v6 = false, .v4 = p4("203.0.113.9/32"), .v6 = {}});
+    CHECK(bad("tun-route 198.51.100.1/24\n") == Lines{"t.conf:4: tun-route: '198.51.100.1/24' has host bits set"});
+    CHECK(bad("tun-route 3fff:6464::1/96\n") == Lines{"t.conf:4: tun-route: '3fff:6464::1/96' has host bits set"});
+    CHECK(bad("tun-route default\n") ==
+          Lines{"t.conf:4: tun-route: expected an IPv4 or IPv6 prefix but found 'default'"});
+}
+
+TEST_CASE("workers: 0 to 256, default 0 (one per CPU)", "[config][workers]") {
+    CHECK(good("").workers == 0);
+    CHECK(good("workers 0\n").workers == 0);
+    CHECK(good("workers 4\n").workers == 4);
+    CHECK(good("workers 256\n").workers == 256);
+    CHECK(bad("workers 257\n") == Lines{"t.conf:4: workers: expected a number from 0 to 256 but found '257'"});
+    CHECK(bad("workers many\n") == Lines{"t.conf:4: workers: expected a number from 0 to 256 but found 'many'"});
+}
+
+TEST_CASE("strict-frag-hdr: accepted with a deprecation warning", "[config][strict-frag-hdr]") {
+    const auto r = tayga(base_plus("strict-frag-hdr yes\n"));
+    CHECK(r.cfg.has_value());
+    CHECK(r.diag.errors.empty());
+    CHECK(r.diag.warnings == Lines{"t.conf:4: strict-frag-hdr is deprecated and ignored"});
+    // TAYGA 0.9.2 spelled the values on|off|true|false|1|0.
+    CHECK(tayga(base_plus("strict-frag-hdr off\n")).cfg.has_value());
+    const auto b = tayga(base_plus("strict-frag-hdr maybe\n"));
+    CHECK(b.diag.errors == Lines{"t.conf:4: strict-frag-hdr: expected yes or no but found 'maybe'"});
+    CHECK(b.diag.warnings.empty());
+}
+
+TEST_CASE("load_file: TAYGA file from disk, and an unreadable path", "[config][file]") {
+    Diagnostics diag;
+    const auto cfg = load_file(NAT64D_CONFIG_TEST_DATA "/tayga.conf", Environment{}, diag);
+    REQUIRE(diag.errors.empty());
+    REQUIRE(cfg.has_value());
+    CHECK(cfg->source_file == NAT64D_CONFIG_TEST_DATA "/tayga.conf");
+    CHECK(cfg->tun_device == "nat64");
+    CHECK(cfg->prefix == p6("2001:db8:1:ffff::/96"));
+    CHECK(cfg->ipv6_addr == v6("2001:db8:1:ffff::c0a8:ff01"));
+    REQUIRE(cfg->maps.size() == 1);
+    CHECK(cfg->maps[0].v4 == p4("192.168.5.43/32"));
+    CHECK(cfg->maps[0].pos.line == 27);
+
+    Diagnostics missing;
+    CHECK_FALSE(load_file("/nonexistent/nat64d.conf", Environment{}, missing).has_value());
+    CHECK(missing.errors == Lines{"/nonexistent/nat64d.conf: cannot open: No such file or directory"});
+
+    Diagnostics dir;
+    CHECK_FALSE(load_file(NAT64D_CONFIG_TEST_DATA, Environment{}, dir).has_value());
+    CHECK(dir.errors == Lines{NAT64D_CONFIG_TEST_DATA ": cannot open: Is a directory"});
+}
