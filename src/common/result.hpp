@@ -22,7 +22,8 @@ public:
     explicit operator bool() const noexcept { return ok(); }
     [[nodiscard]] T& value() & { return std::get<0>(v_); }
     [[nodiscard]] const T& value() const& { return std::get<0>(v_); }
-    [[nodiscard]] T&& value() && { return std::get<0>(std::move(v_)); }
+    // By value: `for (auto& x : f().value())` must not bind to a dead temporary.
+    [[nodiscard]] T value() && { return std::get<0>(std::move(v_)); }
     [[nodiscard]] T& operator*() & { return value(); }
     [[nodiscard]] const T& operator*() const& { return value(); }
     [[nodiscard]] T* operator->() { return &value(); }
