@@ -1,0 +1,251 @@
+#include "io/tun.hpp"
+
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+#include <fmt/core.h>
+
+#include "common/log.hpp"
+#include "netlink/netlink.hpp"
+
+namespace nat64d::io {
+
+namespace {
+
+using common::Error;
+using common::LogLevel;
+using common::Result;
+using common::Status;
+
+constexpr const char* kCloneDevice = "/dev/net/tun";
+// Bare IP packets: no struct tun_pi in front (tuntap.rst, "Frame format").
+constexpr short kBaseFlags = IFF_TUN | IFF_NO_PI;
+
+// Owns one fd until release().
+class UniqueFd {
+public:
+    UniqueFd() = default;
+    explicit UniqueFd(int fd) noexcept : fd_(fd) {}
+    UniqueFd(UniqueFd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+    UniqueFd& operator=(UniqueFd&& o) noexcept {
+        if (this != &o) reset(std::exchange(o.fd_, -1));
+        return *this;
+    }
+    UniqueFd(const UniqueFd&) = delete;
+    UniqueFd& operator=(const UniqueFd&) = delete;
+    ~UniqueFd() { reset(-1); }
+
+    [[nodiscard]] int get() const noexcept { return fd_; }
+    explicit operator bool() const noexcept { return fd_ >= 0; }
+    int release() noexcept { return std::exchange(fd_, -1); }
+    void reset(int fd) noexcept {
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = fd;
+    }
+
+private:
+    int fd_ = -1;
+};
+
+// One attempt to open a queue: the fd, or the errno and whether it was the
+// open(2) of the clone device or the TUNSETIFF that failed.
+struct Attach {
+    UniqueFd fd;
+    int error = 0;
+    bool open_failed = false;
+};
+
+Attach attach_queue(const std::string& name, short flags) {
+    Attach result;
+    const int fd = ::open(kCloneDevice, O_RDWR | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        result.error = errno;
+        result.open_failed = true;
+        return result;
+    }
+    result.fd.reset(fd);
+    ifreq ifr{};
+    std::memcpy(ifr.ifr_name, name.data(), name.size());  // checked shorter than IFNAMSIZ
+    ifr.ifr_flags = flags;
+    if (::ioctl(fd, TUNSETIFF, &ifr) < 0) {
+        result.error = errno;
+        result.fd.reset(-1);
+    }
+    return result;
+}
+
+// Attaches one queue, multi-queue first; when that is refused with EINVAL on
+// an existing device, retries without IFF_MULTI_QUEUE (a device made by
+// `ip tuntap add` or TAYGA). `multi_queue` tells which one worked.
+Attach attach_any(const std::string& name, bool existed, bool& multi_queue) {
+    Attach a = attach_queue(name, kBaseFlags | IFF_MULTI_QUEUE);
+    multi_queue = true;
+    if (!a.fd && !a.open_failed && a.error == EINVAL && existed) {
+        a = attach_queue(name, kBaseFlags);
+        multi_queue = false;
+    }
+    return a;
+}
+
+std::string attach_error(const std::string& name, const Attach& a) {
+    if (a.open_failed)
+        return fmt::format("tun-device {}: cannot open {}: {}", name, kCloneDevice, std::strerror(a.error));
+    switch (a.error) {
+        case EPERM:
+            return fmt::format("tun-device {}: cannot attach: {} (CAP_NET_ADMIN is needed)", name,
+                               std::strerror(a.error));
+        case EBUSY:
+            return fmt::format("tun-device {}: in use by another process (a device without multi-queue "
+                               "support takes a single queue)",
+                               name);
+        case E2BIG:
+            return fmt::format("tun-device {}: too many queues (the kernel allows at most {})", name, kMaxTunQueues);
+        case EINVAL:
+            return fmt::format("tun-device {}: cannot attach: {} (is it a TAP device or an interface of another "
+                               "kind?)",
+                               name, std::strerror(a.error));
+        default:
+            return fmt::format("tun-device {}: cannot attach: {}", name, std::strerror(a.error));
+    }
+}
+
+// The kernel's dev_valid_name() rules, plus '%': TUNSETIFF would treat
+// "tun%d" as a pattern and make a device of another name.
+Status check_name(const std::string& name) {
+    const bool bad_char = std::any_of(name.begin(), name.end(), [](char c) {
+        return c == '/' || c == ':' || c == '%' || c == '\0' || std::isspace(static_cast<unsigned char>(c)) != 0;
+    });
+    if (name.empty() || name.size() >= IFNAMSIZ || name == "." || name == ".." || bad_char)
+        return Error{fmt::format("tun-device {}: invalid interface name (1 to {} characters, none of / : % "
+                                 "or blanks)",
+                                 name, IFNAMSIZ - 1)};
+    return {};
+}
+
+Status set_persist(const std::string& name, bool persist) {
+    bool multi_queue = true;
+    Attach a = attach_any(name, tun_exists(name), multi_queue);
+    if (!a.fd) return Error{attach_error(name, a)};
+    if (::ioctl(a.fd.get(), TUNSETPERSIST, persist ? 1UL : 0UL) < 0)
+        return Error{fmt::format("tun-device {}: cannot {} persistence: {}", name, persist ? "set" : "clear",
+                                 std::strerror(errno))};
+    return {};
+}
+
+}  // namespace
+
+TunDevice::TunDevice(TunDevice&& other) noexcept
+    : name_(std::move(other.name_)),
+      created_(other.created_),
+      multi_queue_(other.multi_queue_),
+      fds_(std::exchange(other.fds_, {})) {}
+
+TunDevice& TunDevice::operator=(TunDevice&& other) noexcept {
+    if (this != &other) {
+        close_all();
+        name_ = std::move(other.name_);
+        created_ = other.created_;
+        multi_queue_ = other.multi_queue_;
+        fds_ = std::exchange(other.fds_, {});
+    }
+    return *this;
+}
+
+TunDevice::~TunDevice() { close_all(); }
+
+void TunDevice::close_all() noexcept {
+    for (int fd : fds_) ::close(fd);
+    fds_.clear();
+}
+
+Result<TunDevice> TunDevice::open(const std::string& name, unsigned queues) {
+    if (auto ok = check_name(name); !ok) return Error{ok.error()};
+    if (queues == 0 || queues > kMaxTunQueues)
+        return Error{fmt::format("tun-device {}: {} queues asked for, 1 to {} possible", name, queues, kMaxTunQueues)};
+
+    const bool existed = tun_exists(name);
+    if (existed) {
+        // Two translators on one device would each see a share of the
+        // packets. A multi-queue device that exists with queues attached
+        // belongs to a running process (a non-persistent one exists only
+        // then), so refuse it, as the kernel itself does for a single-queue
+        // device (EBUSY, see attach_error). Kernels before 4.15 do not
+        // report queues; the attach below is tried then.
+        if (auto sock = netlink::Socket::open()) {
+            auto info = sock->tun_info(name);
+            if (info && info->queues.value_or(0) > 0)
+                return Error{fmt::format("tun-device {}: in use by another process ({} queue{} attached)", name,
+                                         *info->queues, *info->queues == 1 ? "" : "s")};
+        }
+    }
+    TunDevice dev;
+    dev.name_ = name;
+    dev.created_ = !existed;
+    dev.fds_.reserve(queues);  // so that push_back cannot throw with an fd in hand
+
+    for (unsigned i = 0; i < queues; ++i) {
+        Attach a;
+        if (i == 0) {
+            a = attach_any(name, existed, dev.multi_queue_);
+        } else {
+            a = attach_queue(name, kBaseFlags | IFF_MULTI_QUEUE);
+        }
+        if (!a.fd) return Error{attach_error(name, a)};
+        dev.fds_.push_back(a.fd.release());
+        if (!dev.multi_queue_) {
+            if (queues > 1)
+                common::log(LogLevel::Warning,
+                            "tun-device {}: made without multi-queue support (by 'ip tuntap add' or TAYGA's "
+                            "--mktun?), using 1 queue instead of {}; recreate it with nat64d --rmtun and --mktun "
+                            "to use {}",
+                            name, queues, queues);
+            else
+                common::log(LogLevel::Info, "tun-device {}: made without multi-queue support, using it as such",
+                            name);
+            break;
+        }
+    }
+
+    // The first queue attached to a device sets its TUN features; if another
+    // process already had one open with packet information, ours would see
+    // a 4-byte header in front of every packet.
+    ifreq ifr{};
+    if (::ioctl(dev.fds_.front(), TUNGETIFF, &ifr) < 0)
+        return Error{fmt::format("tun-device {}: cannot read its flags: {}", name, std::strerror(errno))};
+    if ((ifr.ifr_flags & IFF_TUN) == 0 || (ifr.ifr_flags & IFF_NO_PI) == 0)
+        return Error{fmt::format("tun-device {}: another process has it open with packet information headers "
+                                 "(IFF_NO_PI is not in effect); stop that process first",
+                                 name)};
+    return dev;
+}
+
+Status make_persistent(const std::string& name) {
+    if (auto ok = check_name(name); !ok) return ok;
+    return set_persist(name, true);
+}
+
+Status remove_persistent(const std::string& name) {
+    if (auto ok = check_name(name); !ok) return ok;
+    if (!tun_exists(name)) return Error{fmt::format("tun-device {}: no such TUN device", name)};
+    return set_persist(name, false);
+}
+
+bool tun_exists(const std::string& name) {
+    auto sock = netlink::Socket::open();
+    if (!sock) return false;
+    if (auto info = sock->tun_info(name)) return !info->tap;
+    // Kernels before 4.15 give no TUN details: the link kind must do.
+    auto kind = sock->link_kind(name);
+    return kind && *kind == "tun";
+}
+
+}  // namespace nat64d::io
