@@ -8,6 +8,10 @@
 #include <optional>
 
 #include "addr/map_table.hpp"
+
+namespace nat64d::addr {
+class DynamicPool;  // addr/dynamic_pool.hpp: the one shared mutable table
+}
 #include "nat64d/config.hpp"
 #include "nat64d/ip.hpp"
 #include "nat64d/verdict.hpp"
@@ -28,6 +32,30 @@ struct Tables {
     Ipv6Addr ipv6_addr;
     addr::MapTable maps;            // RFC 7757 explicit address mappings
     UdpCksumMode udp_cksum_mode = UdpCksumMode::Drop;
+    // Dynamic IPv4 pool (dynamic-pool), or null. Not part of the immutable
+    // snapshot: it outlives every generation and locks internally, only on
+    // the miss path (STYLE.md "State and threads").
+    addr::DynamicPool* pool = nullptr;
+
+    // Next-hop MTUs (RFC 7915 §1.4: the translator is a router). Both sides
+    // leave through the one TUN device, so the worker sets both to the
+    // device MTU; the defaults are Linux's TUN default.
+    std::uint32_t ipv4_mtu = 1500;
+    std::uint32_t ipv6_mtu = 1500;
+    // offlink-mtu: RFC 7915 §4.1 "lowest-ipv6-mtu", the size to which 4->6
+    // packets with DF=0 are fragmented (capped by ipv6_mtu).
+    std::uint32_t lowest_ipv6_mtu = 1280;
+
+    // Translator-generated ICMP errors (RFC 7915 §4.4, §5.4: send,
+    // rate-limit or do not send). `icmp_rate` errors per second and per
+    // worker on average, bursts of up to `icmp_burst` (RFC 4443 §2.4(f)
+    // token bucket); icmp_rate 0 means no limit.
+    bool icmp_errors = true;
+    std::uint32_t icmp_rate = 100;
+    std::uint32_t icmp_burst = 100;
+
+    // RFC 7757 §4.2.2 intrinsic hairpinning (SHOULD, enabled by default).
+    bool hairpin = true;
 };
 
 // Builds the tables from a validated configuration (startup or reload; may
@@ -41,15 +69,77 @@ struct Counters {
     std::uint64_t packets_6to4 = 0;
     std::uint64_t bytes_6to4 = 0;
     std::uint64_t local_replies = 0;
+    std::uint64_t icmp_errors_sent = 0;         // built by the translator (Verdict::IcmpError)
+    std::uint64_t icmp_errors_rate_limited = 0;  // wanted but refused by the token bucket
+    std::uint64_t fragments_out = 0;            // extra packets made by fragmentation (Context::extra)
+    std::uint64_t hairpinned = 0;               // RFC 7757 §4.2.2: 6->4->6
     std::array<std::uint64_t, kReasonCount> drops{};
 
     Counters& operator+=(const Counters& o) noexcept;
 };
 
-// Per-worker mutable translation state.
+// What happened to a packet that did not simply go through, for the
+// worker's `log` option (the translator itself never logs). The mapping to
+// TAYGA's `log` flags: Drop -> drop, Reject -> reject, Icmp -> icmp,
+// Self -> self (see wanted()).
+enum class EventKind : std::uint8_t {
+    Drop,    // dropped silently (a Reason was counted)
+    Reject,  // dropped and answered with an ICMP error from the translator
+    Icmp,    // an ICMP error from the network, translated and forwarded
+    Self,    // addressed to the translator's own address (answered or not)
+};
+
+struct Event {
+    EventKind kind = EventKind::Drop;
+    Reason reason = Reason::BadVersion;  // meaningful for Drop, Reject, and Self drops
+    bool is_v6 = false;                  // family of the packet as received
+    std::uint8_t proto = 0;              // IPv4 protocol / IPv6 first next header
+    Ipv4Addr src4, dst4;                 // when !is_v6
+    Ipv6Addr src6, dst6;                 // when is_v6
+};
+
+// Whether `e` is to be logged under the configured `log` flags.
+[[nodiscard]] bool wanted(const LogFlags& flags, const Event& e) noexcept;
+
+// A packet produced in addition to the one in the PacketBuf (a fragment).
+struct OutPacket {
+    const std::uint8_t* data = nullptr;
+    std::size_t length = 0;
+};
+
+// Fragmentation scratch: a 65535-byte IPv4 datagram cut to the 1280-byte
+// IPv6 minimum gives 54 fragments (1232 payload bytes each), 53 of them
+// extra, each with a 48-byte IPv6 + Fragment header.
+inline constexpr std::size_t kMaxExtraPackets = 56;
+inline constexpr std::size_t kScratchSize = 65536 + kMaxExtraPackets * 48;
+
+// Per-worker mutable translation state. About 70 KiB (the fragment
+// scratch): allocate it once per worker, never per packet.
 struct Context {
     Counters counters;
     std::uint16_t next_ipv4_id = 0;  // RFC 7915 §5.1 identification generator
+
+    // Monotonic clock in milliseconds; the worker sets it once per batch.
+    // Only the ICMP error token bucket reads it.
+    std::uint64_t now_ms = 0;
+    std::uint64_t icmp_tokens_milli = 0;  // token bucket, in 1/1000 tokens
+    std::uint64_t icmp_last_ms = 0;
+    bool icmp_bucket_primed = false;
+
+    // Output: when translate() returns Forward, the PacketBuf holds the
+    // first packet to write and extra[0 .. extra_count) the following ones
+    // (RFC 7915 §4.1 / §5.1.1 fragments), in order. They point into
+    // `scratch` and stay valid until the next translate() call.
+    std::size_t extra_count = 0;
+    std::array<OutPacket, kMaxExtraPackets> extra{};
+    std::array<std::uint8_t, kScratchSize> scratch{};
+
+    // Logging hook: `event_seq` is incremented each time `last_event` is
+    // rewritten, i.e. at most once per translate() call. `current` is the
+    // translator's working copy for the packet in progress.
+    std::uint64_t event_seq = 0;
+    Event last_event;
+    Event current;
 };
 
 // One packet in a buffer: bytes [offset, offset + length) of `base`, with

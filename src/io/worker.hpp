@@ -1,0 +1,67 @@
+// The packet loop of one TUN queue: read a batch, translate each packet in
+// place (xlat), write the result back to the same queue.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "xlat/xlat.hpp"
+
+namespace nat64d::io {
+
+// Publishes the current immutable tables to the workers. The writer (main
+// thread, on start and reload) stores a new snapshot and bumps the
+// generation; a worker compares generations between batches and takes a new
+// reference only when it changed, so the hot path touches one atomic load.
+class TablesSource {
+public:
+    explicit TablesSource(std::shared_ptr<const xlat::Tables> initial);
+    void publish(std::shared_ptr<const xlat::Tables> next);
+    [[nodiscard]] std::uint64_t generation() const noexcept { return generation_.load(std::memory_order_acquire); }
+    [[nodiscard]] std::shared_ptr<const xlat::Tables> load() const;
+
+private:
+    std::atomic<std::shared_ptr<const xlat::Tables>> tables_;
+    std::atomic<std::uint64_t> generation_{1};
+};
+
+class Worker {
+public:
+    // `fd` is one TUN queue (non-blocking, packet per read/write); the worker
+    // does not own it. Tests pass one end of a SOCK_SEQPACKET socketpair.
+    Worker(int fd, const TablesSource& tables, std::uint16_t first_ipv4_id);
+
+    // Runs until `stop` becomes true (checked at least every 200 ms).
+    void run(const std::atomic<bool>& stop);
+
+    // A consistent copy of this worker's counters (published once per batch).
+    [[nodiscard]] xlat::Counters counters() const;
+
+    // Write failures (queue full, device gone): packets that were translated
+    // but could not be sent.
+    [[nodiscard]] std::uint64_t write_errors() const noexcept { return write_errors_.load(std::memory_order_relaxed); }
+
+private:
+    void process_batch();
+    void publish_counters();
+
+    int fd_;
+    const TablesSource& source_;
+    std::shared_ptr<const xlat::Tables> tables_;
+    std::uint64_t generation_ = 0;
+    xlat::Context ctx_;
+    std::vector<std::uint8_t> buf_;
+    mutable std::mutex snapshot_mutex_;
+    xlat::Counters snapshot_;
+    std::atomic<std::uint64_t> write_errors_{0};
+};
+
+// Largest packet a TUN queue hands us (IPv4/IPv6 max without jumbograms).
+inline constexpr std::size_t kMaxPacket = 65535;
+// Packets read per wake-up before counters are published and tables checked.
+inline constexpr int kBatch = 64;
+
+}  // namespace nat64d::io
