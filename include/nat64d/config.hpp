@@ -76,6 +76,8 @@ struct Config {
     std::vector<TunIp> tun_ips;         // tun-ip (many)
     std::vector<TunRoute> tun_routes;   // tun-route (many)
     unsigned workers = 0;               // workers; 0 = one per online CPU
+    std::string control_socket;         // control-socket; empty = RUNTIME_DIRECTORY/TUN.sock
+    std::string metrics_file;           // metrics-file; empty = none
 
     // Positions of the directives, for cross-field diagnostics.
     SourcePos ipv4_addr_pos, ipv6_addr_pos, prefix_pos, dynamic_pool_pos;

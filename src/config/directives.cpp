@@ -253,6 +253,16 @@ Status apply_strict_frag_hdr(Draft&, Args a, const SourcePos&) {
     return {};
 }
 
+Status apply_absolute_path(std::string& field, Args a) {
+    if (a[0].empty() || a[0].front() != '/') return Error{"must be an absolute path but found " + quote(a[0])};
+    field = std::string(a[0]);
+    return {};
+}
+
+Status apply_control_socket(Draft& d, Args a, const SourcePos&) { return apply_absolute_path(d.cfg.control_socket, a); }
+
+Status apply_metrics_file(Draft& d, Args a, const SourcePos&) { return apply_absolute_path(d.cfg.metrics_file, a); }
+
 // ---- printers ----------------------------------------------------------------
 
 void line(std::string& out, std::string_view name, std::string_view value) {
@@ -354,6 +364,16 @@ void print_tun_route(const Config& c, std::string& out) {
 
 void print_workers(const Config& c, std::string& out) { line(out, "workers", std::to_string(c.workers)); }
 
+void print_control_socket(const Config& c, std::string& out) {
+    if (c.control_socket.empty()) return unset(out, "control-socket", "default: RUNTIME_DIRECTORY/TUN-DEVICE.sock");
+    line(out, "control-socket", c.control_socket);
+}
+
+void print_metrics_file(const Config& c, std::string& out) {
+    if (c.metrics_file.empty()) return unset(out, "metrics-file", "not set");
+    line(out, "metrics-file", c.metrics_file);
+}
+
 void print_strict_frag_hdr(const Config&, std::string& out) { unset(out, "strict-frag-hdr", "deprecated and ignored"); }
 
 // ---- the table -------------------------------------------------------------------
@@ -444,6 +464,16 @@ const std::array kTable{
                         .many = false, .reload = kRestart, .deprecated = false},
               .min_args = 1, .max_args = 1, .toml = TomlShape::Integer,
               .apply = apply_workers, .print = print_workers},
+    Directive{.info = {.name = "control-socket", .syntax = "PATH",
+                        .doc = "Unix socket of nat64dctl; default $RUNTIME_DIRECTORY (or /run/nat64d)/TUN-DEVICE.sock",
+                        .many = false, .reload = kRestart, .deprecated = false},
+              .min_args = 1, .max_args = 1, .toml = TomlShape::String,
+              .apply = apply_control_socket, .print = print_control_socket},
+    Directive{.info = {.name = "metrics-file", .syntax = "PATH",
+                        .doc = "Prometheus text file rewritten every 15 s (node_exporter textfile collector)",
+                        .many = false, .reload = kRuntime, .deprecated = false},
+              .min_args = 1, .max_args = 1, .toml = TomlShape::String,
+              .apply = apply_metrics_file, .print = print_metrics_file},
     Directive{.info = {.name = "strict-frag-hdr", .syntax = "yes|no",
                         .doc = "deprecated and ignored (RFC 7915 §4 decides)",
                         .many = false, .reload = kRuntime, .deprecated = true},

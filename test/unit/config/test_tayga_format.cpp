@@ -377,3 +377,14 @@ TEST_CASE("load_file: TAYGA file from disk, and an unreadable path", "[config][f
     CHECK_FALSE(load_file(NAT64D_CONFIG_TEST_DATA, Environment{}, dir).has_value());
     CHECK(dir.errors == Lines{NAT64D_CONFIG_TEST_DATA ": cannot open: Is a directory"});
 }
+
+TEST_CASE("control-socket and metrics-file: absolute paths, default unset", "[config][control-socket][metrics-file]") {
+    CHECK(good("").control_socket.empty());
+    CHECK(good("").metrics_file.empty());
+    CHECK(good("control-socket /run/nat64d/ctl.sock\n").control_socket == "/run/nat64d/ctl.sock");
+    CHECK(good("metrics-file /var/lib/node_exporter/nat64d.prom\n").metrics_file ==
+          "/var/lib/node_exporter/nat64d.prom");
+    CHECK(bad("control-socket ctl.sock\n") ==
+          Lines{"t.conf:4: control-socket: must be an absolute path but found 'ctl.sock'"});
+    CHECK(bad("metrics-file x.prom\n") == Lines{"t.conf:4: metrics-file: must be an absolute path but found 'x.prom'"});
+}
