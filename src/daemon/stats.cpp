@@ -1,0 +1,110 @@
+#include "daemon/stats.hpp"
+
+#include <fmt/core.h>
+
+namespace nat64d::daemon {
+
+std::string json_string(std::string_view s) {
+    std::string out = "\"";
+    for (const char c : s) {
+        const auto u = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += c;
+        } else if (u < 0x20) {
+            out += fmt::format("\\u{:04x}", u);
+        } else {
+            out += c;
+        }
+    }
+    return out + "\"";
+}
+
+std::string format_stats_table(const StatsSnapshot& s) {
+    const auto& c = s.counters;
+    std::string out;
+    const auto row = [&out](std::string_view name, auto value) { out += fmt::format("{:<34} {:>16}\n", name, value); };
+    out += fmt::format("nat64d on {}, {} worker{}, up {:.0f} s\n\n", s.tun_device, s.workers, s.workers == 1 ? "" : "s",
+                       s.uptime_seconds);
+    row("packets translated 4to6", c.packets_4to6);
+    row("bytes translated 4to6", c.bytes_4to6);
+    row("packets translated 6to4", c.packets_6to4);
+    row("bytes translated 6to4", c.bytes_6to4);
+    row("echo replies from the translator", c.local_replies);
+    row("write errors", s.write_errors);
+    row("map-file reloads ok", s.reloads_ok);
+    row("map-file reloads failed", s.reloads_failed);
+    if (s.pool) {
+        row("dynamic leases active", s.pool->active);
+        row("dynamic leases dormant", s.pool->dormant);
+        row("dynamic addresses free", s.pool->free);
+    }
+    out += "\ndrops by reason:\n";
+    bool any = false;
+    for (std::size_t i = 0; i < kReasonCount; ++i) {
+        if (c.drops[i] == 0) continue;
+        any = true;
+        out += fmt::format("  {:<32} {:>16}  {}\n", kReasonInfo[i].name, c.drops[i], kReasonInfo[i].description);
+    }
+    if (!any) out += "  (none)\n";
+    return out;
+}
+
+std::string format_stats_json(const StatsSnapshot& s) {
+    const auto& c = s.counters;
+    std::string out = "{";
+    out += fmt::format("\"tun_device\":{},\"workers\":{},\"uptime_seconds\":{:.3f},", json_string(s.tun_device),
+                       s.workers, s.uptime_seconds);
+    out += fmt::format(
+        "\"packets\":{{\"4to6\":{},\"6to4\":{}}},\"bytes\":{{\"4to6\":{},\"6to4\":{}}},\"local_replies\":{},"
+        "\"write_errors\":{},\"reloads\":{{\"ok\":{},\"failed\":{}}},",
+        c.packets_4to6, c.packets_6to4, c.bytes_4to6, c.bytes_6to4, c.local_replies, s.write_errors, s.reloads_ok,
+        s.reloads_failed);
+    if (s.pool) {
+        out += fmt::format("\"dynamic_leases\":{{\"active\":{},\"dormant\":{},\"free\":{}}},", s.pool->active,
+                           s.pool->dormant, s.pool->free);
+    }
+    out += "\"drops\":{";
+    for (std::size_t i = 0; i < kReasonCount; ++i) {
+        out += fmt::format("{}{}:{}", i ? "," : "", json_string(kReasonInfo[i].name), c.drops[i]);
+    }
+    return out + "}}\n";
+}
+
+std::string format_metrics(const StatsSnapshot& s) {
+    const auto& c = s.counters;
+    std::string out;
+    const auto family = [&out](std::string_view name, std::string_view type, std::string_view help) {
+        out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+    };
+    family("nat64d_translated_packets_total", "counter", "Packets translated, by direction.");
+    out += fmt::format("nat64d_translated_packets_total{{direction=\"4to6\"}} {}\n", c.packets_4to6);
+    out += fmt::format("nat64d_translated_packets_total{{direction=\"6to4\"}} {}\n", c.packets_6to4);
+    family("nat64d_translated_bytes_total", "counter", "Bytes of translated packets as sent, by direction.");
+    out += fmt::format("nat64d_translated_bytes_total{{direction=\"4to6\"}} {}\n", c.bytes_4to6);
+    out += fmt::format("nat64d_translated_bytes_total{{direction=\"6to4\"}} {}\n", c.bytes_6to4);
+    family("nat64d_local_replies_total", "counter", "Echo replies sent from the translator's own addresses.");
+    out += fmt::format("nat64d_local_replies_total {}\n", c.local_replies);
+    family("nat64d_dropped_packets_total", "counter", "Packets not translated, by reason.");
+    for (std::size_t i = 0; i < kReasonCount; ++i) {
+        out += fmt::format("nat64d_dropped_packets_total{{reason=\"{}\"}} {}\n", kReasonInfo[i].name, c.drops[i]);
+    }
+    family("nat64d_write_errors_total", "counter", "Translated packets the TUN queue did not take.");
+    out += fmt::format("nat64d_write_errors_total {}\n", s.write_errors);
+    family("nat64d_reloads_total", "counter", "Configuration and map-file reloads, by result.");
+    out += fmt::format("nat64d_reloads_total{{result=\"ok\"}} {}\n", s.reloads_ok);
+    out += fmt::format("nat64d_reloads_total{{result=\"failed\"}} {}\n", s.reloads_failed);
+    if (s.pool) {
+        family("nat64d_dynamic_leases", "gauge", "Dynamic pool addresses, by state.");
+        out += fmt::format("nat64d_dynamic_leases{{state=\"active\"}} {}\n", s.pool->active);
+        out += fmt::format("nat64d_dynamic_leases{{state=\"dormant\"}} {}\n", s.pool->dormant);
+        out += fmt::format("nat64d_dynamic_leases{{state=\"free\"}} {}\n", s.pool->free);
+    }
+    family("nat64d_workers", "gauge", "Worker threads, one per TUN queue.");
+    out += fmt::format("nat64d_workers {}\n", s.workers);
+    family("nat64d_uptime_seconds", "gauge", "Seconds since the daemon started.");
+    out += fmt::format("nat64d_uptime_seconds {:.3f}\n", s.uptime_seconds);
+    return out;
+}
+
+}  // namespace nat64d::daemon

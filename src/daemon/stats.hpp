@@ -1,0 +1,41 @@
+// Counters as an operator reads them: a table (nat64dctl stats), JSON
+// (--json) and the Prometheus text exposition format (nat64dctl metrics,
+// metrics-file). One snapshot struct feeds all three.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "xlat/xlat.hpp"
+
+namespace nat64d::daemon {
+
+struct PoolStats {
+    std::uint64_t active = 0;
+    std::uint64_t dormant = 0;
+    std::uint64_t free = 0;
+};
+
+struct StatsSnapshot {
+    std::string tun_device;
+    unsigned workers = 0;
+    double uptime_seconds = 0;
+    xlat::Counters counters;        // summed over the workers
+    std::uint64_t write_errors = 0;  // translated but not written (queue full)
+    std::uint64_t reloads_ok = 0;
+    std::uint64_t reloads_failed = 0;
+    std::optional<PoolStats> pool;  // present when dynamic-pool is set
+};
+
+[[nodiscard]] std::string format_stats_table(const StatsSnapshot& s);
+[[nodiscard]] std::string format_stats_json(const StatsSnapshot& s);
+// Prometheus text exposition format 0.0.4: names nat64d_..., units in the
+// name, HELP and TYPE lines, every drop reason present (zeros included) so
+// that rate() works from the first scrape.
+[[nodiscard]] std::string format_metrics(const StatsSnapshot& s);
+
+// JSON string literal with escaping (RFC 8259 §7).
+[[nodiscard]] std::string json_string(std::string_view s);
+
+}  // namespace nat64d::daemon
