@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what nat64d needs to build and test, from Debian 12's packages
+# only. Idempotent: packages already present are not fetched again.
+set -euo pipefail
+
+PACKAGES=(
+    build-essential cmake pkg-config
+    libnl-3-dev libnl-route-3-dev libfmt-dev libtomlplusplus-dev catch2
+    iproute2 iputils-ping iperf3 tcpdump python3 python3-scapy
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [[ ${#missing[@]} -eq 0 ]]; then
+    echo "install-deps: all ${#PACKAGES[@]} packages present"
+    exit 0
+fi
+
+SUDO=
+if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null || { echo "install-deps: run as root or install sudo" >&2; exit 1; }
+    SUDO=sudo
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

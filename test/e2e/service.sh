@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Daemon mode as a service manager runs it: detached, -u nobody, -p PIDFILE;
+# translates as nobody, answers nat64dctl, reloads on request, stops on
+# SIGTERM sent through the pidfile and removes the pidfile.
+# Usage: service.sh PATH/TO/nat64d
+NAT64D=$1
+source "$(dirname "$0")/lib.sh"
+CTL="$(dirname "$NAT64D")/nat64dctl"
+lab_up
+# As systemd's RuntimeDirectory= with User=: a directory the daemon's user
+# owns, so that it can remove its pidfile and socket after dropping root.
+RUN="$LAB_DIR/run"
+mkdir "$RUN"
+chown nobody "$RUN"
+chmod 755 "$LAB_DIR"
+PIDFILE="$RUN/nat64d.pid"
+sed -i "s|^control-socket .*|control-socket $RUN/ctl.sock|" "$LAB_DIR/nat64d.conf"
+
+log "start detached as nobody"
+inx "$NAT64D" -c "$LAB_DIR/nat64d.conf" -u nobody -p "$PIDFILE"
+[[ -s "$PIDFILE" ]] || fail "no pidfile"
+DAEMON_PID=$(cat "$PIDFILE")
+[[ $(stat -c %a "$PIDFILE") == 644 ]] || fail "pidfile mode $(stat -c %a "$PIDFILE")"
+kill -0 "$DAEMON_PID" || fail "pid $DAEMON_PID from the pidfile is not running"
+[[ $(ps -o user= -p "$DAEMON_PID") == nobody ]] || fail "daemon runs as $(ps -o user= -p "$DAEMON_PID")"
+[[ $(ps -o sid= -p "$DAEMON_PID" | tr -d ' ') != "$DAEMON_PID" ]] || fail "daemon is a session leader (no double fork)"
+[[ $(readlink "/proc/$DAEMON_PID/fd/0") == /dev/null ]] || fail "stdin not /dev/null"
+
+log "translates as nobody"
+for _ in $(seq 1 50); do in4 ping -c1 -W1 -q "$XLAT4" >/dev/null 2>&1 && break; sleep 0.1; done
+ping_ok in6 "${PREFIX}${HOST4}"
+ping_ok in4 "$HOST6_MAPPED4"
+
+log "nat64dctl"
+[[ $(stat -c '%a %U' "$RUN/ctl.sock") == "660 root" ]] || fail "control socket $(stat -c '%a %U' "$RUN/ctl.sock")"
+"$CTL" -s "$RUN/ctl.sock" status | tee /dev/stderr | grep -q "pid $DAEMON_PID" || fail "status"
+"$CTL" -s "$RUN/ctl.sock" stats --json | grep -q '"packets":{"4to6":[1-9]' || fail "stats --json"
+"$CTL" -s "$RUN/ctl.sock" mappings --json | grep -q "\"ipv6\":\"$HOST6/128\"" || fail "mappings --json"
+"$CTL" -s "$RUN/ctl.sock" metrics | grep -q '^nat64d_workers 2$' || fail "metrics"
+
+log "reload on request, with a new mapping"
+echo "map 198.51.100.3 2001:db8:6::3" >> "$LAB_DIR/nat64d.conf"
+"$CTL" -s "$RUN/ctl.sock" reload | grep -q '^ok: reloaded' || fail "reload"
+"$CTL" -s "$RUN/ctl.sock" mappings | grep -q '2001:db8:6::3' || fail "reloaded mapping missing"
+"$CTL" -s "$RUN/ctl.sock" metrics | grep -q '^nat64d_reloads_total{result="ok"} 1$' || fail "reload not counted"
+echo "map 198.51.100.300 2001:db8:6::4" >> "$LAB_DIR/nat64d.conf"
+! "$CTL" -s "$RUN/ctl.sock" reload >/dev/null || fail "bad configuration accepted on reload"
+ping_ok in6 "${PREFIX}${HOST4}"
+
+log "SIGTERM through the pidfile"
+kill -TERM "$(cat "$PIDFILE")"
+for _ in $(seq 1 50); do kill -0 "$DAEMON_PID" 2>/dev/null || break; sleep 0.1; done
+! kill -0 "$DAEMON_PID" 2>/dev/null || fail "daemon still running 5 s after SIGTERM"
+DAEMON_PID=
+[[ ! -e "$RUN/ctl.sock" ]] || fail "control socket left behind"
+[[ ! -e "$PIDFILE" ]] || fail "pidfile left behind"
+log "PASS"
