@@ -77,6 +77,11 @@ lab_up() {
     ip -n "$NS6" -6 route add default via 2001:db8:6::1
     ip -n "$NS4" route add 198.51.100.0/24 via 192.0.2.254
     inx sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+    # Let both links settle (IPv6 neighbour discovery answers only once the
+    # router's link is fully up), so that the first translated ping does not
+    # wait a second for a retransmitted neighbour solicitation.
+    for _ in $(seq 1 50); do in6 ping -c1 -W1 -q 2001:db8:6::1 >/dev/null 2>&1 && break; sleep 0.1; done
+    for _ in $(seq 1 50); do in4 ping -c1 -W1 -q 192.0.2.254 >/dev/null 2>&1 && break; sleep 0.1; done
 
     cat > "$LAB_DIR/nat64d.conf" <<CONF
 # nat64d lab configuration (TAYGA syntax)
