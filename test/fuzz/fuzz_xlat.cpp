@@ -59,7 +59,7 @@ void check_output(const xlat::PacketBuf& pkt) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size > 65535) return 0;
     static std::vector<std::uint8_t> buf(xlat::kHeadroom + 65535 + 1024);
-    std::memcpy(buf.data() + xlat::kHeadroom, data, size);
+    if (size != 0) std::memcpy(buf.data() + xlat::kHeadroom, data, size);  // data may be null when empty
     xlat::PacketBuf pkt{buf.data(), buf.size(), xlat::kHeadroom, size};
     xlat::Context ctx;
     const Verdict v = xlat::translate(tables(), ctx, pkt);
