@@ -1,9 +1,12 @@
 #include "common/log.hpp"
 
+#include <sys/stat.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <mutex>
 #include <string>
 
@@ -14,6 +17,20 @@ std::atomic<LogSink> g_sink{LogSink::Stderr};
 std::atomic<int> g_max_level{static_cast<int>(LogLevel::Info)};
 std::mutex g_stderr_mutex;
 std::string g_ident = "nat64d";
+std::atomic<bool> g_journal_prefix{false};
+
+// systemd connects stderr to the journal and says so in $JOURNAL_STREAM
+// ("DEV:INODE" of that stream). Then a "<N>" prefix (sd-daemon(3)) carries
+// the syslog priority of each line into the journal.
+bool stderr_is_journal() {
+    const char* js = std::getenv("JOURNAL_STREAM");
+    if (js == nullptr) return false;
+    struct stat st;
+    if (::fstat(STDERR_FILENO, &st) != 0) return false;
+    unsigned long long dev = 0, ino = 0;
+    if (std::sscanf(js, "%llu:%llu", &dev, &ino) != 2) return false;
+    return dev == st.st_dev && ino == st.st_ino;
+}
 
 }  // namespace
 
@@ -21,6 +38,7 @@ void log_init(LogSink sink, LogLevel max_level, std::string_view ident) {
     g_ident = ident;
     g_max_level = static_cast<int>(max_level);
     if (sink == LogSink::Syslog) openlog(g_ident.c_str(), LOG_PID | LOG_NDELAY, LOG_DAEMON);
+    g_journal_prefix = sink == LogSink::Stderr && stderr_is_journal();
     g_sink = sink;
 }
 
@@ -32,7 +50,11 @@ void log_write(LogLevel level, std::string_view message) {
         return;
     }
     const std::lock_guard lock(g_stderr_mutex);
-    std::fprintf(stderr, "%.*s\n", static_cast<int>(message.size()), message.data());
+    if (g_journal_prefix.load()) {
+        std::fprintf(stderr, "<%d>%.*s\n", static_cast<int>(level), static_cast<int>(message.size()), message.data());
+    } else {
+        std::fprintf(stderr, "%.*s\n", static_cast<int>(message.size()), message.data());
+    }
     std::fflush(stderr);
 }
 
