@@ -15,6 +15,7 @@ chown nobody "$RUN"
 chmod 755 "$LAB_DIR"
 PIDFILE="$RUN/nat64d.pid"
 sed -i "s|^control-socket .*|control-socket $RUN/ctl.sock|" "$LAB_DIR/nat64d.conf"
+echo "metrics-file $RUN/nat64d.prom" >> "$LAB_DIR/nat64d.conf"
 
 log "start detached as nobody"
 inx "$NAT64D" -c "$LAB_DIR/nat64d.conf" -u nobody -p "$PIDFILE"
@@ -38,6 +39,10 @@ log "nat64dctl"
 "$CTL" -s "$RUN/ctl.sock" mappings --json | grep -q "\"ipv6\":\"$HOST6/128\"" || fail "mappings --json"
 "$CTL" -s "$RUN/ctl.sock" metrics | grep -q '^nat64d_workers 2$' || fail "metrics"
 
+log "metrics-file written for node_exporter"
+[[ -s "$RUN/nat64d.prom" ]] || fail "no metrics-file"
+grep -q '^# TYPE nat64d_translated_packets_total counter$' "$RUN/nat64d.prom" || fail "metrics-file content"
+
 log "reload on request, with a new mapping"
 echo "map 198.51.100.3 2001:db8:6::3" >> "$LAB_DIR/nat64d.conf"
 "$CTL" -s "$RUN/ctl.sock" reload | grep -q '^ok: reloaded' || fail "reload"
@@ -54,4 +59,5 @@ for _ in $(seq 1 50); do kill -0 "$DAEMON_PID" 2>/dev/null || break; sleep 0.1; 
 DAEMON_PID=
 [[ ! -e "$RUN/ctl.sock" ]] || fail "control socket left behind"
 [[ ! -e "$PIDFILE" ]] || fail "pidfile left behind"
+grep -Eq '^nat64d_translated_packets_total\{direction="6to4"\} [1-9]' "$RUN/nat64d.prom" || fail "final metrics-file lacks the counts"
 log "PASS"
