@@ -1,0 +1,287 @@
+// The dynamic IPv4 pool (tayga.conf `dynamic-pool`): IPv6 hosts with no
+// static or RFC 6052 mapping lease an IPv4 address from it. Behaviour and
+// address choice are TAYGA 0.9.2's, so that a site switching from TAYGA keeps
+// its hosts' addresses (dynamic.map is read and written in TAYGA's format,
+// addr/persist.hpp).
+//
+// Life of a lease (TAYGA's dyn_min_lease / dyn_max_lease):
+//   active   until 124 minutes after the last packet in either direction;
+//   dormant  then: no longer translated, but the address stays reserved for
+//            the same IPv6 host (which gets it back on its next packet) for
+//            up to 14 days after the last packet, unless the pool runs out,
+//            in which case the oldest dormant lease is reassigned;
+//   expired  after that: the address is free again.
+//
+// Threads (STYLE.md "State and threads"): the pool is the one piece of
+// shared mutable state on the packet path. Its tables are reachable only
+// through SharedGuarded: workers look up existing leases under a shared lock
+// and refresh a lease's last-use time with a relaxed atomic store; the
+// exclusive lock is taken only to make, reactivate or reassign a lease (the
+// miss path) and by the maintenance tick when a lease changes state.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "common/result.hpp"
+#include "nat64d/ip.hpp"
+
+namespace nat64d::addr {
+
+// TAYGA's dyn_min_lease: "just over two hours" (124 minutes) after the last
+// packet a lease turns dormant.
+inline constexpr std::int64_t kDynMinLease = 124 * 60;
+// TAYGA's dyn_max_lease: a dormant lease is kept for its host for 14 days
+// after the last packet.
+inline constexpr std::int64_t kDynMaxLease = 14 * 24 * 60 * 60;
+
+// `log dyn` events. The pool queues them (it never logs: the packet path
+// must not); the daemon drains the queue on its maintenance tick.
+// Revoked: set_exclusions() took the address (or the host) for a static map.
+enum class PoolEventKind { Assigned, Reactivated, Dormant, Reassigned, Expired, Revoked };
+
+struct PoolEvent {
+    PoolEventKind kind;
+    Ipv4Addr v4;
+    Ipv6Addr v6;           // the host that holds (or held) the address
+    Ipv6Addr previous_v6;  // Reassigned: the dormant host that lost it; otherwise ::
+    friend bool operator==(const PoolEvent&, const PoolEvent&) = default;
+};
+
+// One line for the log, in TAYGA's words where TAYGA has them ("assigned
+// new", "reactivated dormant", "reassigned dormant" ... "pool address
+// 192.0.2.80 (2001:db8::69)"); TAYGA logs no dormant/expired/revoked lines.
+[[nodiscard]] std::string describe(const PoolEvent& e);
+
+// TAYGA's choice of the first address to try for `a` in a pool with
+// `host_bits` (1..31) host bits: the four 32-bit words of the address, each
+// read little-endian (TAYGA adds s6_addr32[i] on x86), summed in 32 bits --
+// the carry out of bit 31 is lost, as in TAYGA -- and after each addition
+// folded into the host bits with an end-around carry. Exposed for tests.
+[[nodiscard]] std::uint32_t tayga_pool_offset(const Ipv6Addr& a, unsigned host_bits) noexcept;
+
+// TAYGA's validate_ip6_addr(): addresses a lease may never be made for
+// (::/8 except the well-known prefix, ff00::/8, fe80::/10, fec0::/10).
+[[nodiscard]] bool is_leasable_ipv6(const Ipv6Addr& a) noexcept;
+
+struct PoolOptions {
+    Prefix4 prefix;                  // dynamic-pool A/n, 1 <= n <= 31
+    std::vector<Prefix4> excluded4;  // ipv4-addr/32 and every static map's IPv4 side
+    std::vector<Prefix6> excluded6;  // every static map's IPv6 side and the NAT64 prefix
+    std::int64_t min_lease = kDynMinLease;
+    std::int64_t max_lease = kDynMaxLease;
+};
+
+// A lease as saved to / restored from dynamic.map.
+struct LeaseRecord {
+    Ipv4Addr v4;
+    Ipv6Addr v6;
+    std::int64_t last_use = 0;  // Unix seconds
+    unsigned line = 0;          // line in the file it came from (0: not from a file)
+    friend bool operator==(const LeaseRecord& a, const LeaseRecord& b) {
+        return a.v4 == b.v4 && a.v6 == b.v6 && a.last_use == b.last_use;
+    }
+};
+
+struct LeaseInfo {
+    Ipv4Addr v4;
+    Ipv6Addr v6;
+    std::int64_t last_use = 0;
+    bool active = false;
+};
+
+// For statistics: leases by state, and addresses still free (the pool less
+// its lowest address, the excluded addresses and every lease).
+struct PoolCounts {
+    std::uint64_t active = 0;
+    std::uint64_t dormant = 0;
+    std::uint64_t free = 0;
+    friend bool operator==(const PoolCounts&, const PoolCounts&) = default;
+};
+
+// Why map_6to4 found no address.
+enum class PoolMiss { None, Exhausted, NotLeasable };
+
+// Result of an IPv4 lookup.
+enum class Pool4 {
+    Leased,      // an active lease: the IPv6 address is returned
+    Unleased,    // a pool address with no active lease: unmappable
+    NotManaged,  // outside the pool, or excluded from it: ask the next rule
+};
+
+// What restore() (and so load()) did with a file's lines.
+struct LoadReport {
+    std::size_t loaded = 0;
+    std::vector<std::string> messages;  // one per skipped line, "NAME:LINE: ...", plus notes
+};
+
+namespace detail {
+// A value reachable only under its lock: read() under a shared lock, write()
+// under the exclusive one. No manual lock/unlock pairs.
+template <typename T>
+class SharedGuarded {
+public:
+    template <typename F>
+    decltype(auto) read(F&& f) const {
+        std::shared_lock lock(mutex_);
+        return std::forward<F>(f)(static_cast<const T&>(value_));
+    }
+    template <typename F>
+    decltype(auto) write(F&& f) {
+        std::unique_lock lock(mutex_);
+        return std::forward<F>(f)(value_);
+    }
+
+private:
+    mutable std::shared_mutex mutex_;
+    T value_;
+};
+}  // namespace detail
+
+class DynamicPool {
+public:
+    // Fails on a prefix length outside 1..31 or an inverted lease timing.
+    // Excluded prefixes may lie partly or wholly outside the pool.
+    [[nodiscard]] static common::Result<std::unique_ptr<DynamicPool>> create(PoolOptions options);
+
+    DynamicPool(const DynamicPool&) = delete;
+    DynamicPool& operator=(const DynamicPool&) = delete;
+    ~DynamicPool();
+
+    // The clock, in Unix seconds (dynamic.map stores wall-clock times). The
+    // daemon sets it once a second; the packet path only reads it.
+    void set_now(std::int64_t now) noexcept { now_.store(now, std::memory_order_relaxed); }
+    [[nodiscard]] std::int64_t now() const noexcept { return now_.load(std::memory_order_relaxed); }
+
+    // Packet path, IPv6 source with no other mapping: the host's active lease
+    // (refreshed), else its dormant lease reactivated, else a new address
+    // chosen as TAYGA does, else the oldest dormant lease reassigned. Fails
+    // with Exhausted when nothing is free or dormant, with NotLeasable for
+    // addresses TAYGA would not lease (is_leasable_ipv6).
+    [[nodiscard]] std::optional<Ipv4Addr> map_6to4(const Ipv6Addr& a, PoolMiss& why) noexcept;
+
+    // Packet path, lookup only: the host's active lease (refreshed), never a
+    // new one. For IPv6 destinations, e.g. the quoted packet of an ICMPv6
+    // error on its way back to a pool host.
+    [[nodiscard]] std::optional<Ipv4Addr> find_6to4(const Ipv6Addr& a) noexcept;
+
+    // Packet path, IPv4 address (either direction of use refreshes a lease):
+    // Leased fills `out` and refreshes the lease.
+    [[nodiscard]] Pool4 map_4to6(const Ipv4Addr& a, Ipv6Addr& out) noexcept;
+
+    // Turns active leases idle for more than min_lease dormant and dormant
+    // leases idle for more than max_lease expired; sets the clock to `now`.
+    // Called by the daemon about once a second.
+    void maintenance(std::int64_t now);
+
+    // The queued `log dyn` events, oldest first, and how many were lost
+    // because the queue was full (kMaxQueuedEvents between two drains).
+    static constexpr std::size_t kMaxQueuedEvents = 4096;
+    [[nodiscard]] std::vector<PoolEvent> take_events();
+    [[nodiscard]] std::uint64_t events_lost() const noexcept { return events_lost_.load(std::memory_order_relaxed); }
+
+    // True when leases were made, changed or dropped since the last
+    // successful save(); last-use refreshes alone do not count (they are
+    // caught by the periodic save).
+    [[nodiscard]] bool dirty() const noexcept {
+        return change_count_.load(std::memory_order_acquire) != saved_count_.load(std::memory_order_acquire);
+    }
+
+    // Every lease, active and dormant, most recently used first (the order
+    // TAYGA writes them in).
+    [[nodiscard]] std::vector<LeaseInfo> leases() const;
+    [[nodiscard]] PoolCounts counts() const;
+
+    // Startup: adds leases read from dynamic.map. Skipped, each with a
+    // message in TAYGA's words plus the line: addresses outside the pool or
+    // its reserved lowest address, addresses excluded by a static map or
+    // the translator's own address, IPv6 addresses not leasable or inside a
+    // static map / the NAT64 prefix, and duplicates. A time in the future is
+    // taken as now (with one note). Leases used within min_lease are active
+    // (so a restart keeps hosts reachable from IPv4), older ones dormant,
+    // and those past max_lease expire at the next maintenance(). Judged
+    // against now(): call set_now() first.
+    LoadReport restore(const std::vector<LeaseRecord>& records, std::string_view name);
+
+    // Reads and restores `path` (dynamic.map). A missing file is not an
+    // error (first start). Malformed lines are skipped with their line number.
+    [[nodiscard]] common::Result<LoadReport> load(const std::string& path);
+
+    // Writes every lease to `path` in TAYGA's format, atomically (temp file,
+    // fsync, rename, fsync of the directory): on any failure the previous
+    // file is left as it was and the error is returned. Clears dirty() when
+    // nothing changed while writing.
+    [[nodiscard]] common::Status save(const std::string& path);
+
+    // Reload (map-file, SIGHUP): the static maps changed, and with them the
+    // excluded addresses (same meaning as PoolOptions). Leases on addresses
+    // now excluded, and leases of hosts whose IPv6 address a static map or
+    // the prefix now covers, are revoked (event Revoked); addresses no
+    // longer excluded become free.
+    void set_exclusions(const std::vector<Prefix4>& excluded4, std::vector<Prefix6> excluded6);
+
+    [[nodiscard]] const Prefix4& prefix() const noexcept { return options_.prefix; }
+
+private:
+    struct Lease {
+        Ipv4Addr v4;
+        Ipv6Addr v6;
+        mutable std::atomic<std::int64_t> last_use{0};  // refreshed under the shared lock
+        bool active = false;                            // changed only under the exclusive lock
+    };
+    struct Hash6 {
+        std::size_t operator()(const Ipv6Addr& a) const noexcept;
+    };
+    // Free offsets as runs: first -> last.
+    using FreeRuns = std::map<std::uint32_t, std::uint32_t>;
+    // Excluded offsets as sorted, disjoint [first, last] runs (binary search).
+    using ExcludedRuns = std::vector<std::pair<std::uint32_t, std::uint32_t>>;
+    struct State {
+        std::unordered_map<std::uint32_t, Lease> by_offset;  // the leases, keyed by pool offset
+        std::unordered_map<Ipv6Addr, Lease*, Hash6> by_v6;
+        std::set<std::pair<std::int64_t, std::uint32_t>> dormant;  // (last_use, offset), oldest first
+        FreeRuns free;
+        ExcludedRuns excluded4;
+        std::vector<Prefix6> excluded6;
+        std::vector<PoolEvent> events;  // capacity reserved: push never allocates
+    };
+
+    explicit DynamicPool(PoolOptions options);
+
+    [[nodiscard]] std::uint32_t offset_of(const Ipv4Addr& a) const noexcept;
+    [[nodiscard]] Ipv4Addr addr_at(std::uint32_t offset) const noexcept;
+    [[nodiscard]] ExcludedRuns make_runs(const std::vector<Prefix4>& excluded4) const;
+    [[nodiscard]] FreeRuns make_free(const ExcludedRuns& excluded, const std::vector<std::uint32_t>& leased) const;
+    [[nodiscard]] static bool in_runs(const ExcludedRuns& runs, std::uint32_t offset) noexcept;
+    [[nodiscard]] static bool in_prefixes(const std::vector<Prefix6>& prefixes, const Ipv6Addr& a) noexcept;
+    std::optional<Ipv4Addr> assign_locked(State& s, const Ipv6Addr& a, std::int64_t now, PoolMiss& why);
+    void push_event(State& s, const PoolEvent& e) noexcept;
+    void changed() noexcept { change_count_.fetch_add(1, std::memory_order_acq_rel); }
+
+    static void free_take(FreeRuns& free, std::uint32_t offset);
+    static void free_give(FreeRuns& free, std::uint32_t offset);
+    static void free_remove_range(FreeRuns& free, std::uint32_t first, std::uint32_t last);
+    [[nodiscard]] static std::optional<std::uint32_t> free_find(const FreeRuns& free, std::uint32_t from) noexcept;
+
+    PoolOptions options_;
+    unsigned host_bits_ = 0;
+    std::uint32_t base_ = 0;  // the pool's first address, host order
+    std::atomic<std::int64_t> now_{0};
+    std::atomic<std::uint64_t> change_count_{0};
+    std::atomic<std::uint64_t> saved_count_{0};
+    std::atomic<std::uint64_t> events_lost_{0};
+    detail::SharedGuarded<State> state_;
+};
+
+}  // namespace nat64d::addr
