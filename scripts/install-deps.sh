@@ -7,6 +7,7 @@ PACKAGES=(
     build-essential cmake pkg-config
     libnl-3-dev libnl-route-3-dev libfmt-dev libtomlplusplus-dev catch2
     iproute2 iputils-ping iperf3 tcpdump python3 python3-scapy
+    strace groff-base systemd
 )
 
 missing=()
