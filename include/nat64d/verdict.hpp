@@ -45,7 +45,18 @@ enum class Verdict : std::uint8_t {
     X(UdpZeroChecksumFragment, "udp-zero-checksum-fragment",                                          \
       "fragmented IPv4 UDP without checksum (RFC 7915 §4.5)")                                        \
     X(LocalUnsupported, "local-unsupported", "packet to the translator's own address is not an echo request") \
-    X(TooBig, "too-big", "packet larger than the buffer or MTU allows")
+    X(TooBig, "too-big", "packet larger than the next-hop MTU and may not be fragmented (RFC 7915 §4.1, §5.1.1)") \
+    X(NoBufferRoom, "no-buffer-room", "buffer lacks the headroom or scratch space the translation needs") \
+    X(BadIcmpChecksum, "bad-icmp-checksum", "ICMP error whose checksum does not verify")                 \
+    X(IcmpSingleHop, "icmp-single-hop", "single-link ICMP (ND, MLD, redirect, router discovery; RFC 7915 §4.2, §5.2)") \
+    X(IcmpObsolete, "icmp-obsolete", "ICMPv4 type with no ICMPv6 counterpart (RFC 7915 §4.2)")               \
+    X(IcmpPointer, "icmp-pointer", "Parameter Problem pointer with no counterpart (RFC 7915 Figures 3, 6)")    \
+    X(IcmpErrorInError, "icmp-error-in-error", "ICMP error quoting an ICMP error (RFC 7915 §4.3, §5.3)")        \
+    X(InnerPacketBad, "inner-packet-bad", "packet quoted in an ICMP error truncated or malformed")             \
+    X(Igmp, "igmp", "IGMP is single-hop and not translated (RFC 7915 §4.2)")                                     \
+    X(MulticastDestination, "multicast-destination", "IPv4 multicast or broadcast destination (RFC 7915 §1.2)") \
+    X(InnerUnmappable, "inner-unmappable", "address of the packet quoted in an ICMP error has no mapping") \
+    X(PoolExhausted, "pool-exhausted", "dynamic pool has no free or dormant address for a new IPv6 host")
 
 enum class Reason : std::uint8_t {
 #define NAT64D_REASON_ENUM(id, name, desc) id,

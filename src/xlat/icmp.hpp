@@ -1,22 +1,63 @@
-// ICMP message translation (RFC 7915 §4.2, §5.2), internal to xlat.
+// ICMP message translation (RFC 7915 §4.2-§4.3, §5.2-§5.3), internal to xlat.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 
+#include "nat64d/ip.hpp"
 #include "nat64d/verdict.hpp"
+#include "xlat/stages.hpp"
+#include "xlat/xlat.hpp"
 
 namespace nat64d::xlat {
 
-// Rewrites the ICMPv6 message at `icmp` (length `len`, whole message
-// present) into ICMPv4 in place: type/code, and the checksum, which loses
-// the IPv6 pseudo-header whose partial sum is `pseudo6` (RFC 7915 §5.2).
-// Returns the reason when the message is not translated.
-[[nodiscard]] std::optional<Reason> icmp_6to4(std::uint8_t* icmp, std::size_t len, std::uint32_t pseudo6) noexcept;
+// Where the translated ICMP message ended up. An error message is rebuilt
+// around its quoted packet, whose header changes size, so the message may
+// start before or after the original one; it never extends past it.
+struct IcmpOut {
+    std::uint8_t* msg = nullptr;
+    std::size_t len = 0;
+};
 
-// Rewrites the ICMPv4 message into ICMPv6 in place; the checksum gains the
-// IPv6 pseudo-header whose partial sum is `pseudo6` (RFC 7915 §4.2).
-[[nodiscard]] std::optional<Reason> icmp_4to6(std::uint8_t* icmp, std::size_t len, std::uint32_t pseudo6) noexcept;
+// Rewrites the ICMPv4 message at `icmp` (`len` bytes, the whole message:
+// fragmented ICMP never gets here) as ICMPv6 for the outer addresses
+// src6 -> dst6: type/code (§4.2), the quoted packet (§4.3, with `pass`'s
+// hairpinning rules), an RFC 4884 extension carried over with its length
+// attribute converted, trimmed so that the IPv6 packet stays within 1280
+// bytes, checksum with the pseudo-header. Needs up to 56 bytes in front of
+// `icmp`; may write up to `buf_end` (an extension can move back by a few
+// bytes of padding). Returns the reason when the message is not translated.
+[[nodiscard]] std::optional<Reason> icmp_4to6(const Tables& t, std::uint8_t* icmp, std::size_t len,
+                                              const Ipv6Addr& src6, const Ipv6Addr& dst6, Pass pass,
+                                              const std::uint8_t* buf_end, IcmpOut& out) noexcept;
+
+// Rewrites the ICMPv6 message as ICMPv4 (§5.2, §5.3); `pseudo6` is the
+// partial sum of the IPv6 pseudo-header the message's checksum covers. The
+// result fits in an IPv4 datagram of 576 bytes (RFC 1812 §4.3.2.3).
+[[nodiscard]] std::optional<Reason> icmp_6to4(const Tables& t, std::uint8_t* icmp, std::size_t len,
+                                              std::uint32_t pseudo6, const std::uint8_t* buf_end, IcmpOut& out) noexcept;
+
+// RFC 7915 §4.2: the PTB MTU for an ICMPv4 "fragmentation needed" that
+// carried `mtu4` (0: pre-RFC 1191 router, use the plateau below the quoted
+// packet's Total Length `quoted_total`).
+[[nodiscard]] std::uint32_t ptb_mtu_4to6(const Tables& t, std::uint16_t mtu4, std::uint16_t quoted_total) noexcept;
+// RFC 7915 §5.2: the "fragmentation needed" MTU for an ICMPv6 PTB's `mtu6`.
+[[nodiscard]] std::uint16_t frag_needed_mtu_6to4(const Tables& t, std::uint32_t mtu6) noexcept;
+
+// RFC 4884 §4: lays out an ICMP error body whose quoted datagram has been
+// rebuilt at msg + 8 (`quoted` bytes: translated header plus kept payload),
+// followed by the extension structure `ext` (`ext_len` bytes, 0 = none)
+// that still sits at its old place. The quoted field is zero-padded to a
+// multiple of `word` (4 for ICMPv4, 8 for ICMPv6) and to 128 bytes, the
+// extension moved behind it. Returns the message length and sets
+// `length_words` (the length attribute; 0 without extension).
+[[nodiscard]] std::size_t layout_rfc4884(std::uint8_t* msg, std::size_t quoted, const std::uint8_t* ext,
+                                         std::size_t ext_len, std::size_t word, std::uint8_t& length_words) noexcept;
+
+// RFC 7915 §4.2 Figure 3 and §5.2 Figure 6: Parameter Problem pointers.
+// nullopt for a pointer with no counterpart (the message is dropped).
+[[nodiscard]] std::optional<std::uint8_t> param_pointer_4to6(std::uint8_t ptr4) noexcept;
+[[nodiscard]] std::optional<std::uint8_t> param_pointer_6to4(std::uint32_t ptr6) noexcept;
 
 }  // namespace nat64d::xlat

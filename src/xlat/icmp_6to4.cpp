@@ -1,27 +1,211 @@
-// RFC 7915 §5.2: ICMPv6 -> ICMPv4.
+// RFC 7915 §5.2 (ICMPv6 -> ICMPv4) and §5.3 (the packet quoted in an
+// ICMPv6 error).
+#include <algorithm>
+#include <cstring>
+
 #include "common/bytes.hpp"
 #include "common/checksum.hpp"
 #include "xlat/icmp.hpp"
 #include "xlat/proto.hpp"
 
 namespace nat64d::xlat {
+namespace {
 
-std::optional<Reason> icmp_6to4(std::uint8_t* icmp, std::size_t len, std::uint32_t pseudo6) noexcept {
-    if (len < kIcmpHdrLen) return Reason::IcmpTruncated;
-    std::uint8_t type = 0;
-    switch (icmp[0]) {
-        // §5.2: Echo Request/Reply (128/129) -> 8/0; code, identifier,
-        // sequence and data unchanged.
-        case icmp6::kEchoRequest: type = icmp4::kEchoRequest; break;
-        case icmp6::kEchoReply: type = icmp4::kEchoReply; break;
-        default: return Reason::IcmpUntranslatable;
-    }
-    const std::uint16_t old_word = common::load16(icmp);
-    icmp[0] = type;
-    const std::uint16_t new_word = common::load16(icmp);
+using common::load16;
+using common::load32;
+using common::store16;
+using common::store32;
+
+// RFC 1812 §4.3.2.3: an ICMPv4 error datagram is at most 576 bytes.
+inline constexpr std::size_t kIcmp4ErrorMax = 576;
+
+struct Inner6to4 {
+    std::uint8_t hdr4[kIpv4HdrLen]{};
+    std::size_t l4_off = 0;  // quoted IPv6 header + extension headers
+    std::size_t end = 0;     // 40 + the quoted packet's own Payload Length
+};
+
+// Echo Request/Reply: the checksum loses the IPv6 pseudo-header (partial
+// sum `pseudo6`) and the old type word, and gains the new one.
+void echo_6to4(std::uint8_t* icmp, std::uint32_t pseudo6) noexcept {
+    const std::uint16_t old_word = load16(icmp);
+    icmp[0] = icmp[0] == icmp6::kEchoRequest ? icmp4::kEchoRequest : icmp4::kEchoReply;
     std::uint8_t* c = icmp + kIcmpCsumOffset;
-    // Out: the pseudo-header and the old type word; in: the new type word.
-    common::store16(c, common::csum_update(common::load16(c), common::csum_add(pseudo6, old_word), new_word));
+    store16(c, common::csum_update(load16(c), common::csum_add(pseudo6, old_word), load16(icmp)));
+}
+
+// RFC 7915 §5.3: the quoted IPv6 packet is translated like an ordinary
+// one, except that its hop limit is kept; its extension headers are
+// skipped as in §5.1 and its transport checksum adjusted when the quoted
+// bytes reach it.
+[[nodiscard]] std::optional<Reason> inner_6to4(const Tables& t, std::uint8_t* in, std::size_t avail,
+                                               Inner6to4& r) noexcept {
+    if (avail < kIpv6HdrLen || (in[0] >> 4) != 6) return Reason::InnerPacketBad;
+    r.end = kIpv6HdrLen + load16(in + 4);
+    Ext6 e;
+    Reason why{};
+    if (!walk_ext_headers(in, std::min(avail, r.end), false, e, why)) return Reason::InnerPacketBad;
+    r.l4_off = e.l4_off;
+    const std::size_t upper_len = r.end - e.l4_off;
+    if (kIpv4HdrLen + upper_len > 0xffff) return Reason::InnerPacketBad;
+    Ipv6Addr src6, dst6;
+    std::memcpy(src6.bytes.data(), in + 8, 16);
+    std::memcpy(dst6.bytes.data(), in + 24, 16);
+    MapMiss miss = MapMiss::None;
+    const auto src4 = map_6to4(t, src6, miss);
+    const auto dst4 = map_6to4(t, dst6, miss);
+    if (!src4 || !dst4) return Reason::InnerUnmappable;
+
+    std::uint8_t* l4 = in + e.l4_off;
+    const std::size_t l4_avail = std::min(avail, r.end) - e.l4_off;
+    std::uint8_t proto4 = e.proto;
+    if (e.proto == proto::kIcmpv6) proto4 = proto::kIcmp;
+    if (e.frag_offset == 0) {
+        if (e.proto == proto::kIcmpv6) {
+            if (l4_avail < kIcmpCsumOffset + 2) return Reason::InnerPacketBad;
+            if (is_icmp6_error(l4[0])) return Reason::IcmpErrorInError;  // §5.3: one embedded header only
+            if (l4[0] != icmp6::kEchoRequest && l4[0] != icmp6::kEchoReply) return Reason::IcmpUntranslatable;
+            echo_6to4(l4, common::csum_pseudo6(src6.bytes.data(), dst6.bytes.data(),
+                                               static_cast<std::uint32_t>(upper_len), proto::kIcmpv6));
+        } else {
+            adjust_l4_checksum(e.proto, l4, l4_avail, common::csum_addrs6(src6.bytes.data(), dst6.bytes.data()),
+                               common::csum_addrs4(src4->bytes.data(), dst4->bytes.data()));
+        }
+    }
+    const std::size_t total = kIpv4HdrLen + upper_len;
+    std::uint16_t flags = 0;
+    std::uint16_t id = 0;  // the original IPv4 ID is not recoverable; receivers match on the transport header
+    if (e.has_frag) {
+        id = static_cast<std::uint16_t>(e.frag_id);
+        flags = static_cast<std::uint16_t>((e.more_frags ? kIpv4FlagMf : 0) | e.frag_offset);
+    } else if (total > kDfThreshold) {
+        flags = kIpv4FlagDf;
+    }
+    const auto tc = static_cast<std::uint8_t>(load16(in) >> 4);
+    write_ipv4_header(r.hdr4, tc, static_cast<std::uint16_t>(total), id, flags, in[7], proto4, *src4, *dst4);
+    return std::nullopt;
+}
+
+[[nodiscard]] bool is_single_hop6(std::uint8_t type) noexcept {
+    // MLD 130-132, ND 133-137 (RFC 7915 §5.2), MLDv2 report 143.
+    return (type >= icmp6::kMldQuery && type <= icmp6::kRedirect) || type == icmp6::kMldv2Report;
+}
+
+}  // namespace
+
+std::uint16_t frag_needed_mtu_6to4(const Tables& t, std::uint32_t mtu6) noexcept {
+    // §5.2: min(MTU - 20, IPv4 next hop, IPv6 next hop - 20). The result is
+    // kept within the 16-bit field and at least the IPv4 minimum, 68.
+    const std::uint32_t from_ptb = mtu6 > 20 ? mtu6 - 20 : 0;
+    const std::uint32_t v6_hop = t.ipv6_mtu > 20 ? t.ipv6_mtu - 20 : 0;
+    const std::uint32_t v = std::min({from_ptb, t.ipv4_mtu, v6_hop, std::uint32_t{0xffff}});
+    return static_cast<std::uint16_t>(std::max(v, kIpv4MinMtu));
+}
+
+std::optional<std::uint8_t> param_pointer_6to4(std::uint32_t ptr6) noexcept {
+    if (ptr6 == 0) return 0;                   // Version/Traffic Class -> Version/IHL
+    if (ptr6 == 1) return 1;                   // Traffic Class/Flow Label -> Type of Service
+    if (ptr6 == 4 || ptr6 == 5) return 2;      // Payload Length -> Total Length
+    if (ptr6 == 6) return 9;                   // Next Header -> Protocol
+    if (ptr6 == 7) return 8;                   // Hop Limit -> Time to Live
+    if (ptr6 >= 8 && ptr6 <= 23) return 12;    // Source Address
+    if (ptr6 >= 24 && ptr6 <= 39) return 16;   // Destination Address
+    return std::nullopt;                       // Flow Label (2, 3), extension headers (>= 40)
+}
+
+std::optional<Reason> icmp_6to4(const Tables& t, std::uint8_t* icmp, std::size_t len, std::uint32_t pseudo6,
+                                const std::uint8_t* buf_end, IcmpOut& out) noexcept {
+    if (len < kIcmpHdrLen) return Reason::IcmpTruncated;
+    const std::uint8_t type = icmp[0];
+    const std::uint8_t code = icmp[1];
+    IcmpError e;
+    switch (type) {
+        case icmp6::kEchoRequest:
+        case icmp6::kEchoReply:
+            // §5.2: 128/129 -> 8/0; code, identifier, sequence, data kept.
+            echo_6to4(icmp, pseudo6);
+            out = IcmpOut{icmp, len};
+            return std::nullopt;
+        case icmp6::kDestUnreach:
+            e.type = icmp4::kDestUnreach;
+            switch (code) {
+                // §5.2: 0, 2, 3 -> host unreachable (not net unreachable).
+                case icmp6::kNoRoute: case icmp6::kBeyondScope: case icmp6::kAddrUnreach:
+                    e.code = icmp4::kHostUnreach;
+                    break;
+                case icmp6::kAdminProhibited: e.code = icmp4::kHostProhibited; break;  // 10, not 13
+                case icmp6::kPortUnreach: e.code = icmp4::kPortUnreach; break;
+                default: return Reason::IcmpUntranslatable;
+            }
+            break;
+        case icmp6::kPacketTooBig: e = IcmpError{icmp4::kDestUnreach, icmp4::kFragNeeded, 0}; break;
+        case icmp6::kTimeExceeded:
+            if (code > icmp6::kReassemblyExceeded) return Reason::IcmpUntranslatable;
+            e = IcmpError{icmp4::kTimeExceeded, code, 0};
+            break;
+        case icmp6::kParamProblem:
+            if (code == icmp6::kUnrecognizedNextHeader) {
+                e = IcmpError{icmp4::kDestUnreach, icmp4::kProtoUnreach, 0};  // §5.2: crosses types
+            } else if (code == icmp6::kErroneousField) {
+                const auto ptr = param_pointer_6to4(load32(icmp + 4));
+                if (!ptr) return Reason::IcmpPointer;
+                e = IcmpError{icmp4::kParamProblem, icmp4::kPointerIndicatesError, std::uint32_t{*ptr} << 24};
+            } else {
+                return Reason::IcmpUntranslatable;  // 2 unrecognized option, unlisted codes
+            }
+            break;
+        default:
+            if (is_single_hop6(type)) return Reason::IcmpSingleHop;
+            return Reason::IcmpUntranslatable;  // unknown informational or error type
+    }
+
+    if (common::csum_fold(common::csum_partial(icmp, len, pseudo6)) != 0xffff) return Reason::BadIcmpChecksum;
+    // RFC 4884: a non-zero length attribute (64-bit words) of a Destination
+    // Unreachable or Time Exceeded bounds the original datagram; the
+    // extension after it is carried over (ICMPv4 Destination Unreachable
+    // and Time Exceeded can hold one too).
+    std::size_t avail = len - kIcmpHdrLen;
+    const std::uint8_t* ext = nullptr;
+    std::size_t ext_len = 0;
+    if (type == icmp6::kDestUnreach || type == icmp6::kTimeExceeded) {
+        if (const std::size_t attr = std::size_t{icmp[kIcmp6LengthAttr]} * 8; attr != 0 && attr <= avail) {
+            ext = icmp + kIcmpHdrLen + attr;
+            ext_len = avail - attr;
+            avail = attr;
+        }
+    }
+    std::uint8_t* inner = icmp + kIcmpHdrLen;
+    Inner6to4 in;
+    if (const auto r = inner_6to4(t, inner, avail, in)) return r;
+    if (type == icmp6::kPacketTooBig) e.rest = frag_needed_mtu_6to4(t, load32(icmp + 4));  // bytes 6-7, RFC 1191 §4
+
+    // §5.3: the quoted packet ends at its own length; the ICMPv4 datagram
+    // at 576 bytes (and the IPv4 next-hop MTU).
+    constexpr std::size_t kHdr = kIcmpHdrLen + kIpv4HdrLen;
+    const std::size_t max_msg = std::min<std::size_t>(kIcmp4ErrorMax, t.ipv4_mtu) - kIpv4HdrLen;
+    const std::size_t payload = std::min(avail, in.end) - in.l4_off;
+    std::size_t keep = max_msg > kHdr ? std::min(payload, max_msg - kHdr) : 0;
+    std::uint8_t* msg = inner + in.l4_off - kHdr;
+    if (ext_len != 0) {
+        if (kIcmpHdrLen + kRfc4884MinOriginal + ext_len > max_msg) {
+            ext_len = 0;  // §5.2 / RFC 4884 §5.3: no room; the extension goes
+        } else {
+            const std::size_t field_max = (max_msg - kIcmpHdrLen - ext_len) & ~std::size_t{3};
+            keep = std::min(keep, field_max - kIpv4HdrLen);
+            const std::size_t field = std::max(kRfc4884MinOriginal, (kIpv4HdrLen + keep + 3) & ~std::size_t{3});
+            if (msg + kIcmpHdrLen + field + ext_len > buf_end) ext_len = 0;
+        }
+    }
+    msg[0] = e.type;
+    msg[1] = e.code;
+    store16(msg + 2, 0);
+    store32(msg + 4, e.rest);
+    std::memcpy(msg + kIcmpHdrLen, in.hdr4, kIpv4HdrLen);
+    std::uint8_t words = 0;
+    const std::size_t mlen = layout_rfc4884(msg, kIpv4HdrLen + keep, ext, ext_len, 4, words);
+    if (words != 0) msg[kIcmp4LengthAttr] = words;  // 32-bit words (RFC 4884 §4.1-§4.3)
+    store16(msg + 2, common::csum_finish(common::csum_partial(msg, mlen)));  // no pseudo-header in ICMPv4
+    out = IcmpOut{msg, mlen};
     return std::nullopt;
 }
 

@@ -1,9 +1,13 @@
+#include "addr/dynamic_pool.hpp"
 #include "addr/rfc6052.hpp"
 #include "xlat/stages.hpp"
 
 namespace nat64d::xlat {
+namespace {
 
-std::optional<Ipv4Addr> map_6to4(const Tables& t, const Ipv6Addr& a, MapMiss& why) noexcept {
+// Static map, then the RFC 6052 prefix. `why` is NoMapping when neither
+// covers the address (the pool may still).
+std::optional<Ipv4Addr> map_6to4_static(const Tables& t, const Ipv6Addr& a, MapMiss& why) noexcept {
     if (auto v4 = t.maps.map_6to4(a)) return v4;
     if (t.prefix && t.prefix->contains(a)) {
         const Ipv4Addr v4 = addr::extract(*t.prefix, a);
@@ -18,8 +22,48 @@ std::optional<Ipv4Addr> map_6to4(const Tables& t, const Ipv6Addr& a, MapMiss& wh
     return std::nullopt;
 }
 
+}  // namespace
+
+std::optional<Ipv4Addr> map_6to4(const Tables& t, const Ipv6Addr& a, MapMiss& why) noexcept {
+    if (auto v4 = map_6to4_static(t, a, why)) return v4;
+    if (why != MapMiss::NoMapping || t.pool == nullptr) return std::nullopt;
+    // An existing lease answers for its host (TAYGA's map6 tree holds the
+    // leases too), but a destination never makes one.
+    if (auto v4 = t.pool->find_6to4(a)) {
+        why = MapMiss::None;
+        return v4;
+    }
+    return std::nullopt;
+}
+
+std::optional<Ipv4Addr> map_6to4_src(const Tables& t, const Ipv6Addr& a, MapMiss& why) noexcept {
+    if (auto v4 = map_6to4_static(t, a, why)) return v4;
+    if (why != MapMiss::NoMapping || t.pool == nullptr) return std::nullopt;
+    addr::PoolMiss pool_why = addr::PoolMiss::None;
+    if (auto v4 = t.pool->map_6to4(a, pool_why)) {
+        why = MapMiss::None;
+        return v4;
+    }
+    why = pool_why == addr::PoolMiss::Exhausted ? MapMiss::PoolExhausted : MapMiss::NoMapping;
+    return std::nullopt;
+}
+
 std::optional<Ipv6Addr> map_4to6(const Tables& t, const Ipv4Addr& a, MapMiss& why) noexcept {
     if (auto v6 = t.maps.map_4to6(a)) return v6;
+    if (t.pool != nullptr) {
+        // TAYGA: a pool address belongs to its lease or to nobody; it never
+        // falls through to the prefix (the IPv4 side routes the pool to us).
+        Ipv6Addr v6;
+        switch (t.pool->map_4to6(a, v6)) {
+            case addr::Pool4::Leased:
+                return v6;
+            case addr::Pool4::Unleased:
+                why = MapMiss::NoMapping;
+                return std::nullopt;
+            case addr::Pool4::NotManaged:
+                break;
+        }
+    }
     if (t.prefix) {
         if (t.prefix_is_wkp && t.wkpf_strict && !addr::is_global_ipv4(a)) {
             why = MapMiss::WkpNonGlobal;

@@ -9,22 +9,145 @@
 
 namespace nat64d::xlat {
 
+// Publishes the packet in progress (ctx.current) as the last event.
+inline void record_event(Context& ctx, EventKind kind, Reason why) noexcept {
+    ctx.last_event = ctx.current;
+    ctx.last_event.kind = kind;
+    ctx.last_event.reason = why;
+    ++ctx.event_seq;
+}
+
 // Every non-forward outcome goes through here so that it is counted.
 [[nodiscard]] inline Verdict drop(Context& ctx, Reason why) noexcept {
     ++ctx.counters.drops[static_cast<std::size_t>(why)];
+    record_event(ctx, EventKind::Drop, why);
     return Verdict::Drop;
 }
 
 // Address mapping, TAYGA's precedence (RFC 7915 §6): explicit address
-// mappings (RFC 7757) first, then the RFC 6052 prefix. On failure `why`
-// tells the caller whether the WKP rule (RFC 6052 §3.1) or a plain miss
-// refused it; the caller picks the source/destination flavour of a miss.
-enum class MapMiss { None, NoMapping, WkpNonGlobal };
+// mappings (RFC 7757) first, then the RFC 6052 prefix, then the dynamic
+// pool (t.pool). Only an IPv6 *source* gets a new lease (map_6to4_src);
+// map_6to4 (destinations, quoted packets) finds existing leases only. An
+// IPv4 address inside the pool maps to its active lease or to nothing, never
+// through the prefix (map_4to6, either role). On failure `why` tells the
+// caller whether the WKP rule (RFC 6052 §3.1), a full pool or a plain miss
+// refused it; miss_reason() picks the Reason.
+enum class MapMiss { None, NoMapping, WkpNonGlobal, PoolExhausted };
 [[nodiscard]] std::optional<Ipv4Addr> map_6to4(const Tables& t, const Ipv6Addr& a, MapMiss& why) noexcept;
+[[nodiscard]] std::optional<Ipv4Addr> map_6to4_src(const Tables& t, const Ipv6Addr& a, MapMiss& why) noexcept;
 [[nodiscard]] std::optional<Ipv6Addr> map_4to6(const Tables& t, const Ipv4Addr& a, MapMiss& why) noexcept;
+
+// The Reason to count for a failed mapping; `plain` is the caller's
+// source/destination flavour of a miss (e.g. Reason::SrcUnmappable6).
+[[nodiscard]] constexpr Reason miss_reason(MapMiss why, Reason plain) noexcept {
+    return why == MapMiss::WkpNonGlobal    ? Reason::WkpNonGlobal
+           : why == MapMiss::PoolExhausted ? Reason::PoolExhausted
+                                           : plain;
+}
 
 // RFC 1812 §5.3.7 / RFC 7915 §4.1, §5.1: sources that must not be forwarded.
 [[nodiscard]] bool is_illegal_source4(const Ipv4Addr& a) noexcept;
 [[nodiscard]] bool is_illegal_source6(const Ipv6Addr& a) noexcept;
+
+// ---- Everything below is the translation stages proper (not mapping). ----
+
+// RFC 7757 §4.2.1 simple hairpinning: an address that must not use the EAM
+// table is translated with the RFC 6052 prefix alone (WKP rule included).
+[[nodiscard]] std::optional<Ipv6Addr> map_4to6_prefix(const Tables& t, const Ipv4Addr& a, MapMiss& why) noexcept;
+
+// Which pass of the translator runs: the normal one, or the second (4->6)
+// pass of an intrinsically hairpinned packet (RFC 7757 §4.2.2), which
+// neither decrements the TTL, nor checks the MTU, nor sends errors.
+enum class Pass : std::uint8_t { Normal, Hairpin };
+
+// RFC 7915 §4.2 / RFC 1812 §4.3.2.7: the ICMPv4 error types.
+[[nodiscard]] constexpr bool is_icmp4_error(std::uint8_t type) noexcept {
+    return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
+}
+// RFC 4443 §2.1: types 0-127 are errors.
+[[nodiscard]] constexpr bool is_icmp6_error(std::uint8_t type) noexcept { return type < 128; }
+
+// ---- IPv6 extension headers (xlat_6to4.cpp), RFC 7915 §5.1 ----
+
+// The result of walking the IPv6 extension header chain.
+struct Ext6 {
+    std::size_t l4_off = 40;        // first byte after the headers we strip
+    std::uint8_t proto = 0;         // upper-layer protocol
+    bool has_frag = false;
+    std::uint16_t frag_offset = 0;  // in 8-octet units
+    bool more_frags = false;
+    std::uint32_t frag_id = 0;
+    std::size_t bad_off = 0;        // Reason::RoutingHeader: offset of Segments Left
+};
+
+// Walks the chain of the IPv6 packet `p` over `len` bytes. Hop-by-Hop,
+// Destination Options and Routing headers with Segments Left 0 are
+// skipped, a Fragment Header is consumed (§5.1.1). `outer`: a Routing
+// header with Segments Left != 0 fails with Reason::RoutingHeader (for a
+// quoted inner packet it is only skipped). On failure `why` says why.
+[[nodiscard]] bool walk_ext_headers(const std::uint8_t* p, std::size_t len, bool outer, Ext6& e, Reason& why) noexcept;
+
+// The 4->6 translator with its pass (xlat_4to6.cpp); translate_4to6 is
+// the Normal pass, the 6->4 translator runs the Hairpin pass.
+[[nodiscard]] Verdict translate_4to6_pass(const Tables& t, Context& ctx, PacketBuf& pkt, Pass pass) noexcept;
+
+// ---- Translator-generated ICMP errors (errors.cpp), RFC 7915 §4.4, §5.4 ----
+
+struct IcmpError {
+    std::uint8_t type = 0;
+    std::uint8_t code = 0;
+    std::uint32_t rest = 0;  // bytes 4-7 of the ICMP header (MTU, pointer)
+};
+
+// Who may receive the error. Router errors (Time Exceeded, Packet Too Big,
+// Parameter Problem, source route failed) follow RFC 1812 §4.3.2.7 and
+// RFC 4443 §2.4(e): never for an ICMP error. Policy errors (RFC 7915 §4.4,
+// §5.4 "the translator discarded it") are also never sent for any ICMPv6
+// message (§5.4 is stricter than §4.4).
+enum class ErrorClass : std::uint8_t { Router, Policy };
+
+// The one exit point for translator-generated errors. `pkt` holds the
+// offending packet untouched, `len` its IP length. Counts `why`, and either
+// builds the error in place (quoting the packet, from ipv4-addr/ipv6-addr
+// back to its source) and returns Verdict::IcmpError, or, when the rules
+// forbid an error (ICMP error, non-first fragment, multicast/broadcast,
+// invalid source, rate limit, errors disabled), returns Verdict::Drop.
+[[nodiscard]] Verdict reject4(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t len, Reason why,
+                              IcmpError err, ErrorClass cls) noexcept;
+[[nodiscard]] Verdict reject6(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t len, Reason why,
+                              IcmpError err, ErrorClass cls) noexcept;
+
+// RFC 4443 §2.4(f) token bucket; true when one more error may be sent.
+[[nodiscard]] bool icmp_rate_allows(const Tables& t, Context& ctx) noexcept;
+
+// ---- Fragmentation (fragment.cpp), RFC 7915 §4.1 and §5.1.1 ----
+
+// `pkt` holds a translated IPv6 packet whose first 48 bytes are the IPv6
+// header and a Fragment Header; cuts it so that every fragment is at most
+// `mtu` bytes. The first fragment stays in `pkt`, the others go to
+// ctx.extra. Returns false when the scratch space is too small.
+[[nodiscard]] bool fragment6(Context& ctx, PacketBuf& pkt, std::size_t mtu) noexcept;
+// Same for a translated IPv4 packet (20-byte header) and the IPv4 MTU.
+[[nodiscard]] bool fragment4(Context& ctx, PacketBuf& pkt, std::size_t mtu) noexcept;
+
+// ---- Header builders shared by outer and inner packets ----
+
+// RFC 7915 §4.1: IPv6 header, flow label 0.
+void write_ipv6_header(std::uint8_t* h, std::uint8_t traffic_class, std::uint16_t payload_len, std::uint8_t next_header,
+                       std::uint8_t hop_limit, const Ipv6Addr& src, const Ipv6Addr& dst) noexcept;
+// RFC 7915 §4.1 / RFC 8200 §4.5: Fragment Header, ID = 0x0000 || IPv4 ID.
+void write_frag_header(std::uint8_t* fh, std::uint8_t next_header, std::uint16_t offset_units, bool more,
+                       std::uint32_t id) noexcept;
+// RFC 7915 §5.1: IPv4 header without options, checksum computed.
+void write_ipv4_header(std::uint8_t* h, std::uint8_t tos, std::uint16_t total_len, std::uint16_t id,
+                       std::uint16_t flags_offset, std::uint8_t ttl, std::uint8_t protocol, const Ipv4Addr& src,
+                       const Ipv4Addr& dst) noexcept;
+
+// RFC 7915 §4.5, §5.5: TCP/UDP checksum adjusted for the pseudo-header
+// address change, if the checksum field lies within `avail` bytes (inner
+// packets are truncated). A zero UDP checksum is left alone (RFC 768:
+// "no checksum"); an updated one never becomes 0 (it is sent as 0xFFFF).
+void adjust_l4_checksum(std::uint8_t proto, std::uint8_t* l4, std::size_t avail, std::uint32_t old_addrs,
+                        std::uint32_t new_addrs) noexcept;
 
 }  // namespace nat64d::xlat

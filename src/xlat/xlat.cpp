@@ -15,6 +15,8 @@ Tables make_tables(const Config& cfg) {
     t.ipv4_addr = cfg.ipv4_addr.value_or(Ipv4Addr{});
     t.ipv6_addr = cfg.ipv6_addr.value_or(Ipv6Addr{});
     t.udp_cksum_mode = cfg.udp_cksum_mode;
+    t.lowest_ipv6_mtu = cfg.offlink_mtu;
+    t.log = cfg.log;
     for (const auto& m : cfg.maps) {
         // The validator refuses overlaps; a failure here is a validator bug.
         if (auto st = t.maps.add(m); !st) throw std::runtime_error(st.error());
@@ -28,11 +30,60 @@ Counters& Counters::operator+=(const Counters& o) noexcept {
     packets_6to4 += o.packets_6to4;
     bytes_6to4 += o.bytes_6to4;
     local_replies += o.local_replies;
+    icmp_errors_sent += o.icmp_errors_sent;
+    icmp_errors_rate_limited += o.icmp_errors_rate_limited;
+    fragments_out += o.fragments_out;
+    hairpinned += o.hairpinned;
     for (std::size_t i = 0; i < drops.size(); ++i) drops[i] += o.drops[i];
     return *this;
 }
 
+std::optional<Ipv6Addr> map_4to6_prefix(const Tables& t, const Ipv4Addr& a, MapMiss& why) noexcept {
+    if (!t.prefix) {
+        why = MapMiss::NoMapping;
+        return std::nullopt;
+    }
+    // RFC 6052 §3.1: the WKP never carries non-global IPv4 addresses.
+    if (t.prefix_is_wkp && t.wkpf_strict && !addr::is_global_ipv4(a)) {
+        why = MapMiss::WkpNonGlobal;
+        return std::nullopt;
+    }
+    return addr::embed(*t.prefix, a);
+}
+
+bool wanted(const LogFlags& flags, const Event& e) noexcept {
+    switch (e.kind) {
+        case EventKind::Drop: return flags.drop;
+        case EventKind::Reject: return flags.reject;
+        case EventKind::Icmp: return flags.icmp;
+        case EventKind::Self: return flags.self;
+    }
+    return false;
+}
+
+std::string describe(const Event& e) {
+    static constexpr const char* kKind[] = {"drop", "reject", "icmp", "self"};
+    std::string line = kKind[static_cast<std::size_t>(e.kind)];
+    line += ' ';
+    line += e.is_v6 ? to_string(e.src6) : to_string(e.src4);
+    line += " -> ";
+    line += e.is_v6 ? to_string(e.dst6) : to_string(e.dst4);
+    line += " proto ";
+    line += std::to_string(e.proto);
+    if (e.kind == EventKind::Drop || e.kind == EventKind::Reject) {
+        const ReasonInfo& r = reason_info(e.reason);
+        line += ": ";
+        line += r.name;
+        line += " (";
+        line += r.description;
+        line += ')';
+    }
+    return line;
+}
+
 Verdict translate(const Tables& t, Context& ctx, PacketBuf& pkt) noexcept {
+    ctx.extra_count = 0;
+    ctx.current = Event{};
     if (pkt.length == 0) return drop(ctx, Reason::BadVersion);
     switch (pkt.data()[0] >> 4) {
         case 4: return translate_4to6(t, ctx, pkt);

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 
 #include "addr/map_table.hpp"
 
@@ -39,9 +40,9 @@ struct Tables {
 
     // Next-hop MTUs (RFC 7915 §1.4: the translator is a router). Both sides
     // leave through the one TUN device, so the worker sets both to the
-    // device MTU; the defaults are Linux's TUN default.
-    std::uint32_t ipv4_mtu = 1500;
-    std::uint32_t ipv6_mtu = 1500;
+    // device MTU; 65535 (the default) means "not set": no limit.
+    std::uint32_t ipv4_mtu = 65535;
+    std::uint32_t ipv6_mtu = 65535;
     // offlink-mtu: RFC 7915 §4.1 "lowest-ipv6-mtu", the size to which 4->6
     // packets with DF=0 are fragmented (capped by ipv6_mtu).
     std::uint32_t lowest_ipv6_mtu = 1280;
@@ -56,6 +57,9 @@ struct Tables {
 
     // RFC 7757 §4.2.2 intrinsic hairpinning (SHOULD, enabled by default).
     bool hairpin = true;
+
+    // `log`: which translation events the worker logs (see wanted()).
+    LogFlags log;
 };
 
 // Builds the tables from a validated configuration (startup or reload; may
@@ -100,6 +104,11 @@ struct Event {
 
 // Whether `e` is to be logged under the configured `log` flags.
 [[nodiscard]] bool wanted(const LogFlags& flags, const Event& e) noexcept;
+
+// One concise log line for `e`, e.g. "reject 2001:db8::10 -> 3fff:6464::c000:221
+// proto 17: hop-limit-expired (IPv6 hop limit would reach zero)". For the
+// worker's (rate-limited) logging, not for the packet path: it allocates.
+[[nodiscard]] std::string describe(const Event& e);
 
 // A packet produced in addition to the one in the PacketBuf (a fragment).
 struct OutPacket {
@@ -150,6 +159,11 @@ struct PacketBuf {
     std::size_t capacity = 0;
     std::size_t offset = 0;
     std::size_t length = 0;
+    // A GSO super-packet (IFF_VNET_HDR offload): the kernel cuts it into
+    // segments after translation, so the translator takes no MTU decision
+    // for it (no fragmentation, Packet Too Big or Fragmentation Needed);
+    // segment sizes are the io layer's business.
+    bool gso = false;
 
     [[nodiscard]] std::uint8_t* data() const noexcept { return base + offset; }
 };

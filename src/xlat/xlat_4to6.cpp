@@ -1,5 +1,6 @@
 // RFC 7915 §4: IPv4 -> IPv6 (headers, options, TCP/UDP/ICMP transport
 // adjustment). ICMPv4 message translation is in icmp_4to6.cpp.
+#include <algorithm>
 #include <cstring>
 
 #include "common/bytes.hpp"
@@ -54,7 +55,9 @@ inline constexpr std::uint8_t kOptSsrr = 137;
     std::uint8_t* icmp = p + ihl;
     const bool fragmented = (load16(p + 6) & (kIpv4FlagMf | kIpv4OffsetMask)) != 0;
     if (p[9] != proto::kIcmp || fragmented || len < ihl + kIcmpHdrLen || icmp[0] != icmp4::kEchoRequest) {
-        return drop(ctx, Reason::LocalUnsupported);
+        ++ctx.counters.drops[static_cast<std::size_t>(Reason::LocalUnsupported)];
+        record_event(ctx, EventKind::Self, Reason::LocalUnsupported);
+        return Verdict::Drop;
     }
     std::uint8_t tmp[4];
     std::memcpy(tmp, p + 12, 4);
@@ -68,13 +71,19 @@ inline constexpr std::uint8_t kOptSsrr = 137;
     store16(icmp + kIcmpCsumOffset, common::csum_update(load16(icmp + kIcmpCsumOffset), old_word, load16(icmp)));
     pkt.length = len;
     ++ctx.counters.local_replies;
+    record_event(ctx, EventKind::Self, Reason::LocalUnsupported);
     return Verdict::Local;
 }
 
 }  // namespace
 
 Verdict translate_4to6(const Tables& t, Context& ctx, PacketBuf& pkt) noexcept {
+    return translate_4to6_pass(t, ctx, pkt, Pass::Normal);
+}
+
+Verdict translate_4to6_pass(const Tables& t, Context& ctx, PacketBuf& pkt, Pass pass) noexcept {
     std::uint8_t* p = pkt.data();
+    if (pkt.offset < kMaxPrepend) return drop(ctx, Reason::NoBufferRoom);  // caller bug: see kHeadroom
     if (pkt.length < kIpv4HdrLen) return drop(ctx, Reason::Truncated4);
     const std::size_t ihl = std::size_t{p[0] & 0x0fu} * 4;
     if (ihl < kIpv4HdrLen) return drop(ctx, Reason::BadIpv4Header);
@@ -87,53 +96,119 @@ Verdict translate_4to6(const Tables& t, Context& ctx, PacketBuf& pkt) noexcept {
     Ipv4Addr src4, dst4;
     std::memcpy(src4.bytes.data(), p + 12, 4);
     std::memcpy(dst4.bytes.data(), p + 16, 4);
-    if (dst4 == t.ipv4_addr) return reply_local4(ctx, pkt, ihl, len);
+    const bool hairpin = pass == Pass::Hairpin;
+    if (!hairpin) {
+        ctx.current.is_v6 = false;
+        ctx.current.proto = p[9];
+        ctx.current.src4 = src4;
+        ctx.current.dst4 = dst4;
+        if (dst4 == t.ipv4_addr) return reply_local4(ctx, pkt, ihl, len);
+    }
 
     const std::uint8_t tos = p[1];
     const std::uint16_t id = load16(p + 4);
     const std::uint16_t frag_word = load16(p + 6);
     const std::uint8_t ttl = p[8];
     const std::uint8_t proto4 = p[9];
-    // RFC 7915 §4.1: decrement, and do not forward at zero.
-    if (ttl <= 1) return drop(ctx, Reason::TtlExpired);
-    if (is_ipv6_only_protocol(proto4)) return drop(ctx, Reason::Ipv6OnlyProtocol);
-    if (has_unexpired_source_route(p + kIpv4HdrLen, ihl - kIpv4HdrLen)) return drop(ctx, Reason::SourceRoute);
-    if (is_illegal_source4(src4)) return drop(ctx, Reason::IllegalSource);
-
-    MapMiss miss = MapMiss::None;
-    const auto src6 = map_4to6(t, src4, miss);
-    if (!src6) return drop(ctx, miss == MapMiss::WkpNonGlobal ? Reason::WkpNonGlobal : Reason::SrcUnmappable4);
-    const auto dst6 = map_4to6(t, dst4, miss);
-    if (!dst6) return drop(ctx, miss == MapMiss::WkpNonGlobal ? Reason::WkpNonGlobal : Reason::DstUnmappable4);
-
-    const std::uint16_t frag_offset = frag_word & kIpv4OffsetMask;
+    const auto frag_offset = static_cast<std::uint16_t>(frag_word & kIpv4OffsetMask);
     const bool more_frags = (frag_word & kIpv4FlagMf) != 0;
+    const bool df = (frag_word & kIpv4FlagDf) != 0;
     const bool fragmented = more_frags || frag_offset != 0;
     std::uint8_t* l4 = p + ihl;
     const std::size_t l4_len = len - ihl;
+    const bool icmp_error = proto4 == proto::kIcmp && !fragmented && l4_len > 0 && is_icmp4_error(l4[0]);
+
+    // RFC 7915 §4.4: a discarded packet gets ICMPv4 3/13 unless a rule
+    // names another error; the hairpin pass (whose sender is on the IPv6
+    // side) only drops.
+    const auto refuse = [&](Reason why, IcmpError err, ErrorClass cls) noexcept {
+        return hairpin ? drop(ctx, why) : reject4(t, ctx, pkt, len, why, err, cls);
+    };
+    const IcmpError prohibited{icmp4::kDestUnreach, icmp4::kAdminProhibited, 0};
+
+    // RFC 7915 §4.1: decrement, and at zero send Time Exceeded instead.
+    // RFC 7757 §4.2.2: the hairpin pass does not decrement again.
+    if (!hairpin && ttl <= 1) {
+        return refuse(Reason::TtlExpired, {icmp4::kTimeExceeded, icmp4::kTtlExceeded, 0}, ErrorClass::Router);
+    }
+    if (is_ipv6_only_protocol(proto4)) return refuse(Reason::Ipv6OnlyProtocol, prohibited, ErrorClass::Policy);
+    // RFC 7915 §4.1: unexpired source route -> 3/5 (source route failed).
+    if (has_unexpired_source_route(p + kIpv4HdrLen, ihl - kIpv4HdrLen)) {
+        return refuse(Reason::SourceRoute, {icmp4::kDestUnreach, icmp4::kSourceRouteFailed, 0}, ErrorClass::Router);
+    }
+    // RFC 7915 §4.1: illegal sources are discarded silently.
+    if (is_illegal_source4(src4)) return drop(ctx, Reason::IllegalSource);
+    // RFC 7915 §1.2: IPv4 multicast has no unicast (RFC 6052) image; nor
+    // has broadcast. No error either (RFC 1812 §4.3.2.7).
+    if (dst4.bytes[0] >= 224) return drop(ctx, Reason::MulticastDestination);
+    // RFC 7915 §4.2: IGMP is single-hop; SHOULD be silently dropped.
+    if (proto4 == proto::kIgmp) return drop(ctx, Reason::Igmp);
+
+    // RFC 7757 §4.2.1 simple hairpinning, in the hairpin pass: the outer
+    // source avoids the EAM table unless the packet is an ICMPv4 error
+    // (rule 1), or when an error's source is its quoted destination (rule 3).
+    bool src_by_prefix = false;
+    if (hairpin) {
+        src_by_prefix = !icmp_error ||
+                        (l4_len >= kIcmpHdrLen + kIpv4HdrLen && std::memcmp(p + 12, l4 + kIcmpHdrLen + 16, 4) == 0);
+    }
+    MapMiss miss = MapMiss::None;
+    const auto src6 = src_by_prefix ? map_4to6_prefix(t, src4, miss) : map_4to6(t, src4, miss);
+    if (!src6) {
+        return refuse(miss_reason(miss, Reason::SrcUnmappable4), prohibited,
+                      ErrorClass::Policy);
+    }
+    const auto dst6 = map_4to6(t, dst4, miss);
+    if (!dst6) {
+        return refuse(miss_reason(miss, Reason::DstUnmappable4), prohibited,
+                      ErrorClass::Policy);
+    }
+    // RFC 7915 §1.2: fragmented ICMP is not translated.
+    if (proto4 == proto::kIcmp && fragmented) return drop(ctx, Reason::FragmentedIcmp);
+    if (frag_offset == 0 && proto4 == proto::kTcp && l4_len < kTcpCsumOffset + 2) {
+        return drop(ctx, Reason::TransportTruncated);
+    }
+    if (frag_offset == 0 && proto4 == proto::kUdp && l4_len < kUdpHdrLen) return drop(ctx, Reason::TransportTruncated);
+
+    // RFC 7915 §4.1 size decisions, before anything is rewritten (an error
+    // quotes the packet as received). Translated ICMP errors are cut to
+    // 1280 bytes instead; the hairpin pass returns to the side it came from;
+    // a GSO super-packet is segmented by the kernel afterwards.
+    std::size_t hdr6_len = kIpv6HdrLen + (fragmented ? kFragHdrLen : 0);
+    bool cut = false;
+    const std::size_t frag_mtu = std::min(t.lowest_ipv6_mtu, t.ipv6_mtu);
+    if (!hairpin && !icmp_error && !pkt.gso && hdr6_len + l4_len > frag_mtu) {
+        if (df && hdr6_len + l4_len > t.ipv6_mtu) {
+            // DF set: Fragmentation Needed, announcing the largest IPv4
+            // datagram (options included) whose translation fits.
+            const std::size_t mtu4 = std::max<std::size_t>(t.ipv6_mtu - hdr6_len + ihl, kIpv4MinMtu);
+            return refuse(Reason::TooBig,
+                          {icmp4::kDestUnreach, icmp4::kFragNeeded, static_cast<std::uint32_t>(std::min<std::size_t>(mtu4, 0xffff))},
+                          ErrorClass::Router);
+        }
+        if (!df) {
+            // DF clear: the translator fragments to lowest-ipv6-mtu, adding
+            // a Fragment Header (RFC 7915 §4, never for a packet that fits).
+            cut = true;
+            hdr6_len = kIpv6HdrLen + kFragHdrLen;
+        }
+    }
+    const bool with_fh = fragmented || cut;
     const std::uint8_t proto6 = proto4 == proto::kIcmp ? proto::kIcmpv6 : proto4;
 
     // RFC 7915 §4.5: swap the pseudo-header's address terms; only the first
     // fragment carries the transport header.
     const std::uint32_t old_addrs = common::csum_addrs4(src4.bytes.data(), dst4.bytes.data());
     const std::uint32_t new_addrs = common::csum_addrs6(src6->bytes.data(), dst6->bytes.data());
+    std::uint8_t* out = l4;
+    std::size_t out_len = l4_len;
     if (proto4 == proto::kIcmp) {
-        // RFC 7915 §1.2: fragmented ICMP is not translated.
-        if (fragmented) return drop(ctx, Reason::FragmentedIcmp);
-        const std::uint32_t pseudo = common::csum_pseudo6(src6->bytes.data(), dst6->bytes.data(),
-                                                          static_cast<std::uint32_t>(l4_len), proto::kIcmpv6);
-        if (const auto r = icmp_4to6(l4, l4_len, pseudo)) return drop(ctx, *r);
-    } else if (frag_offset == 0 && proto4 == proto::kTcp) {
-        if (l4_len < kTcpCsumOffset + 2) return drop(ctx, Reason::TransportTruncated);
-        std::uint8_t* c = l4 + kTcpCsumOffset;
-        store16(c, common::csum_update(load16(c), old_addrs, new_addrs));
-    } else if (frag_offset == 0 && proto4 == proto::kUdp) {
-        if (l4_len < kUdpHdrLen) return drop(ctx, Reason::TransportTruncated);
-        std::uint8_t* c = l4 + kUdpCsumOffset;
-        if (const std::uint16_t old = load16(c); old != 0) {
-            const std::uint16_t sum = common::csum_update(old, old_addrs, new_addrs);
-            store16(c, sum == 0 ? 0xffff : sum);
-        } else if (t.udp_cksum_mode == UdpCksumMode::Drop) {
+        IcmpOut r;
+        if (const auto why = icmp_4to6(t, l4, l4_len, *src6, *dst6, pass, pkt.base + pkt.capacity, r)) return drop(ctx, *why);
+        out = r.msg;
+        out_len = r.len;
+    } else if (frag_offset == 0 && proto4 == proto::kUdp && load16(l4 + kUdpCsumOffset) == 0) {
+        if (t.udp_cksum_mode == UdpCksumMode::Drop) {
             return drop(ctx, Reason::UdpZeroChecksum);  // RFC 7915 §4.5 option 1
         } else if (fragmented) {
             // §4.5: a stateless translator cannot checksum a fragmented
@@ -144,35 +219,29 @@ Verdict translate_4to6(const Tables& t, Context& ctx, PacketBuf& pkt) noexcept {
             const std::uint32_t pseudo = common::csum_pseudo6(src6->bytes.data(), dst6->bytes.data(),
                                                               static_cast<std::uint32_t>(l4_len), proto::kUdp);
             const std::uint16_t sum = common::csum_finish(common::csum_partial(l4, l4_len, pseudo));
-            store16(c, sum == 0 ? 0xffff : sum);
+            store16(l4 + kUdpCsumOffset, sum == 0 ? 0xffff : sum);
         }
         // UdpCksumMode::Forward on a whole datagram: passed on with checksum 0.
+    } else if (frag_offset == 0) {
+        adjust_l4_checksum(proto4, l4, l4_len, old_addrs, new_addrs);
     }
 
-    // RFC 7915 §4.1: the IPv6 header (plus a Fragment Header for a fragment)
-    // replaces the IPv4 header and its options, ending where the payload begins.
-    const std::size_t hdr6_len = kIpv6HdrLen + (fragmented ? kFragHdrLen : 0);
-    if (pkt.offset + ihl < hdr6_len) return drop(ctx, Reason::TooBig);  // no headroom: caller bug
-    std::uint8_t* h = l4 - hdr6_len;
-    store32(h, (6u << 28) | (std::uint32_t{tos} << 20));  // flow label 0
-    store16(h + 4, static_cast<std::uint16_t>(hdr6_len - kIpv6HdrLen + l4_len));
-    h[6] = fragmented ? proto::kFragment : proto6;
-    h[7] = static_cast<std::uint8_t>(ttl - 1);
-    std::memcpy(h + 8, src6->bytes.data(), 16);
-    std::memcpy(h + 24, dst6->bytes.data(), 16);
-    if (fragmented) {
-        // RFC 7915 §4.1: offset and M copied, ID = 0x0000 || IPv4 ID.
-        std::uint8_t* fh = h + kIpv6HdrLen;
-        fh[0] = proto6;
-        fh[1] = 0;
-        store16(fh + 2, static_cast<std::uint16_t>((frag_offset << 3) | (more_frags ? 1 : 0)));
-        store32(fh + 4, id);
-    }
+    // RFC 7915 §4.1: the IPv6 header (plus a Fragment Header) replaces the
+    // IPv4 header and its options, ending where the payload begins.
+    if (static_cast<std::size_t>(out - pkt.base) < hdr6_len) return drop(ctx, Reason::NoBufferRoom);
+    std::uint8_t* h = out - hdr6_len;
+    write_ipv6_header(h, tos, static_cast<std::uint16_t>(hdr6_len - kIpv6HdrLen + out_len),
+                      with_fh ? proto::kFragment : proto6, hairpin ? ttl : static_cast<std::uint8_t>(ttl - 1), *src6,
+                      *dst6);
+    // RFC 7915 §4.1: offset and M copied, ID = 0x0000 || IPv4 ID.
+    if (with_fh) write_frag_header(h + kIpv6HdrLen, proto6, frag_offset, more_frags, id);
 
     pkt.offset = static_cast<std::size_t>(h - pkt.base);
-    pkt.length = hdr6_len + l4_len;
+    pkt.length = hdr6_len + out_len;
+    if (cut && !fragment6(ctx, pkt, frag_mtu)) return drop(ctx, Reason::NoBufferRoom);
     ++ctx.counters.packets_4to6;
-    ctx.counters.bytes_4to6 += pkt.length;
+    ctx.counters.bytes_4to6 += hdr6_len + out_len;
+    if (icmp_error && !hairpin) record_event(ctx, EventKind::Icmp, ctx.current.reason);
     return Verdict::Forward;
 }
 

@@ -1,5 +1,6 @@
 // RFC 7915 §5: IPv6 -> IPv4 (headers, extension headers, TCP/UDP/ICMP
 // transport adjustment). ICMPv6 message translation is in icmp_6to4.cpp.
+#include <algorithm>
 #include <cstring>
 
 #include "common/bytes.hpp"
@@ -16,23 +17,40 @@ using common::load32;
 using common::store16;
 using common::store32;
 
-// The result of walking the IPv6 extension header chain (RFC 7915 §5.1).
-struct Ext6 {
-    std::size_t l4_off = kIpv6HdrLen;  // first byte after the headers we strip
-    std::uint8_t proto = 0;            // upper-layer protocol
-    bool has_frag = false;
-    std::uint16_t frag_offset = 0;     // in 8-octet units
-    bool more_frags = false;
-    std::uint32_t frag_id = 0;
-};
-
 [[nodiscard]] bool is_ext_header(std::uint8_t nh) noexcept {
     return nh == proto::kHopByHop || nh == proto::kRouting || nh == proto::kFragment || nh == proto::kDestOpts;
 }
 
+// The translator's own IPv6 address answers echo requests (TAYGA does too).
+[[nodiscard]] Verdict reply_local6(Context& ctx, PacketBuf& pkt, std::size_t len) noexcept {
+    std::uint8_t* p = pkt.data();
+    std::uint8_t* icmp = p + kIpv6HdrLen;
+    if (p[6] != proto::kIcmpv6 || len < kIpv6HdrLen + kIcmpHdrLen || icmp[0] != icmp6::kEchoRequest) {
+        ++ctx.counters.drops[static_cast<std::size_t>(Reason::LocalUnsupported)];
+        record_event(ctx, EventKind::Self, Reason::LocalUnsupported);
+        return Verdict::Drop;
+    }
+    std::uint8_t tmp[16];
+    std::memcpy(tmp, p + 8, 16);
+    std::memcpy(p + 8, p + 24, 16);
+    std::memcpy(p + 24, tmp, 16);
+    p[7] = kOwnHopLimit;
+    // Swapping the addresses leaves the pseudo-header sum unchanged; only
+    // the type word changes (RFC 1624 incremental update).
+    const std::uint16_t old_word = load16(icmp);
+    icmp[0] = icmp6::kEchoReply;
+    store16(icmp + kIcmpCsumOffset, common::csum_update(load16(icmp + kIcmpCsumOffset), old_word, load16(icmp)));
+    pkt.length = len;
+    ++ctx.counters.local_replies;
+    record_event(ctx, EventKind::Self, Reason::LocalUnsupported);
+    return Verdict::Local;
+}
+
+}  // namespace
+
 // RFC 7915 §5.1: Hop-by-Hop, Destination Options and Routing headers with
 // Segments Left 0 are skipped; a Fragment Header is consumed (§5.1.1).
-[[nodiscard]] bool walk_ext_headers(const std::uint8_t* p, std::size_t len, Ext6& e, Reason& why) noexcept {
+bool walk_ext_headers(const std::uint8_t* p, std::size_t len, bool outer, Ext6& e, Reason& why) noexcept {
     std::uint8_t nh = p[6];
     std::size_t off = kIpv6HdrLen;
     while (is_ext_header(nh)) {
@@ -58,8 +76,9 @@ struct Ext6 {
             continue;
         }
         // RFC 7915 §5.1: a Routing header with Segments Left != 0 must not
-        // be translated.
-        if (nh == proto::kRouting && h[3] != 0) {
+        // be translated; the error points at Segments Left (byte 3).
+        if (outer && nh == proto::kRouting && h[3] != 0) {
+            e.bad_off = off + 3;
             why = Reason::RoutingHeader;
             return false;
         }
@@ -80,122 +99,158 @@ struct Ext6 {
     return true;
 }
 
-// The translator's own IPv6 address answers echo requests (TAYGA does too).
-[[nodiscard]] Verdict reply_local6(Context& ctx, PacketBuf& pkt, std::size_t len) noexcept {
-    std::uint8_t* p = pkt.data();
-    std::uint8_t* icmp = p + kIpv6HdrLen;
-    if (p[6] != proto::kIcmpv6 || len < kIpv6HdrLen + kIcmpHdrLen || icmp[0] != icmp6::kEchoRequest) {
-        return drop(ctx, Reason::LocalUnsupported);
-    }
-    std::uint8_t tmp[16];
-    std::memcpy(tmp, p + 8, 16);
-    std::memcpy(p + 8, p + 24, 16);
-    std::memcpy(p + 24, tmp, 16);
-    p[7] = kOwnHopLimit;
-    // Swapping the addresses leaves the pseudo-header sum unchanged; only
-    // the type word changes (RFC 1624 incremental update).
-    const std::uint16_t old_word = load16(icmp);
-    icmp[0] = icmp6::kEchoReply;
-    store16(icmp + kIcmpCsumOffset, common::csum_update(load16(icmp + kIcmpCsumOffset), old_word, load16(icmp)));
-    pkt.length = len;
-    ++ctx.counters.local_replies;
-    return Verdict::Local;
-}
-
-}  // namespace
-
 Verdict translate_6to4(const Tables& t, Context& ctx, PacketBuf& pkt) noexcept {
     std::uint8_t* p = pkt.data();
+    if (pkt.offset < kMaxPrepend) return drop(ctx, Reason::NoBufferRoom);  // caller bug: see kHeadroom
     if (pkt.length < kIpv6HdrLen) return drop(ctx, Reason::Truncated6);
-    const std::size_t payload_len = load16(p + 4);
-    // RFC 2675: a jumbogram has payload length 0 and a Hop-by-Hop header;
-    // it cannot be expressed in IPv4 (RFC 7915 §5.1).
-    if (payload_len == 0 && p[6] == proto::kHopByHop) return drop(ctx, Reason::Jumbogram);
-    if (kIpv6HdrLen + payload_len > pkt.length) return drop(ctx, Reason::Truncated6);
-    const std::size_t len = kIpv6HdrLen + payload_len;  // trailing bytes past the payload are ignored
-
     Ipv6Addr src6, dst6;
     std::memcpy(src6.bytes.data(), p + 8, 16);
     std::memcpy(dst6.bytes.data(), p + 24, 16);
+    ctx.current.is_v6 = true;
+    ctx.current.proto = p[6];
+    ctx.current.src6 = src6;
+    ctx.current.dst6 = dst6;
+
+    // RFC 1812-style router rule (RFC 7915 §1.4): the packet cannot be
+    // carried by the next hop, so it gets a Packet Too Big announcing what
+    // the IPv4 side carries (never below 1280, RFC 8021).
+    const IcmpError too_big{icmp6::kPacketTooBig, 0, std::max(t.ipv4_mtu + 20, kIpv6MinMtu)};
+    const std::size_t payload_len = load16(p + 4);
+    // RFC 2675: a jumbogram has payload length 0 and a Hop-by-Hop header;
+    // IPv4 cannot carry more than 65535 bytes (RFC 2675 §3: Packet Too Big).
+    if (payload_len == 0 && p[6] == proto::kHopByHop) {
+        return reject6(t, ctx, pkt, pkt.length, Reason::Jumbogram, too_big, ErrorClass::Router);
+    }
+    if (kIpv6HdrLen + payload_len > pkt.length) return drop(ctx, Reason::Truncated6);
+    const std::size_t len = kIpv6HdrLen + payload_len;  // trailing bytes past the payload are ignored
     if (dst6 == t.ipv6_addr) return reply_local6(ctx, pkt, len);
 
     const std::uint8_t hop_limit = p[7];
     const auto traffic_class = static_cast<std::uint8_t>(load16(p) >> 4);
-    // RFC 7915 §5.1: decrement, and do not forward at zero.
-    if (hop_limit <= 1) return drop(ctx, Reason::HopLimitExpired);
+    // RFC 7915 §5.1: decrement, and at zero send Time Exceeded instead.
+    if (hop_limit <= 1) {
+        return reject6(t, ctx, pkt, len, Reason::HopLimitExpired,
+                       {icmp6::kTimeExceeded, icmp6::kHopLimitExceeded, 0}, ErrorClass::Router);
+    }
 
     Ext6 e;
     Reason why{};
-    if (!walk_ext_headers(p, len, e, why)) return drop(ctx, why);
+    if (!walk_ext_headers(p, len, true, e, why)) {
+        if (why == Reason::RoutingHeader) {
+            return reject6(t, ctx, pkt, len, why,
+                           {icmp6::kParamProblem, icmp6::kErroneousField, static_cast<std::uint32_t>(e.bad_off)},
+                           ErrorClass::Router);
+        }
+        return drop(ctx, why);
+    }
     if (is_illegal_source6(src6)) return drop(ctx, Reason::IllegalSource);
-
-    MapMiss miss = MapMiss::None;
-    const auto src4 = map_6to4(t, src6, miss);
-    if (!src4) return drop(ctx, miss == MapMiss::WkpNonGlobal ? Reason::WkpNonGlobal : Reason::SrcUnmappable6);
-    const auto dst4 = map_6to4(t, dst6, miss);
-    if (!dst4) return drop(ctx, miss == MapMiss::WkpNonGlobal ? Reason::WkpNonGlobal : Reason::DstUnmappable6);
 
     std::uint8_t* l4 = p + e.l4_off;
     const std::size_t l4_len = len - e.l4_off;
     const bool fragmented = e.has_frag && (e.frag_offset != 0 || e.more_frags);
     const bool first_fragment = !e.has_frag || e.frag_offset == 0;
-    std::uint8_t proto4 = e.proto;
+    const bool icmp_error = e.proto == proto::kIcmpv6 && !fragmented && l4_len > 0 && is_icmp6_error(l4[0]);
+    // RFC 7915 §5.4: a discarded packet gets ICMPv6 1/1 (administratively
+    // prohibited) unless a rule names another error.
+    const IcmpError prohibited{icmp6::kDestUnreach, icmp6::kAdminProhibited, 0};
+
+    MapMiss miss = MapMiss::None;
+    // Only a source may lease from the dynamic pool; an ICMPv6 error from an
+    // unmapped router takes ipv4-addr below instead of a lease.
+    auto src4 = icmp_error ? map_6to4(t, src6, miss) : map_6to4_src(t, src6, miss);
+    if (!src4 && icmp_error && t.ipv4_addr != Ipv4Addr{}) {
+        // RFC 6791 / RFC 7915 §6: an ICMPv6 error from an IPv6 router with
+        // no IPv4 mapping leaves from the translator's own IPv4 address.
+        src4 = t.ipv4_addr;
+    }
+    if (!src4) {
+        return reject6(t, ctx, pkt, len, miss_reason(miss, Reason::SrcUnmappable6), prohibited, ErrorClass::Policy);
+    }
+    const auto dst4 = map_6to4(t, dst6, miss);
+    if (!dst4) {
+        return reject6(t, ctx, pkt, len, miss_reason(miss, Reason::DstUnmappable6),
+                       prohibited, ErrorClass::Policy);
+    }
+    // RFC 7757 §4.2.2 intrinsic hairpinning: the IPv4 destination stands
+    // for an IPv6 host (EAM or pool), not for the address we were given.
+    bool hairpin = false;
+    if (t.hairpin) {
+        MapMiss back_miss = MapMiss::None;
+        const auto back = map_4to6(t, *dst4, back_miss);
+        hairpin = back && *back != dst6;
+    }
+
+    // RFC 7915 §1.2: fragmented ICMP is not translated.
+    if (e.proto == proto::kIcmpv6 && fragmented) return drop(ctx, Reason::FragmentedIcmp);
+    if (first_fragment && e.proto == proto::kTcp && l4_len < kTcpCsumOffset + 2) {
+        return drop(ctx, Reason::TransportTruncated);
+    }
+    if (first_fragment && e.proto == proto::kUdp && l4_len < kUdpHdrLen) return drop(ctx, Reason::TransportTruncated);
+
+    // Size (RFC 7915 §5.1.1, §1.4), decided before anything is rewritten;
+    // not for a hairpinned packet (it returns to IPv6) nor a GSO super-packet.
+    const std::size_t total = kIpv4HdrLen + l4_len;
+    bool cut = false;
+    if (!hairpin && !icmp_error && !pkt.gso && total > t.ipv4_mtu) {
+        // A packet that came with a Fragment Header, or whose translation
+        // goes out with DF=0 (<= 1260 bytes), is fragmented in IPv4;
+        // otherwise (DF=1) the sender learns the MTU from a Packet Too Big.
+        if (e.has_frag || total <= kDfThreshold) {
+            cut = true;
+        } else {
+            return reject6(t, ctx, pkt, len, Reason::TooBig, too_big, ErrorClass::Router);
+        }
+    }
 
     // RFC 7915 §5.5: the pseudo-header changed from IPv6 to IPv4 addresses;
     // only the first fragment carries the transport header.
-    const std::uint32_t old_addrs = common::csum_addrs6(src6.bytes.data(), dst6.bytes.data());
-    const std::uint32_t new_addrs = common::csum_addrs4(src4->bytes.data(), dst4->bytes.data());
+    std::uint8_t proto4 = e.proto;
+    std::uint8_t* out = l4;
+    std::size_t out_len = l4_len;
     if (e.proto == proto::kIcmpv6) {
         proto4 = proto::kIcmp;
-        // RFC 7915 §1.2: fragmented ICMP is not translated.
-        if (fragmented) return drop(ctx, Reason::FragmentedIcmp);
         const std::uint32_t pseudo = common::csum_pseudo6(src6.bytes.data(), dst6.bytes.data(),
                                                           static_cast<std::uint32_t>(l4_len), proto::kIcmpv6);
-        if (const auto r = icmp_6to4(l4, l4_len, pseudo)) return drop(ctx, *r);
-    } else if (first_fragment && e.proto == proto::kTcp) {
-        if (l4_len < kTcpCsumOffset + 2) return drop(ctx, Reason::TransportTruncated);
-        std::uint8_t* c = l4 + kTcpCsumOffset;
-        store16(c, common::csum_update(load16(c), old_addrs, new_addrs));
-    } else if (first_fragment && e.proto == proto::kUdp) {
-        if (l4_len < kUdpHdrLen) return drop(ctx, Reason::TransportTruncated);
-        std::uint8_t* c = l4 + kUdpCsumOffset;
+        IcmpOut r;
+        if (const auto r_why = icmp_6to4(t, l4, l4_len, pseudo, pkt.base + pkt.capacity, r)) return drop(ctx, *r_why);
+        out = r.msg;
+        out_len = r.len;
+    } else if (first_fragment) {
         // A zero UDP checksum is illegal in IPv6 (RFC 8200 §8.1) but means
         // "none" in IPv4: it is passed on unchanged (docs/rfc-compliance.md).
-        if (const std::uint16_t old = load16(c); old != 0) {
-            const std::uint16_t sum = common::csum_update(old, old_addrs, new_addrs);
-            store16(c, sum == 0 ? 0xffff : sum);  // RFC 768: computed 0 is sent as all ones
-        }
+        adjust_l4_checksum(e.proto, l4, l4_len, common::csum_addrs6(src6.bytes.data(), dst6.bytes.data()),
+                           common::csum_addrs4(src4->bytes.data(), dst4->bytes.data()));
     }
 
     // RFC 7915 §5.1 / §5.1.1: the IPv4 header replaces the IPv6 header and
     // the skipped extension headers, ending where the payload begins.
-    std::uint8_t* h = l4 - kIpv4HdrLen;
-    const std::size_t total = kIpv4HdrLen + l4_len;
+    std::uint8_t* h = out - kIpv4HdrLen;
+    const std::size_t out_total = kIpv4HdrLen + out_len;
     std::uint16_t id = 0;
     std::uint16_t flags = 0;
     if (e.has_frag) {
-        id = static_cast<std::uint16_t>(e.frag_id);  // low 16 bits (§5.1.1)
+        id = static_cast<std::uint16_t>(e.frag_id);  // low 16 bits (§5.1.1), DF clear
         flags = static_cast<std::uint16_t>((e.more_frags ? kIpv4FlagMf : 0) | e.frag_offset);
     } else {
         id = ctx.next_ipv4_id++;
-        flags = total > kDfThreshold ? kIpv4FlagDf : 0;  // §5.1: DF by size, never atomic fragments
+        flags = out_total > kDfThreshold ? kIpv4FlagDf : 0;  // §5.1: DF by size, never atomic fragments
     }
-    h[0] = 0x45;
-    h[1] = traffic_class;
-    store16(h + 2, static_cast<std::uint16_t>(total));
-    store16(h + 4, id);
-    store16(h + 6, flags);
-    h[8] = static_cast<std::uint8_t>(hop_limit - 1);
-    h[9] = proto4;
-    store16(h + 10, 0);
-    std::memcpy(h + 12, src4->bytes.data(), 4);
-    std::memcpy(h + 16, dst4->bytes.data(), 4);
-    store16(h + 10, common::csum_finish(common::csum_partial(h, kIpv4HdrLen)));
+    write_ipv4_header(h, traffic_class, static_cast<std::uint16_t>(out_total), id, flags,
+                      static_cast<std::uint8_t>(hop_limit - 1), proto4, *src4, *dst4);
 
-    pkt.offset += e.l4_off - kIpv4HdrLen;
-    pkt.length = total;
+    pkt.offset = static_cast<std::size_t>(h - pkt.base);
+    pkt.length = out_total;
+    if (cut && !fragment4(ctx, pkt, t.ipv4_mtu)) return drop(ctx, Reason::NoBufferRoom);
     ++ctx.counters.packets_6to4;
-    ctx.counters.bytes_6to4 += total;
+    ctx.counters.bytes_6to4 += out_total;
+    if (hairpin) {
+        // RFC 7757 §4.2.2: straight back to IPv6 before any IPv4 forwarding.
+        ++ctx.counters.hairpinned;
+        const Verdict v = translate_4to6_pass(t, ctx, pkt, Pass::Hairpin);
+        if (v == Verdict::Forward && icmp_error) record_event(ctx, EventKind::Icmp, ctx.current.reason);
+        return v;
+    }
+    if (icmp_error) record_event(ctx, EventKind::Icmp, ctx.current.reason);
     return Verdict::Forward;
 }
 

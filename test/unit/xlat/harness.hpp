@@ -2,6 +2,10 @@
 #pragma once
 
 #include <cstring>
+#include <memory>
+#include <vector>
+
+#include <catch2/catch.hpp>
 
 #include "support/packet_builder.hpp"
 #include "xlat/xlat.hpp"
@@ -10,20 +14,45 @@ namespace nat64d::test {
 
 struct Outcome {
     Verdict verdict;
-    Bytes out;  // the bytes the worker would write (empty on Drop)
+    Bytes out;                // the bytes the worker would write (empty on Drop)
+    std::vector<Bytes> extra;  // further packets (fragments), in order
     xlat::Counters counters;
+    xlat::Event event;         // ctx.last_event
+    std::uint64_t events = 0;  // events recorded by this call
 };
 
-inline Outcome run_xlat(const xlat::Tables& t, const Bytes& in, std::uint16_t next_id = 0x1234) {
+// One packet through an existing context (rate limiter, ID generator and
+// clock persist across calls, as in a worker).
+inline Outcome run_xlat_ctx(const xlat::Tables& t, xlat::Context& ctx, const Bytes& in, bool gso = false) {
     std::vector<std::uint8_t> buf(xlat::kHeadroom + 65535 + 64);
-    std::memcpy(buf.data() + xlat::kHeadroom, in.data(), in.size());
+    if (!in.empty()) std::memcpy(buf.data() + xlat::kHeadroom, in.data(), in.size());  // data() may be null
     xlat::PacketBuf pkt{buf.data(), buf.size(), xlat::kHeadroom, in.size()};
-    xlat::Context ctx;
-    ctx.next_ipv4_id = next_id;
+    pkt.gso = gso;
+    const std::uint64_t seq = ctx.event_seq;
+    const xlat::Counters before = ctx.counters;
     const Verdict v = xlat::translate(t, ctx, pkt);
-    Outcome o{v, {}, ctx.counters};
-    if (v != Verdict::Drop) o.out.assign(pkt.data(), pkt.data() + pkt.length);
+    Outcome o{v, {}, {}, ctx.counters, ctx.last_event, ctx.event_seq - seq};
+    // Counters of this call only.
+    o.counters = ctx.counters;
+    for (std::size_t i = 0; i < o.counters.drops.size(); ++i) o.counters.drops[i] -= before.drops[i];
+    o.counters.packets_4to6 -= before.packets_4to6;
+    o.counters.packets_6to4 -= before.packets_6to4;
+    o.counters.icmp_errors_sent -= before.icmp_errors_sent;
+    o.counters.icmp_errors_rate_limited -= before.icmp_errors_rate_limited;
+    if (v != Verdict::Drop) {
+        REQUIRE(pkt.offset + pkt.length <= pkt.capacity);
+        o.out.assign(pkt.data(), pkt.data() + pkt.length);
+        for (std::size_t i = 0; i < ctx.extra_count; ++i) {
+            o.extra.emplace_back(ctx.extra[i].data, ctx.extra[i].data + ctx.extra[i].length);
+        }
+    }
     return o;
+}
+
+inline Outcome run_xlat(const xlat::Tables& t, const Bytes& in, std::uint16_t next_id = 0x1234) {
+    auto ctx = std::make_unique<xlat::Context>();  // ~70 KiB: not on the stack
+    ctx->next_ipv4_id = next_id;
+    return run_xlat_ctx(t, *ctx, in);
 }
 
 inline std::uint64_t drops(const Outcome& o, Reason r) { return o.counters.drops[static_cast<std::size_t>(r)]; }
@@ -39,7 +68,9 @@ inline xlat::Tables default_tables(UdpCksumMode mode = UdpCksumMode::Drop) {
     cfg.maps.push_back(MapEntry{*parse_prefix4("198.51.100.10/32"), *parse_prefix6("2001:db8::10/128"), {}});
     cfg.maps.push_back(MapEntry{*parse_prefix4("198.51.100.128/25"), *parse_prefix6("2001:db8:1::80/121"), {}});
     cfg.udp_cksum_mode = mode;
-    return xlat::make_tables(cfg);
+    auto t = xlat::make_tables(cfg);
+    t.ipv4_mtu = t.ipv6_mtu = 1500;  // what the worker sets from the TUN device
+    return t;
 }
 
 }  // namespace nat64d::test

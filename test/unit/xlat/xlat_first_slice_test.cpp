@@ -233,9 +233,10 @@ struct DropCase {
     const char* name;
     Bytes in;
     Reason reason;
+    Verdict verdict = Verdict::Drop;  // IcmpError: the translator answers (RFC 7915 §4.4, §5.4)
 };
 
-TEST_CASE("Malformed and untranslatable packets are dropped with their reason", "[xlat][drop]") {
+TEST_CASE("Malformed and untranslatable packets are dropped (or rejected) with their reason", "[xlat][drop]") {
     const Bytes echo6 = seal6(icmp_echo(128, 1, 1, {}), 58, kHost6, kServer6);
     const Bytes echo4 = seal4(icmp_echo(8, 1, 1, {}), 1, kServer4, kHost4);
     Bytes bad_csum = ipv4({kServer4, kHost4, 1}, echo4);
@@ -253,13 +254,13 @@ TEST_CASE("Malformed and untranslatable packets are dropped with their reason", 
         {"IPv4 IHL below 5", bad_ihl, Reason::BadIpv4Header},
         {"IPv4 header checksum wrong (RFC 1812 §5.2.2)", bad_csum, Reason::BadIpv4Checksum},
         {"IPv6 shorter than its payload length", short_payload6, Reason::Truncated6},
-        {"RFC 7915 §4.1: TTL 1 is not forwarded", ipv4({kServer4, kHost4, 1, 1}, echo4), Reason::TtlExpired},
-        {"RFC 7915 §5.1: hop limit 1 is not forwarded", ipv6({kHost6, kServer6, 58, 1}, echo6), Reason::HopLimitExpired},
-        {"RFC 7915 §4.1: protocol 58 in IPv4", ipv4({kServer4, kHost4, 58}, echo4), Reason::Ipv6OnlyProtocol},
-        {"RFC 7915 §4.1: protocol 44 in IPv4", ipv4({kServer4, kHost4, 44}, echo4), Reason::Ipv6OnlyProtocol},
-        {"RFC 7915 §4.1: unexpired LSRR", ipv4({kServer4, kHost4, 1, 64, 0, 0, false, false, 0, lsrr}, echo4), Reason::SourceRoute},
-        {"RFC 7915 §5.1: routing header with segments left", ipv6({kHost6, kServer6, 43}, cat(rh, echo6)), Reason::RoutingHeader},
-        {"RFC 2675 jumbogram", ipv6({kHost6, kServer6, 0}, {}), Reason::Jumbogram},
+        {"RFC 7915 §4.1: TTL 1 is not forwarded", ipv4({kServer4, kHost4, 1, 1}, echo4), Reason::TtlExpired, Verdict::IcmpError},
+        {"RFC 7915 §5.1: hop limit 1 is not forwarded", ipv6({kHost6, kServer6, 58, 1}, echo6), Reason::HopLimitExpired, Verdict::IcmpError},
+        {"RFC 7915 §4.1: protocol 58 in IPv4", ipv4({kServer4, kHost4, 58}, echo4), Reason::Ipv6OnlyProtocol, Verdict::IcmpError},
+        {"RFC 7915 §4.1: protocol 44 in IPv4", ipv4({kServer4, kHost4, 44}, echo4), Reason::Ipv6OnlyProtocol, Verdict::IcmpError},
+        {"RFC 7915 §4.1: unexpired LSRR", ipv4({kServer4, kHost4, 1, 64, 0, 0, false, false, 0, lsrr}, echo4), Reason::SourceRoute, Verdict::IcmpError},
+        {"RFC 7915 §5.1: routing header with segments left", ipv6({kHost6, kServer6, 43}, cat(rh, echo6)), Reason::RoutingHeader, Verdict::IcmpError},
+        {"RFC 2675 jumbogram", ipv6({kHost6, kServer6, 0}, {}), Reason::Jumbogram, Verdict::IcmpError},
         {"RFC 1812 §5.3.7: IPv4 source 0.1.2.3 (this network)", ipv4({v4("0.1.2.3"), kHost4, 1}, echo4), Reason::IllegalSource},
         {"IPv6 source ::1", ipv6({v6("::1"), kServer6, 58}, echo6), Reason::IllegalSource},
         {"IPv6 source outside every mapping", ipv6({v6("2001:db8:ffff::1"), kServer6, 58}, echo6), Reason::SrcUnmappable6},
@@ -274,7 +275,7 @@ TEST_CASE("Malformed and untranslatable packets are dropped with their reason", 
     for (const auto& c : cases) {
         INFO(c.name);
         const auto o = run_xlat(t, c.in);
-        CHECK(o.verdict == Verdict::Drop);
+        CHECK(o.verdict == c.verdict);
         CHECK(drops(o, c.reason) == 1);
     }
 }
