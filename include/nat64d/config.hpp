@@ -78,6 +78,7 @@ struct Config {
     unsigned workers = 0;               // workers; 0 = one per online CPU
     std::string control_socket;         // control-socket; empty = RUNTIME_DIRECTORY/TUN.sock
     std::string metrics_file;           // metrics-file; empty = none
+    bool offload = true;                // offload: TUN checksum/segmentation offload
 
     // Positions of the directives, for cross-field diagnostics.
     SourcePos ipv4_addr_pos, ipv6_addr_pos, prefix_pos, dynamic_pool_pos;

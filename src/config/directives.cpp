@@ -259,6 +259,13 @@ Status apply_absolute_path(std::string& field, Args a) {
     return {};
 }
 
+Status apply_offload(Draft& d, Args a, const SourcePos&) {
+    const auto b = parse_bool(a[0]);
+    if (!b) return bad_bool(a[0]);
+    d.cfg.offload = *b;
+    return {};
+}
+
 Status apply_control_socket(Draft& d, Args a, const SourcePos&) { return apply_absolute_path(d.cfg.control_socket, a); }
 
 Status apply_metrics_file(Draft& d, Args a, const SourcePos&) { return apply_absolute_path(d.cfg.metrics_file, a); }
@@ -364,6 +371,8 @@ void print_tun_route(const Config& c, std::string& out) {
 
 void print_workers(const Config& c, std::string& out) { line(out, "workers", std::to_string(c.workers)); }
 
+void print_offload(const Config& c, std::string& out) { line(out, "offload", yes_no(c.offload)); }
+
 void print_control_socket(const Config& c, std::string& out) {
     if (c.control_socket.empty()) return unset(out, "control-socket", "default: RUNTIME_DIRECTORY/TUN-DEVICE.sock");
     line(out, "control-socket", c.control_socket);
@@ -464,6 +473,11 @@ const std::array kTable{
                         .many = false, .reload = kRestart, .deprecated = false},
               .min_args = 1, .max_args = 1, .toml = TomlShape::Integer,
               .apply = apply_workers, .print = print_workers},
+    Directive{.info = {.name = "offload", .syntax = "yes|no",
+                        .doc = "TUN checksum and TCP segmentation offload (64 KiB super-packets); default yes",
+                        .many = false, .reload = kRestart, .deprecated = false},
+              .min_args = 1, .max_args = 1, .toml = TomlShape::Bool,
+              .apply = apply_offload, .print = print_offload},
     Directive{.info = {.name = "control-socket", .syntax = "PATH",
                         .doc = "Unix socket of nat64dctl; default $RUNTIME_DIRECTORY (or /run/nat64d)/TUN-DEVICE.sock",
                         .many = false, .reload = kRestart, .deprecated = false},

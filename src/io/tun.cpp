@@ -1,4 +1,5 @@
 #include "io/tun.hpp"
+#include "io/vnet.hpp"
 
 #include <fcntl.h>
 #include <linux/if.h>
@@ -86,11 +87,11 @@ Attach attach_queue(const std::string& name, short flags) {
 // Attaches one queue, multi-queue first; when that is refused with EINVAL on
 // an existing device, retries without IFF_MULTI_QUEUE (a device made by
 // `ip tuntap add` or TAYGA). `multi_queue` tells which one worked.
-Attach attach_any(const std::string& name, bool existed, bool& multi_queue) {
-    Attach a = attach_queue(name, kBaseFlags | IFF_MULTI_QUEUE);
+Attach attach_any(const std::string& name, bool existed, short extra, bool& multi_queue) {
+    Attach a = attach_queue(name, static_cast<short>(kBaseFlags | IFF_MULTI_QUEUE | extra));
     multi_queue = true;
     if (!a.fd && !a.open_failed && a.error == EINVAL && existed) {
-        a = attach_queue(name, kBaseFlags);
+        a = attach_queue(name, static_cast<short>(kBaseFlags | extra));
         multi_queue = false;
     }
     return a;
@@ -133,7 +134,7 @@ Status check_name(const std::string& name) {
 
 Status set_persist(const std::string& name, bool persist) {
     bool multi_queue = true;
-    Attach a = attach_any(name, tun_exists(name), multi_queue);
+    Attach a = attach_any(name, tun_exists(name), 0, multi_queue);
     if (!a.fd) return Error{attach_error(name, a)};
     if (::ioctl(a.fd.get(), TUNSETPERSIST, persist ? 1UL : 0UL) < 0)
         return Error{fmt::format("tun-device {}: cannot {} persistence: {}", name, persist ? "set" : "clear",
@@ -147,6 +148,8 @@ TunDevice::TunDevice(TunDevice&& other) noexcept
     : name_(std::move(other.name_)),
       created_(other.created_),
       multi_queue_(other.multi_queue_),
+      vnet_hdr_(other.vnet_hdr_),
+      offload_active_(other.offload_active_),
       fds_(std::exchange(other.fds_, {})) {}
 
 TunDevice& TunDevice::operator=(TunDevice&& other) noexcept {
@@ -155,6 +158,8 @@ TunDevice& TunDevice::operator=(TunDevice&& other) noexcept {
         name_ = std::move(other.name_);
         created_ = other.created_;
         multi_queue_ = other.multi_queue_;
+        vnet_hdr_ = other.vnet_hdr_;
+        offload_active_ = other.offload_active_;
         fds_ = std::exchange(other.fds_, {});
     }
     return *this;
@@ -167,7 +172,7 @@ void TunDevice::close_all() noexcept {
     fds_.clear();
 }
 
-Result<TunDevice> TunDevice::open(const std::string& name, unsigned queues) {
+Result<TunDevice> TunDevice::open(const std::string& name, unsigned queues, bool offload) {
     if (auto ok = check_name(name); !ok) return Error{ok.error()};
     if (queues == 0 || queues > kMaxTunQueues)
         return Error{fmt::format("tun-device {}: {} queues asked for, 1 to {} possible", name, queues, kMaxTunQueues)};
@@ -192,12 +197,13 @@ Result<TunDevice> TunDevice::open(const std::string& name, unsigned queues) {
     dev.created_ = !existed;
     dev.fds_.reserve(queues);  // so that push_back cannot throw with an fd in hand
 
+    const short extra = offload ? IFF_VNET_HDR : 0;
     for (unsigned i = 0; i < queues; ++i) {
         Attach a;
         if (i == 0) {
-            a = attach_any(name, existed, dev.multi_queue_);
+            a = attach_any(name, existed, extra, dev.multi_queue_);
         } else {
-            a = attach_queue(name, kBaseFlags | IFF_MULTI_QUEUE);
+            a = attach_queue(name, static_cast<short>(kBaseFlags | IFF_MULTI_QUEUE | extra));
         }
         if (!a.fd) return Error{attach_error(name, a)};
         dev.fds_.push_back(a.fd.release());
@@ -225,6 +231,22 @@ Result<TunDevice> TunDevice::open(const std::string& name, unsigned queues) {
         return Error{fmt::format("tun-device {}: another process has it open with packet information headers "
                                  "(IFF_NO_PI is not in effect); stop that process first",
                                  name)};
+    if (offload) {
+        dev.vnet_hdr_ = true;
+        // The header size is the device's: the plain virtio_net_hdr.
+        int hdr_size = static_cast<int>(kVnetHdrLen);
+        if (::ioctl(dev.fds_.front(), TUNSETVNETHDRSZ, &hdr_size) < 0)
+            return Error{fmt::format("tun-device {}: cannot set the vnet header size: {}", name, std::strerror(errno))};
+        // Offered, not required: without them the header stays (all zero)
+        // and packets come one by one.
+        const unsigned long features = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN;
+        if (::ioctl(dev.fds_.front(), TUNSETOFFLOAD, features) == 0) {
+            dev.offload_active_ = true;
+        } else {
+            common::log(LogLevel::Warning, "tun-device {}: the kernel refused checksum/segmentation offload: {}",
+                        name, std::strerror(errno));
+        }
+    }
     return dev;
 }
 

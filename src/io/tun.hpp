@@ -39,7 +39,15 @@ public:
     // the device exists without multi-queue support (see above). A device
     // that another process has queues on (a running nat64d or TAYGA) is
     // refused: the kernel would spread the packets over both.
-    static common::Result<TunDevice> open(const std::string& name, unsigned queues);
+    //
+    // With `offload`, each queue carries a struct virtio_net_hdr in front of
+    // every packet (IFF_VNET_HDR) and the device is offered checksum and TCP
+    // segmentation offload (TUNSETOFFLOAD: TUN_F_CSUM, TSO4, TSO6, TSO_ECN),
+    // so that the kernel hands over and takes back TCP super-packets of up
+    // to 64 KiB that are translated once instead of once per segment.
+    // vnet_hdr() tells whether the header is in use; offload_active()
+    // whether the kernel took the offloads.
+    static common::Result<TunDevice> open(const std::string& name, unsigned queues, bool offload = false);
 
     TunDevice(TunDevice&& other) noexcept;
     TunDevice& operator=(TunDevice&& other) noexcept;
@@ -62,6 +70,8 @@ public:
     // was attached instead.
     [[nodiscard]] bool multi_queue() const noexcept { return multi_queue_; }
     [[nodiscard]] std::span<const int> fds() const noexcept { return fds_; }
+    [[nodiscard]] bool vnet_hdr() const noexcept { return vnet_hdr_; }
+    [[nodiscard]] bool offload_active() const noexcept { return offload_active_; }
 
 private:
     TunDevice() = default;
@@ -70,6 +80,8 @@ private:
     std::string name_;
     bool created_ = false;
     bool multi_queue_ = true;
+    bool vnet_hdr_ = false;
+    bool offload_active_ = false;
     std::vector<int> fds_;
 };
 

@@ -1,9 +1,17 @@
 #include "io/worker.hpp"
 
 #include <poll.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include "common/bytes.hpp"
+#include "common/checksum.hpp"
+#include "common/log.hpp"
+#include "io/vnet.hpp"
 
 namespace nat64d::io {
 
@@ -16,8 +24,8 @@ void TablesSource::publish(std::shared_ptr<const xlat::Tables> next) {
 
 std::shared_ptr<const xlat::Tables> TablesSource::load() const { return tables_.load(std::memory_order_acquire); }
 
-Worker::Worker(int fd, const TablesSource& tables, std::uint16_t first_ipv4_id)
-    : fd_(fd), source_(tables), buf_(xlat::kHeadroom + kMaxPacket) {
+Worker::Worker(int fd, const TablesSource& tables, std::uint16_t first_ipv4_id, bool vnet_hdr)
+    : fd_(fd), source_(tables), buf_(xlat::kHeadroom + kMaxPacket), vnet_hdr_(vnet_hdr) {
     ctx_.next_ipv4_id = first_ipv4_id;
 }
 
@@ -38,19 +46,117 @@ void Worker::run(const std::atomic<bool>& stop) {
 }
 
 void Worker::process_batch() {
+    const std::size_t hdr = vnet_hdr_ ? kVnetHdrLen : 0;
+    // One clock read per batch: the ICMP error token bucket runs on it.
+    ctx_.now_ms = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                 std::chrono::steady_clock::now().time_since_epoch())
+                                                 .count());
     for (int i = 0; i < kBatch; ++i) {
-        xlat::PacketBuf pkt{buf_.data(), buf_.size(), xlat::kHeadroom, 0};
-        const ssize_t got = ::read(fd_, buf_.data() + xlat::kHeadroom, kMaxPacket);
+        // The vnet header lands just in front of the packet, inside the headroom.
+        const ssize_t got = ::read(fd_, buf_.data() + xlat::kHeadroom - hdr, kMaxPacket + hdr);
         if (got <= 0) break;  // EAGAIN: queue drained
-        pkt.length = static_cast<std::size_t>(got);
-        if (xlat::translate(*tables_, ctx_, pkt) == Verdict::Drop) continue;
-        // Forward, Local and IcmpError all go back into the TUN: the kernel
-        // routes the result.
-        if (::write(fd_, pkt.data(), pkt.length) != static_cast<ssize_t>(pkt.length)) {
-            write_errors_.fetch_add(1, std::memory_order_relaxed);
-        }
+        process_one(static_cast<std::size_t>(got));
     }
     publish_counters();
+}
+
+void Worker::process_one(std::size_t got) {
+    const std::size_t hdr = vnet_hdr_ ? kVnetHdrLen : 0;
+    if (got < hdr) return;
+    xlat::PacketBuf pkt{buf_.data(), buf_.size(), xlat::kHeadroom, got - hdr};
+    VnetHdr in;
+    if (vnet_hdr_) std::memcpy(&in, buf_.data() + xlat::kHeadroom - hdr, hdr);
+
+    // A partial checksum (CHECKSUM_PARTIAL: the field holds only the folded
+    // pseudo-header sum) of an ordinary packet is completed here, so that the
+    // translator sees a normal one. A super-packet keeps it partial: its
+    // field is complemented around the translation, which turns RFC 1624's
+    // update of a checksum into the same update of a partial sum.
+    std::uint8_t* partial = nullptr;
+    if ((in.flags & kVnetNeedsCsum) != 0) {
+        const std::size_t at = std::size_t{in.csum_start} + in.csum_offset;
+        if (in.csum_start > pkt.length || at + 2 > pkt.length) {
+            offload_errors_.fetch_add(1, std::memory_order_relaxed);
+            return;
+        }
+        std::uint8_t* field = pkt.data() + at;
+        if (in.gso_type == kGsoNone) {
+            const std::uint16_t sum = common::csum_finish(
+                common::csum_partial(pkt.data() + in.csum_start, pkt.length - in.csum_start));
+            common::store16(field, sum);
+        } else {
+            partial = field;
+            common::store16(field, static_cast<std::uint16_t>(~common::load16(field)));
+        }
+    }
+    const std::uint8_t gso = in.gso_type & static_cast<std::uint8_t>(~kGsoEcn);
+    if (gso != kGsoNone && gso != kGsoTcpV4 && gso != kGsoTcpV6) {
+        offload_errors_.fetch_add(1, std::memory_order_relaxed);  // not offered (TUNSETOFFLOAD)
+        return;
+    }
+    pkt.gso = gso != kGsoNone;
+
+    const std::size_t in_offset = pkt.offset;
+    const std::uint64_t seq = ctx_.event_seq;
+    const Verdict v = xlat::translate(*tables_, ctx_, pkt);
+    if (ctx_.event_seq != seq) log_event();
+    if (v == Verdict::Drop) return;
+
+    VnetHdr out;
+    if (v == Verdict::Forward && (partial != nullptr || gso != kGsoNone)) {
+        // The payload stayed where it was; only the headers in front changed
+        // size, so offsets into the packet move by the same amount.
+        const auto moved = static_cast<std::ptrdiff_t>(in_offset) - static_cast<std::ptrdiff_t>(pkt.offset);
+        if (partial != nullptr) {
+            common::store16(partial, static_cast<std::uint16_t>(~common::load16(partial)));
+            out.flags = kVnetNeedsCsum;
+            out.csum_start = static_cast<std::uint16_t>(in.csum_start + moved);
+            out.csum_offset = in.csum_offset;
+        }
+        if (gso != kGsoNone) {
+            const bool v4 = (pkt.data()[0] >> 4) == 4;
+            out.gso_type = static_cast<std::uint8_t>((v4 ? kGsoTcpV4 : kGsoTcpV6) | (in.gso_type & kGsoEcn));
+            out.hdr_len = static_cast<std::uint16_t>(in.hdr_len + moved);
+            out.gso_size = in.gso_size;
+        }
+    }
+    // Forward, Local and IcmpError all go back into the TUN: the kernel
+    // routes the result. Fragments made by the translator follow in order.
+    write_packet(out, pkt.data(), pkt.length);
+    if (v != Verdict::Forward) return;
+    for (std::size_t i = 0; i < ctx_.extra_count; ++i) write_packet(VnetHdr{}, ctx_.extra[i].data, ctx_.extra[i].length);
+}
+
+void Worker::write_packet(const VnetHdr& hdr, const std::uint8_t* data, std::size_t length) {
+    iovec iov[2] = {{const_cast<VnetHdr*>(&hdr), kVnetHdrLen}, {const_cast<std::uint8_t*>(data), length}};
+    const bool with_hdr = vnet_hdr_;
+    const ssize_t want = static_cast<ssize_t>((with_hdr ? kVnetHdrLen : 0) + length);
+    if (::writev(fd_, with_hdr ? iov : iov + 1, with_hdr ? 2 : 1) != want) {
+        write_errors_.fetch_add(1, std::memory_order_relaxed);
+    }
+}
+
+// `log drop|reject|icmp|self`: the translator recorded an event; log it if
+// the configuration wants it, at most kLogPerSecond lines a second.
+void Worker::log_event() {
+    if (!xlat::wanted(tables_->log, ctx_.last_event)) return;
+    const std::uint64_t second = ctx_.now_ms / 1000;
+    if (second != log_second_) {
+        log_second_ = second;
+        logged_this_second_ = 0;
+    }
+    if (logged_this_second_ >= kLogPerSecond) {
+        ++logs_suppressed_;
+        return;
+    }
+    ++logged_this_second_;
+    if (logs_suppressed_ != 0) {
+        common::log(common::LogLevel::Info, "{} ({} more events not logged)", xlat::describe(ctx_.last_event),
+                    logs_suppressed_);
+        logs_suppressed_ = 0;
+    } else {
+        common::log(common::LogLevel::Info, "{}", xlat::describe(ctx_.last_event));
+    }
 }
 
 void Worker::publish_counters() {

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <vector>
 
+#include "io/vnet.hpp"
 #include "xlat/xlat.hpp"
 
 namespace nat64d::io {
@@ -32,7 +33,9 @@ class Worker {
 public:
     // `fd` is one TUN queue (non-blocking, packet per read/write); the worker
     // does not own it. Tests pass one end of a SOCK_SEQPACKET socketpair.
-    Worker(int fd, const TablesSource& tables, std::uint16_t first_ipv4_id);
+    // With `vnet_hdr` every packet carries a virtio_net_hdr (io/vnet.hpp):
+    // partial checksums and TCP super-packets (GSO) are translated as such.
+    Worker(int fd, const TablesSource& tables, std::uint16_t first_ipv4_id, bool vnet_hdr = false);
 
     // Runs until `stop` becomes true (checked at least every 200 ms).
     void run(const std::atomic<bool>& stop);
@@ -44,24 +47,42 @@ public:
     // but could not be sent.
     [[nodiscard]] std::uint64_t write_errors() const noexcept { return write_errors_.load(std::memory_order_relaxed); }
 
+    // Packets whose offload header could not be honoured (malformed, or a
+    // segmentation type we did not offer).
+    [[nodiscard]] std::uint64_t offload_errors() const noexcept {
+        return offload_errors_.load(std::memory_order_relaxed);
+    }
+
 private:
     void process_batch();
+    void process_one(std::size_t got);
+    void write_packet(const VnetHdr& hdr, const std::uint8_t* data, std::size_t length);
+    void log_event();
     void publish_counters();
 
     int fd_;
     const TablesSource& source_;
     std::shared_ptr<const xlat::Tables> tables_;
     std::uint64_t generation_ = 0;
-    xlat::Context ctx_;
+    xlat::Context ctx_;  // ~70 KiB (fragment scratch): one per worker, never per packet
     std::vector<std::uint8_t> buf_;
     mutable std::mutex snapshot_mutex_;
     xlat::Counters snapshot_;
     std::atomic<std::uint64_t> write_errors_{0};
+    std::atomic<std::uint64_t> offload_errors_{0};
+    bool vnet_hdr_ = false;
+    // `log drop|reject|icmp|self` lines: at most kLogPerSecond a second per
+    // worker, the rest counted and reported with the next line that passes.
+    std::uint64_t log_second_ = 0;
+    unsigned logged_this_second_ = 0;
+    std::uint64_t logs_suppressed_ = 0;
 };
 
 // Largest packet a TUN queue hands us (IPv4/IPv6 max without jumbograms).
 inline constexpr std::size_t kMaxPacket = 65535;
 // Packets read per wake-up before counters are published and tables checked.
 inline constexpr int kBatch = 64;
+// Event log lines per second and worker (`log` directive).
+inline constexpr unsigned kLogPerSecond = 10;
 
 }  // namespace nat64d::io

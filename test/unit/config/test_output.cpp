@@ -27,6 +27,7 @@ TEST_CASE("to_tayga_syntax: defaults and unset settings of a minimal file", "[co
           "# tun-ip (none)\n"
           "# tun-route (none)\n"
           "workers 0\n"
+          "offload yes\n"
           "# control-socket (default: RUNTIME_DIRECTORY/TUN-DEVICE.sock)\n"
           "# metrics-file (not set)\n"
           "# strict-frag-hdr (deprecated and ignored)\n");
@@ -73,6 +74,7 @@ TEST_CASE("to_tayga_syntax: every setting", "[config][output]") {
           "tun-route 3fff:6464::/96\n"
           "tun-route 198.51.100.0/24\n"
           "workers 2\n"
+          "offload yes\n"
           "# control-socket (default: RUNTIME_DIRECTORY/TUN-DEVICE.sock)\n"
           "# metrics-file (not set)\n"
           "# strict-frag-hdr (deprecated and ignored)\n");
@@ -118,7 +120,7 @@ TEST_CASE("directives: the table lists every tayga.conf directive once", "[confi
     CHECK(names == std::vector<std::string_view>{"tun-device", "ipv4-addr", "ipv6-addr", "prefix", "wkpf-strict",
                                                  "dynamic-pool", "data-dir", "map", "map-file", "udp-cksum-mode", "log",
                                                  "offlink-mtu", "tun-up", "tun-ip", "tun-route", "workers",
-                                                 "control-socket", "metrics-file", "strict-frag-hdr"});
+                                                 "offload", "control-socket", "metrics-file", "strict-frag-hdr"});
     const auto info = [](std::string_view name) {
         const auto all = directives();
         const auto it = std::find_if(all.begin(), all.end(), [name](const DirectiveInfo& d) { return d.name == name; });

@@ -388,3 +388,10 @@ TEST_CASE("control-socket and metrics-file: absolute paths, default unset", "[co
           Lines{"t.conf:4: control-socket: must be an absolute path but found 'ctl.sock'"});
     CHECK(bad("metrics-file x.prom\n") == Lines{"t.conf:4: metrics-file: must be an absolute path but found 'x.prom'"});
 }
+
+TEST_CASE("offload: yes|no, default yes", "[config][offload]") {
+    CHECK(good("").offload);
+    CHECK_FALSE(good("offload no\n").offload);
+    CHECK(good("offload yes\n").offload);
+    CHECK(bad("offload maybe\n") == Lines{"t.conf:4: offload: expected yes or no but found 'maybe'"});
+}

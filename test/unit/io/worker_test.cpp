@@ -6,8 +6,10 @@
 #include <poll.h>
 
 #include <catch2/catch.hpp>
+#include <cstring>
 #include <thread>
 
+#include "io/vnet.hpp"
 #include "io/worker.hpp"
 #include "support/packet_builder.hpp"
 
@@ -38,6 +40,20 @@ struct FakeTun {
     }
 };
 
+// Runs a worker on its own thread and stops it on scope exit, also when a
+// REQUIRE fails and unwinds.
+struct RunningWorker {
+    io::Worker& worker;
+    std::atomic<bool> stop{false};
+    std::thread thread;
+    explicit RunningWorker(io::Worker& w) : worker(w), thread([this] { worker.run(stop); }) {}
+    ~RunningWorker() { halt(); }
+    void halt() {
+        stop = true;
+        if (thread.joinable()) thread.join();
+    }
+};
+
 std::shared_ptr<const xlat::Tables> tables() {
     Config cfg;
     cfg.prefix = *parse_prefix6("3fff:6464::/96");
@@ -53,8 +69,7 @@ TEST_CASE("Worker translates packets from its queue and writes them back; drops 
     FakeTun tun;
     io::TablesSource source(tables());
     io::Worker worker(tun.daemon_end(), source, 0x1000);
-    std::atomic<bool> stop{false};
-    std::thread th([&] { worker.run(stop); });
+    RunningWorker running(worker);
 
     const auto h6 = v6("2001:db8::10"), s6 = v6("3fff:6464::c000:221");
     const auto h4 = v4("198.51.100.10"), s4 = v4("192.0.2.33");
@@ -62,25 +77,29 @@ TEST_CASE("Worker translates packets from its queue and writes them back; drops 
     const Bytes out = tun.receive();
     CHECK(out == ipv4({h4, s4, 1, 63, 0, 0x1000}, seal4(icmp_echo(8, 1, 2, {1, 2, 3}), 1, h4, s4)));
 
-    tun.inject(ipv6({h6, s6, 58, 1}, seal6(icmp_echo(128, 1, 3, {}), 58, h6, s6)));  // hop limit 1: dropped
+    // Hop limit 1: not forwarded; RFC 7915 §5.1 Time Exceeded goes back
+    // from the translator's own address, quoting the packet.
+    const Bytes expiring = ipv6({h6, s6, 58, 1}, seal6(icmp_echo(128, 1, 3, {}), 58, h6, s6));
+    tun.inject(expiring);
+    const auto x6 = v6("3fff:6464::c000:201");
+    CHECK(tun.receive() == ipv6({x6, h6, 58, 64}, seal6(cat(Bytes{3, 0, 0, 0, 0, 0, 0, 0}, expiring), 58, x6, h6)));
     tun.inject(ipv4({s4, h4, 1}, seal4(icmp_echo(0, 1, 2, {}), 1, s4, h4)));
     const Bytes back = tun.receive();
     CHECK(back == ipv6({s6, h6, 58, 63}, seal6(icmp_echo(129, 1, 2, {}), 58, s6, h6)));
 
-    stop = true;
-    th.join();
+    running.halt();
     const auto c = worker.counters();
     CHECK(c.packets_6to4 == 1);
     CHECK(c.packets_4to6 == 1);
     CHECK(c.drops[static_cast<std::size_t>(Reason::HopLimitExpired)] == 1);
+    CHECK(c.icmp_errors_sent == 1);
 }
 
 TEST_CASE("Worker picks up newly published tables between batches", "[io][worker]") {
     FakeTun tun;
     io::TablesSource source(tables());
     io::Worker worker(tun.daemon_end(), source, 0);
-    std::atomic<bool> stop{false};
-    std::thread th([&] { worker.run(stop); });
+    RunningWorker running(worker);
 
     const auto h6 = v6("2001:db8::20"), s6 = v6("3fff:6464::c000:221");
     const Bytes ping = ipv6({h6, s6, 58}, seal6(icmp_echo(128, 1, 1, {}), 58, h6, s6));
@@ -98,6 +117,128 @@ TEST_CASE("Worker picks up newly published tables between batches", "[io][worker
     tun.inject(ping);
     CHECK_FALSE(tun.receive().empty());
 
-    stop = true;
-    th.join();
+    running.halt();
+}
+
+namespace {
+
+// Reference: the folded pseudo-header sum the kernel leaves in the checksum
+// field of a CHECKSUM_PARTIAL TCP segment (~tcp_v4_check / ~tcp_v6_check).
+std::uint16_t partial_field(const Bytes& pseudo) { return static_cast<std::uint16_t>(~ref_checksum(pseudo)); }
+
+Bytes with_vnet(const io::VnetHdr& h, const Bytes& pkt) {
+    Bytes b(io::kVnetHdrLen);
+    std::memcpy(b.data(), &h, io::kVnetHdrLen);
+    return cat(b, pkt);
+}
+
+io::VnetHdr vnet_of(const Bytes& b) {
+    io::VnetHdr h;
+    std::memcpy(&h, b.data(), io::kVnetHdrLen);
+    return h;
+}
+
+}  // namespace
+
+TEST_CASE("Offload: a partial checksum of an ordinary packet is completed before translation", "[io][worker][offload]") {
+    FakeTun tun;
+    io::TablesSource source(tables());
+    io::Worker worker(tun.daemon_end(), source, 0x2000, /*vnet_hdr=*/true);
+    RunningWorker running(worker);
+
+    const auto h6 = v6("2001:db8::10"), s6 = v6("3fff:6464::c000:221");
+    const auto h4 = v4("198.51.100.10"), s4 = v4("192.0.2.33");
+    Bytes seg = tcp(40000, 80, 1, 0x18, Bytes(100, 0x42));
+    put16(seg, 16, partial_field(pseudo6(h6, s6, 6, seg.size())));
+    io::VnetHdr in;
+    in.flags = io::kVnetNeedsCsum;
+    in.csum_start = 40;
+    in.csum_offset = 16;
+    tun.inject(with_vnet(in, ipv6({h6, s6, 6}, seg)));
+    const Bytes out = tun.receive();
+    REQUIRE(out.size() > io::kVnetHdrLen);
+    const auto oh = vnet_of(out);
+    CHECK(oh.flags == 0);
+    CHECK(oh.gso_type == io::kGsoNone);
+    CHECK(Bytes(out.begin() + io::kVnetHdrLen, out.end()) ==
+          ipv4({h4, s4, 6, 63, 0, 0x2000}, seal4(tcp(40000, 80, 1, 0x18, Bytes(100, 0x42)), 6, h4, s4)));
+    running.halt();
+}
+
+TEST_CASE("Offload: a TCP super-packet is translated once, its GSO header and partial sum follow", "[io][worker][offload]") {
+    FakeTun tun;
+    io::TablesSource source(tables());
+    io::Worker worker(tun.daemon_end(), source, 0x3000, /*vnet_hdr=*/true);
+    RunningWorker running(worker);
+
+    const auto h6 = v6("2001:db8::10"), s6 = v6("3fff:6464::c000:221");
+    const auto h4 = v4("198.51.100.10"), s4 = v4("192.0.2.33");
+    const Bytes data(20000, 0x5a);  // far above every MTU: segmented later by the kernel
+    Bytes seg6 = tcp(40000, 80, 7, 0x10, data);
+    put16(seg6, 16, partial_field(pseudo6(h6, s6, 6, seg6.size())));
+    io::VnetHdr in;
+    in.flags = io::kVnetNeedsCsum;
+    in.gso_type = io::kGsoTcpV6 | io::kGsoEcn;
+    in.hdr_len = 60;
+    in.gso_size = 1440;
+    in.csum_start = 40;
+    in.csum_offset = 16;
+    tun.inject(with_vnet(in, ipv6({h6, s6, 6}, seg6)));
+    Bytes out = tun.receive();
+    REQUIRE(out.size() == io::kVnetHdrLen + 20 + seg6.size());
+    auto oh = vnet_of(out);
+    CHECK(oh.flags == io::kVnetNeedsCsum);
+    CHECK(oh.gso_type == (io::kGsoTcpV4 | io::kGsoEcn));
+    CHECK(oh.hdr_len == 40);
+    CHECK(oh.gso_size == 1440);
+    CHECK(oh.csum_start == 20);
+    CHECK(oh.csum_offset == 16);
+    Bytes seg4 = tcp(40000, 80, 7, 0x10, data);
+    put16(seg4, 16, partial_field(pseudo4(h4, s4, 6, seg4.size())));
+    CHECK(Bytes(out.begin() + io::kVnetHdrLen + 20, out.end()) == seg4);
+    CHECK(out[io::kVnetHdrLen] == 0x45);
+
+    // And back: an IPv4 super-packet becomes an IPv6 one.
+    io::VnetHdr back;
+    back.flags = io::kVnetNeedsCsum;
+    back.gso_type = io::kGsoTcpV4;
+    back.hdr_len = 40;
+    back.gso_size = 1460;
+    back.csum_start = 20;
+    back.csum_offset = 16;
+    Bytes r4 = tcp(80, 40000, 9, 0x10, data);
+    put16(r4, 16, partial_field(pseudo4(s4, h4, 6, r4.size())));
+    tun.inject(with_vnet(back, ipv4({s4, h4, 6, 64, 0, 1, true}, r4)));
+    out = tun.receive();
+    REQUIRE(out.size() == io::kVnetHdrLen + 40 + r4.size());
+    oh = vnet_of(out);
+    CHECK(oh.gso_type == io::kGsoTcpV6);
+    CHECK(oh.hdr_len == 60);
+    CHECK(oh.csum_start == 40);
+    Bytes r6 = tcp(80, 40000, 9, 0x10, data);
+    put16(r6, 16, partial_field(pseudo6(s6, h6, 6, r6.size())));
+    CHECK(Bytes(out.begin() + io::kVnetHdrLen + 40, out.end()) == r6);
+
+    running.halt();
+    CHECK(worker.offload_errors() == 0);
+}
+
+TEST_CASE("Offload: segmentation types that were not offered are refused and counted", "[io][worker][offload]") {
+    FakeTun tun;
+    io::TablesSource source(tables());
+    io::Worker worker(tun.daemon_end(), source, 0, /*vnet_hdr=*/true);
+    RunningWorker running(worker);
+    const auto h6 = v6("2001:db8::10"), s6 = v6("3fff:6464::c000:221");
+    io::VnetHdr in;
+    in.gso_type = io::kGsoUdp;
+    in.gso_size = 1000;
+    tun.inject(with_vnet(in, ipv6({h6, s6, 17}, seal6(udp(1, 2, Bytes(3000, 1)), 17, h6, s6))));
+    io::VnetHdr bad;
+    bad.flags = io::kVnetNeedsCsum;
+    bad.csum_start = 40;
+    bad.csum_offset = 5000;  // beyond the packet
+    tun.inject(with_vnet(bad, ipv6({h6, s6, 17}, seal6(udp(1, 2, {}), 17, h6, s6))));
+    CHECK(tun.receive().empty());
+    running.halt();
+    CHECK(worker.offload_errors() == 2);
 }
