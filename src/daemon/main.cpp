@@ -29,6 +29,8 @@
 #include <vector>
 
 #include "common/log.hpp"
+#include "addr/dynamic_pool.hpp"
+#include "addr/map_file.hpp"
 #include "config/config.hpp"
 #include "daemon/cli.hpp"
 #include "daemon/control.hpp"
@@ -56,19 +58,65 @@ config::Environment environment() {
     return env;
 }
 
-// Loads and validates the configuration, printing every diagnostic.
+void report(const std::vector<std::string>& lines, LogLevel level, bool to_log) {
+    for (const auto& l : lines) {
+        if (to_log) log(level, "{}", l);
+        else std::fprintf(stderr, "%s\n", l.c_str());
+    }
+}
+
+// map-file: its entries join the configuration's own maps. The file is
+// refused whole if any line is bad or clashes with tayga.conf's maps, the
+// NAT64 prefix or the translator's own addresses. `path` is where the file
+// is now (it differs from cfg.map_file after a chroot).
+std::optional<Config> with_map_file(const Config& cfg, const std::string& path, std::vector<std::string>& errors) {
+    if (cfg.map_file.empty()) return cfg;
+    auto file = addr::read_map_file(path);
+    if (!file) {
+        errors.push_back(cfg.map_file + ": " + file.error());
+        return std::nullopt;
+    }
+    errors.insert(errors.end(), file->errors.begin(), file->errors.end());
+    addr::MapTable merged;
+    for (const auto& m : cfg.maps) (void)merged.add(m);  // validated already
+    Config out = cfg;
+    for (const auto& e : file->entries) {
+        const std::string where = e.pos.file + ":" + std::to_string(e.pos.line) + ": ";
+        if (cfg.prefix && cfg.prefix->overlaps(e.v6)) {
+            errors.push_back(where + "map " + to_string(e.v6) + " overlaps the NAT64 prefix " + to_string(*cfg.prefix));
+        } else if (cfg.ipv4_addr && e.v4.contains(*cfg.ipv4_addr)) {
+            errors.push_back(where + "map " + to_string(e.v4) + " contains ipv4-addr " + to_string(*cfg.ipv4_addr));
+        } else if (cfg.ipv6_addr && e.v6.contains(*cfg.ipv6_addr)) {
+            errors.push_back(where + "map " + to_string(e.v6) + " contains ipv6-addr " + to_string(*cfg.ipv6_addr));
+        } else if (auto st = merged.add(e); !st) {
+            errors.push_back(where + st.error());
+        } else {
+            out.maps.push_back(e);
+        }
+    }
+    if (!errors.empty()) return std::nullopt;
+    return out;
+}
+
+// Loads and validates the configuration file, printing (or logging) every
+// diagnostic.
 std::optional<Config> load_config(const std::string& path, bool to_log) {
     config::Diagnostics diag;
     auto cfg = config::load_file(path, environment(), diag);
-    for (const auto& w : diag.warnings) {
-        if (to_log) log(LogLevel::Warning, "{}", w);
-        else std::fprintf(stderr, "%s\n", w.c_str());
-    }
-    for (const auto& e : diag.errors) {
-        if (to_log) log(LogLevel::Err, "{}", e);
-        else std::fprintf(stderr, "%s\n", e.c_str());
-    }
+    report(diag.warnings, LogLevel::Warning, to_log);
+    report(diag.errors, LogLevel::Err, to_log);
     return cfg;
+}
+
+// The configuration plus its map-file's entries. `root` is stripped from the
+// front of map-file's path: the data-dir once chrooted into it.
+std::optional<Config> load_map_file(const Config& base, bool to_log, const std::string& root = "") {
+    std::string path = base.map_file;
+    if (!root.empty() && path.rfind(root, 0) == 0) path = path.substr(root.size());
+    std::vector<std::string> errors;
+    auto merged = with_map_file(base, path, errors);
+    report(errors, LogLevel::Err, to_log);
+    return merged;
 }
 
 // RFC 7915 §4/§5 translation needs the device up with the operator's
@@ -205,15 +253,46 @@ void drop_privileges(const Options& opt, const Config& cfg) {
     if (set_user && ::setuid(uid) != 0) throw StartupError(std::string("setuid: ") + std::strerror(errno));
 }
 
+// dynamic-pool: the translator's own address and every mapping's sides
+// leave the pool (TAYGA; RFC 7757 §3.2 one-to-one).
+addr::PoolOptions pool_options(const Config& cfg) {
+    addr::PoolOptions o;
+    o.prefix = *cfg.dynamic_pool;
+    if (cfg.ipv4_addr) o.excluded4.push_back(Prefix4{*cfg.ipv4_addr, 32});
+    for (const auto& m : cfg.maps) {
+        o.excluded4.push_back(m.v4);
+        o.excluded6.push_back(m.v6);
+    }
+    if (cfg.prefix) o.excluded6.push_back(*cfg.prefix);
+    return o;
+}
+
+// One generation of translation tables for `cfg`, with the process-wide
+// pool and the device MTU (offlink-mtu caps the IPv6 side, RFC 7915 §4.1).
+std::shared_ptr<const xlat::Tables> build_tables(const Config& cfg, addr::DynamicPool* pool, unsigned tun_mtu) {
+    auto t = std::make_shared<xlat::Tables>(xlat::make_tables(cfg));
+    t->pool = pool;
+    t->ipv4_mtu = tun_mtu;
+    t->ipv6_mtu = tun_mtu;
+    t->lowest_ipv6_mtu = std::min(cfg.offlink_mtu, tun_mtu);
+    return t;
+}
+
 // Everything the main thread's event loop looks after once the workers run.
 struct Runtime {
     const Options& opt;
-    Config running;
+    Config base;     // the configuration file as read
+    Config running;  // base plus the map-file's entries
+    std::string root;  // data-dir when chrooted into it, else empty
+    addr::DynamicPool* pool;       // null without dynamic-pool
+    std::string dynamic_map;       // where leases persist; empty: nowhere
+    unsigned tun_mtu;
     io::TablesSource& source;
     std::vector<std::unique_ptr<io::Worker>>& workers;
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
     std::uint64_t reloads_ok = 0;
     std::uint64_t reloads_failed = 0;
+    std::int64_t last_save_ = 0;  // when dynamic.map was last written
 
     StatsSnapshot snapshot() const {
         StatsSnapshot s;
@@ -223,10 +302,35 @@ struct Runtime {
         for (const auto& w : workers) {
             s.counters += w->counters();
             s.write_errors += w->write_errors();
+            s.offload_errors += w->offload_errors();
         }
         s.reloads_ok = reloads_ok;
         s.reloads_failed = reloads_failed;
+        if (pool != nullptr) {
+            const auto c = pool->counts();
+            s.pool = PoolStats{c.active, c.dormant, c.free};
+        }
         return s;
+    }
+
+    // Once a second: lease aging, `log dyn` events, and dynamic.map written
+    // soon after a change (batched: at most every 5 s) and every 5 minutes.
+    void tick(std::int64_t now) {
+        if (pool == nullptr) return;
+        pool->maintenance(now);
+        for (const auto& e : pool->take_events()) {
+            if (running.log.dyn) log(LogLevel::Info, "{}", addr::describe(e));
+        }
+        if (dynamic_map.empty()) return;
+        if ((pool->dirty() && now - last_save_ >= 5) || now - last_save_ >= 300) save_leases(now);
+    }
+
+    void save_leases(std::int64_t now) {
+        if (pool == nullptr || dynamic_map.empty()) return;
+        if (auto st = pool->save(dynamic_map); !st) {
+            log(LogLevel::Err, "{}: {} (the previous file is kept)", dynamic_map, st.error());
+        }
+        last_save_ = now;
     }
 
     // SIGHUP and `nat64dctl reload`: re-read the configuration; a bad one is
@@ -245,7 +349,11 @@ struct Runtime {
 
 private:
     bool reload_config() {
-        auto next = load_config(opt.config_file, true);
+        // In a chroot the configuration file is out of reach: only the
+        // map-file (inside data-dir) is read again.
+        std::optional<Config> next_base = root.empty() ? load_config(opt.config_file, true) : base;
+        if (!root.empty()) log(LogLevel::Info, "chrooted: reloading map-file only, {} stays as it is", opt.config_file);
+        std::optional<Config> next = next_base ? load_map_file(*next_base, true, root) : std::nullopt;
         if (!next) {
             log(LogLevel::Err, "reload failed: configuration refused, keeping the running one");
             return false;
@@ -267,14 +375,24 @@ private:
         effective.tun_routes = running.tun_routes;
         effective.tun_up = running.tun_up;
         effective.control_socket = running.control_socket;
+        std::shared_ptr<const xlat::Tables> tables;
         try {
-            source.publish(std::make_shared<const xlat::Tables>(xlat::make_tables(effective)));
+            tables = build_tables(effective, pool, tun_mtu);
         } catch (const std::exception& e) {
             log(LogLevel::Err, "reload failed: {}", e.what());
             return false;
         }
+        // Addresses that a new mapping claims leave the pool with their
+        // leases before the mapping translates; those of removed mappings
+        // return to it.
+        if (pool != nullptr) {
+            const auto o = pool_options(effective);
+            pool->set_exclusions(o.excluded4, o.excluded6);
+        }
+        source.publish(std::move(tables));
         running = std::move(effective);
-        log(LogLevel::Info, "reload done");
+        base = std::move(*next_base);
+        log(LogLevel::Info, "reload done: {} mappings", running.maps.size());
         return true;
     }
 };
@@ -285,7 +403,7 @@ void log_counters(const StatsSnapshot& s) {
     }
 }
 
-std::string format_mappings(const Config& cfg, bool json) {
+std::string format_mappings(const Config& cfg, const addr::DynamicPool* pool, bool json) {
     std::string out = json ? "{\"static\":[" : "";
     bool first = true;
     for (const auto& m : cfg.maps) {
@@ -297,6 +415,22 @@ std::string format_mappings(const Config& cfg, bool json) {
             out += fmt::format("static  {:<20} {:<44} {}\n", to_string(m.v4), to_string(m.v6), where);
         }
         first = false;
+    }
+    if (json) out += "],\"dynamic\":[";
+    first = true;
+    if (pool != nullptr) {
+        const std::int64_t now = pool->now();
+        for (const auto& l : pool->leases()) {
+            if (json) {
+                out += fmt::format("{}{{\"ipv4\":{},\"ipv6\":{},\"last_use\":{},\"state\":\"{}\"}}",
+                                   first ? "" : ",", json_string(to_string(l.v4)), json_string(to_string(l.v6)),
+                                   l.last_use, l.active ? "active" : "dormant");
+            } else {
+                out += fmt::format("dynamic {:<20} {:<44} {}, last use {} s ago\n", to_string(l.v4),
+                                   to_string(l.v6), l.active ? "active" : "dormant", now - l.last_use);
+            }
+            first = false;
+        }
     }
     if (json) return out + "]}\n";
     return out.empty() ? "no mappings\n" : out;
@@ -315,7 +449,7 @@ std::string Runtime::handle(std::string_view request) {
     }
     if (cmd == "stats" && (plain || json)) return json ? format_stats_json(snapshot()) : format_stats_table(snapshot());
     if (cmd == "metrics" && plain) return format_metrics(snapshot());
-    if (cmd == "mappings" && (plain || json)) return format_mappings(running, json);
+    if (cmd == "mappings" && (plain || json)) return format_mappings(running, pool, json);
     if (cmd == "reload" && plain) return reload() ? "ok: reloaded\n" : "error: reload failed, see the log\n";
     return "error: unknown request '" + std::string(request.substr(0, 64)) +
            "' (expected status, stats [--json], mappings [--json], reload, metrics)\n";
@@ -341,7 +475,8 @@ int run(const Options& opt) {
     const bool foreground = opt.debug || opt.nodetach || opt.check_config || opt.mktun || opt.rmtun;
     common::log_init(common::LogSink::Stderr, opt.debug ? LogLevel::Debug : LogLevel::Info);
 
-    auto cfg = load_config(opt.config_file, false);
+    const auto base = load_config(opt.config_file, false);
+    const auto cfg = base ? load_map_file(*base, false) : std::nullopt;
     if (!cfg) {
         std::fprintf(stderr, "%s: configuration refused\n", opt.config_file.c_str());
         return 1;
@@ -362,10 +497,28 @@ int run(const Options& opt) {
     }
 
     const unsigned queues = cfg->workers != 0 ? cfg->workers : std::max(1u, std::thread::hardware_concurrency());
-    auto tun = io::TunDevice::open(cfg->tun_device, queues);
+    auto tun = io::TunDevice::open(cfg->tun_device, queues, cfg->offload);
     if (!tun) throw StartupError(tun.error());
     const unsigned mtu = configure_interface(*cfg);
-    auto source = io::TablesSource(std::make_shared<const xlat::Tables>(xlat::make_tables(*cfg)));
+
+    // dynamic-pool, with the leases of the last run (TAYGA's dynamic.map).
+    std::unique_ptr<addr::DynamicPool> pool;
+    const std::string dynamic_map = cfg->data_dir.empty() ? "" : cfg->data_dir + "/dynamic.map";
+    if (cfg->dynamic_pool) {
+        auto created = addr::DynamicPool::create(pool_options(*cfg));
+        if (!created) throw StartupError("dynamic-pool: " + created.error());
+        pool = std::move(*created);
+        pool->set_now(static_cast<std::int64_t>(std::time(nullptr)));
+        if (!dynamic_map.empty()) {
+            auto loaded = pool->load(dynamic_map);
+            if (!loaded) throw StartupError(dynamic_map + ": " + loaded.error());
+            for (const auto& m : loaded->messages) log(LogLevel::Warning, "{}", m);
+            log(LogLevel::Info, "{}: {} lease{} restored", dynamic_map, loaded->loaded, loaded->loaded == 1 ? "" : "s");
+        } else {
+            log(LogLevel::Warning, "dynamic-pool without data-dir: leases do not survive a restart");
+        }
+    }
+    auto source = io::TablesSource(build_tables(*cfg, pool.get(), mtu));
 
     int ready_fd = -1;
     if (!foreground) {
@@ -399,13 +552,17 @@ int run(const Options& opt) {
     std::mt19937 rng{std::random_device{}()};
     for (const int fd : tun->fds()) {
         // RFC 7915 §5.1 identification: each worker starts at a random point.
-        workers.push_back(std::make_unique<io::Worker>(fd, source, static_cast<std::uint16_t>(rng())));
+        workers.push_back(std::make_unique<io::Worker>(fd, source, static_cast<std::uint16_t>(rng()), tun->vnet_hdr()));
     }
     for (auto& w : workers) threads.emplace_back([&w, &stop] { w->run(stop); });
-    log(LogLevel::Info, "nat64d {} translating on {} (mtu {}, {} queue{}{})", NAT64D_VERSION, tun->name(), mtu,
-        workers.size(), workers.size() == 1 ? "" : "s", tun->created() ? ", device created" : "");
+    log(LogLevel::Info, "nat64d {} translating on {} (mtu {}, {} queue{}{}{})", NAT64D_VERSION, tun->name(), mtu,
+        workers.size(), workers.size() == 1 ? "" : "s", tun->offload_active() ? ", offload" : "",
+        tun->created() ? ", device created" : "");
 
-    Runtime rt{opt, *cfg, source, workers};
+    std::string root = opt.chroot ? cfg->data_dir : "";
+    // After the chroot, data-dir is "/".
+    const std::string lease_file = dynamic_map.empty() || root.empty() ? dynamic_map : "/dynamic.map";
+    Runtime rt{opt, *base, *cfg, root, pool.get(), lease_file, mtu, source, workers};
     // The main thread's event loop: signals (signalfd), control requests,
     // and a once-a-second tick for periodic work.
     const int sfd = ::signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -429,6 +586,7 @@ int run(const Options& opt) {
                 default: stop = true; break;
             }
         }
+        rt.tick(static_cast<std::int64_t>(std::time(nullptr)));
         if (!rt.running.metrics_file.empty() && std::chrono::steady_clock::now() >= next_metrics) {
             write_metrics_file(rt.running.metrics_file, format_metrics(rt.snapshot()));
             next_metrics = std::chrono::steady_clock::now() + std::chrono::seconds(15);
@@ -438,6 +596,8 @@ int run(const Options& opt) {
     ::close(sfd);
     for (auto& t : threads) t.join();
     log(LogLevel::Info, "stopping");
+    rt.tick(static_cast<std::int64_t>(std::time(nullptr)));
+    rt.save_leases(static_cast<std::int64_t>(std::time(nullptr)));
     log_counters(rt.snapshot());
     if (!rt.running.metrics_file.empty()) write_metrics_file(rt.running.metrics_file, format_metrics(rt.snapshot()));
     if (!opt.pidfile.empty()) ::unlink(opt.pidfile.c_str());

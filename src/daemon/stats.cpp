@@ -31,7 +31,12 @@ std::string format_stats_table(const StatsSnapshot& s) {
     row("packets translated 6to4", c.packets_6to4);
     row("bytes translated 6to4", c.bytes_6to4);
     row("echo replies from the translator", c.local_replies);
+    row("ICMP errors sent by the translator", c.icmp_errors_sent);
+    row("ICMP errors held back (rate limit)", c.icmp_errors_rate_limited);
+    row("fragments made by the translator", c.fragments_out);
+    row("packets hairpinned 6to4to6", c.hairpinned);
     row("write errors", s.write_errors);
+    row("offload errors", s.offload_errors);
     row("map-file reloads ok", s.reloads_ok);
     row("map-file reloads failed", s.reloads_failed);
     if (s.pool) {
@@ -57,8 +62,10 @@ std::string format_stats_json(const StatsSnapshot& s) {
                        s.workers, s.uptime_seconds);
     out += fmt::format(
         "\"packets\":{{\"4to6\":{},\"6to4\":{}}},\"bytes\":{{\"4to6\":{},\"6to4\":{}}},\"local_replies\":{},"
-        "\"write_errors\":{},\"reloads\":{{\"ok\":{},\"failed\":{}}},",
-        c.packets_4to6, c.packets_6to4, c.bytes_4to6, c.bytes_6to4, c.local_replies, s.write_errors, s.reloads_ok,
+        "\"icmp_errors\":{{\"sent\":{},\"rate_limited\":{}}},\"fragments_out\":{},\"hairpinned\":{},"
+        "\"write_errors\":{},\"offload_errors\":{},\"reloads\":{{\"ok\":{},\"failed\":{}}},",
+        c.packets_4to6, c.packets_6to4, c.bytes_4to6, c.bytes_6to4, c.local_replies, c.icmp_errors_sent,
+        c.icmp_errors_rate_limited, c.fragments_out, c.hairpinned, s.write_errors, s.offload_errors, s.reloads_ok,
         s.reloads_failed);
     if (s.pool) {
         out += fmt::format("\"dynamic_leases\":{{\"active\":{},\"dormant\":{},\"free\":{}}},", s.pool->active,
@@ -85,12 +92,21 @@ std::string format_metrics(const StatsSnapshot& s) {
     out += fmt::format("nat64d_translated_bytes_total{{direction=\"6to4\"}} {}\n", c.bytes_6to4);
     family("nat64d_local_replies_total", "counter", "Echo replies sent from the translator's own addresses.");
     out += fmt::format("nat64d_local_replies_total {}\n", c.local_replies);
+    family("nat64d_icmp_errors_total", "counter", "ICMP errors the translator built, sent or held back by the rate limit.");
+    out += fmt::format("nat64d_icmp_errors_total{{result=\"sent\"}} {}\n", c.icmp_errors_sent);
+    out += fmt::format("nat64d_icmp_errors_total{{result=\"rate_limited\"}} {}\n", c.icmp_errors_rate_limited);
+    family("nat64d_fragments_out_total", "counter", "Extra packets made by the translator's fragmentation.");
+    out += fmt::format("nat64d_fragments_out_total {}\n", c.fragments_out);
+    family("nat64d_hairpinned_packets_total", "counter", "Packets translated 6to4 and back to 6 (RFC 7757 hairpinning).");
+    out += fmt::format("nat64d_hairpinned_packets_total {}\n", c.hairpinned);
     family("nat64d_dropped_packets_total", "counter", "Packets not translated, by reason.");
     for (std::size_t i = 0; i < kReasonCount; ++i) {
         out += fmt::format("nat64d_dropped_packets_total{{reason=\"{}\"}} {}\n", kReasonInfo[i].name, c.drops[i]);
     }
     family("nat64d_write_errors_total", "counter", "Translated packets the TUN queue did not take.");
     out += fmt::format("nat64d_write_errors_total {}\n", s.write_errors);
+    family("nat64d_offload_errors_total", "counter", "Offload headers from the TUN that could not be honoured.");
+    out += fmt::format("nat64d_offload_errors_total {}\n", s.offload_errors);
     family("nat64d_reloads_total", "counter", "Configuration and map-file reloads, by result.");
     out += fmt::format("nat64d_reloads_total{{result=\"ok\"}} {}\n", s.reloads_ok);
     out += fmt::format("nat64d_reloads_total{{result=\"failed\"}} {}\n", s.reloads_failed);

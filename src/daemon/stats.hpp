@@ -23,6 +23,7 @@ struct StatsSnapshot {
     double uptime_seconds = 0;
     xlat::Counters counters;        // summed over the workers
     std::uint64_t write_errors = 0;  // translated but not written (queue full)
+    std::uint64_t offload_errors = 0;  // offload headers that could not be honoured
     std::uint64_t reloads_ok = 0;
     std::uint64_t reloads_failed = 0;
     std::optional<PoolStats> pool;  // present when dynamic-pool is set

@@ -184,7 +184,7 @@ TEST_CASE("Counters: table, JSON and Prometheus text carry the same numbers", "[
         const auto name = line.substr(0, line.find_first_of("{ "));
         CHECK(m.find("# TYPE " + name + " ") != std::string::npos);
     }
-    CHECK(samples == 2 + 2 + 1 + kReasonCount + 1 + 2 + 3 + 1 + 1);
+    CHECK(samples == 2 + 2 + 1 + 2 + 1 + 1 + kReasonCount + 1 + 1 + 2 + 3 + 1 + 1);
 }
 
 TEST_CASE("json_string escapes quotes, backslashes and control characters (RFC 8259 §7)", "[daemon][stats]") {
