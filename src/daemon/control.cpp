@@ -65,15 +65,30 @@ common::Result<ControlServer> ControlServer::listen(const std::string& path, gid
         return err;
     }
     ::chmod(path.c_str(), 0660);
-    return ControlServer(fd, path);
+    const int dir_fd = ::open(split_path(path).first.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    return ControlServer(fd, path, dir_fd);
 }
 
-ControlServer::ControlServer(ControlServer&& o) noexcept : fd_(o.fd_), path_(std::move(o.path_)) { o.fd_ = -1; }
+ControlServer::ControlServer(ControlServer&& o) noexcept : fd_(o.fd_), path_(std::move(o.path_)), dir_fd_(o.dir_fd_) {
+    o.fd_ = -1;
+    o.dir_fd_ = -1;
+}
 
 ControlServer::~ControlServer() {
     if (fd_ < 0) return;
     ::close(fd_);
-    ::unlink(path_.c_str());
+    if (dir_fd_ >= 0) {
+        ::unlinkat(dir_fd_, split_path(path_).second.c_str(), 0);
+        ::close(dir_fd_);
+    } else {
+        ::unlink(path_.c_str());
+    }
+}
+
+std::pair<std::string, std::string> split_path(const std::string& path) {
+    const auto slash = path.rfind('/');
+    if (slash == std::string::npos) return {".", path};
+    return {slash == 0 ? "/" : path.substr(0, slash), path.substr(slash + 1)};
 }
 
 void ControlServer::serve_one(const std::function<std::string(std::string_view)>& handler) const {

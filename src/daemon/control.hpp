@@ -35,10 +35,16 @@ public:
     void serve_one(const std::function<std::string(std::string_view)>& handler) const;
 
 private:
-    ControlServer(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+    ControlServer(int fd, std::string path, int dir_fd) : fd_(fd), path_(std::move(path)), dir_fd_(dir_fd) {}
     int fd_ = -1;
     std::string path_;
+    // The socket's directory, opened before any chroot, so that the socket
+    // file can still be removed from inside one (unlinkat).
+    int dir_fd_ = -1;
 };
+
+// Splits "/run/nat64d/x.sock" into its directory ("/run/nat64d") and name.
+[[nodiscard]] std::pair<std::string, std::string> split_path(const std::string& path);
 
 // Client side (nat64dctl, tests): sends `request`, returns the whole reply.
 [[nodiscard]] common::Result<std::string> control_request(const std::string& path, std::string_view request,

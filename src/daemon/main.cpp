@@ -221,6 +221,28 @@ std::vector<std::string> split_words(std::string_view text) {
     return words;
 }
 
+// The pidfile, removed when the daemon is done: through a descriptor of its
+// directory taken before any chroot, so that it goes also from inside one.
+class PidFile {
+public:
+    explicit PidFile(const std::string& path) {
+        write_pidfile(path);
+        name_ = split_path(path).second;
+        dir_fd_ = ::open(split_path(path).first.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    }
+    PidFile(const PidFile&) = delete;
+    PidFile& operator=(const PidFile&) = delete;
+    ~PidFile() {
+        if (dir_fd_ < 0) return;
+        ::unlinkat(dir_fd_, name_.c_str(), 0);
+        ::close(dir_fd_);
+    }
+
+private:
+    std::string name_;
+    int dir_fd_ = -1;
+};
+
 // -r, -g, -u, in that order: the user and group are looked up before the
 // chroot hides /etc/passwd; the gid is set before the uid gives it up.
 void drop_privileges(const Options& opt, const Config& cfg) {
@@ -497,8 +519,9 @@ int run(const Options& opt) {
     }
 
     const unsigned queues = cfg->workers != 0 ? cfg->workers : std::max(1u, std::thread::hardware_concurrency());
-    auto tun = io::TunDevice::open(cfg->tun_device, queues, cfg->offload);
-    if (!tun) throw StartupError(tun.error());
+    auto opened = io::TunDevice::open(cfg->tun_device, queues, cfg->offload);
+    if (!opened) throw StartupError(opened.error());
+    std::optional<io::TunDevice> tun(std::move(*opened));
     const unsigned mtu = configure_interface(*cfg);
 
     // dynamic-pool, with the leases of the last run (TAYGA's dynamic.map).
@@ -525,7 +548,8 @@ int run(const Options& opt) {
         common::log_init(common::LogSink::Syslog, LogLevel::Info);
         ready_fd = detach();
     }
-    if (!opt.pidfile.empty()) write_pidfile(opt.pidfile);
+    std::optional<PidFile> pidfile;
+    if (!opt.pidfile.empty()) pidfile.emplace(opt.pidfile);
     // The control socket is made while still root, owned by the group the
     // daemon drops to, so nat64dctl works for root and that group only.
     std::optional<ControlServer> control;
@@ -600,7 +624,12 @@ int run(const Options& opt) {
     rt.save_leases(static_cast<std::int64_t>(std::time(nullptr)));
     log_counters(rt.snapshot());
     if (!rt.running.metrics_file.empty()) write_metrics_file(rt.running.metrics_file, format_metrics(rt.snapshot()));
-    if (!opt.pidfile.empty()) ::unlink(opt.pidfile.c_str());
+    // The device goes (if this process made it) before the pidfile does, so
+    // that whoever waits for the pidfile to vanish finds the daemon done.
+    workers.clear();
+    tun.reset();
+    control.reset();
+    pidfile.reset();
     return 0;
 }
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Daemon mode as a service manager runs it: detached, -u nobody, -p PIDFILE;
-# translates as nobody, answers nat64dctl, reloads on request, stops on
-# SIGTERM sent through the pidfile and removes the pidfile.
+# translates as nobody (a dynamic lease too), answers nat64dctl, reloads on
+# request, stops on SIGTERM sent through the pidfile, removes the pidfile and
+# leaves dynamic.map written. Then the same with -r (chroot to data-dir):
+# map-file reload and dynamic.map still work.
 # Usage: service.sh PATH/TO/nat64d
 NAT64D=$1
 source "$(dirname "$0")/lib.sh"
@@ -15,7 +17,17 @@ chown nobody "$RUN"
 chmod 755 "$LAB_DIR"
 PIDFILE="$RUN/nat64d.pid"
 sed -i "s|^control-socket .*|control-socket $RUN/ctl.sock|" "$LAB_DIR/nat64d.conf"
-echo "metrics-file $RUN/nat64d.prom" >> "$LAB_DIR/nat64d.conf"
+DATA="$LAB_DIR/data"
+mkdir "$DATA"
+chown nobody "$DATA"
+ip -n "$NS6" addr add 2001:db8:6::77/64 dev v6h nodad
+ip -n "$NS6" addr add 2001:db8:6::3/64 dev v6h nodad
+ip -n "$NS6" addr add 2001:db8:6::4/64 dev v6h nodad
+cat >> "$LAB_DIR/nat64d.conf" <<CONF
+metrics-file $RUN/nat64d.prom
+dynamic-pool 198.51.100.128/25
+data-dir $DATA
+CONF
 
 log "start detached as nobody"
 inx "$NAT64D" -c "$LAB_DIR/nat64d.conf" -u nobody -p "$PIDFILE"
@@ -31,12 +43,14 @@ log "translates as nobody"
 for _ in $(seq 1 50); do in4 ping -c1 -W1 -q "$XLAT4" >/dev/null 2>&1 && break; sleep 0.1; done
 ping_ok in6 "${PREFIX}${HOST4}"
 ping_ok in4 "$HOST6_MAPPED4"
+in6 ping -c 2 -i 0.2 -W 2 -w 4 -I 2001:db8:6::77 "${PREFIX}${HOST4}" >/dev/null || fail "unmapped host got no lease"
 
 log "nat64dctl"
 [[ $(stat -c '%a %U' "$RUN/ctl.sock") == "660 root" ]] || fail "control socket $(stat -c '%a %U' "$RUN/ctl.sock")"
 "$CTL" -s "$RUN/ctl.sock" status | tee /dev/stderr | grep -q "pid $DAEMON_PID" || fail "status"
 "$CTL" -s "$RUN/ctl.sock" stats --json | grep -q '"packets":{"4to6":[1-9]' || fail "stats --json"
 "$CTL" -s "$RUN/ctl.sock" mappings --json | grep -q "\"ipv6\":\"$HOST6/128\"" || fail "mappings --json"
+"$CTL" -s "$RUN/ctl.sock" mappings | grep -q '^dynamic .*2001:db8:6::77 .*active' || fail "mappings lack the lease"
 "$CTL" -s "$RUN/ctl.sock" metrics | grep -q '^nat64d_workers 2$' || fail "metrics"
 
 log "metrics-file written for node_exporter"
@@ -60,4 +74,24 @@ DAEMON_PID=
 [[ ! -e "$RUN/ctl.sock" ]] || fail "control socket left behind"
 [[ ! -e "$PIDFILE" ]] || fail "pidfile left behind"
 grep -Eq '^nat64d_translated_packets_total\{direction="6to4"\} [1-9]' "$RUN/nat64d.prom" || fail "final metrics-file lacks the counts"
+grep -qP "^198\.51\.100\.\d+\t2001:db8:6::77\t\d+$" "$DATA/dynamic.map" || fail "dynamic.map lacks the lease"
+
+log "-r: chrooted to data-dir, as nobody; map-file and dynamic.map still work"
+sed -i -e '/^metrics-file/d' -e '/198.51.100.300/d' "$LAB_DIR/nat64d.conf"  # outside the chroot; the bad line
+echo "map-file maps.conf" >> "$LAB_DIR/nat64d.conf"    # relative: inside data-dir
+: > "$DATA/maps.conf"
+inx "$NAT64D" -c "$LAB_DIR/nat64d.conf" -u nobody -r -p "$PIDFILE"
+DAEMON_PID=$(cat "$PIDFILE")
+[[ $(readlink "/proc/$DAEMON_PID/root") == "$DATA" ]] || fail "not chrooted to $DATA: $(readlink "/proc/$DAEMON_PID/root")"
+for _ in $(seq 1 50); do in4 ping -c1 -W1 -q "$XLAT4" >/dev/null 2>&1 && break; sleep 0.1; done
+"$CTL" -s "$RUN/ctl.sock" mappings | grep -q '^dynamic .*2001:db8:6::77 .*active' || fail "lease not restored in the chroot"
+echo "map 198.51.100.4 2001:db8:6::4" > "$DATA/maps.conf"
+"$CTL" -s "$RUN/ctl.sock" reload | grep -q '^ok: reloaded' || fail "reload in the chroot"
+ping_ok in4 198.51.100.4
+kill -TERM "$DAEMON_PID"
+for _ in $(seq 1 50); do kill -0 "$DAEMON_PID" 2>/dev/null || break; sleep 0.1; done
+! kill -0 "$DAEMON_PID" 2>/dev/null || fail "chrooted daemon still running 5 s after SIGTERM"
+DAEMON_PID=
+[[ ! -e "$PIDFILE" && ! -e "$RUN/ctl.sock" ]] || fail "pidfile or socket left behind by the chrooted daemon"
+grep -qP "^198\.51\.100\.\d+\t2001:db8:6::77\t\d+$" "$DATA/dynamic.map" || fail "dynamic.map lost in the chroot"
 log "PASS"
