@@ -209,3 +209,9 @@ TEST_CASE("sd_notify protocol: one datagram to $NOTIFY_SOCKET", "[daemon][notify
     ::close(fd);
     ::unlink(path.c_str());
 }
+
+TEST_CASE("split_path: directory and name of the socket or pidfile", "[daemon][control]") {
+    CHECK(split_path("/run/nat64d/nat64.sock") == std::pair<std::string, std::string>{"/run/nat64d", "nat64.sock"});
+    CHECK(split_path("/nat64d.pid") == std::pair<std::string, std::string>{"/", "nat64d.pid"});
+    CHECK(split_path("ctl.sock") == std::pair<std::string, std::string>{".", "ctl.sock"});
+}
