@@ -4,26 +4,16 @@
 
 #include "addr/map_table.hpp"
 #include "addr/persist.hpp"
+#include "common/text.hpp"
 
 namespace nat64d::addr {
 namespace {
 
-std::vector<std::string_view> split_words(std::string_view line) {
-    std::vector<std::string_view> words;
-    std::size_t i = 0;
-    auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; };
-    while (i < line.size()) {
-        while (i < line.size() && blank(line[i])) ++i;
-        const std::size_t start = i;
-        while (i < line.size() && !blank(line[i])) ++i;
-        if (i > start) words.push_back(line.substr(start, i - start));
-    }
-    return words;
-}
+using common::quote;
+using common::split_words;
 
-std::string quote(std::string_view s) { return fmt::format("'{}'", s); }
+}  // namespace
 
-// The `map` directive's arguments, worded as the tayga.conf parser words them.
 common::Result<MapEntry> parse_map(std::string_view a4, std::string_view a6, const SourcePos& pos) {
     const auto v4 = parse_prefix4(a4, /*allow_host_bits=*/true);
     if (!v4) return common::Error{"expected an IPv4 address or subnet but found " + quote(a4)};
@@ -38,43 +28,34 @@ common::Result<MapEntry> parse_map(std::string_view a4, std::string_view a6, con
     return MapEntry{*v4, *v6, pos};
 }
 
-}  // namespace
-
 MapFileResult parse_map_file(std::string_view content, const std::string& name) {
     MapFileResult out;
     MapTable table;  // for the overlap checks
-    unsigned line_no = 0;
-    while (!content.empty()) {
-        ++line_no;
-        const auto eol = content.find('\n');
-        std::string_view line = content.substr(0, eol);
-        content = eol == std::string_view::npos ? std::string_view{} : content.substr(eol + 1);
-
-        line = line.substr(0, line.find('#'));
+    common::for_each_config_line(content, [&](unsigned line_no, std::string_view line) {
         const auto words = split_words(line);
-        if (words.empty()) continue;
+        if (words.empty()) return;
         const std::string where = fmt::format("{}:{}", name, line_no);
         if (words[0] != "map") {
             out.errors.push_back(fmt::format("{}: {} is not allowed in a map-file (only map lines are)", where,
                                              quote(words[0])));
-            continue;
+            return;
         }
         if (words.size() != 3) {
             out.errors.push_back(
                 fmt::format("{}: map: incorrect number of arguments (expected 2, found {})", where, words.size() - 1));
-            continue;
+            return;
         }
         auto entry = parse_map(words[1], words[2], SourcePos{name, line_no});
         if (!entry) {
             out.errors.push_back(fmt::format("{}: map: {}", where, entry.error()));
-            continue;
+            return;
         }
         if (const auto st = table.add(*entry); !st) {
             out.errors.push_back(fmt::format("{}: {}", where, st.error()));
-            continue;
+            return;
         }
         out.entries.push_back(std::move(*entry));
-    }
+    });
     return out;
 }
 

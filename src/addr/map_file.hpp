@@ -20,6 +20,11 @@ struct MapFileResult {
     [[nodiscard]] bool ok() const noexcept { return errors.empty(); }
 };
 
+// The `map` directive's two arguments (tayga.conf, map-file, TOML): host or
+// subnet on each side, host bits clear, equal host-part sizes (RFC 7757
+// §3.2, TAYGA's rule). Messages worded as the tayga.conf parser words them.
+[[nodiscard]] common::Result<MapEntry> parse_map(std::string_view a4, std::string_view a6, const SourcePos& pos);
+
 // Like tayga.conf: one directive per line, words separated by whitespace,
 // '#' starts a comment anywhere on the line; only `map` is allowed. Checks
 // the syntax, that both sides have host bits clear and the same number of

@@ -1,5 +1,7 @@
 #include "addr/persist.hpp"
 
+#include "common/text.hpp"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -11,6 +13,8 @@
 
 namespace nat64d::addr {
 namespace {
+
+using common::split_words;
 
 // Owns a file descriptor (RAII, STYLE.md "State and threads").
 class UniqueFd {
@@ -36,18 +40,6 @@ private:
 
 std::string errno_text(int err) { return std::strerror(err); }
 
-// Words separated by blanks, as TAYGA's strtok(" \t\r\n") splits them.
-std::vector<std::string_view> split_words(std::string_view line) {
-    std::vector<std::string_view> words;
-    std::size_t i = 0;
-    while (i < line.size()) {
-        while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) ++i;
-        const std::size_t start = i;
-        while (i < line.size() && line[i] != ' ' && line[i] != '\t' && line[i] != '\r') ++i;
-        if (i > start) words.push_back(line.substr(start, i - start));
-    }
-    return words;
-}
 
 // Unix seconds: decimal digits only (TAYGA refuses signs and trailing junk).
 std::optional<std::int64_t> parse_time(std::string_view text) {

@@ -9,6 +9,7 @@
 #include <array>
 #include <charconv>
 
+#include "addr/map_file.hpp"
 #include "addr/rfc6052.hpp"
 #include "config/front_ends.hpp"
 
@@ -120,18 +121,9 @@ Status apply_data_dir(Draft& d, Args a, const SourcePos&) {
 }
 
 Status apply_map(Draft& d, Args a, const SourcePos& pos) {
-    const auto v4 = parse_prefix4(a[0], /*allow_host_bits=*/true);
-    if (!v4) return Error{"expected an IPv4 address or subnet but found " + quote(a[0])};
-    if (!parse_prefix4(a[0])) return host_bits_set(a[0]);
-    const auto v6 = parse_prefix6(a[1], /*allow_host_bits=*/true);
-    if (!v6) return Error{"expected an IPv6 address or subnet but found " + quote(a[1])};
-    if (!parse_prefix6(a[1])) return host_bits_set(a[1]);
-    // RFC 7757 §3.2: the host part is carried over bit for bit, so both sides
-    // must have the same number of host bits.
-    if (32 - v4->len != 128 - v6->len)
-        return Error{fmt::format("IPv4 and IPv6 subnet must be of the same size, but found {} and {}", to_string(*v4),
-                                 to_string(*v6))};
-    d.cfg.maps.push_back(MapEntry{*v4, *v6, pos});
+    auto entry = addr::parse_map(a[0], a[1], pos);  // shared with map-file
+    if (!entry) return Error{entry.error()};
+    d.cfg.maps.push_back(std::move(*entry));
     return {};
 }
 
@@ -505,33 +497,6 @@ const Directive* find_directive(std::string_view name) {
     const auto it =
         std::find_if(kTable.begin(), kTable.end(), [name](const Directive& d) { return d.info.name == name; });
     return it == kTable.end() ? nullptr : &*it;
-}
-
-std::string quote(std::string_view text) {
-    std::string out = "'";
-    for (const char c : text) {
-        const auto u = static_cast<unsigned char>(c);
-        if (u < 0x20 || u >= 0x7f || c == '\\') {
-            out += fmt::format("\\x{:02x}", u);
-        } else {
-            out += c;
-        }
-    }
-    out += '\'';
-    return out;
-}
-
-std::vector<std::string_view> split_words(std::string_view text) {
-    const auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; };
-    std::vector<std::string_view> words;
-    std::size_t i = 0;
-    while (i < text.size()) {
-        while (i < text.size() && is_space(text[i])) ++i;
-        const std::size_t start = i;
-        while (i < text.size() && !is_space(text[i])) ++i;
-        if (i > start) words.push_back(text.substr(start, i - start));
-    }
-    return words;
 }
 
 std::string at(const SourcePos& pos, std::string_view message) {

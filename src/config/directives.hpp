@@ -4,6 +4,8 @@
 // effective value back in TAYGA syntax.
 #pragma once
 
+#include "common/text.hpp"
+
 #include <functional>
 #include <map>
 #include <span>
@@ -60,12 +62,9 @@ struct Directive {
 [[nodiscard]] std::span<const Directive> directive_table();
 [[nodiscard]] const Directive* find_directive(std::string_view name);
 
-// "'text'", with control and non-ASCII bytes shown as \xNN so that a message
-// never carries raw bytes from the file to the terminal or syslog.
-[[nodiscard]] std::string quote(std::string_view text);
-
-// Whitespace-separated words (space, tab, and '\r' so that CRLF files parse).
-[[nodiscard]] std::vector<std::string_view> split_words(std::string_view text);
+// quote() and split_words() are common's (common/text.hpp).
+using common::quote;
+using common::split_words;
 
 // "FILE:LINE: message" / "FILE: message" (line 0).
 [[nodiscard]] std::string at(const SourcePos& pos, std::string_view message);

@@ -10,26 +10,19 @@
 
 namespace nat64d::config::detail {
 bool parse_tayga(std::string_view text, const std::string& name, Draft& draft, Diagnostics& diag) {
-    unsigned line_no = 0;
-    while (!text.empty()) {
-        ++line_no;
-        const auto eol = text.find('\n');
-        std::string_view line = text.substr(0, eol);
-        text = eol == std::string_view::npos ? std::string_view{} : text.substr(eol + 1);
-
-        line = line.substr(0, line.find('#'));
+    common::for_each_config_line(text, [&](unsigned line_no, std::string_view line) {
         const auto words = split_words(line);
-        if (words.empty()) continue;
+        if (words.empty()) return;
 
         const SourcePos pos{name, line_no};
         const std::string where = fmt::format("{}:{}", name, line_no);
         const Directive* d = find_directive(words[0]);
         if (d == nullptr) {
             diag.errors.push_back(fmt::format("{}: unknown directive {}", where, quote(words[0])));
-            continue;
+            return;
         }
         apply_directive(*d, Args(words).subspan(1), pos, where, draft, diag);
-    }
+    });
     return true;
 }
 

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "common/log.hpp"
+#include "common/text.hpp"
 #include "addr/dynamic_pool.hpp"
 #include "addr/map_file.hpp"
 #include "config/config.hpp"
@@ -208,18 +209,6 @@ std::vector<std::string> split_lines(const std::string& text) {
     return lines;
 }
 
-std::vector<std::string> split_words(std::string_view text) {
-    std::vector<std::string> words;
-    std::size_t i = 0;
-    while (i < text.size()) {
-        while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r')) ++i;
-        std::size_t j = i;
-        while (j < text.size() && text[j] != ' ' && text[j] != '\t' && text[j] != '\r') ++j;
-        if (j > i) words.emplace_back(text.substr(i, j - i));
-        i = j;
-    }
-    return words;
-}
 
 // The pidfile, removed when the daemon is done: through a descriptor of its
 // directory taken before any chroot, so that it goes also from inside one.
@@ -459,7 +448,7 @@ std::string format_mappings(const Config& cfg, const addr::DynamicPool* pool, bo
 }
 
 std::string Runtime::handle(std::string_view request) {
-    const auto words = split_words(request);
+    const auto words = common::split_words(request);
     if (words.empty()) return "error: empty request\n";
     const auto& cmd = words[0];
     const bool json = words.size() == 2 && words[1] == "--json";
