@@ -27,10 +27,7 @@ struct Inner4to6 {
 // Echo Request/Reply: only the type changes; the checksum gains the IPv6
 // pseudo-header (partial sum `pseudo6`) and the new type word (RFC 1624).
 void echo_4to6(std::uint8_t* icmp, std::uint32_t pseudo6) noexcept {
-    const std::uint16_t old_word = load16(icmp);
-    icmp[0] = icmp[0] == icmp4::kEchoRequest ? icmp6::kEchoRequest : icmp6::kEchoReply;
-    std::uint8_t* c = icmp + kIcmpCsumOffset;
-    store16(c, common::csum_update(load16(c), old_word, common::csum_add(pseudo6, load16(icmp))));
+    rewrite_icmp_type(icmp, icmp[0] == icmp4::kEchoRequest ? icmp6::kEchoRequest : icmp6::kEchoReply, 0, pseudo6);
 }
 
 // RFC 7915 §4.3: the quoted IPv4 packet is translated like an ordinary one

@@ -28,10 +28,7 @@ struct Inner6to4 {
 // Echo Request/Reply: the checksum loses the IPv6 pseudo-header (partial
 // sum `pseudo6`) and the old type word, and gains the new one.
 void echo_6to4(std::uint8_t* icmp, std::uint32_t pseudo6) noexcept {
-    const std::uint16_t old_word = load16(icmp);
-    icmp[0] = icmp[0] == icmp6::kEchoRequest ? icmp4::kEchoRequest : icmp4::kEchoReply;
-    std::uint8_t* c = icmp + kIcmpCsumOffset;
-    store16(c, common::csum_update(load16(c), common::csum_add(pseudo6, old_word), load16(icmp)));
+    rewrite_icmp_type(icmp, icmp[0] == icmp6::kEchoRequest ? icmp4::kEchoRequest : icmp4::kEchoReply, pseudo6, 0);
 }
 
 // RFC 7915 §5.3: the quoted IPv6 packet is translated like an ordinary

@@ -3,8 +3,12 @@
 
 #include <optional>
 
+#include "common/bytes.hpp"
+#include "common/checksum.hpp"
+
 #include "nat64d/ip.hpp"
 #include "nat64d/verdict.hpp"
+#include "xlat/proto.hpp"
 #include "xlat/xlat.hpp"
 
 namespace nat64d::xlat {
@@ -149,5 +153,18 @@ void write_ipv4_header(std::uint8_t* h, std::uint8_t tos, std::uint16_t total_le
 // "no checksum"); an updated one never becomes 0 (it is sent as 0xFFFF).
 void adjust_l4_checksum(std::uint8_t proto, std::uint8_t* l4, std::size_t avail, std::uint32_t old_addrs,
                         std::uint32_t new_addrs) noexcept;
+
+// Sets the ICMP type byte and updates the checksum incrementally (RFC 1624
+// eqn. 3): out go the old type word and the partial sum `removed`, in come
+// the new type word and `added` (e.g. the IPv6 pseudo-header, which ICMPv6
+// covers and ICMPv4 does not, RFC 4443 §2.3).
+inline void rewrite_icmp_type(std::uint8_t* icmp, std::uint8_t type, std::uint32_t removed = 0,
+                              std::uint32_t added = 0) noexcept {
+    const std::uint16_t old_word = common::load16(icmp);
+    icmp[0] = type;
+    std::uint8_t* c = icmp + kIcmpCsumOffset;
+    common::store16(c, common::csum_update(common::load16(c), common::csum_add(removed, old_word),
+                                           common::csum_add(added, common::load16(icmp))));
+}
 
 }  // namespace nat64d::xlat

@@ -37,9 +37,7 @@ using common::store32;
     p[7] = kOwnHopLimit;
     // Swapping the addresses leaves the pseudo-header sum unchanged; only
     // the type word changes (RFC 1624 incremental update).
-    const std::uint16_t old_word = load16(icmp);
-    icmp[0] = icmp6::kEchoReply;
-    store16(icmp + kIcmpCsumOffset, common::csum_update(load16(icmp + kIcmpCsumOffset), old_word, load16(icmp)));
+    rewrite_icmp_type(icmp, icmp6::kEchoReply);
     pkt.length = len;
     ++ctx.counters.local_replies;
     record_event(ctx, EventKind::Self, Reason::LocalUnsupported);
