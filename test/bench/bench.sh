@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Throughput benchmark, side by side on the same lab (test/e2e/lib.sh):
 #   kernel   plain IPv6 forwarding through the middle namespace (the ceiling)
-#   nat64d   IPv6 host -> nat64d -> IPv4 host
+#   nat64d   IPv6 host -> nat64d -> IPv4 host (TUN offloads on, the default)
+#   nat64d-no-offload   the same with `offload no`: one packet per read
 #   tayga    the same through Debian's tayga package (installed if missing)
 # Each runs iperf3 TCP for $BENCH_SECONDS (default 10) seconds, IPv6 client
 # to IPv4 server, plus the reverse direction (-R). Prints one table.
@@ -49,6 +50,12 @@ daemon_start
 run nat64d "${PREFIX}${HOST4}"
 daemon_stop
 
+log "nat64d, offload no"
+echo "offload no" >> "$LAB_DIR/nat64d.conf"
+daemon_start
+run nat64d-no-offload "${PREFIX}${HOST4}"
+daemon_stop
+
 log "tayga $(dpkg-query -W -f='${Version}' tayga)"
 TAYGA_DIR="$LAB_DIR/tayga"
 mkdir -p "$TAYGA_DIR"
@@ -71,8 +78,8 @@ kill "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null || true; DAEMON_PID=
 inx tayga --rmtun -c "$TAYGA_DIR/tayga.conf" >/dev/null || true
 
 echo
-printf '%-8s %18s %18s\n' "path" "IPv6->IPv4 Gbit/s" "IPv4->IPv6 Gbit/s"
-for name in kernel nat64d tayga; do
-    printf '%-8s %18s %18s\n' "$name" "${RESULT["$name "]}" "${RESULT["$name-R"]}"
+printf '%-18s %18s %18s\n' "path" "IPv6->IPv4 Gbit/s" "IPv4->IPv6 Gbit/s"
+for name in kernel nat64d nat64d-no-offload tayga; do
+    printf '%-18s %18s %18s\n' "$name" "${RESULT["$name "]}" "${RESULT["$name-R"]}"
 done
 echo "(iperf3 TCP, ${SECONDS_PER_RUN} s each, $(nproc) CPUs, $(uname -r))"
