@@ -32,14 +32,16 @@ Worker::Worker(int fd, const TablesSource& tables, std::uint16_t first_ipv4_id, 
 void Worker::run(const std::atomic<bool>& stop) {
     pollfd pfd{fd_, POLLIN, 0};
     while (!stop.load(std::memory_order_relaxed)) {
-        // Pick up a new table generation between batches, never inside one.
+        const int n = ::poll(&pfd, 1, 200);
+        if (n < 0 && errno != EINTR) break;
+        if (n > 0 && (pfd.revents & (POLLERR | POLLHUP | POLLNVAL)) != 0) break;
+        // Pick up a new table generation between batches, never inside one,
+        // and after the wait: a packet that arrives after a reload answered
+        // is translated with the new tables.
         if (const auto gen = source_.generation(); gen != generation_) {
             tables_ = source_.load();
             generation_ = gen;
         }
-        const int n = ::poll(&pfd, 1, 200);
-        if (n < 0 && errno != EINTR) break;
-        if (n > 0 && (pfd.revents & (POLLERR | POLLHUP | POLLNVAL)) != 0) break;
         if (n > 0) process_batch();
     }
     publish_counters();
