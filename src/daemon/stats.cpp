@@ -31,7 +31,12 @@ std::string format_stats_table(const StatsSnapshot& s) {
     row("packets translated 6to4", c.packets_6to4);
     row("bytes translated 6to4", c.bytes_6to4);
     row("echo replies from the translator", c.local_replies);
+    row("ICMP translated 4to6", c.icmp_translated_4to6);
+    row("ICMP translated 6to4", c.icmp_translated_6to4);
     row("ICMP errors sent by the translator", c.icmp_errors_sent);
+    for (std::size_t k = 0; k < xlat::kIcmpErrorKinds; ++k) {
+        if (c.icmp_errors_by_kind[k] != 0) row(fmt::format("  {}", xlat::kIcmpErrorKindNames[k]), c.icmp_errors_by_kind[k]);
+    }
     row("ICMP errors held back (rate limit)", c.icmp_errors_rate_limited);
     row("fragments made by the translator", c.fragments_out);
     row("packets hairpinned 6to4to6", c.hairpinned);
@@ -62,16 +67,22 @@ std::string format_stats_json(const StatsSnapshot& s) {
                        s.workers, s.uptime_seconds);
     out += fmt::format(
         "\"packets\":{{\"4to6\":{},\"6to4\":{}}},\"bytes\":{{\"4to6\":{},\"6to4\":{}}},\"local_replies\":{},"
+        "\"icmp_translated\":{{\"4to6\":{},\"6to4\":{}}},"
         "\"icmp_errors\":{{\"sent\":{},\"rate_limited\":{}}},\"fragments_out\":{},\"hairpinned\":{},"
         "\"write_errors\":{},\"offload_errors\":{},\"reloads\":{{\"ok\":{},\"failed\":{}}},",
-        c.packets_4to6, c.packets_6to4, c.bytes_4to6, c.bytes_6to4, c.local_replies, c.icmp_errors_sent,
+        c.packets_4to6, c.packets_6to4, c.bytes_4to6, c.bytes_6to4, c.local_replies, c.icmp_translated_4to6,
+        c.icmp_translated_6to4, c.icmp_errors_sent,
         c.icmp_errors_rate_limited, c.fragments_out, c.hairpinned, s.write_errors, s.offload_errors, s.reloads_ok,
         s.reloads_failed);
     if (s.pool) {
         out += fmt::format("\"dynamic_leases\":{{\"active\":{},\"dormant\":{},\"free\":{}}},", s.pool->active,
                            s.pool->dormant, s.pool->free);
     }
-    out += "\"drops\":{";
+    out += "\"icmp_errors_by_kind\":{";
+    for (std::size_t k = 0; k < xlat::kIcmpErrorKinds; ++k) {
+        out += fmt::format("{}{}:{}", k ? "," : "", json_string(xlat::kIcmpErrorKindNames[k]), c.icmp_errors_by_kind[k]);
+    }
+    out += "},\"drops\":{";
     for (std::size_t i = 0; i < kReasonCount; ++i) {
         out += fmt::format("{}{}:{}", i ? "," : "", json_string(kReasonInfo[i].name), c.drops[i]);
     }
@@ -95,6 +106,14 @@ std::string format_metrics(const StatsSnapshot& s) {
     family("nat64d_icmp_errors_total", "counter", "ICMP errors the translator built, sent or held back by the rate limit.");
     out += fmt::format("nat64d_icmp_errors_total{{result=\"sent\"}} {}\n", c.icmp_errors_sent);
     out += fmt::format("nat64d_icmp_errors_total{{result=\"rate_limited\"}} {}\n", c.icmp_errors_rate_limited);
+    family("nat64d_icmp_translated_total", "counter", "ICMP messages translated, by direction.");
+    out += fmt::format("nat64d_icmp_translated_total{{direction=\"4to6\"}} {}\n", c.icmp_translated_4to6);
+    out += fmt::format("nat64d_icmp_translated_total{{direction=\"6to4\"}} {}\n", c.icmp_translated_6to4);
+    family("nat64d_icmp_errors_generated_total", "counter", "ICMP errors the translator sent, by kind.");
+    for (std::size_t k = 0; k < xlat::kIcmpErrorKinds; ++k) {
+        out += fmt::format("nat64d_icmp_errors_generated_total{{kind=\"{}\"}} {}\n", xlat::kIcmpErrorKindNames[k],
+                           c.icmp_errors_by_kind[k]);
+    }
     family("nat64d_fragments_out_total", "counter", "Extra packets made by the translator's fragmentation.");
     out += fmt::format("nat64d_fragments_out_total {}\n", c.fragments_out);
     family("nat64d_hairpinned_packets_total", "counter", "Packets translated 6to4 and back to 6 (RFC 7757 hairpinning).");

@@ -48,6 +48,24 @@ inline constexpr std::size_t kIcmp6ErrorMax = 1280;
     return off <= len;
 }
 
+// Counts a generated error by kind (ICMPv4 types of RFC 792, ICMPv6 of RFC 4443).
+void count_error(Context& ctx, bool v6, std::uint8_t type, std::uint8_t code) noexcept {
+    IcmpErrorKind kind = IcmpErrorKind::Other;
+    if (v6) {
+        if (type == icmp6::kDestUnreach) kind = IcmpErrorKind::DestUnreachable;
+        else if (type == icmp6::kTimeExceeded) kind = IcmpErrorKind::TimeExceeded;
+        else if (type == icmp6::kPacketTooBig) kind = IcmpErrorKind::TooBig;
+        else if (type == icmp6::kParamProblem) kind = IcmpErrorKind::ParamProblem;
+    } else {
+        if (type == icmp4::kTimeExceeded) kind = IcmpErrorKind::TimeExceeded;
+        else if (type == icmp4::kParamProblem) kind = IcmpErrorKind::ParamProblem;
+        else if (type == icmp4::kDestUnreach && code == 4) kind = IcmpErrorKind::TooBig;  // Fragmentation Needed
+        else if (type == icmp4::kDestUnreach) kind = IcmpErrorKind::DestUnreachable;
+    }
+    ++ctx.counters.icmp_errors_sent;
+    ++ctx.counters.icmp_errors_by_kind[static_cast<std::size_t>(kind)];
+}
+
 }  // namespace
 
 bool icmp_rate_allows(const Tables& t, Context& ctx) noexcept {
@@ -104,7 +122,7 @@ Verdict reject4(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t len, 
     store16(icmp + 2, common::csum_finish(common::csum_partial(icmp, kIcmpHdrLen + quote)));
     pkt.offset -= kHdr;
     pkt.length = kHdr + quote;
-    ++ctx.counters.icmp_errors_sent;
+    count_error(ctx, false, err.type, err.code);
     record_event(ctx, EventKind::Reject, why);
     return Verdict::IcmpError;
 }
@@ -154,7 +172,7 @@ Verdict reject6(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t len, 
     store16(icmp + 2, common::csum_finish(common::csum_partial(icmp, kIcmpHdrLen + quote, pseudo)));
     pkt.offset -= kHdr;
     pkt.length = kHdr + quote;
-    ++ctx.counters.icmp_errors_sent;
+    count_error(ctx, true, err.type, err.code);
     record_event(ctx, EventKind::Reject, why);
     return Verdict::IcmpError;
 }

@@ -30,7 +30,10 @@ Counters& Counters::operator+=(const Counters& o) noexcept {
     packets_6to4 += o.packets_6to4;
     bytes_6to4 += o.bytes_6to4;
     local_replies += o.local_replies;
+    icmp_translated_4to6 += o.icmp_translated_4to6;
+    icmp_translated_6to4 += o.icmp_translated_6to4;
     icmp_errors_sent += o.icmp_errors_sent;
+    for (std::size_t i = 0; i < icmp_errors_by_kind.size(); ++i) icmp_errors_by_kind[i] += o.icmp_errors_by_kind[i];
     icmp_errors_rate_limited += o.icmp_errors_rate_limited;
     fragments_out += o.fragments_out;
     hairpinned += o.hairpinned;

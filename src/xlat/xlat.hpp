@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string_view>
 #include <string>
 
 #include "addr/map_table.hpp"
@@ -67,13 +68,22 @@ struct Tables {
 [[nodiscard]] Tables make_tables(const Config& cfg);
 
 // Per-worker counters: only the owning worker writes them.
+// Kinds of ICMP errors the translator generates (Counters::icmp_errors_by_kind).
+enum class IcmpErrorKind : std::uint8_t { DestUnreachable, TimeExceeded, TooBig, ParamProblem, Other };
+inline constexpr std::size_t kIcmpErrorKinds = 5;
+inline constexpr std::array<std::string_view, kIcmpErrorKinds> kIcmpErrorKindNames{
+    "dest-unreachable", "time-exceeded", "too-big", "parameter-problem", "other"};
+
 struct Counters {
     std::uint64_t packets_4to6 = 0;
     std::uint64_t bytes_4to6 = 0;
     std::uint64_t packets_6to4 = 0;
     std::uint64_t bytes_6to4 = 0;
     std::uint64_t local_replies = 0;
+    std::uint64_t icmp_translated_4to6 = 0;     // ICMPv4 messages translated to ICMPv6 (echo and errors)
+    std::uint64_t icmp_translated_6to4 = 0;     // ICMPv6 messages translated to ICMPv4
     std::uint64_t icmp_errors_sent = 0;         // built by the translator (Verdict::IcmpError)
+    std::array<std::uint64_t, kIcmpErrorKinds> icmp_errors_by_kind{};  // the same, by IcmpErrorKind
     std::uint64_t icmp_errors_rate_limited = 0;  // wanted but refused by the token bucket
     std::uint64_t fragments_out = 0;            // extra packets made by fragmentation (Context::extra)
     std::uint64_t hairpinned = 0;               // RFC 7757 §4.2.2: 6->4->6

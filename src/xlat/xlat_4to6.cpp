@@ -239,6 +239,7 @@ Verdict translate_4to6_pass(const Tables& t, Context& ctx, PacketBuf& pkt, Pass 
     if (cut && !fragment6(ctx, pkt, frag_mtu)) return drop(ctx, Reason::NoBufferRoom);
     ++ctx.counters.packets_4to6;
     ctx.counters.bytes_4to6 += hdr6_len + out_len;
+    if (proto4 == proto::kIcmp) ++ctx.counters.icmp_translated_4to6;
     if (icmp_error && !hairpin) record_event(ctx, EventKind::Icmp, ctx.current.reason);
     return Verdict::Forward;
 }

@@ -241,6 +241,7 @@ Verdict translate_6to4(const Tables& t, Context& ctx, PacketBuf& pkt) noexcept {
     if (cut && !fragment4(ctx, pkt, t.ipv4_mtu)) return drop(ctx, Reason::NoBufferRoom);
     ++ctx.counters.packets_6to4;
     ctx.counters.bytes_6to4 += out_total;
+    if (proto4 == proto::kIcmp) ++ctx.counters.icmp_translated_6to4;
     if (hairpin) {
         // RFC 7757 §4.2.2: straight back to IPv6 before any IPv4 forwarding.
         ++ctx.counters.hairpinned;

@@ -153,6 +153,8 @@ TEST_CASE("Counters: table, JSON and Prometheus text carry the same numbers", "[
     s.counters.packets_6to4 = 20;
     s.counters.bytes_6to4 = 2000;
     s.counters.drops[static_cast<std::size_t>(Reason::TtlExpired)] = 3;
+    s.counters.icmp_errors_sent = 3;
+    s.counters.icmp_errors_by_kind[static_cast<std::size_t>(xlat::IcmpErrorKind::TimeExceeded)] = 3;
     s.reloads_ok = 1;
     s.pool = PoolStats{4, 1, 250};
 
@@ -173,6 +175,11 @@ TEST_CASE("Counters: table, JSON and Prometheus text carry the same numbers", "[
     CHECK(m.find("nat64d_dropped_packets_total{reason=\"bad-version\"} 0\n") != std::string::npos);
     CHECK(m.find("nat64d_dynamic_leases{state=\"free\"} 250\n") != std::string::npos);
     CHECK(m.find("nat64d_uptime_seconds 12.500\n") != std::string::npos);
+    CHECK(m.find("nat64d_icmp_errors_generated_total{kind=\"time-exceeded\"} 3\n") != std::string::npos);
+    CHECK(json.find("\"icmp_errors_by_kind\":{\"dest-unreachable\":0,\"time-exceeded\":3,") != std::string::npos);
+    const auto te = table.find("\n  time-exceeded ");
+    REQUIRE(te != std::string::npos);
+    CHECK(table.substr(te + 1, table.find('\n', te + 1) - te - 1).ends_with(" 3"));
     // Every sample line belongs to a family declared with HELP and TYPE.
     std::size_t samples = 0;
     for (std::size_t at = 0; at < m.size();) {
@@ -184,7 +191,7 @@ TEST_CASE("Counters: table, JSON and Prometheus text carry the same numbers", "[
         const auto name = line.substr(0, line.find_first_of("{ "));
         CHECK(m.find("# TYPE " + name + " ") != std::string::npos);
     }
-    CHECK(samples == 2 + 2 + 1 + 2 + 1 + 1 + kReasonCount + 1 + 1 + 2 + 3 + 1 + 1);
+    CHECK(samples == 2 + 2 + 1 + 2 + 2 + xlat::kIcmpErrorKinds + 1 + 1 + kReasonCount + 1 + 1 + 2 + 3 + 1 + 1);
 }
 
 TEST_CASE("json_string escapes quotes, backslashes and control characters (RFC 8259 §7)", "[daemon][stats]") {

@@ -93,6 +93,9 @@ TEST_CASE("Worker translates packets from its queue and writes them back; drops 
     CHECK(c.packets_4to6 == 1);
     CHECK(c.drops[static_cast<std::size_t>(Reason::HopLimitExpired)] == 1);
     CHECK(c.icmp_errors_sent == 1);
+    CHECK(c.icmp_errors_by_kind[static_cast<std::size_t>(xlat::IcmpErrorKind::TimeExceeded)] == 1);
+    CHECK(c.icmp_translated_6to4 == 1);
+    CHECK(c.icmp_translated_4to6 == 1);
 }
 
 TEST_CASE("Worker picks up newly published tables between batches", "[io][worker]") {
