@@ -54,7 +54,7 @@ enum class Verdict : std::uint8_t {
     X(IcmpErrorInError, "icmp-error-in-error", "ICMP error quoting an ICMP error (RFC 7915 §4.3, §5.3)")        \
     X(InnerPacketBad, "inner-packet-bad", "packet quoted in an ICMP error truncated or malformed")             \
     X(Igmp, "igmp", "IGMP is single-hop and not translated (RFC 7915 §4.2)")                                     \
-    X(MulticastDestination, "multicast-destination", "IPv4 multicast or broadcast destination (RFC 7915 §1.2)") \
+    X(MulticastDestination, "multicast-destination", "multicast or broadcast destination (RFC 7915 §1.2)") \
     X(InnerUnmappable, "inner-unmappable", "address of the packet quoted in an ICMP error has no mapping") \
     X(PoolExhausted, "pool-exhausted", "dynamic pool has no free or dormant address for a new IPv6 host")
 

@@ -123,6 +123,11 @@ Verdict translate_6to4(const Tables& t, Context& ctx, PacketBuf& pkt) noexcept {
     const std::size_t len = kIpv6HdrLen + payload_len;  // trailing bytes past the payload are ignored
     if (dst6 == t.ipv6_addr) return reply_local6(ctx, pkt, len);
 
+    // RFC 7915 §1.2: multicast has no RFC 6052 image. Checked before the
+    // hop limit: the kernel's own MLD reports on the TUN link (hop limit 1)
+    // are not expired packets, and get no error (RFC 4443 §2.4(e.3)).
+    if (dst6.bytes[0] == 0xff) return drop(ctx, Reason::MulticastDestination);
+
     const std::uint8_t hop_limit = p[7];
     const auto traffic_class = static_cast<std::uint8_t>(load16(p) >> 4);
     // RFC 7915 §5.1: decrement, and at zero send Time Exceeded instead.
