@@ -270,6 +270,11 @@ TEST_CASE("Malformed and untranslatable packets are dropped (or rejected) with t
         {"ICMPv4 header cut short", ipv4({kServer4, kHost4, 1}, {8, 0, 0}), Reason::IcmpTruncated},
         {"UDP header cut short", ipv6({kHost6, kServer6, 17}, {0, 1, 0, 2}), Reason::TransportTruncated},
         {"extension header runs past the packet", ipv6({kHost6, kServer6, 60}, {17, 9, 0, 0, 0, 0, 0, 0}), Reason::Truncated6},
+        // The kernel's own MLDv2 report on the TUN link: hop limit 1, Hop-by-Hop
+        // router alert, to ff02::16. Multicast, not an expired packet; no error.
+        {"RFC 7915 §1.2: IPv6 multicast destination (an MLD report)",
+         ipv6({v6("fe80::1"), v6("ff02::16"), 0, 1}, cat(Bytes{58, 0, 5, 2, 0, 0, 1, 0}, Bytes{143, 0, 0, 0, 0, 0, 0, 0})),
+         Reason::MulticastDestination},
     };
     const auto t = default_tables();
     for (const auto& c : cases) {
