@@ -103,10 +103,15 @@ CONF
 daemon_start() {
     # A plain command (not a shell function) in the background, so that $!
     # is nat64d itself: `ip netns exec` execs it in the same process.
+    local started
+    started=$(date +%s%N)
     ip netns exec "$NSX" "$NAT64D" -d -c "$LAB_DIR/nat64d.conf" "$@" >>"$LAB_DIR/nat64d.log" 2>&1 &
     DAEMON_PID=$!
     for _ in $(seq 1 50); do
-        if in4 ping -c1 -W1 -q "$XLAT4" >/dev/null 2>&1; then return 0; fi
+        if in4 ping -c1 -W1 -q "$XLAT4" >/dev/null 2>&1; then
+            echo "   nat64d answering $(( ($(date +%s%N) - started) / 1000000 )) ms after start"
+            return 0
+        fi
         kill -0 "$DAEMON_PID" 2>/dev/null || { cat "$LAB_DIR/nat64d.log" >&2; fail "nat64d exited at start"; }
         sleep 0.1
     done
