@@ -23,6 +23,18 @@ void touch(std::atomic<std::int64_t>& last_use, std::int64_t now) noexcept {
     if (last_use.load(std::memory_order_relaxed) < now) last_use.store(now, std::memory_order_relaxed);
 }
 
+// The cell under `key` in one of a snapshot's tables, or null.
+template <typename Map, typename Key>
+detail::LeaseCell* find(const Map& map, const Key& key) noexcept {
+    const auto it = map.find(key);
+    return it == map.end() ? nullptr : it->second.get();
+}
+
+// Pool ids let a PoolReader tell pools apart even when a new pool is
+// allocated where a freed one was (tests, a restarted pool). Touched only
+// when a pool is made.
+std::atomic<std::uint64_t> next_pool_id{1};
+
 }  // namespace
 
 std::string describe(const PoolEvent& e) {
@@ -71,7 +83,7 @@ bool is_leasable_ipv6(const Ipv6Addr& a) noexcept {
     return true;
 }
 
-std::size_t DynamicPool::Hash6::operator()(const Ipv6Addr& a) const noexcept {
+std::size_t detail::Hash6::operator()(const Ipv6Addr& a) const noexcept {
     std::uint64_t hi = 0;
     std::uint64_t lo = 0;
     std::memcpy(&hi, a.bytes.data(), 8);
@@ -94,7 +106,8 @@ common::Result<std::unique_ptr<DynamicPool>> DynamicPool::create(PoolOptions opt
     return std::unique_ptr<DynamicPool>(new DynamicPool(std::move(options)));
 }
 
-DynamicPool::DynamicPool(PoolOptions options) : options_(std::move(options)) {
+DynamicPool::DynamicPool(PoolOptions options)
+    : options_(std::move(options)), id_(next_pool_id.fetch_add(1, std::memory_order_relaxed)) {
     options_.prefix.addr = mask(options_.prefix.addr, options_.prefix.len);
     host_bits_ = 32 - options_.prefix.len;
     base_ = options_.prefix.addr.to_u32();
@@ -103,7 +116,10 @@ DynamicPool::DynamicPool(PoolOptions options) : options_(std::move(options)) {
         s.excluded6 = options_.excluded6;
         s.free = make_free(s.excluded4, {});
         s.events.reserve(kMaxQueuedEvents);
+        publish_if_stale(s);
     });
+    // Startup: a pool that cannot publish its first snapshot cannot serve.
+    if (current_ == nullptr) throw std::bad_alloc();
 }
 
 DynamicPool::~DynamicPool() = default;
@@ -242,28 +258,121 @@ std::optional<std::uint32_t> DynamicPool::free_find(const FreeRuns& free, std::u
     return free.begin()->first;
 }
 
-// --- packet path -------------------------------------------------------------
+// --- publication -------------------------------------------------------------
+// Each change publishes a new snapshot, built under the exclusive lock from
+// the tables. A change other than an addition (dormancy, expiry, revocation,
+// new exclusions: maintenance ticks and reloads, at most about once a
+// second) rebuilds every lease: O(leases). A new or reactivated lease (the
+// miss path, on a worker) keeps the base and copies the small `recent`
+// table plus one entry; `recent` is folded into a new base once it holds
+// more than about sqrt(leases) entries, so a burst of new hosts costs
+// O(sqrt(leases)) per lease, amortized, not O(leases). Leases are made at
+// human pace anyway; hits, per packet, cost a hash lookup or two and no lock.
 
-std::optional<Ipv4Addr> DynamicPool::find_6to4(const Ipv6Addr& a) noexcept {
-    const std::int64_t t = now();
-    // Hit path: shared lock, an atomic store at most.
-    return state_.read([&](const State& s) -> std::optional<Ipv4Addr> {
-        const auto it = s.by_v6.find(a);
-        if (it == s.by_v6.end() || !it->second->active) return std::nullopt;
-        touch(it->second->last_use, t);
-        return it->second->v4;
-    });
+void DynamicPool::note_added(State& s, std::uint32_t offset) noexcept {
+    s.stale = true;
+    try {
+        s.added.push_back(offset);
+    } catch (const std::bad_alloc&) {
+        s.rebuild = true;  // the list is incomplete: rebuild instead
+    }
 }
 
-std::optional<Ipv4Addr> DynamicPool::map_6to4(const Ipv6Addr& a, PoolMiss& why) noexcept {
-    if (auto hit = find_6to4(a)) return hit;
+void DynamicPool::publish_if_stale(State& s) noexcept {
+    if (!s.stale) return;
+    std::shared_ptr<const detail::PoolSnapshot> previous;
+    bool full = s.rebuild;
+    try {
+        auto snap = std::make_shared<detail::PoolSnapshot>();
+        if (!full) {
+            // Only additions since current_->base was built: keep it, unless
+            // `recent` has grown past sqrt(base) (and a small floor).
+            const std::size_t base_size = current_->base->by_offset.size();
+            full = s.added.size() > 32 && s.added.size() * s.added.size() > base_size;
+        }
+        auto fill = [](detail::LeaseTable& table, std::uint32_t offset, const Lease& l) {
+            table.by_v6.emplace(l.cell->v6, l.cell);
+            table.by_offset.emplace(offset, l.cell);
+        };
+        if (full) {
+            auto base = std::make_shared<detail::LeaseTable>();
+            std::size_t active = 0;
+            for (const auto& [offset, l] : s.by_offset) active += l.active;
+            base->by_v6.reserve(active);
+            base->by_offset.reserve(active);
+            for (const auto& [offset, l] : s.by_offset) {
+                if (l.active) fill(*base, offset, l);
+            }
+            snap->base = std::move(base);
+        } else {
+            snap->base = current_->base;
+            snap->recent.by_v6.reserve(s.added.size());
+            snap->recent.by_offset.reserve(s.added.size());
+            for (const std::uint32_t offset : s.added) {
+                // Every lease added since the base is still active: anything
+                // else would have set `rebuild`.
+                const auto it = s.by_offset.find(offset);
+                if (it != s.by_offset.end() && it->second.active) fill(snap->recent, offset, it->second);
+            }
+        }
+        snap->excluded4 = s.excluded4;
+        std::lock_guard lock(publish_mutex_);
+        previous = std::exchange(current_, std::move(snap));
+        // The pointer is read only under the mutex; the version (release,
+        // paired with view()'s acquire) only tells readers to come for it.
+        version_.store(version_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+    } catch (const std::bad_alloc&) {
+        return;  // still stale: retried by the next change or maintenance()
+    }
+    s.stale = false;
+    if (full) {
+        s.rebuild = false;
+        s.added.clear();
+    }
+    // `previous` is released here, outside the publish mutex; workers still
+    // reading it keep it alive, and the last of them frees it.
+}
+
+const detail::PoolSnapshot& DynamicPool::view(PoolReader& reader) const noexcept {
+    if (reader.version != version_.load(std::memory_order_acquire) || reader.pool_id != id_) [[unlikely]] {
+        // Dropped after the mutex is released: if this reader held the
+        // previous snapshot last, freeing it must not hold up the others.
+        std::shared_ptr<const detail::PoolSnapshot> previous = std::move(reader.snap);
+        std::lock_guard lock(publish_mutex_);
+        reader.snap = current_;
+        reader.version = version_.load(std::memory_order_relaxed);  // current_'s, under the mutex
+        reader.pool_id = id_;
+    }
+    return *reader.snap;
+}
+
+// --- packet path -------------------------------------------------------------
+
+std::optional<Ipv4Addr> DynamicPool::find_6to4(const Ipv6Addr& a, PoolReader& reader) noexcept {
+    // Hit path: no lock, an atomic store in the lease's own cell at most.
+    const detail::PoolSnapshot& snap = view(reader);
+    detail::LeaseCell* cell = find(snap.recent.by_v6, a);
+    if (cell == nullptr) cell = find(snap.base->by_v6, a);
+    if (cell == nullptr) return std::nullopt;
+    touch(cell->last_use, now());
+    return cell->v4;
+}
+
+std::optional<Ipv4Addr> DynamicPool::map_6to4(const Ipv6Addr& a, PoolMiss& why, PoolReader& reader) noexcept {
+    if (auto hit = find_6to4(a, reader)) return hit;
     const std::int64_t t = now();
     if (!is_leasable_ipv6(a)) {
         why = PoolMiss::NotLeasable;
         return std::nullopt;
     }
     try {
-        return state_.write([&](State& s) { return assign_locked(s, a, t, why); });
+        auto got = state_.write([&](State& s) {
+            auto v4 = assign_locked(s, a, t, why);
+            publish_if_stale(s);
+            return v4;
+        });
+        (void)view(reader);  // the caller's next lookup sees its lease
+        return got;
     } catch (const std::bad_alloc&) {
         // Nothing was changed (assign_locked allocates before it commits);
         // for the host this is the same as a full pool.
@@ -276,19 +385,20 @@ std::optional<Ipv4Addr> DynamicPool::assign_locked(State& s, const Ipv6Addr& a, 
     if (const auto it = s.by_v6.find(a); it != s.by_v6.end()) {
         Lease& l = *it->second;
         if (l.active) {  // another worker made it while we waited for the lock
-            touch(l.last_use, now);
-            return l.v4;
+            touch(l.cell->last_use, now);
+            return l.cell->v4;
         }
-        // The host came back within max_lease: same address as before.
-        s.dormant.erase({l.last_use.load(std::memory_order_relaxed), offset_of(l.v4)});
+        // The host came back within max_lease: same address (and cell) as before.
+        s.dormant.erase({l.dormant_since, offset_of(l.cell->v4)});
         l.active = true;
-        l.last_use.store(now, std::memory_order_relaxed);
-        push_event(s, PoolEvent{PoolEventKind::Reactivated, l.v4, l.v6, {}});
-        changed();
-        return l.v4;
+        l.cell->last_use.store(now, std::memory_order_relaxed);
+        push_event(s, PoolEvent{PoolEventKind::Reactivated, l.cell->v4, l.cell->v6, {}});
+        added(s, offset_of(l.cell->v4));
+        return l.cell->v4;
     }
 
     if (const auto offset = free_find(s.free, tayga_pool_offset(a, host_bits_))) {
+        auto cell = std::make_shared<detail::LeaseCell>(addr_at(*offset), a, now);
         const auto [lit, inserted] = s.by_offset.try_emplace(*offset);
         Lease& l = lit->second;
         try {
@@ -304,51 +414,54 @@ std::optional<Ipv4Addr> DynamicPool::assign_locked(State& s, const Ipv6Addr& a, 
             s.by_offset.erase(lit);
             throw;
         }
-        l.v4 = addr_at(*offset);
-        l.v6 = a;
-        l.last_use.store(now, std::memory_order_relaxed);
+        l.cell = std::move(cell);
         l.active = true;
-        push_event(s, PoolEvent{PoolEventKind::Assigned, l.v4, l.v6, {}});
-        changed();
-        return l.v4;
+        push_event(s, PoolEvent{PoolEventKind::Assigned, l.cell->v4, l.cell->v6, {}});
+        added(s, *offset);
+        return l.cell->v4;
     }
 
     if (!s.dormant.empty()) {
-        // Pool full: the dormant lease idle longest goes to the new host.
+        // Pool full: the dormant lease idle longest goes to the new host, in
+        // a new cell: a worker still reading an older snapshot can refresh
+        // only the previous host's cell, never see the address half moved.
         const std::uint32_t offset = s.dormant.begin()->second;
         Lease& l = s.by_offset.find(offset)->second;
-        s.by_v6.emplace(a, &l);  // the only allocation, before any change
-        const Ipv6Addr previous = l.v6;
+        auto cell = std::make_shared<detail::LeaseCell>(l.cell->v4, a, now);
+        s.by_v6.emplace(a, &l);  // the last allocation, before any change
+        const Ipv6Addr previous = l.cell->v6;
         s.by_v6.erase(previous);
         s.dormant.erase(s.dormant.begin());
-        l.v6 = a;
-        l.last_use.store(now, std::memory_order_relaxed);
+        l.cell = std::move(cell);
         l.active = true;
-        push_event(s, PoolEvent{PoolEventKind::Reassigned, l.v4, l.v6, previous});
-        changed();
-        return l.v4;
+        push_event(s, PoolEvent{PoolEventKind::Reassigned, l.cell->v4, l.cell->v6, previous});
+        // The dormant lease was not in the snapshot (its dormancy rebuilt
+        // it): the new cell is an addition.
+        added(s, offset);
+        return l.cell->v4;
     }
 
     why = PoolMiss::Exhausted;
     return std::nullopt;
 }
 
-Pool4 DynamicPool::map_4to6(const Ipv4Addr& a, Ipv6Addr& out) noexcept {
+Pool4 DynamicPool::map_4to6(const Ipv4Addr& a, Ipv6Addr& out, PoolReader& reader) noexcept {
     if (!options_.prefix.contains(a)) return Pool4::NotManaged;
     const std::uint32_t offset = offset_of(a);
-    const std::int64_t t = now();
-    return state_.read([&](const State& s) {
-        const auto it = s.by_offset.find(offset);
-        if (it != s.by_offset.end() && it->second.active) {
-            // A packet in either direction keeps the lease alive (TAYGA too).
-            touch(it->second.last_use, t);
-            out = it->second.v6;
-            return Pool4::Leased;
-        }
-        // The translator's own address and static maps inside the pool are
-        // not the pool's to answer for.
-        return in_runs(s.excluded4, offset) ? Pool4::NotManaged : Pool4::Unleased;
-    });
+    // No lock, hit or miss: the snapshot holds the active leases and the
+    // exclusions.
+    const detail::PoolSnapshot& snap = view(reader);
+    detail::LeaseCell* cell = find(snap.recent.by_offset, offset);
+    if (cell == nullptr) cell = find(snap.base->by_offset, offset);
+    if (cell != nullptr) {
+        // A packet in either direction keeps the lease alive (TAYGA too).
+        touch(cell->last_use, now());
+        out = cell->v6;
+        return Pool4::Leased;
+    }
+    // The translator's own address and static maps inside the pool are
+    // not the pool's to answer for.
+    return in_runs(snap.excluded4, offset) ? Pool4::NotManaged : Pool4::Unleased;
 }
 
 // --- maintenance -------------------------------------------------------------
@@ -361,38 +474,46 @@ void DynamicPool::maintenance(std::int64_t now) {
     // block a worker.
     std::vector<std::uint32_t> going_dormant;
     bool expiring = false;
+    bool stale = false;
     state_.read([&](const State& s) {
         for (const auto& [offset, l] : s.by_offset) {
-            if (l.active && l.last_use.load(std::memory_order_relaxed) + min_lease < now)
+            if (l.active && l.cell->last_use.load(std::memory_order_relaxed) + min_lease < now)
                 going_dormant.push_back(offset);
         }
         expiring = !s.dormant.empty() && s.dormant.begin()->first + max_lease < now;
+        stale = s.stale;
     });
-    if (going_dormant.empty() && !expiring) return;
+    if (going_dormant.empty() && !expiring && !stale) return;
 
     state_.write([&](State& s) {
         for (const std::uint32_t offset : going_dormant) {
             const auto it = s.by_offset.find(offset);
             if (it == s.by_offset.end()) continue;
             Lease& l = it->second;
-            const std::int64_t last_use = l.last_use.load(std::memory_order_relaxed);
+            const std::int64_t last_use = l.cell->last_use.load(std::memory_order_relaxed);
             if (!l.active || last_use + min_lease >= now) continue;  // used again since the scan
+            // A worker still on the previous snapshot may refresh the cell
+            // once more: that packet went through, the lease stays dormant
+            // (the host's next packet reactivates it), and its place among
+            // the dormant leases stays `dormant_since`.
             s.dormant.emplace(last_use, offset);
+            l.dormant_since = last_use;
             l.active = false;
-            push_event(s, PoolEvent{PoolEventKind::Dormant, l.v4, l.v6, {}});
-            changed();
+            push_event(s, PoolEvent{PoolEventKind::Dormant, l.cell->v4, l.cell->v6, {}});
+            changed(s);
         }
         while (!s.dormant.empty() && s.dormant.begin()->first + max_lease < now) {
             const std::uint32_t offset = s.dormant.begin()->second;
             const auto it = s.by_offset.find(offset);
-            const PoolEvent e{PoolEventKind::Expired, it->second.v4, it->second.v6, {}};
+            const PoolEvent e{PoolEventKind::Expired, it->second.cell->v4, it->second.cell->v6, {}};
             free_give(s.free, offset);  // may allocate: before anything is erased
-            s.by_v6.erase(it->second.v6);
+            s.by_v6.erase(e.v6);
             s.by_offset.erase(it);
             s.dormant.erase(s.dormant.begin());
             push_event(s, e);
-            changed();
+            changed(s);
         }
+        publish_if_stale(s);
     });
 }
 
@@ -403,7 +524,7 @@ void DynamicPool::set_exclusions(const std::vector<Prefix4>& excluded4, std::vec
         std::vector<std::uint32_t> revoked;
         std::vector<std::uint32_t> kept;
         for (const auto& [offset, l] : s.by_offset) {
-            if (in_runs(runs, offset) || in_prefixes(excluded6, l.v6)) {
+            if (in_runs(runs, offset) || in_prefixes(excluded6, l.cell->v6)) {
                 revoked.push_back(offset);
             } else {
                 kept.push_back(offset);
@@ -417,12 +538,16 @@ void DynamicPool::set_exclusions(const std::vector<Prefix4>& excluded4, std::vec
         for (const std::uint32_t offset : revoked) {
             const auto it = s.by_offset.find(offset);
             Lease& l = it->second;
-            if (!l.active) s.dormant.erase({l.last_use.load(std::memory_order_relaxed), offset});
-            push_event(s, PoolEvent{PoolEventKind::Revoked, l.v4, l.v6, {}});
-            s.by_v6.erase(l.v6);
+            if (!l.active) s.dormant.erase({l.dormant_since, offset});
+            push_event(s, PoolEvent{PoolEventKind::Revoked, l.cell->v4, l.cell->v6, {}});
+            s.by_v6.erase(l.cell->v6);
             s.by_offset.erase(it);
-            changed();
+            changed(s);
         }
+        // The exclusions are part of the snapshot (map_4to6's NotManaged).
+        s.stale = true;
+        s.rebuild = true;
+        publish_if_stale(s);
     });
 }
 
@@ -440,7 +565,8 @@ std::vector<LeaseInfo> DynamicPool::leases() const {
     state_.read([&](const State& s) {
         out.reserve(s.by_offset.size());
         for (const auto& [offset, l] : s.by_offset)
-            out.push_back(LeaseInfo{l.v4, l.v6, l.last_use.load(std::memory_order_relaxed), l.active});
+            out.push_back(
+                LeaseInfo{l.cell->v4, l.cell->v6, l.cell->last_use.load(std::memory_order_relaxed), l.active});
     });
     std::sort(out.begin(), out.end(), [](const LeaseInfo& a, const LeaseInfo& b) {
         return a.last_use != b.last_use ? a.last_use > b.last_use : a.v4 < b.v4;
@@ -509,17 +635,19 @@ LoadReport DynamicPool::restore(const std::vector<LeaseRecord>& records, std::st
                 last_use = t;
                 future = true;
             }
+            auto cell = std::make_shared<detail::LeaseCell>(r.v4, r.v6, last_use);
             const auto [lit, inserted] = s.by_offset.try_emplace(offset);
             Lease& l = lit->second;
-            l.v4 = r.v4;
-            l.v6 = r.v6;
-            l.last_use.store(last_use, std::memory_order_relaxed);
+            l.cell = std::move(cell);
             l.active = last_use + options_.min_lease >= t;
+            l.dormant_since = last_use;
             s.by_v6.emplace(r.v6, &l);
             free_take(s.free, offset);
             if (!l.active) s.dormant.emplace(last_use, offset);
+            if (l.active) note_added(s, offset);  // not added(): the file already holds these leases
             ++report.loaded;
         }
+        publish_if_stale(s);
     });
     if (future) {
         report.messages.push_back(fmt::format("{}: note: maps dated in the future were taken as used now", name));

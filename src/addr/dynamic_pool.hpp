@@ -14,10 +14,20 @@
 //
 // Threads (STYLE.md "State and threads"): the pool is the one piece of
 // shared mutable state on the packet path. Its tables are reachable only
-// through SharedGuarded: workers look up existing leases under a shared lock
-// and refresh a lease's last-use time with a relaxed atomic store; the
-// exclusive lock is taken only to make, reactivate or reassign a lease (the
-// miss path) and by the maintenance tick when a lease changes state.
+// through SharedGuarded and change only under its exclusive lock: to make,
+// reactivate or reassign a lease (the miss path), in maintenance when a lease
+// changes state, on restore and on set_exclusions. After each change the
+// writer publishes an immutable snapshot of the active leases (RCU style:
+// a new std::shared_ptr and a version number). Hits take no lock: a worker
+// compares the version with its own PoolReader's, follows its own
+// reference to the snapshot, and refreshes the lease's last-use time with a
+// relaxed atomic store in the lease's own cell. Only when the version moved
+// does it take a short mutex, to copy the new snapshot's pointer. A lookup
+// that began just before a change may still answer from the previous
+// snapshot: that packet is translated as if it had come a moment earlier
+// (its refresh lands in a cell the writer no longer counts on: see
+// Lease::dormant_since and the new cell of a reassigned address). An old
+// snapshot dies with its last reader.
 #pragma once
 
 #include <atomic>
@@ -127,6 +137,39 @@ struct LoadReport {
 };
 
 namespace detail {
+
+struct Hash6 {
+    std::size_t operator()(const Ipv6Addr& a) const noexcept;
+};
+
+// One lease's identity and clock. The addresses never change (a reassigned
+// address gets a new cell), so a worker may read them through any snapshot
+// that holds the cell; last_use is the one field hits write.
+struct LeaseCell {
+    LeaseCell(Ipv4Addr a4, Ipv6Addr a6, std::int64_t t) noexcept : v4(a4), v6(a6), last_use(t) {}
+    const Ipv4Addr v4;
+    const Ipv6Addr v6;
+    std::atomic<std::int64_t> last_use;  // Unix seconds; relaxed loads and stores
+};
+
+// Active leases by host and by pool offset.
+struct LeaseTable {
+    std::unordered_map<Ipv6Addr, std::shared_ptr<LeaseCell>, Hash6> by_v6;
+    std::unordered_map<std::uint32_t, std::shared_ptr<LeaseCell>> by_offset;
+};
+
+// What the packet path reads, immutable once published: the ACTIVE leases
+// only (a dormant lease is answered by the miss path under the lock), and
+// the excluded offsets (which make an IPv4 address NotManaged). The active
+// leases are `base`, shared by successive snapshots, plus `recent`, the
+// leases made or reactivated since `base` was built (a lease is in one or
+// the other), so that a new lease copies a small table, not every lease.
+struct PoolSnapshot {
+    std::shared_ptr<const LeaseTable> base;
+    LeaseTable recent;
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> excluded4;  // sorted, disjoint [first, last]
+};
+
 // A value reachable only under its lock: read() under a shared lock, write()
 // under the exclusive one. No manual lock/unlock pairs.
 template <typename T>
@@ -149,6 +192,17 @@ private:
 };
 }  // namespace detail
 
+// A worker's own view of the pool: its reference to the snapshot it reads,
+// and which pool and which version that snapshot is. One per worker thread
+// (xlat::Context holds it), never shared between threads; a default
+// constructed reader picks up the current snapshot on first use, and a
+// reader that moves to another pool notices it (pool ids are unique).
+struct PoolReader {
+    std::shared_ptr<const detail::PoolSnapshot> snap;
+    std::uint64_t pool_id = 0;  // 0: none yet
+    std::uint64_t version = 0;
+};
+
 class DynamicPool {
 public:
     // Fails on a prefix length outside 1..31 or an inverted lease timing.
@@ -164,21 +218,28 @@ public:
     void set_now(std::int64_t now) noexcept { now_.store(now, std::memory_order_relaxed); }
     [[nodiscard]] std::int64_t now() const noexcept { return now_.load(std::memory_order_relaxed); }
 
+    // The three lookups below read the snapshot through the calling
+    // worker's `reader` (see PoolReader) and take no lock on a hit.
+
     // Packet path, IPv6 source with no other mapping: the host's active lease
     // (refreshed), else its dormant lease reactivated, else a new address
     // chosen as TAYGA does, else the oldest dormant lease reassigned. Fails
     // with Exhausted when nothing is free or dormant, with NotLeasable for
-    // addresses TAYGA would not lease (is_leasable_ipv6).
-    [[nodiscard]] std::optional<Ipv4Addr> map_6to4(const Ipv6Addr& a, PoolMiss& why) noexcept;
+    // addresses TAYGA would not lease (is_leasable_ipv6). Everything but the
+    // hit takes the exclusive lock; a change is visible through `reader`
+    // when this returns.
+    [[nodiscard]] std::optional<Ipv4Addr> map_6to4(const Ipv6Addr& a, PoolMiss& why, PoolReader& reader) noexcept;
 
     // Packet path, lookup only: the host's active lease (refreshed), never a
     // new one. For IPv6 destinations, e.g. the quoted packet of an ICMPv6
-    // error on its way back to a pool host.
-    [[nodiscard]] std::optional<Ipv4Addr> find_6to4(const Ipv6Addr& a) noexcept;
+    // error on its way back to a pool host. Never locks (but to pick up a
+    // new snapshot).
+    [[nodiscard]] std::optional<Ipv4Addr> find_6to4(const Ipv6Addr& a, PoolReader& reader) noexcept;
 
     // Packet path, IPv4 address (either direction of use refreshes a lease):
-    // Leased fills `out` and refreshes the lease.
-    [[nodiscard]] Pool4 map_4to6(const Ipv4Addr& a, Ipv6Addr& out) noexcept;
+    // Leased fills `out` and refreshes the lease. Never locks (but to pick
+    // up a new snapshot).
+    [[nodiscard]] Pool4 map_4to6(const Ipv4Addr& a, Ipv6Addr& out, PoolReader& reader) noexcept;
 
     // Turns active leases idle for more than min_lease dormant and dormant
     // leases idle for more than max_lease expired; sets the clock to `now`.
@@ -234,15 +295,17 @@ public:
     [[nodiscard]] const Prefix4& prefix() const noexcept { return options_.prefix; }
 
 private:
+    // The writer's record of a lease; everything but the cell's last_use
+    // changes only under the exclusive lock.
     struct Lease {
-        Ipv4Addr v4;
-        Ipv6Addr v6;
-        mutable std::atomic<std::int64_t> last_use{0};  // refreshed under the shared lock
-        bool active = false;                            // changed only under the exclusive lock
+        std::shared_ptr<detail::LeaseCell> cell;
+        bool active = false;
+        // Dormant: the last use when it went dormant, its key in
+        // State::dormant. Kept apart from the cell, because a worker still
+        // reading the previous snapshot may refresh the cell after that.
+        std::int64_t dormant_since = 0;
     };
-    struct Hash6 {
-        std::size_t operator()(const Ipv6Addr& a) const noexcept;
-    };
+    using Hash6 = detail::Hash6;
     // Free offsets as runs: first -> last.
     using FreeRuns = std::map<std::uint32_t, std::uint32_t>;
     // Excluded offsets as sorted, disjoint [first, last] runs (binary search).
@@ -250,11 +313,19 @@ private:
     struct State {
         std::unordered_map<std::uint32_t, Lease> by_offset;  // the leases, keyed by pool offset
         std::unordered_map<Ipv6Addr, Lease*, Hash6> by_v6;
-        std::set<std::pair<std::int64_t, std::uint32_t>> dormant;  // (last_use, offset), oldest first
+        std::set<std::pair<std::int64_t, std::uint32_t>> dormant;  // (dormant_since, offset), oldest first
         FreeRuns free;
         ExcludedRuns excluded4;
         std::vector<Prefix6> excluded6;
         std::vector<PoolEvent> events;  // capacity reserved: push never allocates
+        // Publication (publish_if_stale): `stale` when the snapshot no
+        // longer shows these tables; `rebuild` when more than additions
+        // happened since the snapshot's base was built (a lease dropped,
+        // turned dormant, or the exclusions changed); `added`: the offsets
+        // of the leases made or reactivated since then.
+        bool stale = true;
+        bool rebuild = true;
+        std::vector<std::uint32_t> added;
     };
 
     explicit DynamicPool(PoolOptions options);
@@ -267,7 +338,27 @@ private:
     [[nodiscard]] static bool in_prefixes(const std::vector<Prefix6>& prefixes, const Ipv6Addr& a) noexcept;
     std::optional<Ipv4Addr> assign_locked(State& s, const Ipv6Addr& a, std::int64_t now, PoolMiss& why);
     void push_event(State& s, const PoolEvent& e) noexcept;
-    void changed() noexcept { change_count_.fetch_add(1, std::memory_order_acq_rel); }
+    // A lease turned dormant, expired or was revoked: dirty() and a new
+    // snapshot, rebuilt from scratch.
+    void changed(State& s) noexcept {
+        s.stale = true;
+        s.rebuild = true;
+        change_count_.fetch_add(1, std::memory_order_acq_rel);
+    }
+    // The lease at `offset` was made or reactivated (is active now): dirty()
+    // and a new snapshot, which adds it to `recent`.
+    void added(State& s, std::uint32_t offset) noexcept {
+        note_added(s, offset);
+        change_count_.fetch_add(1, std::memory_order_acq_rel);
+    }
+    static void note_added(State& s, std::uint32_t offset) noexcept;
+    // The snapshot `reader` is to read: its own, or the current one when the
+    // version moved (or the reader is new, or was another pool's).
+    [[nodiscard]] const detail::PoolSnapshot& view(PoolReader& reader) const noexcept;
+    // Under the exclusive lock: publishes a snapshot built from `s` if it is
+    // stale. On bad_alloc the old snapshot stays and `s` stays stale, for
+    // the next change or maintenance() to publish.
+    void publish_if_stale(State& s) noexcept;
 
     static void free_take(FreeRuns& free, std::uint32_t offset);
     static void free_give(FreeRuns& free, std::uint32_t offset);
@@ -282,6 +373,14 @@ private:
     std::atomic<std::uint64_t> saved_count_{0};
     std::atomic<std::uint64_t> events_lost_{0};
     detail::SharedGuarded<State> state_;
+
+    // RCU-style publication. current_ is guarded by publish_mutex_, which is
+    // held only to copy or replace the pointer (never while a snapshot is
+    // built or freed); version_ is bumped with every new snapshot.
+    const std::uint64_t id_;  // unique per pool in this process, never 0
+    mutable std::mutex publish_mutex_;
+    std::shared_ptr<const detail::PoolSnapshot> current_;
+    std::atomic<std::uint64_t> version_{0};
 };
 
 }  // namespace nat64d::addr

@@ -35,8 +35,8 @@ void echo_4to6(std::uint8_t* icmp, std::uint32_t pseudo6) noexcept {
 // looked up on its own, RFC 7757 §3.2), except that its TTL is kept. Its
 // transport checksum is adjusted when the quoted bytes reach it. In the
 // hairpin pass its destination avoids the EAM table (RFC 7757 §4.2.1 rule 2).
-[[nodiscard]] std::optional<Reason> inner_4to6(const Tables& t, std::uint8_t* in, std::size_t avail, Pass pass,
-                                               Inner4to6& r) noexcept {
+[[nodiscard]] std::optional<Reason> inner_4to6(const Tables& t, Context& ctx, std::uint8_t* in, std::size_t avail,
+                                               Pass pass, Inner4to6& r) noexcept {
     if (avail < kIpv4HdrLen || (in[0] >> 4) != 4) return Reason::InnerPacketBad;
     r.ihl = std::size_t{in[0] & 0x0fu} * 4;
     r.total_len = load16(in + 2);
@@ -45,8 +45,8 @@ void echo_4to6(std::uint8_t* icmp, std::uint32_t pseudo6) noexcept {
     std::memcpy(src4.bytes.data(), in + 12, 4);
     std::memcpy(dst4.bytes.data(), in + 16, 4);
     MapMiss miss = MapMiss::None;
-    const auto src6 = map_4to6(t, src4, miss);
-    const auto dst6 = pass == Pass::Hairpin ? map_4to6_prefix(t, dst4, miss) : map_4to6(t, dst4, miss);
+    const auto src6 = map_4to6(t, ctx, src4, miss);
+    const auto dst6 = pass == Pass::Hairpin ? map_4to6_prefix(t, dst4, miss) : map_4to6(t, ctx, dst4, miss);
     if (!src6 || !dst6) return Reason::InnerUnmappable;
 
     const std::uint16_t frag_word = load16(in + 6);
@@ -128,8 +128,9 @@ std::optional<std::uint8_t> param_pointer_4to6(std::uint8_t ptr4) noexcept {
     }
 }
 
-std::optional<Reason> icmp_4to6(const Tables& t, std::uint8_t* icmp, std::size_t len, const Ipv6Addr& src6,
-                                const Ipv6Addr& dst6, Pass pass, const std::uint8_t* buf_end, IcmpOut& out) noexcept {
+std::optional<Reason> icmp_4to6(const Tables& t, Context& ctx, std::uint8_t* icmp, std::size_t len,
+                                const Ipv6Addr& src6, const Ipv6Addr& dst6, Pass pass, const std::uint8_t* buf_end,
+                                IcmpOut& out) noexcept {
     if (len < kIcmpHdrLen) return Reason::IcmpTruncated;
     const std::uint8_t type = icmp[0];
     const std::uint8_t code = icmp[1];
@@ -208,7 +209,7 @@ std::optional<Reason> icmp_4to6(const Tables& t, std::uint8_t* icmp, std::size_t
 
     std::uint8_t* inner = icmp + kIcmpHdrLen;
     Inner4to6 in;
-    if (const auto r = inner_4to6(t, inner, avail, pass, in)) return r;
+    if (const auto r = inner_4to6(t, ctx, inner, avail, pass, in)) return r;
     if (e.type == icmp6::kPacketTooBig) e.rest = ptb_mtu_4to6(t, load16(icmp + 6), static_cast<std::uint16_t>(in.total_len));
 
     // §4.3: the quoted packet ends at its own Total Length (dropping RFC

@@ -35,7 +35,7 @@ void echo_6to4(std::uint8_t* icmp, std::uint32_t pseudo6) noexcept {
 // one, except that its hop limit is kept; its extension headers are
 // skipped as in §5.1 and its transport checksum adjusted when the quoted
 // bytes reach it.
-[[nodiscard]] std::optional<Reason> inner_6to4(const Tables& t, std::uint8_t* in, std::size_t avail,
+[[nodiscard]] std::optional<Reason> inner_6to4(const Tables& t, Context& ctx, std::uint8_t* in, std::size_t avail,
                                                Inner6to4& r) noexcept {
     if (avail < kIpv6HdrLen || (in[0] >> 4) != 6) return Reason::InnerPacketBad;
     r.end = kIpv6HdrLen + load16(in + 4);
@@ -49,8 +49,8 @@ void echo_6to4(std::uint8_t* icmp, std::uint32_t pseudo6) noexcept {
     std::memcpy(src6.bytes.data(), in + 8, 16);
     std::memcpy(dst6.bytes.data(), in + 24, 16);
     MapMiss miss = MapMiss::None;
-    const auto src4 = map_6to4(t, src6, miss);
-    const auto dst4 = map_6to4(t, dst6, miss);
+    const auto src4 = map_6to4(t, ctx, src6, miss);
+    const auto dst4 = map_6to4(t, ctx, dst6, miss);
     if (!src4 || !dst4) return Reason::InnerUnmappable;
 
     std::uint8_t* l4 = in + e.l4_off;
@@ -110,8 +110,8 @@ std::optional<std::uint8_t> param_pointer_6to4(std::uint32_t ptr6) noexcept {
     return std::nullopt;                       // Flow Label (2, 3), extension headers (>= 40)
 }
 
-std::optional<Reason> icmp_6to4(const Tables& t, std::uint8_t* icmp, std::size_t len, std::uint32_t pseudo6,
-                                const std::uint8_t* buf_end, IcmpOut& out) noexcept {
+std::optional<Reason> icmp_6to4(const Tables& t, Context& ctx, std::uint8_t* icmp, std::size_t len,
+                                std::uint32_t pseudo6, const std::uint8_t* buf_end, IcmpOut& out) noexcept {
     if (len < kIcmpHdrLen) return Reason::IcmpTruncated;
     const std::uint8_t type = icmp[0];
     const std::uint8_t code = icmp[1];
@@ -173,7 +173,7 @@ std::optional<Reason> icmp_6to4(const Tables& t, std::uint8_t* icmp, std::size_t
     }
     std::uint8_t* inner = icmp + kIcmpHdrLen;
     Inner6to4 in;
-    if (const auto r = inner_6to4(t, inner, avail, in)) return r;
+    if (const auto r = inner_6to4(t, ctx, inner, avail, in)) return r;
     if (type == icmp6::kPacketTooBig) e.rest = frag_needed_mtu_6to4(t, load32(icmp + 4));  // bytes 6-7, RFC 1191 §4
 
     // §5.3: the quoted packet ends at its own length; the ICMPv4 datagram

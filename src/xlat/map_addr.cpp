@@ -24,23 +24,23 @@ std::optional<Ipv4Addr> map_6to4_static(const Tables& t, const Ipv6Addr& a, MapM
 
 }  // namespace
 
-std::optional<Ipv4Addr> map_6to4(const Tables& t, const Ipv6Addr& a, MapMiss& why) noexcept {
+std::optional<Ipv4Addr> map_6to4(const Tables& t, Context& ctx, const Ipv6Addr& a, MapMiss& why) noexcept {
     if (auto v4 = map_6to4_static(t, a, why)) return v4;
     if (why != MapMiss::NoMapping || t.pool == nullptr) return std::nullopt;
     // An existing lease answers for its host (TAYGA's map6 tree holds the
     // leases too), but a destination never makes one.
-    if (auto v4 = t.pool->find_6to4(a)) {
+    if (auto v4 = t.pool->find_6to4(a, ctx.pool_reader)) {
         why = MapMiss::None;
         return v4;
     }
     return std::nullopt;
 }
 
-std::optional<Ipv4Addr> map_6to4_src(const Tables& t, const Ipv6Addr& a, MapMiss& why) noexcept {
+std::optional<Ipv4Addr> map_6to4_src(const Tables& t, Context& ctx, const Ipv6Addr& a, MapMiss& why) noexcept {
     if (auto v4 = map_6to4_static(t, a, why)) return v4;
     if (why != MapMiss::NoMapping || t.pool == nullptr) return std::nullopt;
     addr::PoolMiss pool_why = addr::PoolMiss::None;
-    if (auto v4 = t.pool->map_6to4(a, pool_why)) {
+    if (auto v4 = t.pool->map_6to4(a, pool_why, ctx.pool_reader)) {
         why = MapMiss::None;
         return v4;
     }
@@ -48,13 +48,13 @@ std::optional<Ipv4Addr> map_6to4_src(const Tables& t, const Ipv6Addr& a, MapMiss
     return std::nullopt;
 }
 
-std::optional<Ipv6Addr> map_4to6(const Tables& t, const Ipv4Addr& a, MapMiss& why) noexcept {
+std::optional<Ipv6Addr> map_4to6(const Tables& t, Context& ctx, const Ipv4Addr& a, MapMiss& why) noexcept {
     if (auto v6 = t.maps.map_4to6(a)) return v6;
     if (t.pool != nullptr) {
         // TAYGA: a pool address belongs to its lease or to nobody; it never
         // falls through to the prefix (the IPv4 side routes the pool to us).
         Ipv6Addr v6;
-        switch (t.pool->map_4to6(a, v6)) {
+        switch (t.pool->map_4to6(a, v6, ctx.pool_reader)) {
             case addr::Pool4::Leased:
                 return v6;
             case addr::Pool4::Unleased:

@@ -35,11 +35,13 @@ inline void record_event(Context& ctx, EventKind kind, Reason why) noexcept {
 // IPv4 address inside the pool maps to its active lease or to nothing, never
 // through the prefix (map_4to6, either role). On failure `why` tells the
 // caller whether the WKP rule (RFC 6052 §3.1), a full pool or a plain miss
-// refused it; miss_reason() picks the Reason.
+// refused it; miss_reason() picks the Reason. The pool is read through the
+// worker's ctx.pool_reader.
 enum class MapMiss { None, NoMapping, WkpNonGlobal, PoolExhausted };
-[[nodiscard]] std::optional<Ipv4Addr> map_6to4(const Tables& t, const Ipv6Addr& a, MapMiss& why) noexcept;
-[[nodiscard]] std::optional<Ipv4Addr> map_6to4_src(const Tables& t, const Ipv6Addr& a, MapMiss& why) noexcept;
-[[nodiscard]] std::optional<Ipv6Addr> map_4to6(const Tables& t, const Ipv4Addr& a, MapMiss& why) noexcept;
+[[nodiscard]] std::optional<Ipv4Addr> map_6to4(const Tables& t, Context& ctx, const Ipv6Addr& a, MapMiss& why) noexcept;
+[[nodiscard]] std::optional<Ipv4Addr> map_6to4_src(const Tables& t, Context& ctx, const Ipv6Addr& a,
+                                                   MapMiss& why) noexcept;
+[[nodiscard]] std::optional<Ipv6Addr> map_4to6(const Tables& t, Context& ctx, const Ipv4Addr& a, MapMiss& why) noexcept;
 
 // The Reason to count for a failed mapping; `plain` is the caller's
 // source/destination flavour of a miss (e.g. Reason::SrcUnmappable6).

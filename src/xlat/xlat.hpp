@@ -9,11 +9,8 @@
 #include <string_view>
 #include <string>
 
+#include "addr/dynamic_pool.hpp"  // the one shared mutable table, and PoolReader
 #include "addr/map_table.hpp"
-
-namespace nat64d::addr {
-class DynamicPool;  // addr/dynamic_pool.hpp: the one shared mutable table
-}
 #include "nat64d/config.hpp"
 #include "nat64d/ip.hpp"
 #include "nat64d/verdict.hpp"
@@ -36,7 +33,8 @@ struct Tables {
     UdpCksumMode udp_cksum_mode = UdpCksumMode::Drop;
     // Dynamic IPv4 pool (dynamic-pool), or null. Not part of the immutable
     // snapshot: it outlives every generation and locks internally, only on
-    // the miss path (STYLE.md "State and threads").
+    // the miss path (STYLE.md "State and threads"); hits read the worker's
+    // own view of it, Context::pool_reader.
     addr::DynamicPool* pool = nullptr;
 
     // Next-hop MTUs (RFC 7915 §1.4: the translator is a router). Both sides
@@ -137,6 +135,10 @@ inline constexpr std::size_t kScratchSize = 65536 + kMaxExtraPackets * 48;
 struct Context {
     Counters counters;
     std::uint16_t next_ipv4_id = 0;  // RFC 7915 §5.1 identification generator
+
+    // This worker's reference to the dynamic pool's lease snapshot: pool
+    // hits read it without a lock (addr::PoolReader).
+    addr::PoolReader pool_reader;
 
     // Monotonic clock in milliseconds; the worker sets it once per batch.
     // Only the ICMP error token bucket reads it.

@@ -151,12 +151,12 @@ Verdict translate_4to6_pass(const Tables& t, Context& ctx, PacketBuf& pkt, Pass 
                         (l4_len >= kIcmpHdrLen + kIpv4HdrLen && std::memcmp(p + 12, l4 + kIcmpHdrLen + 16, 4) == 0);
     }
     MapMiss miss = MapMiss::None;
-    const auto src6 = src_by_prefix ? map_4to6_prefix(t, src4, miss) : map_4to6(t, src4, miss);
+    const auto src6 = src_by_prefix ? map_4to6_prefix(t, src4, miss) : map_4to6(t, ctx, src4, miss);
     if (!src6) {
         return refuse(miss_reason(miss, Reason::SrcUnmappable4), prohibited,
                       ErrorClass::Policy);
     }
-    const auto dst6 = map_4to6(t, dst4, miss);
+    const auto dst6 = map_4to6(t, ctx, dst4, miss);
     if (!dst6) {
         return refuse(miss_reason(miss, Reason::DstUnmappable4), prohibited,
                       ErrorClass::Policy);
@@ -202,7 +202,9 @@ Verdict translate_4to6_pass(const Tables& t, Context& ctx, PacketBuf& pkt, Pass 
     std::size_t out_len = l4_len;
     if (proto4 == proto::kIcmp) {
         IcmpOut r;
-        if (const auto why = icmp_4to6(t, l4, l4_len, *src6, *dst6, pass, pkt.base + pkt.capacity, r)) return drop(ctx, *why);
+        if (const auto why = icmp_4to6(t, ctx, l4, l4_len, *src6, *dst6, pass, pkt.base + pkt.capacity, r)) {
+            return drop(ctx, *why);
+        }
         out = r.msg;
         out_len = r.len;
     } else if (frag_offset == 0 && proto4 == proto::kUdp && load16(l4 + kUdpCsumOffset) == 0) {

@@ -160,7 +160,7 @@ Verdict translate_6to4(const Tables& t, Context& ctx, PacketBuf& pkt) noexcept {
     MapMiss miss = MapMiss::None;
     // Only a source may lease from the dynamic pool; an ICMPv6 error from an
     // unmapped router takes ipv4-addr below instead of a lease.
-    auto src4 = icmp_error ? map_6to4(t, src6, miss) : map_6to4_src(t, src6, miss);
+    auto src4 = icmp_error ? map_6to4(t, ctx, src6, miss) : map_6to4_src(t, ctx, src6, miss);
     if (!src4 && icmp_error && t.ipv4_addr != Ipv4Addr{}) {
         // RFC 6791 / RFC 7915 §6: an ICMPv6 error from an IPv6 router with
         // no IPv4 mapping leaves from the translator's own IPv4 address.
@@ -169,7 +169,7 @@ Verdict translate_6to4(const Tables& t, Context& ctx, PacketBuf& pkt) noexcept {
     if (!src4) {
         return reject6(t, ctx, pkt, len, miss_reason(miss, Reason::SrcUnmappable6), prohibited, ErrorClass::Policy);
     }
-    const auto dst4 = map_6to4(t, dst6, miss);
+    const auto dst4 = map_6to4(t, ctx, dst6, miss);
     if (!dst4) {
         return reject6(t, ctx, pkt, len, miss_reason(miss, Reason::DstUnmappable6),
                        prohibited, ErrorClass::Policy);
@@ -179,7 +179,7 @@ Verdict translate_6to4(const Tables& t, Context& ctx, PacketBuf& pkt) noexcept {
     bool hairpin = false;
     if (t.hairpin) {
         MapMiss back_miss = MapMiss::None;
-        const auto back = map_4to6(t, *dst4, back_miss);
+        const auto back = map_4to6(t, ctx, *dst4, back_miss);
         hairpin = back && *back != dst6;
     }
 
@@ -215,7 +215,9 @@ Verdict translate_6to4(const Tables& t, Context& ctx, PacketBuf& pkt) noexcept {
         const std::uint32_t pseudo = common::csum_pseudo6(src6.bytes.data(), dst6.bytes.data(),
                                                           static_cast<std::uint32_t>(l4_len), proto::kIcmpv6);
         IcmpOut r;
-        if (const auto r_why = icmp_6to4(t, l4, l4_len, pseudo, pkt.base + pkt.capacity, r)) return drop(ctx, *r_why);
+        if (const auto r_why = icmp_6to4(t, ctx, l4, l4_len, pseudo, pkt.base + pkt.capacity, r)) {
+            return drop(ctx, *r_why);
+        }
         out = r.msg;
         out_len = r.len;
     } else if (first_fragment) {

@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -42,10 +43,17 @@ std::unique_ptr<DynamicPool> make_pool(const char* prefix, std::vector<Prefix4> 
     return pool;
 }
 
+// The main thread's reader, as a worker would keep one: shared by every
+// test on this thread, so it also moves from pool to pool (and must notice).
+PoolReader& reader() {
+    static PoolReader r;
+    return r;
+}
+
 // Source-side mapping that must succeed.
 Ipv4Addr lease(DynamicPool& pool, const char* host) {
     PoolMiss why = PoolMiss::None;
-    const auto a = pool.map_6to4(v6(host), why);
+    const auto a = pool.map_6to4(v6(host), why, reader());
     INFO(host);
     REQUIRE(a.has_value());
     CHECK(why == PoolMiss::None);
@@ -54,7 +62,7 @@ Ipv4Addr lease(DynamicPool& pool, const char* host) {
 
 std::optional<Ipv6Addr> lookup4(DynamicPool& pool, const char* addr) {
     Ipv6Addr out;
-    if (pool.map_4to6(v4(addr), out) != Pool4::Leased) return std::nullopt;
+    if (pool.map_4to6(v4(addr), out, reader()) != Pool4::Leased) return std::nullopt;
     return out;
 }
 
@@ -153,14 +161,14 @@ TEST_CASE("dynamic-pool: the lowest address is never handed out, the probe wraps
         CHECK(lease(*pool, "600::") == v4("192.0.2.1"));  // 3 taken, 0 skipped
         CHECK(lease(*pool, "2001:db8::69") == v4("192.0.2.2"));
         PoolMiss why = PoolMiss::None;
-        CHECK_FALSE(pool->map_6to4(v6("2001:db8::70"), why).has_value());
+        CHECK_FALSE(pool->map_6to4(v6("2001:db8::70"), why, reader()).has_value());
         CHECK(why == PoolMiss::Exhausted);
     }
     SECTION("/31 has exactly one address to give") {
         auto pool = make_pool("192.0.2.6/31");
         CHECK(lease(*pool, "2001:db8::69") == v4("192.0.2.7"));
         PoolMiss why = PoolMiss::None;
-        CHECK_FALSE(pool->map_6to4(v6("2001:db8::70"), why).has_value());
+        CHECK_FALSE(pool->map_6to4(v6("2001:db8::70"), why, reader()).has_value());
         CHECK(why == PoolMiss::Exhausted);
     }
 }
@@ -177,18 +185,18 @@ TEST_CASE("dynamic-pool: ipv4-addr and static maps leave the pool", "[addr][pool
     SECTION("a static map covering the whole pool leaves nothing") {
         auto pool = make_pool("198.51.100.0/24", {p4("198.51.0.0/16")});
         PoolMiss why = PoolMiss::None;
-        CHECK_FALSE(pool->map_6to4(v6("2001:db8::69"), why).has_value());
+        CHECK_FALSE(pool->map_6to4(v6("2001:db8::69"), why, reader()).has_value());
         CHECK(why == PoolMiss::Exhausted);
     }
     SECTION("IPv4 lookups: excluded and outside addresses are not the pool's to answer") {
         auto pool = make_pool("198.51.100.0/24", {p4("198.51.100.1/32")});
         Ipv6Addr out;
-        CHECK(pool->map_4to6(v4("198.51.100.1"), out) == Pool4::NotManaged);
-        CHECK(pool->map_4to6(v4("198.51.101.1"), out) == Pool4::NotManaged);
-        CHECK(pool->map_4to6(v4("198.51.100.80"), out) == Pool4::Unleased);
-        CHECK(pool->map_4to6(v4("198.51.100.0"), out) == Pool4::Unleased);
+        CHECK(pool->map_4to6(v4("198.51.100.1"), out, reader()) == Pool4::NotManaged);
+        CHECK(pool->map_4to6(v4("198.51.101.1"), out, reader()) == Pool4::NotManaged);
+        CHECK(pool->map_4to6(v4("198.51.100.80"), out, reader()) == Pool4::Unleased);
+        CHECK(pool->map_4to6(v4("198.51.100.0"), out, reader()) == Pool4::Unleased);
         CHECK(lease(*pool, "2001:db8::69") == v4("198.51.100.80"));
-        REQUIRE(pool->map_4to6(v4("198.51.100.80"), out) == Pool4::Leased);
+        REQUIRE(pool->map_4to6(v4("198.51.100.80"), out, reader()) == Pool4::Leased);
         CHECK(out == v6("2001:db8::69"));
     }
 }
@@ -206,7 +214,7 @@ TEST_CASE("dynamic-pool: addresses TAYGA would not lease get nothing", "[addr][p
     CHECK(is_leasable_ipv6(v6("fc00::1")));
     auto pool = make_pool("198.51.100.0/24");
     PoolMiss why = PoolMiss::None;
-    CHECK_FALSE(pool->map_6to4(v6("fe80::1"), why).has_value());
+    CHECK_FALSE(pool->map_6to4(v6("fe80::1"), why, reader()).has_value());
     CHECK(why == PoolMiss::NotLeasable);
     CHECK(pool->leases().empty());
 }
@@ -242,8 +250,8 @@ TEST_CASE("dynamic-pool: set_exclusions (map-file reload) revokes leases a new s
     // 256 - the lowest - 4 excluded - 1 dormant lease.
     CHECK(pool->counts() == PoolCounts{0, 1, 250});
     Ipv6Addr out;
-    CHECK(pool->map_4to6(v4("198.51.100.81"), out) == Pool4::NotManaged);
-    CHECK(pool->map_4to6(v4("198.51.100.84"), out) == Pool4::Unleased);
+    CHECK(pool->map_4to6(v4("198.51.100.81"), out, reader()) == Pool4::NotManaged);
+    CHECK(pool->map_4to6(v4("198.51.100.84"), out, reader()) == Pool4::Unleased);
     // 2001:db8::69 hashes to 80, now excluded: 80-83 are skipped, 84 is free again.
     CHECK(lease(*pool, "2001:db8::69") == v4("198.51.100.84"));
     // .251 was freed with its lease: 2001:db8::1234:5678:0:0 (same words,
@@ -276,8 +284,8 @@ TEST_CASE("dynamic-pool: a lease lasts 124 minutes after the last packet, then t
 
     // Dormant: not translated in either lookup, but reserved.
     Ipv6Addr out;
-    CHECK(pool->map_4to6(v4("198.51.100.80"), out) == Pool4::Unleased);
-    CHECK_FALSE(pool->find_6to4(v6("2001:db8::69")).has_value());
+    CHECK(pool->map_4to6(v4("198.51.100.80"), out, reader()) == Pool4::Unleased);
+    CHECK_FALSE(pool->find_6to4(v6("2001:db8::69"), reader()).has_value());
     REQUIRE(pool->leases().size() == 1);
     CHECK_FALSE(pool->leases()[0].active);
     CHECK(pool->leases()[0].last_use == t0 + 7440);
@@ -330,7 +338,7 @@ TEST_CASE("dynamic-pool: exhausted pool reassigns the oldest dormant lease, else
     CHECK(lease(*pool, "2001:db8::69") == v4("192.0.2.2"));
 
     PoolMiss why = PoolMiss::None;
-    CHECK_FALSE(pool->map_6to4(v6("2001:db8::70"), why).has_value());
+    CHECK_FALSE(pool->map_6to4(v6("2001:db8::70"), why, reader()).has_value());
     CHECK(why == PoolMiss::Exhausted);
 
     pool->maintenance(t0 + 100 + 7441);  // 300:: and 600:: dormant, 2001:db8::69 still active
@@ -350,7 +358,7 @@ TEST_CASE("dynamic-pool: exhausted pool reassigns the oldest dormant lease, else
     CHECK(events[0] == PoolEvent{PoolEventKind::Reassigned, v4("192.0.2.1"), v6("300::"), v6("600::")});
 
     // Nothing dormant any more: the next new host fails.
-    CHECK_FALSE(pool->map_6to4(v6("600::"), why).has_value());
+    CHECK_FALSE(pool->map_6to4(v6("600::"), why, reader()).has_value());
     CHECK(why == PoolMiss::Exhausted);
 }
 
@@ -378,7 +386,7 @@ TEST_CASE("dynamic-pool: event queue is bounded and counts what it lost", "[addr
         a.bytes[14] = static_cast<std::uint8_t>(i >> 8);
         a.bytes[15] = static_cast<std::uint8_t>(i);
         PoolMiss why = PoolMiss::None;
-        REQUIRE(pool->map_6to4(a, why).has_value());
+        REQUIRE(pool->map_6to4(a, why, reader()).has_value());
     }
     CHECK(pool->take_events().size() == DynamicPool::kMaxQueuedEvents);
     CHECK(pool->events_lost() == 5);
@@ -394,17 +402,18 @@ TEST_CASE("dynamic-pool: workers racing on new and known hosts get one address e
     std::atomic<bool> failed{false};
     for (unsigned w = 0; w < kThreads; ++w) {
         threads.emplace_back([&, w] {
+            PoolReader rd;  // each worker its own
             for (unsigned n = 0; n < kHosts; ++n) {
                 const unsigned i = (n * 7 + w * 131) % kHosts;  // each worker in its own order
                 Ipv6Addr a = v6("2001:db8:77::");
                 a.bytes[14] = static_cast<std::uint8_t>(i >> 8);
                 a.bytes[15] = static_cast<std::uint8_t>(i);
                 PoolMiss why = PoolMiss::None;
-                const auto r = pool->map_6to4(a, why);
+                const auto r = pool->map_6to4(a, why, rd);
                 if (!r) failed = true;
                 else got[w][i] = *r;
                 Ipv6Addr back;
-                if (r && pool->map_4to6(*r, back) != Pool4::Leased) failed = true;
+                if (r && pool->map_4to6(*r, back, rd) != Pool4::Leased) failed = true;
             }
         });
     }
@@ -432,20 +441,21 @@ TEST_CASE("dynamic-pool: maintenance racing with workers keeps every host on its
     std::vector<Ipv4Addr> first(kHosts);
     for (unsigned i = 0; i < kHosts; ++i) {
         PoolMiss why = PoolMiss::None;
-        first[i] = *pool->map_6to4(host(i), why);
+        first[i] = *pool->map_6to4(host(i), why, reader());
     }
     std::atomic<bool> stop{false};
     std::atomic<bool> moved{false};
     std::vector<std::thread> workers;
     for (unsigned w = 0; w < 3; ++w) {
         workers.emplace_back([&, w] {
+            PoolReader rd;
             while (!stop.load()) {
                 for (unsigned i = w; i < kHosts; i += 3) {
                     PoolMiss why = PoolMiss::None;
-                    const auto r = pool->map_6to4(host(i), why);  // hit, or reactivation after dormancy
+                    const auto r = pool->map_6to4(host(i), why, rd);  // hit, or reactivation after dormancy
                     if (!r || *r != first[i]) moved = true;
                     Ipv6Addr back;
-                    (void)pool->map_4to6(first[i], back);
+                    (void)pool->map_4to6(first[i], back, rd);
                 }
             }
         });
@@ -469,13 +479,297 @@ TEST_CASE("dynamic-pool: maintenance racing with workers keeps every host on its
     for (auto& t : workers) t.join();
     for (unsigned i = 0; i < kHosts; ++i) {  // a last pass brings back whatever is dormant now
         PoolMiss why = PoolMiss::None;
-        CHECK(pool->map_6to4(host(i), why) == first[i]);
+        CHECK(pool->map_6to4(host(i), why, reader()) == first[i]);
     }
     count();
     CHECK_FALSE(moved.load());
     CHECK(dormant > 0);  // the race was exercised
     CHECK(reactivated > 0);
     CHECK(pool->leases().size() == kHosts);
+}
+
+// ---------------------------------------------------------------------------
+// Lock-free hits (issue 4, STYLE.md "State and threads"): workers read an
+// immutable snapshot through their own PoolReader; every change publishes a
+// new one under a new version.
+
+TEST_CASE("dynamic-pool: a reader sees set_exclusions, revocation and dormancy at its next lookup",
+          "[addr][pool][snapshot]") {
+    const std::int64_t t0 = 7'000'000;
+    auto pool = make_pool("198.51.100.0/24", {}, {}, t0);
+    PoolReader r;
+    PoolMiss why = PoolMiss::None;
+    REQUIRE(pool->map_6to4(v6("2001:db8::69"), why, r) == v4("198.51.100.80"));
+    REQUIRE(pool->map_6to4(v6("2001:db8::1234:5678"), why, r) == v4("198.51.100.251"));
+    // The miss path left the caller's reader on the snapshot with its lease.
+    Ipv6Addr out;
+    REQUIRE(pool->map_4to6(v4("198.51.100.251"), out, r) == Pool4::Leased);
+    CHECK(out == v6("2001:db8::1234:5678"));
+
+    // Hits and a maintenance tick that changes nothing publish nothing: the
+    // reader keeps its snapshot (same object, same version).
+    const std::uint64_t before = r.version;
+    const auto* const snap = r.snap.get();
+    pool->maintenance(t0 + 60);
+    CHECK(pool->find_6to4(v6("2001:db8::69"), r) == v4("198.51.100.80"));
+    CHECK(pool->map_6to4(v6("2001:db8::69"), why, r) == v4("198.51.100.80"));
+    CHECK(r.version == before);
+    CHECK(r.snap.get() == snap);
+
+    // A reload excludes .80 (static map on the IPv4 side) and takes
+    // 2001:db8::1234:5678 (static map on the IPv6 side): the same reader,
+    // still holding the old snapshot, sees both revocations at once.
+    pool->set_exclusions({p4("198.51.100.80/32")}, {p6("2001:db8::1234:5678/128")});
+    CHECK(pool->map_4to6(v4("198.51.100.80"), out, r) == Pool4::NotManaged);
+    CHECK(r.version > before);
+    CHECK_FALSE(pool->find_6to4(v6("2001:db8::69"), r).has_value());
+    CHECK_FALSE(pool->find_6to4(v6("2001:db8::1234:5678"), r).has_value());
+    CHECK(pool->map_4to6(v4("198.51.100.251"), out, r) == Pool4::Unleased);
+    CHECK(pool->take_events().size() == 4);  // 2 assigned, 2 revoked
+
+    // The exclusion goes away again: .80 is the pool's, unleased.
+    const std::uint64_t excluded = r.version;
+    pool->set_exclusions({}, {});
+    CHECK(pool->map_4to6(v4("198.51.100.80"), out, r) == Pool4::Unleased);
+    CHECK(r.version > excluded);
+
+    // Dormancy: a new lease (the clock is at t0 + 60 since the tick
+    // above), then 124 minutes and a second of silence.
+    REQUIRE(pool->map_6to4(v6("2001:db8::69"), why, r) == v4("198.51.100.80"));
+    REQUIRE(pool->map_4to6(v4("198.51.100.80"), out, r) == Pool4::Leased);
+    pool->maintenance(t0 + 60 + 7441);
+    CHECK(pool->map_4to6(v4("198.51.100.80"), out, r) == Pool4::Unleased);
+    CHECK_FALSE(pool->find_6to4(v6("2001:db8::69"), r).has_value());
+    // Reactivated by the host's next packet, through the same reader.
+    CHECK(pool->map_6to4(v6("2001:db8::69"), why, r) == v4("198.51.100.80"));
+    CHECK(pool->map_4to6(v4("198.51.100.80"), out, r) == Pool4::Leased);
+}
+
+TEST_CASE("dynamic-pool: what readers see is the lease table, through bursts of new leases and rebuilds",
+          "[addr][pool][snapshot]") {
+    // New leases extend the snapshot's small `recent` table; dormancy,
+    // expiry and reloads rebuild it. After every step, every lease the
+    // writer holds (leases()) must read back exactly through a reader that
+    // followed along (active: both directions; dormant: neither), and the
+    // snapshot must hold nothing else (counts() against the hits).
+    const std::int64_t t0 = 9'000'000;
+    auto pool = make_pool("10.0.0.0/22", {}, {}, t0);  // 1023 usable addresses
+    PoolReader r;
+    std::mt19937 rng(4);  // fixed: the same steps every run
+    std::int64_t now = t0;
+    auto host = [](unsigned i) {
+        Ipv6Addr a = *parse_ipv6("2001:db8:99::");
+        a.bytes[14] = static_cast<std::uint8_t>(i >> 8);
+        a.bytes[15] = static_cast<std::uint8_t>(i);
+        return a;
+    };
+    auto check = [&](int step) {
+        INFO("step " << step);
+        std::uint64_t active = 0;
+        for (const LeaseInfo& l : pool->leases()) {
+            Ipv6Addr out;
+            if (l.active) {
+                ++active;
+                CHECK(pool->find_6to4(l.v6, r) == l.v4);
+                CHECK(pool->map_4to6(l.v4, out, r) == Pool4::Leased);
+                CHECK(out == l.v6);
+            } else {
+                CHECK_FALSE(pool->find_6to4(l.v6, r).has_value());
+                CHECK(pool->map_4to6(l.v4, out, r) != Pool4::Leased);
+            }
+        }
+        CHECK(pool->counts().active == active);
+        std::uint64_t hits = 0;  // no stray entries: every pool address, once
+        for (std::uint32_t i = 0; i < 1024; ++i) {
+            Ipv6Addr out;
+            hits += pool->map_4to6(Ipv4Addr::from_u32(0x0a000000 + i), out, r) == Pool4::Leased;
+        }
+        CHECK(hits == active);
+    };
+    unsigned next_host = 0;
+    for (int step = 0; step < 120; ++step) {
+        switch (rng() % 6) {
+            case 0:
+            case 1:
+            case 2: {  // a burst of new hosts (and returning ones: reactivation)
+                const unsigned n = 1 + rng() % 40;
+                for (unsigned k = 0; k < n; ++k) {
+                    const unsigned i = rng() % 3 == 0 && next_host > 0 ? rng() % next_host : next_host++;
+                    PoolMiss why = PoolMiss::None;
+                    (void)pool->map_6to4(host(i), why, r);
+                }
+                break;
+            }
+            case 3:  // time passes: leases idle since the last jump turn dormant
+                now += 1 + static_cast<std::int64_t>(rng() % 9000);
+                pool->maintenance(now);
+                break;
+            case 4:  // a reload takes a block of the pool for a while
+                if (rng() % 2 == 0) {
+                    pool->set_exclusions({p4("10.0.1.0/26")}, {p6("2001:db8:99::10/124")});
+                } else {
+                    pool->set_exclusions({}, {});
+                }
+                break;
+            case 5: {  // leases restored from a file
+                const std::uint32_t o = 512 + rng() % 500;
+                Ipv6Addr h = host(4000 + static_cast<unsigned>(rng() % 1000));
+                (void)pool->restore({LeaseRecord{Ipv4Addr::from_u32(0x0a000000 + o), h, now - 10, 0}}, "step");
+                break;
+            }
+        }
+        (void)pool->take_events();
+        check(step);
+    }
+    CHECK(next_host > 500);  // the bursts did cross many fold thresholds
+}
+
+TEST_CASE("dynamic-pool: a reader moved to another pool reads that pool, even at the same version",
+          "[addr][pool][snapshot]") {
+    auto a = make_pool("198.51.100.0/24");
+    auto b = make_pool("198.51.100.0/24");
+    REQUIRE(lease(*a, "2001:db8::69") == v4("198.51.100.80"));
+    b->set_exclusions({}, {});  // one change in each pool
+    PoolReader pa;
+    PoolReader pb;
+    (void)a->find_6to4(v6("2001:db8::69"), pa);
+    (void)b->find_6to4(v6("2001:db8::69"), pb);
+    REQUIRE(pa.version == pb.version);  // so the version alone cannot tell them apart
+
+    PoolReader r;
+    Ipv6Addr out;
+    CHECK(a->map_4to6(v4("198.51.100.80"), out, r) == Pool4::Leased);
+    CHECK(b->map_4to6(v4("198.51.100.80"), out, r) == Pool4::Unleased);
+    CHECK_FALSE(b->find_6to4(v6("2001:db8::69"), r).has_value());
+    CHECK(a->find_6to4(v6("2001:db8::69"), r) == v4("198.51.100.80"));
+    // A snapshot outlives its pool: the reader still holds a valid one.
+    a.reset();
+    CHECK(b->map_4to6(v4("198.51.100.80"), out, r) == Pool4::Unleased);
+}
+
+TEST_CASE("dynamic-pool: readers hammering known leases never miss while a writer changes the pool",
+          "[addr][pool][threads][snapshot]") {
+    // Lease times shortened so that the writer's own leases go dormant and
+    // expire within the test, while the readers' leases, made at t0 with
+    // the clock never passing t0 + min_lease, stay active whatever the
+    // scheduling: every reader lookup must hit, with the right address.
+    const std::int64_t t0 = 8'000'000;
+    constexpr std::int64_t kMinLease = 100;
+    constexpr std::int64_t kMaxLease = 150;
+    auto created = DynamicPool::create(PoolOptions{p4("10.0.0.0/16"), {}, {}, kMinLease, kMaxLease});
+    REQUIRE(created.ok());
+    auto pool = std::move(created.value());
+    pool->set_now(t0);
+
+    constexpr unsigned kKnown = 64;
+    std::vector<Ipv6Addr> known6(kKnown);
+    std::vector<Ipv4Addr> known4(kKnown);
+    for (unsigned i = 0; i < kKnown; ++i) {
+        known6[i] = v6("2001:db8:aa::");
+        known6[i].bytes[15] = static_cast<std::uint8_t>(i);
+        PoolMiss why = PoolMiss::None;
+        const auto a = pool->map_6to4(known6[i], why, reader());
+        REQUIRE(a.has_value());
+        known4[i] = *a;
+        // The writer toggles an exclusion of 10.0.255.0/24 below: none of
+        // the readers' leases may sit there.
+        REQUIRE(known4[i].bytes[2] != 255);
+    }
+    REQUIRE(pool->take_events().size() == kKnown);
+
+    constexpr unsigned kReaders = 4;
+    std::atomic<unsigned> ready{0};
+    std::atomic<bool> stop{false};
+    std::atomic<std::uint64_t> misses{0};
+    std::atomic<std::uint64_t> lookups{0};
+    std::atomic<std::uint64_t> refreshes{0};
+    std::vector<std::thread> readers;
+    for (unsigned w = 0; w < kReaders; ++w) {
+        readers.emplace_back([&] {
+            PoolReader rd;
+            std::uint64_t seen = 0;
+            std::uint64_t local_misses = 0;
+            std::uint64_t local_lookups = 0;
+            std::uint64_t local_refreshes = 0;
+            auto pass = [&] {
+                for (unsigned i = 0; i < kKnown; ++i) {
+                    PoolMiss why = PoolMiss::None;
+                    if (pool->find_6to4(known6[i], rd) != known4[i]) ++local_misses;
+                    if (pool->map_6to4(known6[i], why, rd) != known4[i]) ++local_misses;
+                    Ipv6Addr out;
+                    if (pool->map_4to6(known4[i], out, rd) != Pool4::Leased || out != known6[i]) ++local_misses;
+                    local_lookups += 3;
+                    if (rd.version != seen) {
+                        seen = rd.version;
+                        ++local_refreshes;
+                    }
+                }
+            };
+            pass();
+            ready.fetch_add(1);
+            while (!stop.load()) pass();
+            pass();  // one more after the writer's last change
+            misses.fetch_add(local_misses);
+            lookups.fetch_add(local_lookups);
+            refreshes.fetch_add(local_refreshes);
+        });
+    }
+    while (ready.load() < kReaders) std::this_thread::yield();
+
+    // The writer: new hosts, leases restored from a "file" (some already
+    // dormant, some about to turn dormant), maintenance that turns them
+    // dormant and expires them, and an exclusion toggled on and off.
+    PoolReader wr;
+    std::size_t assigned = 0;
+    std::size_t dormant = 0;
+    std::size_t expired = 0;
+    std::size_t revoked = 0;
+    std::uint64_t writer_failures = 0;
+    for (std::int64_t tick = 1; tick < kMinLease; ++tick) {
+        const std::int64_t now = t0 + tick;
+        pool->maintenance(now);
+        Ipv6Addr host = v6("2001:db8:bb::");
+        host.bytes[14] = static_cast<std::uint8_t>(tick);
+        PoolMiss why = PoolMiss::None;
+        const auto got = pool->map_6to4(host, why, wr);
+        // The writer's own reader sees its new lease at once.
+        Ipv6Addr out;
+        if (!got || pool->map_4to6(*got, out, wr) != Pool4::Leased || out != host || pool->find_6to4(host, wr) != got) {
+            ++writer_failures;
+        }
+        Ipv4Addr a1 = v4("10.0.200.0");
+        a1.bytes[3] = static_cast<std::uint8_t>(tick);
+        Ipv4Addr a2 = v4("10.0.201.0");
+        a2.bytes[3] = static_cast<std::uint8_t>(tick);
+        Ipv6Addr h1 = v6("2001:db8:cc::");
+        h1.bytes[15] = static_cast<std::uint8_t>(tick);
+        Ipv6Addr h2 = v6("2001:db8:dd::");
+        h2.bytes[15] = static_cast<std::uint8_t>(tick);
+        // h1: active for one more second; h2: dormant already, expires in 10.
+        const auto report = pool->restore(
+            {LeaseRecord{a1, h1, now - kMinLease + 1, 0}, LeaseRecord{a2, h2, now - kMaxLease + 10, 0}}, "hammer");
+        if (report.loaded != 2) ++writer_failures;
+        if (tick % 10 == 0) pool->set_exclusions({p4("10.0.255.0/24")}, {});
+        if (tick % 10 == 5) pool->set_exclusions({}, {});
+        for (const PoolEvent& e : pool->take_events()) {
+            assigned += e.kind == PoolEventKind::Assigned;
+            dormant += e.kind == PoolEventKind::Dormant;
+            expired += e.kind == PoolEventKind::Expired;
+            revoked += e.kind == PoolEventKind::Revoked;
+        }
+    }
+    stop = true;
+    for (auto& t : readers) t.join();
+
+    CHECK(misses.load() == 0);
+    CHECK(lookups.load() > 0);
+    CHECK(refreshes.load() > kReaders);  // readers picked up new snapshots while reading
+    CHECK(writer_failures == 0);
+    CHECK(assigned == kMinLease - 1);
+    CHECK(dormant > 0);
+    CHECK(expired > 0);
+    (void)revoked;  // whether a new host lands in 10.0.255.0/24 depends on its hash
+    for (unsigned i = 0; i < kKnown; ++i) CHECK(pool->find_6to4(known6[i], reader()) == known4[i]);
 }
 
 // ---------------------------------------------------------------------------

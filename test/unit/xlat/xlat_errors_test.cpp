@@ -162,7 +162,8 @@ TEST_CASE("RFC 1812 §4.3.2.7 / RFC 4443 §2.4(e): when the translator sends no 
         {"IPv4 source 127.0.0.1 (invalid)", ipv4({v4("127.0.0.1"), kHost4, 17, 1}, udp(1, 2, {})), Reason::TtlExpired},
         {"ICMPv6 error with hop limit 1", ipv6({kHost6, kServer6, 58, 1}, err6), Reason::HopLimitExpired},
         {"non-first IPv6 fragment with hop limit 1", ipv6({kHost6, kServer6, 44, 1}, cat(frag_hdr(17, 10, false, 1), Bytes(16, 1))), Reason::HopLimitExpired},
-        {"IPv6 multicast destination", ipv6({kHost6, v6("ff0e::1"), 17, 1}, udp(1, 2, {})), Reason::HopLimitExpired},
+        // Multicast is refused before the hop limit is looked at (xlat_6to4.cpp).
+        {"IPv6 multicast destination", ipv6({kHost6, v6("ff0e::1"), 17, 1}, udp(1, 2, {})), Reason::MulticastDestination},
         {"IPv6 unspecified source", ipv6({v6("::"), kServer6, 17, 1}, udp(1, 2, {})), Reason::HopLimitExpired},
     };
     for (const auto& c : cases) {
