@@ -3,8 +3,6 @@
 // errors reach the operator's terminal), then detach, pidfile, chroot and
 // privilege drop, then the workers. The main thread handles signals.
 #include <fcntl.h>
-#include <grp.h>
-#include <pwd.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/signalfd.h>
@@ -14,28 +12,30 @@
 #include <fmt/core.h>
 
 #include <atomic>
-#include <chrono>
-#include <optional>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <memory>
+#include <optional>
 #include <random>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "common/log.hpp"
-#include "common/text.hpp"
 #include "addr/dynamic_pool.hpp"
 #include "addr/map_file.hpp"
+#include "addr/persist.hpp"
+#include "common/log.hpp"
+#include "common/text.hpp"
 #include "config/config.hpp"
 #include "daemon/cli.hpp"
 #include "daemon/control.hpp"
 #include "daemon/notify.hpp"
+#include "daemon/process.hpp"
 #include "daemon/stats.hpp"
 #include "io/tun.hpp"
 #include "io/worker.hpp"
@@ -47,11 +47,6 @@ namespace {
 
 using common::log;
 using common::LogLevel;
-
-// Start-up failures: caught once in main(), printed, exit 1 (STYLE.md "Errors").
-struct StartupError : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
 
 config::Environment environment() {
     config::Environment env;
@@ -140,63 +135,6 @@ unsigned configure_interface(const Config& cfg) {
     return *mtu;
 }
 
-// Classic double fork: the daemon is no session leader and cannot regain a
-// controlling terminal. The original process waits on a pipe and exits only
-// when the daemon reports ready (0) or fails to start (1), so that whoever
-// started it — a shell, start-stop-daemon — finds the pidfile written and
-// the translator running. Returns the pipe's write end.
-int detach() {
-    int ready[2];
-    if (::pipe2(ready, O_CLOEXEC) != 0) throw StartupError(std::string("pipe: ") + std::strerror(errno));
-    const pid_t pid = ::fork();
-    if (pid < 0) throw StartupError(std::string("fork: ") + std::strerror(errno));
-    if (pid > 0) {
-        ::close(ready[1]);
-        char byte = 0;
-        ssize_t n = 0;
-        do n = ::read(ready[0], &byte, 1); while (n < 0 && errno == EINTR);
-        std::_Exit(n == 1 ? 0 : 1);
-    }
-    ::close(ready[0]);
-    if (::setsid() < 0) throw StartupError(std::string("setsid: ") + std::strerror(errno));
-    const pid_t pid2 = ::fork();
-    if (pid2 < 0) throw StartupError(std::string("fork: ") + std::strerror(errno));
-    if (pid2 > 0) std::_Exit(0);
-    if (::chdir("/") != 0) throw StartupError(std::string("chdir /: ") + std::strerror(errno));
-    const int devnull = ::open("/dev/null", O_RDWR | O_CLOEXEC);
-    if (devnull < 0) throw StartupError(std::string("/dev/null: ") + std::strerror(errno));
-    ::dup2(devnull, STDIN_FILENO);
-    ::dup2(devnull, STDOUT_FILENO);
-    ::dup2(devnull, STDERR_FILENO);
-    ::close(devnull);
-    return ready[1];
-}
-
-// Written via a temporary file and rename, so a reader never sees half a pid.
-void write_pidfile(const std::string& path) {
-    const std::string tmp = path + ".tmp";
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (fd < 0) throw StartupError(path + ": " + std::strerror(errno));
-    const std::string text = std::to_string(::getpid()) + "\n";
-    const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-    ::close(fd);
-    if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-        ::unlink(tmp.c_str());
-        throw StartupError(path + ": " + std::strerror(errno));
-    }
-}
-
-// The group the daemon runs as after drop_privileges (-g, else -u's group).
-gid_t target_gid(const Options& opt) {
-    if (!opt.group.empty()) {
-        if (const group* gr = ::getgrnam(opt.group.c_str())) return gr->gr_gid;
-    }
-    if (!opt.user.empty()) {
-        if (const passwd* pw = ::getpwnam(opt.user.c_str())) return pw->pw_gid;
-    }
-    return ::getgid();
-}
-
 std::vector<std::string> split_lines(const std::string& text) {
     std::vector<std::string> lines;
     std::size_t start = 0;
@@ -209,60 +147,6 @@ std::vector<std::string> split_lines(const std::string& text) {
     return lines;
 }
 
-
-// The pidfile, removed when the daemon is done: through a descriptor of its
-// directory taken before any chroot, so that it goes also from inside one.
-class PidFile {
-public:
-    explicit PidFile(const std::string& path) {
-        write_pidfile(path);
-        name_ = split_path(path).second;
-        dir_fd_ = ::open(split_path(path).first.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-    }
-    PidFile(const PidFile&) = delete;
-    PidFile& operator=(const PidFile&) = delete;
-    ~PidFile() {
-        if (dir_fd_ < 0) return;
-        ::unlinkat(dir_fd_, name_.c_str(), 0);
-        ::close(dir_fd_);
-    }
-
-private:
-    std::string name_;
-    int dir_fd_ = -1;
-};
-
-// -r, -g, -u, in that order: the user and group are looked up before the
-// chroot hides /etc/passwd; the gid is set before the uid gives it up.
-void drop_privileges(const Options& opt, const Config& cfg) {
-    uid_t uid = 0;
-    gid_t gid = 0;
-    const bool set_user = !opt.user.empty();
-    const bool set_group = !opt.group.empty() || set_user;
-    if (set_user) {
-        const passwd* pw = ::getpwnam(opt.user.c_str());
-        if (pw == nullptr) throw StartupError("user '" + opt.user + "' not found");
-        uid = pw->pw_uid;
-        gid = pw->pw_gid;
-    }
-    if (!opt.group.empty()) {
-        const group* gr = ::getgrnam(opt.group.c_str());
-        if (gr == nullptr) throw StartupError("group '" + opt.group + "' not found");
-        gid = gr->gr_gid;
-    }
-    if (opt.chroot) {
-        if (cfg.data_dir.empty()) throw StartupError("--chroot needs data-dir in the configuration");
-        if (::chroot(cfg.data_dir.c_str()) != 0 || ::chdir("/") != 0) {
-            throw StartupError("chroot " + cfg.data_dir + ": " + std::strerror(errno));
-        }
-    }
-    if (set_group) {
-        if (::setgroups(1, &gid) != 0 || ::setgid(gid) != 0) {
-            throw StartupError(std::string("setgid: ") + std::strerror(errno));
-        }
-    }
-    if (set_user && ::setuid(uid) != 0) throw StartupError(std::string("setuid: ") + std::strerror(errno));
-}
 
 // dynamic-pool: the translator's own address and every mapping's sides
 // leave the pool (TAYGA; RFC 7757 §3.2 one-to-one).
@@ -447,6 +331,11 @@ std::string format_mappings(const Config& cfg, const addr::DynamicPool* pool, bo
     return out.empty() ? "no mappings\n" : out;
 }
 
+// metrics-file: replaced atomically, so node_exporter never reads half a file.
+void write_metrics_file(const std::string& path, const std::string& text) {
+    if (auto st = addr::write_file_atomic(path, text); !st) log(LogLevel::Warning, "metrics-file {}: {}", path, st.error());
+}
+
 std::string Runtime::handle(std::string_view request) {
     const auto words = common::split_words(request);
     if (words.empty()) return "error: empty request\n";
@@ -464,22 +353,6 @@ std::string Runtime::handle(std::string_view request) {
     if (cmd == "reload" && plain) return reload() ? "ok: reloaded\n" : "error: reload failed, see the log\n";
     return "error: unknown request '" + std::string(request.substr(0, 64)) +
            "' (expected status, stats [--json], mappings [--json], reload, metrics)\n";
-}
-
-// Written next to the target and renamed, so node_exporter never reads half a file.
-void write_metrics_file(const std::string& path, const std::string& text) {
-    const std::string tmp = path + ".tmp";
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (fd < 0) {
-        log(LogLevel::Warning, "metrics-file {}: {}", tmp, std::strerror(errno));
-        return;
-    }
-    const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-    ::close(fd);
-    if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-        log(LogLevel::Warning, "metrics-file {}: {}", path, std::strerror(errno));
-        ::unlink(tmp.c_str());
-    }
 }
 
 int run(const Options& opt) {
