@@ -42,8 +42,8 @@ std::string format_stats_table(const StatsSnapshot& s) {
     row("packets hairpinned 6to4to6", c.hairpinned);
     row("write errors", s.write_errors);
     row("offload errors", s.offload_errors);
-    row("map-file reloads ok", s.reloads_ok);
-    row("map-file reloads failed", s.reloads_failed);
+    row("reloads ok (config and map-file)", s.reloads_ok);
+    row("reloads failed", s.reloads_failed);
     if (s.pool) {
         row("dynamic leases active", s.pool->active);
         row("dynamic leases dormant", s.pool->dormant);
