@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "nat64d/ip.hpp"
+#include "support/addrs.hpp"
 
 namespace nat64d::test {
 
@@ -35,8 +36,6 @@ inline Bytes cat(Bytes a, const Bytes& b) {
     return a;
 }
 
-inline Ipv4Addr v4(const char* s) { return *parse_ipv4(s); }
-inline Ipv6Addr v6(const char* s) { return *parse_ipv6(s); }
 
 inline Bytes pseudo4(const Ipv4Addr& s, const Ipv4Addr& d, std::uint8_t proto, std::size_t len) {
     Bytes p(s.bytes.begin(), s.bytes.end());

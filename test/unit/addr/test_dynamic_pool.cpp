@@ -5,6 +5,8 @@
 // host, in this order; its dynamic.map is reproduced below byte for byte.
 #include <catch2/catch.hpp>
 
+#include "support/addrs.hpp"
+
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -29,10 +31,10 @@ using namespace nat64d::addr;
 
 namespace {
 
-Ipv4Addr v4(const char* s) { return *parse_ipv4(s); }
-Ipv6Addr v6(const char* s) { return *parse_ipv6(s); }
-Prefix4 p4(const char* s) { return *parse_prefix4(s); }
-Prefix6 p6(const char* s) { return *parse_prefix6(s); }
+using nat64d::test::p4;
+using nat64d::test::p6;
+using nat64d::test::v4;
+using nat64d::test::v6;
 
 std::unique_ptr<DynamicPool> make_pool(const char* prefix, std::vector<Prefix4> excluded4 = {},
                                        std::vector<Prefix6> excluded6 = {}, std::int64_t now = 1'000'000) {

@@ -2,6 +2,8 @@
 // problem reported as FILE:LINE: message, overlaps citing the earlier line.
 #include <catch2/catch.hpp>
 
+#include "support/addrs.hpp"
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -12,8 +14,8 @@ using namespace nat64d;
 using namespace nat64d::addr;
 
 namespace {
-Prefix4 p4(const char* s) { return *parse_prefix4(s); }
-Prefix6 p6(const char* s) { return *parse_prefix6(s); }
+using nat64d::test::p4;
+using nat64d::test::p6;
 }  // namespace
 
 TEST_CASE("map-file: map lines, comments and blank lines (RFC 7757 §3.2 host and subnet maps)", "[addr][map-file]") {

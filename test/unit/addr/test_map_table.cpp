@@ -1,6 +1,8 @@
 // RFC 7757 explicit address mappings: MapTable.
 #include <catch2/catch.hpp>
 
+#include "support/addrs.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <random>
@@ -18,17 +20,8 @@ using nat64d::addr::MapTable;
 
 namespace {
 
-Ipv4Addr v4(const char* s) {
-    const auto a = nat64d::parse_ipv4(s);
-    REQUIRE(a);
-    return *a;
-}
-
-Ipv6Addr v6(const char* s) {
-    const auto a = nat64d::parse_ipv6(s);
-    REQUIRE(a);
-    return *a;
-}
+using nat64d::test::v4;
+using nat64d::test::v6;
 
 MapEntry entry(const char* p4, const char* p6, const char* file = "", unsigned line = 0) {
     const auto a = nat64d::parse_prefix4(p4);

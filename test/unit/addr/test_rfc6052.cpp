@@ -1,6 +1,8 @@
 // RFC 6052 codec and the RFC 6052 §3.1 / RFC 6890 global-address rule.
 #include <catch2/catch.hpp>
 
+#include "support/addrs.hpp"
+
 #include <array>
 #include <cstdint>
 #include <string>
@@ -14,23 +16,9 @@ namespace addr = nat64d::addr;
 
 namespace {
 
-Ipv4Addr v4(const char* s) {
-    const auto a = nat64d::parse_ipv4(s);
-    REQUIRE(a);
-    return *a;
-}
-
-Ipv6Addr v6(const char* s) {
-    const auto a = nat64d::parse_ipv6(s);
-    REQUIRE(a);
-    return *a;
-}
-
-Prefix6 p6(const char* s) {
-    const auto p = nat64d::parse_prefix6(s);
-    REQUIRE(p);
-    return *p;
-}
+using nat64d::test::p6;
+using nat64d::test::v4;
+using nat64d::test::v6;
 
 struct Row {
     const char* prefix;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "support/addrs.hpp"
 
 namespace nat64d::config::test {
 
@@ -55,29 +56,10 @@ inline Lines bad(std::string_view lines, const Environment& env = {}) {
     return r.diag.errors;
 }
 
-inline Ipv4Addr v4(std::string_view s) {
-    const auto a = parse_ipv4(s);
-    REQUIRE(a.has_value());
-    return *a;
-}
-
-inline Ipv6Addr v6(std::string_view s) {
-    const auto a = parse_ipv6(s);
-    REQUIRE(a.has_value());
-    return *a;
-}
-
-inline Prefix4 p4(std::string_view s) {
-    const auto p = parse_prefix4(s);
-    REQUIRE(p.has_value());
-    return *p;
-}
-
-inline Prefix6 p6(std::string_view s) {
-    const auto p = parse_prefix6(s);
-    REQUIRE(p.has_value());
-    return *p;
-}
+using nat64d::test::p4;
+using nat64d::test::p6;
+using nat64d::test::v4;
+using nat64d::test::v6;
 
 // Every setting of the two Configs, field by field (not through
 // to_tayga_syntax, so that the round-trip test is not circular).
