@@ -50,6 +50,12 @@ struct Environment {
 // as comments, so that parsing the output again gives the same settings.
 [[nodiscard]] std::string to_tayga_syntax(const Config& cfg);
 
+// The rules a map entry obeys against the rest of a validated configuration,
+// whether it comes from the file itself or from a map-file: it must not
+// overlap the RFC 6052 prefix nor contain the translator's own addresses.
+// One message per problem, without the entry's position.
+[[nodiscard]] std::vector<std::string> map_conflicts(const Config& cfg, const MapEntry& m);
+
 // Whether a changed setting takes effect on reload (SIGHUP) or only after a
 // restart (STYLE.md "State and threads": the sealed settings).
 enum class Reload { Runtime, Restart };

@@ -62,6 +62,35 @@ void report_overlaps(const std::vector<MapEntry>& maps, Get side, Problems& prob
 
 }  // namespace
 
+}  // namespace nat64d::config::detail
+
+namespace nat64d::config {
+
+std::vector<std::string> map_conflicts(const Config& cfg, const MapEntry& m) {
+    using detail::host_or_prefix;
+    std::vector<std::string> out;
+    if (cfg.prefix && m.v6.overlaps(*cfg.prefix)) {
+        out.push_back(fmt::format("map {} overlaps prefix {} at {}:{}", host_or_prefix(m.v6), to_string(*cfg.prefix),
+                                  cfg.prefix_pos.file, cfg.prefix_pos.line));
+    }
+    // The translator's own addresses answer pings and source ICMP errors; a
+    // map must not hand them to another host.
+    if (cfg.ipv4_addr && m.v4.contains(*cfg.ipv4_addr)) {
+        out.push_back(fmt::format("map {} contains ipv4-addr {} at {}:{}", host_or_prefix(m.v4),
+                                  to_string(*cfg.ipv4_addr), cfg.ipv4_addr_pos.file, cfg.ipv4_addr_pos.line));
+    }
+    // (A defaulted ipv6-addr lies inside the prefix, reported above.)
+    if (cfg.ipv6_addr && !cfg.ipv6_addr_defaulted && m.v6.contains(*cfg.ipv6_addr)) {
+        out.push_back(fmt::format("map {} contains ipv6-addr {} at {}:{}", host_or_prefix(m.v6),
+                                  to_string(*cfg.ipv6_addr), cfg.ipv6_addr_pos.file, cfg.ipv6_addr_pos.line));
+    }
+    return out;
+}
+
+}  // namespace nat64d::config
+
+namespace nat64d::config::detail {
+
 void validate(Draft& draft, const Environment& env, Diagnostics& diag) {
     Config& cfg = draft.cfg;
     const SourcePos file{cfg.source_file, 0};
@@ -109,21 +138,7 @@ void validate(Draft& draft, const Environment& env, Diagnostics& diag) {
     }
 
     for (const MapEntry& m : cfg.maps) {
-        if (cfg.prefix && m.v6.overlaps(*cfg.prefix)) {
-            problems.add(m.pos, fmt::format("map {} overlaps prefix {} at {}:{}", host_or_prefix(m.v6),
-                                            to_string(*cfg.prefix), cfg.prefix_pos.file, cfg.prefix_pos.line));
-        }
-        // The translator's own addresses answer pings and source ICMP
-        // errors; a map must not hand them to another host.
-        if (cfg.ipv4_addr && m.v4.contains(*cfg.ipv4_addr)) {
-            problems.add(m.pos, fmt::format("map {} contains ipv4-addr {} at {}:{}", host_or_prefix(m.v4),
-                                            to_string(*cfg.ipv4_addr), cfg.ipv4_addr_pos.file, cfg.ipv4_addr_pos.line));
-        }
-        // (A defaulted ipv6-addr lies inside the prefix, reported above.)
-        if (cfg.ipv6_addr && !cfg.ipv6_addr_defaulted && m.v6.contains(*cfg.ipv6_addr)) {
-            problems.add(m.pos, fmt::format("map {} contains ipv6-addr {} at {}:{}", host_or_prefix(m.v6),
-                                            to_string(*cfg.ipv6_addr), cfg.ipv6_addr_pos.file, cfg.ipv6_addr_pos.line));
-        }
+        for (auto& message : map_conflicts(cfg, m)) problems.add(m.pos, std::move(message));
     }
     report_overlaps<Prefix4>(
         cfg.maps, [](const MapEntry& m) -> const Prefix4& { return m.v4; }, problems);

@@ -78,13 +78,11 @@ std::optional<Config> with_map_file(const Config& cfg, const std::string& path, 
     Config out = cfg;
     for (const auto& e : file->entries) {
         const std::string where = e.pos.file + ":" + std::to_string(e.pos.line) + ": ";
-        if (cfg.prefix && cfg.prefix->overlaps(e.v6)) {
-            errors.push_back(where + "map " + to_string(e.v6) + " overlaps the NAT64 prefix " + to_string(*cfg.prefix));
-        } else if (cfg.ipv4_addr && e.v4.contains(*cfg.ipv4_addr)) {
-            errors.push_back(where + "map " + to_string(e.v4) + " contains ipv4-addr " + to_string(*cfg.ipv4_addr));
-        } else if (cfg.ipv6_addr && e.v6.contains(*cfg.ipv6_addr)) {
-            errors.push_back(where + "map " + to_string(e.v6) + " contains ipv6-addr " + to_string(*cfg.ipv6_addr));
-        } else if (auto st = merged.add(e); !st) {
+        // The same rules as the configuration's own map lines (config/validate.cpp).
+        const auto conflicts = config::map_conflicts(cfg, e);
+        for (const auto& c : conflicts) errors.push_back(where + c);
+        if (!conflicts.empty()) continue;
+        if (auto st = merged.add(e); !st) {
             errors.push_back(where + st.error());
         } else {
             out.maps.push_back(e);
