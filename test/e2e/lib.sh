@@ -126,10 +126,12 @@ daemon_stop() {
     [[ $rc -eq 0 ]] || fail "nat64d exited with status $rc on SIGTERM"
 }
 
-# ping_ok NS-RUNNER ADDRESS: 3 echo requests, all answered, bounded to 5 s.
+# ping_ok NS-RUNNER ADDRESS [PING OPTIONS...]: 3 echo requests, all
+# answered, bounded to 5 s.
 ping_ok() {
     local runner=$1 addr=$2 out
-    out=$("$runner" ping -c 3 -i 0.2 -W 2 -w 5 "$addr" 2>&1) || { echo "$out" >&2; fail "ping $addr from $runner"; }
+    shift 2
+    out=$("$runner" ping -c 3 -i 0.2 -W 2 -w 5 "$@" "$addr" 2>&1) || { echo "$out" >&2; fail "ping $addr from $runner"; }
     grep -q ' 0% packet loss' <<<"$out" || { echo "$out" >&2; fail "ping $addr lost packets"; }
     echo "$out" | tail -n 2
 }

@@ -41,7 +41,7 @@ kill -0 "$DAEMON_PID" || fail "pid $DAEMON_PID from the pidfile is not running"
 
 log "translates as nobody"
 for _ in $(seq 1 50); do in4 ping -c1 -W1 -q "$XLAT4" >/dev/null 2>&1 && break; sleep 0.1; done
-ping_ok in6 "${PREFIX}${HOST4}"
+ping_ok in6 "${PREFIX}${HOST4}" -I "$HOST6"  # the host has more addresses: pick the mapped one
 ping_ok in4 "$HOST6_MAPPED4"
 in6 ping -c 2 -i 0.2 -W 2 -w 4 -I 2001:db8:6::77 "${PREFIX}${HOST4}" >/dev/null || fail "unmapped host got no lease"
 
@@ -64,7 +64,7 @@ echo "map 198.51.100.3 2001:db8:6::3" >> "$LAB_DIR/nat64d.conf"
 "$CTL" -s "$RUN/ctl.sock" metrics | grep -q '^nat64d_reloads_total{result="ok"} 1$' || fail "reload not counted"
 echo "map 198.51.100.300 2001:db8:6::4" >> "$LAB_DIR/nat64d.conf"
 ! "$CTL" -s "$RUN/ctl.sock" reload >/dev/null || fail "bad configuration accepted on reload"
-ping_ok in6 "${PREFIX}${HOST4}"
+ping_ok in6 "${PREFIX}${HOST4}" -I "$HOST6"  # the host has more addresses: pick the mapped one
 
 log "SIGTERM through the pidfile"
 kill -TERM "$(cat "$PIDFILE")"
