@@ -9,22 +9,16 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "addr/persist.hpp"
 #include "daemon/control.hpp"
 
 namespace nat64d::daemon {
 namespace {
 
-// Written via a temporary file and rename, so a reader never sees half a pid.
+// Replaced atomically (temp file, fsync, rename), so a reader never sees half a pid.
 void write_pidfile(const std::string& path) {
-    const std::string tmp = path + ".tmp";
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (fd < 0) throw StartupError(path + ": " + std::strerror(errno));
-    const std::string text = std::to_string(::getpid()) + "\n";
-    const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-    ::close(fd);
-    if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-        ::unlink(tmp.c_str());
-        throw StartupError(path + ": " + std::strerror(errno));
+    if (auto st = addr::write_file_atomic(path, std::to_string(::getpid()) + "\n"); !st) {
+        throw StartupError(path + ": " + st.error());
     }
 }
 
