@@ -18,41 +18,32 @@ constexpr std::size_t v4_start(unsigned prefix_len) noexcept {
     return start < 4 ? 4 : (start > 12 ? 12 : start);
 }
 
-// One row of the IPv4 special-purpose address registry.
-struct SpecialBlock {
+// One block of IPv4 addresses the well-known prefix must not carry.
+struct NonGlobalBlock {
     std::uint32_t addr;
     unsigned len;
-    bool global;
 };
 
 constexpr std::uint32_t v4(unsigned a, unsigned b, unsigned c, unsigned d) noexcept {
     return (std::uint32_t{a} << 24) | (std::uint32_t{b} << 16) | (std::uint32_t{c} << 8) | std::uint32_t{d};
 }
 
-// RFC 6052 §3.1 forbids the WKP for "non-global" IPv4 addresses; its RFC 5735
-// §3 list is obsoleted by the RFC 6890 registry, so we follow the registry's
-// Global column (RFC 8190 §2.1 "Globally Reachable") by longest match. Blocks
-// not listed are global. Entries nested inside a listed block (192.0.0.0/29,
-// 192.0.0.170/31) that have the same verdict are left out.
-constexpr std::array<SpecialBlock, 18> kSpecialBlocks{{
-    {v4(0, 0, 0, 0), 8, false},          // "This host on this network", RFC 6890 §2.2.2
-    {v4(10, 0, 0, 0), 8, false},         // Private-Use, RFC 6890 §2.2.2 (RFC 1918)
-    {v4(100, 64, 0, 0), 10, false},      // Shared Address Space, RFC 6890 §2.2.2 (RFC 6598)
-    {v4(127, 0, 0, 0), 8, false},        // Loopback, RFC 6890 §2.2.2
-    {v4(169, 254, 0, 0), 16, false},     // Link Local, RFC 6890 §2.2.2
-    {v4(172, 16, 0, 0), 12, false},      // Private-Use, RFC 6890 §2.2.2
-    {v4(192, 0, 0, 0), 24, false},       // IETF Protocol Assignments, RFC 6890 §2.2.2
-    {v4(192, 0, 0, 9), 32, true},        // PCP Anycast, RFC 7723 §4.1 (Global: True)
-    {v4(192, 0, 0, 10), 32, true},       // TURN Anycast, RFC 8155 §8.1 (Global: True)
-    {v4(192, 0, 2, 0), 24, false},       // Documentation TEST-NET-1, RFC 6890 §2.2.2
-    {v4(192, 88, 99, 0), 24, false},     // 6to4 Relay Anycast, deprecated by RFC 7526 §7; in RFC 5735 §3
-    {v4(192, 168, 0, 0), 16, false},     // Private-Use, RFC 6890 §2.2.2
-    {v4(198, 18, 0, 0), 15, false},      // Benchmarking, RFC 6890 §2.2.2
-    {v4(198, 51, 100, 0), 24, false},    // Documentation TEST-NET-2, RFC 6890 §2.2.2
-    {v4(203, 0, 113, 0), 24, false},     // Documentation TEST-NET-3, RFC 6890 §2.2.2
-    {v4(224, 0, 0, 0), 4, false},        // Multicast, RFC 5735 §3 (not in the RFC 6890 registry)
-    {v4(240, 0, 0, 0), 4, false},        // Reserved, RFC 6890 §2.2.2
-    {v4(255, 255, 255, 255), 32, false}, // Limited Broadcast, RFC 6890 §2.2.2; RFC 8190 §2.2
+// RFC 6052 §3.1 forbids the WKP for "non-global" IPv4 addresses. The list is
+// TAYGA's (private, shared, documentation and benchmarking space), so that a
+// site keeps its behaviour after the switch; the rest of RFC 6890's registry
+// (192.0.0.0/24 with the 464XLAT CLAT range 192.0.0.0/29, 192.88.99.0/24) is
+// translated. 0/8, 127/8, 169.254/16, 224/4 and 255.255.255.255 are refused
+// by the address rules whatever the prefix (addr/special.hpp).
+// docs/rfc-compliance.md records the choice.
+constexpr std::array<NonGlobalBlock, 8> kNonGlobalBlocks{{
+    {v4(10, 0, 0, 0), 8},       // Private-Use, RFC 1918
+    {v4(100, 64, 0, 0), 10},    // Shared Address Space, RFC 6598
+    {v4(172, 16, 0, 0), 12},    // Private-Use, RFC 1918
+    {v4(192, 0, 2, 0), 24},     // TEST-NET-1, RFC 5737
+    {v4(192, 168, 0, 0), 16},   // Private-Use, RFC 1918
+    {v4(198, 18, 0, 0), 15},    // Benchmarking, RFC 2544
+    {v4(198, 51, 100, 0), 24},  // TEST-NET-2, RFC 5737
+    {v4(203, 0, 113, 0), 24},   // TEST-NET-3, RFC 5737
 }};
 
 constexpr std::uint32_t prefix_mask(unsigned len) noexcept {
@@ -102,15 +93,10 @@ Ipv4Addr extract(const Prefix6& prefix, const Ipv6Addr& v6) noexcept {
 
 bool is_global_ipv4(const Ipv4Addr& a) noexcept {
     const std::uint32_t x = a.to_u32();
-    bool global = true;
-    int best_len = -1;
-    for (const SpecialBlock& blk : kSpecialBlocks) {
-        if ((x & prefix_mask(blk.len)) == blk.addr && static_cast<int>(blk.len) > best_len) {
-            best_len = static_cast<int>(blk.len);
-            global = blk.global;
-        }
+    for (const NonGlobalBlock& blk : kNonGlobalBlocks) {
+        if ((x & prefix_mask(blk.len)) == blk.addr) return false;
     }
-    return global;
+    return true;
 }
 
 }  // namespace nat64d::addr

@@ -21,9 +21,9 @@ namespace nat64d::addr {
 // octet and the suffix are ignored, not checked (§2.2: "SHOULD ignore").
 [[nodiscard]] Ipv4Addr extract(const Prefix6& prefix, const Ipv6Addr& v6) noexcept;
 
-// RFC 6052 §3.1 with the RFC 6890 special-purpose registry (longest match,
-// so 192.0.0.9/32 inside 192.0.0.0/24 is global): false for addresses the
-// well-known prefix must not carry. See docs/rfc-compliance.md for the list.
+// RFC 6052 §3.1 with TAYGA's list of non-global blocks: false for addresses
+// the well-known prefix must not carry (wkpf-strict). See
+// docs/rfc-compliance.md for the list and why it is TAYGA's.
 [[nodiscard]] bool is_global_ipv4(const Ipv4Addr& a) noexcept;
 
 }  // namespace nat64d::addr
