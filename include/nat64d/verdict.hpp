@@ -31,20 +31,29 @@ enum class Verdict : std::uint8_t {
     X(RoutingHeader, "ipv6-routing-header", "IPv6 routing header with segments left")               \
     X(BadExtHeader, "bad-ext-header", "IPv6 extension header chain malformed or not translatable")   \
     X(Ipv6OnlyProtocol, "ipv6-only-protocol", "IPv4 protocol number is an IPv6 extension header")    \
+    X(Icmpv4InIpv6, "icmpv4-in-ipv6", "IPv6 packet with Next Header 1 (ICMPv4; RFC 7915 §5.1, §5.3)") \
     X(SrcUnmappable4, "src-unmappable-4to6", "IPv4 source has no IPv6 mapping")                     \
     X(DstUnmappable4, "dst-unmappable-4to6", "IPv4 destination has no IPv6 mapping")                \
     X(SrcUnmappable6, "src-unmappable-6to4", "IPv6 source has no IPv4 mapping")                     \
     X(DstUnmappable6, "dst-unmappable-6to4", "IPv6 destination has no IPv4 mapping")                \
     X(WkpNonGlobal, "wkp-non-global", "well-known prefix with a non-global IPv4 address (RFC 6052 §3.1)") \
-    X(IllegalSource, "illegal-source", "source address may not appear on the wire (RFC 1812 §5.3.7)") \
+    X(IllegalSource, "illegal-source",                                                                   \
+      "reserved source: 0/8, 127/8, 224/4, 255.255.255.255, ::/8, fe80::/10, ff00::/8, or 169.254/16 "    \
+      "through the prefix (RFC 1812 §5.3.7)")                                                            \
+    X(ReservedDestination, "reserved-destination",                                                       \
+      "reserved destination: 0/8, 127/8, ::/8, fe80::/10, or 169.254/16 through the prefix")            \
+    X(SpoofedSource, "spoofed-source",                                                                   \
+      "IPv6 source in the prefix embeds ipv4-addr, a mapped or a pool IPv4 address (RFC 6052 §5.1)")     \
     X(FragmentedIcmp, "fragmented-icmp", "fragmented ICMP is not translated (RFC 7915 §1.2)")       \
     X(IcmpTruncated, "icmp-truncated", "ICMP message shorter than its header")                       \
     X(IcmpUntranslatable, "icmp-untranslatable", "ICMP type or code with no translation")           \
     X(TransportTruncated, "transport-truncated", "TCP or UDP header cut short")                      \
-    X(UdpZeroChecksum, "udp-zero-checksum", "IPv4 UDP without checksum dropped (udp-cksum-mode drop)") \
+    X(UdpZeroChecksum, "udp-zero-checksum", "UDP without checksum dropped (udp-cksum-mode drop)")      \
     X(UdpZeroChecksumFragment, "udp-zero-checksum-fragment",                                          \
-      "fragmented IPv4 UDP without checksum (RFC 7915 §4.5)")                                        \
-    X(LocalUnsupported, "local-unsupported", "packet to the translator's own address is not an echo request") \
+      "fragmented UDP without checksum cannot be checksummed (RFC 7915 §4.5)")                       \
+    X(LocalUnsupported, "local-unsupported", "ICMP to the translator's own address that is not an echo request") \
+    X(ProtocolUnreachable, "protocol-unreachable",                                                      \
+      "non-ICMP packet to the translator's own address (RFC 1122 §3.2.2.1, RFC 8200 §4)")              \
     X(TooBig, "too-big", "packet larger than the next-hop MTU and may not be fragmented (RFC 7915 §4.1, §5.1.1)") \
     X(NoBufferRoom, "no-buffer-room", "buffer lacks the headroom or scratch space the translation needs") \
     X(BadIcmpChecksum, "bad-icmp-checksum", "ICMP error whose checksum does not verify")                 \

@@ -1,12 +1,14 @@
 #include "io/worker.hpp"
 
 #include <poll.h>
+#include <sys/random.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <system_error>
 
 #include "common/bytes.hpp"
 #include "common/checksum.hpp"
@@ -24,9 +26,19 @@ void TablesSource::publish(std::shared_ptr<const xlat::Tables> next) {
 
 std::shared_ptr<const xlat::Tables> TablesSource::load() const { return tables_.load(std::memory_order_acquire); }
 
-Worker::Worker(int fd, const TablesSource& tables, std::uint16_t first_ipv4_id, bool vnet_hdr)
+Worker::Worker(int fd, const TablesSource& tables, std::uint16_t id_counter_start, bool vnet_hdr)
     : fd_(fd), source_(tables), buf_(xlat::kHeadroom + kMaxPacket), vnet_hdr_(vnet_hdr) {
-    ctx_.next_ipv4_id = first_ipv4_id;
+    // The IPv4 ID generator's secret (xlat/ipv4_id.hpp): the translator
+    // makes no system call, so the worker draws it from the kernel here.
+    xlat::Ipv4IdGenerator::Key key{};
+    std::size_t got = 0;
+    while (got < key.size()) {
+        const ssize_t n = ::getrandom(key.data() + got, key.size() - got, 0);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) throw std::system_error(errno, std::generic_category(), "getrandom for the IPv4 ID key");
+        got += static_cast<std::size_t>(n);
+    }
+    ctx_.ipv4_ids.seed(key, id_counter_start);
 }
 
 void Worker::run(const std::atomic<bool>& stop) {

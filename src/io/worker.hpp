@@ -35,7 +35,9 @@ public:
     // does not own it. Tests pass one end of a SOCK_SEQPACKET socketpair.
     // With `vnet_hdr` every packet carries a virtio_net_hdr (io/vnet.hpp):
     // partial checksums and TCP super-packets (GSO) are translated as such.
-    Worker(int fd, const TablesSource& tables, std::uint16_t first_ipv4_id, bool vnet_hdr = false);
+    // The IPv4 ID generator gets a key from getrandom() and starts its
+    // counter at `id_counter_start`; throws std::system_error without a key.
+    Worker(int fd, const TablesSource& tables, std::uint16_t id_counter_start, bool vnet_hdr = false);
 
     // Runs until `stop` becomes true (checked at least every 200 ms).
     void run(const std::atomic<bool>& stop);

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "common/bytes.hpp"
+#include "addr/special.hpp"
 #include "common/checksum.hpp"
 #include "xlat/proto.hpp"
 #include "xlat/stages.hpp"
@@ -99,8 +100,8 @@ Verdict reject4(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t len, 
     // RFC 1812 §4.3.2.7: no error for an ICMP error, a non-first fragment,
     // a broadcast/multicast destination or an invalid source.
     static constexpr Ipv4Addr kBroadcast{{255, 255, 255, 255}};
-    if (!t.icmp_errors || t.ipv4_addr == Ipv4Addr{} || icmp_error || !first_fragment || dst.bytes[0] >= 224 ||
-        dst == kBroadcast || is_illegal_source4(src)) {
+    if (!t.icmp_errors || t.ipv4_addr == Ipv4Addr{} || icmp_error || !first_fragment || (dst.bytes[0] & 0xf0) == 0xe0 ||
+        dst == kBroadcast || addr::is_reserved_ipv4(src)) {
         return suppressed(ctx, why);
     }
     constexpr std::size_t kHdr = kIpv4HdrLen + kIcmpHdrLen;
@@ -113,7 +114,7 @@ Verdict reject4(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t len, 
     std::uint8_t* h = pkt.data() - kHdr;
     std::uint8_t* icmp = h + kIpv4HdrLen;
     // RFC 1812 §4.3.2.2: fresh TTL; §4.3.2.4: the translator's address.
-    write_ipv4_header(h, 0, static_cast<std::uint16_t>(kHdr + quote), ctx.next_ipv4_id++, 0, kOwnHopLimit,
+    write_ipv4_header(h, 0, static_cast<std::uint16_t>(kHdr + quote), ctx.ipv4_ids.next(), 0, kOwnHopLimit,
                       proto::kIcmp, t.ipv4_addr, src);
     icmp[0] = err.type;
     icmp[1] = err.code;
@@ -123,7 +124,8 @@ Verdict reject4(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t len, 
     pkt.offset -= kHdr;
     pkt.length = kHdr + quote;
     count_error(ctx, false, err.type, err.code);
-    record_event(ctx, EventKind::Reject, why);
+    const bool router = err.type == icmp4::kTimeExceeded || (err.type == icmp4::kDestUnreach && err.code == icmp4::kFragNeeded);
+    record_event(ctx, router ? EventKind::RouterError : EventKind::Reject, why);
     return Verdict::IcmpError;
 }
 
@@ -149,7 +151,7 @@ Verdict reject6(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t len, 
     // fragments: the IPv4 rule (RFC 1812 §4.3.2.7) applied to IPv6 too.
     const bool multicast = dst.bytes[0] == 0xff && err.type != icmp6::kPacketTooBig;
     if (!t.icmp_errors || t.ipv6_addr == Ipv6Addr{} || icmp_exempt || non_first || multicast ||
-        is_illegal_source6(src)) {
+        addr::is_reserved_ipv6(src)) {
         return suppressed(ctx, why);
     }
     constexpr std::size_t kHdr = kIpv6HdrLen + kIcmpHdrLen;
@@ -173,7 +175,8 @@ Verdict reject6(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t len, 
     pkt.offset -= kHdr;
     pkt.length = kHdr + quote;
     count_error(ctx, true, err.type, err.code);
-    record_event(ctx, EventKind::Reject, why);
+    const bool router = err.type == icmp6::kTimeExceeded || err.type == icmp6::kPacketTooBig;
+    record_event(ctx, router ? EventKind::RouterError : EventKind::Reject, why);
     return Verdict::IcmpError;
 }
 

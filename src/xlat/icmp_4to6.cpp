@@ -41,9 +41,15 @@ void echo_4to6(std::uint8_t* icmp, std::uint32_t pseudo6) noexcept {
     r.ihl = std::size_t{in[0] & 0x0fu} * 4;
     r.total_len = load16(in + 2);
     if (r.ihl < kIpv4HdrLen || r.ihl > avail || r.total_len < r.ihl) return Reason::InnerPacketBad;
+    // §4.3 with §4.1: a quoted protocol that only exists as an IPv6
+    // extension header cannot be written into the quoted Next Header.
+    if (is_ipv6_only_protocol(in[9])) return Reason::Ipv6OnlyProtocol;
     Ipv4Addr src4, dst4;
     std::memcpy(src4.bytes.data(), in + 12, 4);
     std::memcpy(dst4.bytes.data(), in + 16, 4);
+    // Reserved addresses (and IPv4 link-local through the prefix) have no
+    // mapping here either: the error is dropped (TAYGA's rule, stricter
+    // than §4.1's "translated even when illegal").
     MapMiss miss = MapMiss::None;
     const auto src6 = map_4to6(t, ctx, src4, miss);
     const auto dst6 = pass == Pass::Hairpin ? map_4to6_prefix(t, dst4, miss) : map_4to6(t, ctx, dst4, miss);

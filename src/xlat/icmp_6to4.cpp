@@ -43,6 +43,8 @@ void echo_6to4(std::uint8_t* icmp, std::uint32_t pseudo6) noexcept {
     Reason why{};
     if (!walk_ext_headers(in, std::min(avail, r.end), false, e, why)) return Reason::InnerPacketBad;
     r.l4_off = e.l4_off;
+    // §5.3 with §5.1: ICMPv4 inside IPv6 has no translation (nor meaning).
+    if (e.proto == proto::kIcmp) return Reason::Icmpv4InIpv6;
     const std::size_t upper_len = r.end - e.l4_off;
     if (kIpv4HdrLen + upper_len > 0xffff) return Reason::InnerPacketBad;
     Ipv6Addr src6, dst6;

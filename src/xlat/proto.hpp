@@ -98,6 +98,7 @@ inline constexpr std::uint8_t kAdminProhibited = 1;
 inline constexpr std::uint8_t kBeyondScope = 2;
 inline constexpr std::uint8_t kAddrUnreach = 3;
 inline constexpr std::uint8_t kPortUnreach = 4;
+inline constexpr std::uint8_t kSourcePolicy = 5;  // source address failed ingress/egress policy
 
 // Time Exceeded codes.
 inline constexpr std::uint8_t kHopLimitExceeded = 0;

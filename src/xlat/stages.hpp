@@ -30,35 +30,46 @@ inline void record_event(Context& ctx, EventKind kind, Reason why) noexcept {
 
 // Address mapping, TAYGA's precedence (RFC 7915 §6): explicit address
 // mappings (RFC 7757) first, then the RFC 6052 prefix, then the dynamic
-// pool (t.pool). Only an IPv6 *source* gets a new lease (map_6to4_src);
-// map_6to4 (destinations, quoted packets) finds existing leases only. An
-// IPv4 address inside the pool maps to its active lease or to nothing, never
-// through the prefix (map_4to6, either role). On failure `why` tells the
-// caller whether the WKP rule (RFC 6052 §3.1), a full pool or a plain miss
-// refused it; miss_reason() picks the Reason. The pool is read through the
-// worker's ctx.pool_reader.
-enum class MapMiss { None, NoMapping, WkpNonGlobal, PoolExhausted };
+// pool (t.pool). Only an IPv6 *source* gets a new lease (map_6to4_src with
+// may_lease); map_6to4 (destinations, quoted packets) finds existing leases
+// only. An IPv4 address inside the pool maps to its active lease or to
+// nothing, never through the prefix (map_4to6, either role). Reserved IPv4
+// addresses never map, IPv4 link-local never through the prefix
+// (addr/special.hpp). On failure `why` tells the caller what refused it;
+// miss_reason() picks the Reason. The pool is read through the worker's
+// ctx.pool_reader.
+enum class MapMiss { None, NoMapping, WkpNonGlobal, PoolExhausted, Reserved, Spoofed };
 [[nodiscard]] std::optional<Ipv4Addr> map_6to4(const Tables& t, Context& ctx, const Ipv6Addr& a, MapMiss& why) noexcept;
-[[nodiscard]] std::optional<Ipv4Addr> map_6to4_src(const Tables& t, Context& ctx, const Ipv6Addr& a,
-                                                   MapMiss& why) noexcept;
+// The outer IPv6 source: as map_6to4, plus the anti-spoofing rule (an
+// address inside the prefix that embeds an IPv4 address of ours, MapMiss::
+// Spoofed) and, with `may_lease`, a new pool lease for an unmapped host.
+[[nodiscard]] std::optional<Ipv4Addr> map_6to4_src(const Tables& t, Context& ctx, const Ipv6Addr& a, MapMiss& why,
+                                                   bool may_lease) noexcept;
 [[nodiscard]] std::optional<Ipv6Addr> map_4to6(const Tables& t, Context& ctx, const Ipv4Addr& a, MapMiss& why) noexcept;
 
-// The Reason to count for a failed mapping; `plain` is the caller's
-// source/destination flavour of a miss (e.g. Reason::SrcUnmappable6).
-[[nodiscard]] constexpr Reason miss_reason(MapMiss why, Reason plain) noexcept {
-    return why == MapMiss::WkpNonGlobal    ? Reason::WkpNonGlobal
-           : why == MapMiss::PoolExhausted ? Reason::PoolExhausted
-                                           : plain;
-}
+// IPv4 addresses that belong to the IPv6 side or to the translator:
+// ipv4-addr, the IPv4 side of any map entry (map-file included), the
+// dynamic pool's range.
+[[nodiscard]] bool is_owned_ipv4(const Tables& t, const Ipv4Addr& a) noexcept;
 
-// RFC 1812 §5.3.7 / RFC 7915 §4.1, §5.1: sources that must not be forwarded.
-[[nodiscard]] bool is_illegal_source4(const Ipv4Addr& a) noexcept;
-[[nodiscard]] bool is_illegal_source6(const Ipv6Addr& a) noexcept;
+// The Reason to count for a failed mapping; `plain` is the caller's
+// source/destination flavour of a miss (e.g. Reason::SrcUnmappable6),
+// `reserved` the flavour of a reserved address.
+[[nodiscard]] constexpr Reason miss_reason(MapMiss why, Reason plain, Reason reserved = Reason::IllegalSource) noexcept {
+    switch (why) {
+        case MapMiss::WkpNonGlobal: return Reason::WkpNonGlobal;
+        case MapMiss::PoolExhausted: return Reason::PoolExhausted;
+        case MapMiss::Reserved: return reserved;
+        case MapMiss::Spoofed: return Reason::SpoofedSource;
+        default: return plain;
+    }
+}
 
 // ---- Everything below is the translation stages proper (not mapping). ----
 
-// RFC 7757 §4.2.1 simple hairpinning: an address that must not use the EAM
-// table is translated with the RFC 6052 prefix alone (WKP rule included).
+// The RFC 6052 prefix alone (WKP and reserved-address rules included); also
+// RFC 7757 §4.2.1 simple hairpinning, for an address that must not use the
+// EAM table.
 [[nodiscard]] std::optional<Ipv6Addr> map_4to6_prefix(const Tables& t, const Ipv4Addr& a, MapMiss& why) noexcept;
 
 // Which pass of the translator runs: the normal one, or the second (4->6)
@@ -69,6 +80,12 @@ enum class Pass : std::uint8_t { Normal, Hairpin };
 // RFC 7915 §4.2 / RFC 1812 §4.3.2.7: the ICMPv4 error types.
 [[nodiscard]] constexpr bool is_icmp4_error(std::uint8_t type) noexcept {
     return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
+}
+// RFC 7915 §4.1: protocol numbers that only make sense as IPv6 extension
+// headers (and ICMPv6) cannot be carried in the IPv6 Next Header field.
+[[nodiscard]] constexpr bool is_ipv6_only_protocol(std::uint8_t p) noexcept {
+    return p == proto::kHopByHop || p == proto::kRouting || p == proto::kFragment || p == proto::kIcmpv6 ||
+           p == proto::kDestOpts;
 }
 // RFC 4443 §2.1: types 0-127 are errors.
 [[nodiscard]] constexpr bool is_icmp6_error(std::uint8_t type) noexcept { return type < 128; }
@@ -84,6 +101,8 @@ struct Ext6 {
     bool more_frags = false;
     std::uint32_t frag_id = 0;
     std::size_t bad_off = 0;        // Reason::RoutingHeader: offset of Segments Left
+    std::size_t proto_off = 6;      // offset of the Next Header field that names `proto`
+    bool ext_after_fragment = false;  // failed: an extension header follows the Fragment Header
 };
 
 // Walks the chain of the IPv6 packet `p` over `len` bytes. Hop-by-Hop,

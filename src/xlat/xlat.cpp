@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "addr/rfc6052.hpp"
+#include "addr/special.hpp"
 #include "xlat/stages.hpp"
 
 namespace nat64d::xlat {
@@ -46,6 +47,12 @@ std::optional<Ipv6Addr> map_4to6_prefix(const Tables& t, const Ipv4Addr& a, MapM
         why = MapMiss::NoMapping;
         return std::nullopt;
     }
+    // Reserved IPv4 never crosses the translator; IPv4 link-local
+    // (RFC 3927 §2.6.2) only through an explicit map or the pool.
+    if (addr::is_reserved_ipv4(a) || addr::is_link_local_ipv4(a)) {
+        why = MapMiss::Reserved;
+        return std::nullopt;
+    }
     // RFC 6052 §3.1: the WKP never carries non-global IPv4 addresses.
     if (t.prefix_is_wkp && t.wkpf_strict && !addr::is_global_ipv4(a)) {
         why = MapMiss::WkpNonGlobal;
@@ -57,15 +64,19 @@ std::optional<Ipv6Addr> map_4to6_prefix(const Tables& t, const Ipv4Addr& a, MapM
 bool wanted(const LogFlags& flags, const Event& e) noexcept {
     switch (e.kind) {
         case EventKind::Drop: return flags.drop;
-        case EventKind::Reject: return flags.reject;
+        // A spoofed source is an attack on the IPv4 side: `log drop` shows
+        // it even though the sender gets an error (TAYGA drops it silently).
+        case EventKind::Reject: return flags.reject || (flags.drop && e.reason == Reason::SpoofedSource);
         case EventKind::Icmp: return flags.icmp;
-        case EventKind::Self: return flags.self;
+        case EventKind::RouterError: return flags.icmp;
+        // TAYGA logs a non-ICMP packet to its own address as SELF and REJECT.
+        case EventKind::Self: return flags.self || (flags.reject && e.reason == Reason::ProtocolUnreachable);
     }
     return false;
 }
 
 std::string describe(const Event& e) {
-    static constexpr const char* kKind[] = {"drop", "reject", "icmp", "self"};
+    static constexpr const char* kKind[] = {"drop", "reject", "icmp", "self", "icmp"};
     std::string line = kKind[static_cast<std::size_t>(e.kind)];
     line += ' ';
     line += e.is_v6 ? to_string(e.src6) : to_string(e.src4);
@@ -73,7 +84,8 @@ std::string describe(const Event& e) {
     line += e.is_v6 ? to_string(e.dst6) : to_string(e.dst4);
     line += " proto ";
     line += std::to_string(e.proto);
-    if (e.kind == EventKind::Drop || e.kind == EventKind::Reject) {
+    if (e.kind == EventKind::Drop || e.kind == EventKind::Reject || e.kind == EventKind::RouterError ||
+        (e.kind == EventKind::Self && e.reason == Reason::ProtocolUnreachable)) {
         const ReasonInfo& r = reason_info(e.reason);
         line += ": ";
         line += r.name;

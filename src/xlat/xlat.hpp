@@ -11,6 +11,7 @@
 
 #include "addr/dynamic_pool.hpp"  // the one shared mutable table, and PoolReader
 #include "addr/map_table.hpp"
+#include "xlat/ipv4_id.hpp"
 #include "nat64d/config.hpp"
 #include "nat64d/ip.hpp"
 #include "nat64d/verdict.hpp"
@@ -92,13 +93,16 @@ struct Counters {
 
 // What happened to a packet that did not simply go through, for the
 // worker's `log` option (the translator itself never logs). The mapping to
-// TAYGA's `log` flags: Drop -> drop, Reject -> reject, Icmp -> icmp,
-// Self -> self (see wanted()).
+// TAYGA's `log` flags: Drop -> drop, Reject -> reject, Icmp and
+// RouterError -> icmp, Self -> self; a spoofed source also under drop, a
+// protocol unreachable also under reject (see wanted()).
 enum class EventKind : std::uint8_t {
-    Drop,    // dropped silently (a Reason was counted)
-    Reject,  // dropped and answered with an ICMP error from the translator
-    Icmp,    // an ICMP error from the network, translated and forwarded
-    Self,    // addressed to the translator's own address (answered or not)
+    Drop,         // dropped silently (a Reason was counted)
+    Reject,       // dropped and answered with an ICMP error from the translator
+    Icmp,         // an ICMP error from the network, translated and forwarded
+    Self,         // addressed to the translator's own address (answered or not)
+    RouterError,  // answered with the translator's own Time Exceeded or Packet
+                  // Too Big / Fragmentation Needed (TAYGA's `log icmp`)
 };
 
 struct Event {
@@ -134,7 +138,9 @@ inline constexpr std::size_t kScratchSize = 65536 + kMaxExtraPackets * 48;
 // scratch): allocate it once per worker, never per packet.
 struct Context {
     Counters counters;
-    std::uint16_t next_ipv4_id = 0;  // RFC 7915 §5.1 identification generator
+    // RFC 7915 §5.1 / RFC 6864: IDs of the DF=0 IPv4 packets this worker
+    // sends (xlat/ipv4_id.hpp); the io layer seeds its key.
+    Ipv4IdGenerator ipv4_ids;
 
     // This worker's reference to the dynamic pool's lease snapshot: pool
     // hits read it without a lock (addr::PoolReader).

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "addr/special.hpp"
 #include "common/bytes.hpp"
 #include "common/checksum.hpp"
 #include "xlat/icmp.hpp"
@@ -42,35 +43,43 @@ inline constexpr std::uint8_t kOptSsrr = 137;
     return false;
 }
 
-// RFC 7915 §4.1: protocol numbers that only make sense as IPv6 extension
-// headers cannot be carried in the IPv6 Next Header field.
-[[nodiscard]] bool is_ipv6_only_protocol(std::uint8_t p) noexcept {
-    return p == proto::kHopByHop || p == proto::kRouting || p == proto::kFragment || p == proto::kIcmpv6 ||
-           p == proto::kDestOpts;
-}
-
 // The translator's own IPv4 address answers echo requests (TAYGA does too).
-[[nodiscard]] Verdict reply_local4(Context& ctx, PacketBuf& pkt, std::size_t ihl, std::size_t len) noexcept {
+// The reply keeps the request's DF; its ID follows the translator's policy
+// (RFC 6864: 0 when atomic, else from the generator).
+[[nodiscard]] Verdict echo_reply4(Context& ctx, PacketBuf& pkt, std::size_t ihl, std::size_t len) noexcept {
     std::uint8_t* p = pkt.data();
-    std::uint8_t* icmp = p + ihl;
-    const bool fragmented = (load16(p + 6) & (kIpv4FlagMf | kIpv4OffsetMask)) != 0;
-    if (p[9] != proto::kIcmp || fragmented || len < ihl + kIcmpHdrLen || icmp[0] != icmp4::kEchoRequest) {
-        ++ctx.counters.drops[static_cast<std::size_t>(Reason::LocalUnsupported)];
-        record_event(ctx, EventKind::Self, Reason::LocalUnsupported);
-        return Verdict::Drop;
-    }
     std::uint8_t tmp[4];
     std::memcpy(tmp, p + 12, 4);
     std::memcpy(p + 12, p + 16, 4);
     std::memcpy(p + 16, tmp, 4);
     p[8] = kOwnHopLimit;
+    const bool df = (load16(p + 6) & kIpv4FlagDf) != 0;
+    store16(p + 4, df ? 0 : ctx.ipv4_ids.next());
     store16(p + 10, 0);
     store16(p + 10, common::csum_finish(common::csum_partial(p, ihl)));
-    rewrite_icmp_type(icmp, icmp4::kEchoReply);
+    rewrite_icmp_type(p + ihl, icmp4::kEchoReply);
     pkt.length = len;
     ++ctx.counters.local_replies;
     record_event(ctx, EventKind::Self, Reason::LocalUnsupported);
     return Verdict::Local;
+}
+
+// A packet to ipv4-addr. The translator is a host there only for ICMP: an
+// echo request is answered, other ICMP is dropped, any other protocol gets
+// Protocol Unreachable (RFC 1122 §3.2.2.1, as TAYGA answers).
+[[nodiscard]] Verdict to_self4(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t ihl, std::size_t len) noexcept {
+    const std::uint8_t* p = pkt.data();
+    if (p[9] != proto::kIcmp) {
+        const Verdict v = reject4(t, ctx, pkt, len, Reason::ProtocolUnreachable,
+                                  {icmp4::kDestUnreach, icmp4::kProtoUnreach, 0}, ErrorClass::Router);
+        ctx.last_event.kind = EventKind::Self;
+        return v;
+    }
+    const bool fragmented = (load16(p + 6) & (kIpv4FlagMf | kIpv4OffsetMask)) != 0;
+    if (!fragmented && len >= ihl + kIcmpHdrLen && p[ihl] == icmp4::kEchoRequest) return echo_reply4(ctx, pkt, ihl, len);
+    ++ctx.counters.drops[static_cast<std::size_t>(Reason::LocalUnsupported)];
+    record_event(ctx, EventKind::Self, Reason::LocalUnsupported);
+    return Verdict::Drop;
 }
 
 }  // namespace
@@ -100,7 +109,7 @@ Verdict translate_4to6_pass(const Tables& t, Context& ctx, PacketBuf& pkt, Pass 
         ctx.current.proto = p[9];
         ctx.current.src4 = src4;
         ctx.current.dst4 = dst4;
-        if (dst4 == t.ipv4_addr) return reply_local4(ctx, pkt, ihl, len);
+        if (dst4 == t.ipv4_addr) return to_self4(t, ctx, pkt, ihl, len);
     }
 
     const std::uint8_t tos = p[1];
@@ -124,6 +133,19 @@ Verdict translate_4to6_pass(const Tables& t, Context& ctx, PacketBuf& pkt, Pass 
     };
     const IcmpError prohibited{icmp4::kDestUnreach, icmp4::kAdminProhibited, 0};
 
+    // Address classes first, as TAYGA (addr/special.hpp). RFC 7915 §1.2:
+    // IPv4 multicast has no unicast (RFC 6052) image; nor has broadcast. No
+    // error either (RFC 1812 §4.3.2.7). 240/4 is an ordinary address.
+    static constexpr Ipv4Addr kBroadcast{{255, 255, 255, 255}};
+    if ((dst4.bytes[0] & 0xf0) == 0xe0 || dst4 == kBroadcast) return drop(ctx, Reason::MulticastDestination);
+    if (addr::is_reserved_ipv4(dst4)) return drop(ctx, Reason::ReservedDestination);
+    // RFC 7915 §4.1: illegal sources are discarded silently; but an ICMPv4
+    // error from a router that has no address of its own to give (0/8,
+    // 127/8) is still translated, from ipv6-addr, so that traceroute shows
+    // the hop (RFC 7915 §4.1's troubleshooting rule; RFC 6791's idea).
+    const bool unaddressed_error = icmp_error && (src4.bytes[0] == 0 || src4.bytes[0] == 127) && !hairpin;
+    if (addr::is_reserved_ipv4(src4) && !unaddressed_error) return drop(ctx, Reason::IllegalSource);
+
     // RFC 7915 §4.1: decrement, and at zero send Time Exceeded instead.
     // RFC 7757 §4.2.2: the hairpin pass does not decrement again.
     if (!hairpin && ttl <= 1) {
@@ -134,11 +156,6 @@ Verdict translate_4to6_pass(const Tables& t, Context& ctx, PacketBuf& pkt, Pass 
     if (has_unexpired_source_route(p + kIpv4HdrLen, ihl - kIpv4HdrLen)) {
         return refuse(Reason::SourceRoute, {icmp4::kDestUnreach, icmp4::kSourceRouteFailed, 0}, ErrorClass::Router);
     }
-    // RFC 7915 §4.1: illegal sources are discarded silently.
-    if (is_illegal_source4(src4)) return drop(ctx, Reason::IllegalSource);
-    // RFC 7915 §1.2: IPv4 multicast has no unicast (RFC 6052) image; nor
-    // has broadcast. No error either (RFC 1812 §4.3.2.7).
-    if (dst4.bytes[0] >= 224) return drop(ctx, Reason::MulticastDestination);
     // RFC 7915 §4.2: IGMP is single-hop; SHOULD be silently dropped.
     if (proto4 == proto::kIgmp) return drop(ctx, Reason::Igmp);
 
@@ -151,15 +168,22 @@ Verdict translate_4to6_pass(const Tables& t, Context& ctx, PacketBuf& pkt, Pass 
                         (l4_len >= kIcmpHdrLen + kIpv4HdrLen && std::memcmp(p + 12, l4 + kIcmpHdrLen + 16, 4) == 0);
     }
     MapMiss miss = MapMiss::None;
-    const auto src6 = src_by_prefix ? map_4to6_prefix(t, src4, miss) : map_4to6(t, ctx, src4, miss);
+    std::optional<Ipv6Addr> src6;
+    if (unaddressed_error) {
+        if (t.ipv6_addr != Ipv6Addr{}) src6 = t.ipv6_addr;
+        else miss = MapMiss::Reserved;
+    } else {
+        src6 = src_by_prefix ? map_4to6_prefix(t, src4, miss) : map_4to6(t, ctx, src4, miss);
+    }
     if (!src6) {
-        return refuse(miss_reason(miss, Reason::SrcUnmappable4), prohibited,
-                      ErrorClass::Policy);
+        // IPv4 link-local through the prefix: as reserved, silently.
+        if (miss == MapMiss::Reserved) return drop(ctx, Reason::IllegalSource);
+        return refuse(miss_reason(miss, Reason::SrcUnmappable4), prohibited, ErrorClass::Policy);
     }
     const auto dst6 = map_4to6(t, ctx, dst4, miss);
     if (!dst6) {
-        return refuse(miss_reason(miss, Reason::DstUnmappable4), prohibited,
-                      ErrorClass::Policy);
+        if (miss == MapMiss::Reserved) return drop(ctx, Reason::ReservedDestination);
+        return refuse(miss_reason(miss, Reason::DstUnmappable4), prohibited, ErrorClass::Policy);
     }
     // RFC 7915 §1.2: fragmented ICMP is not translated.
     if (proto4 == proto::kIcmp && fragmented) return drop(ctx, Reason::FragmentedIcmp);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "addr/special.hpp"
 #include "common/bytes.hpp"
 #include "common/checksum.hpp"
 #include "xlat/icmp.hpp"
@@ -22,14 +23,8 @@ using common::store32;
 }
 
 // The translator's own IPv6 address answers echo requests (TAYGA does too).
-[[nodiscard]] Verdict reply_local6(Context& ctx, PacketBuf& pkt, std::size_t len) noexcept {
+[[nodiscard]] Verdict echo_reply6(Context& ctx, PacketBuf& pkt, std::size_t len) noexcept {
     std::uint8_t* p = pkt.data();
-    std::uint8_t* icmp = p + kIpv6HdrLen;
-    if (p[6] != proto::kIcmpv6 || len < kIpv6HdrLen + kIcmpHdrLen || icmp[0] != icmp6::kEchoRequest) {
-        ++ctx.counters.drops[static_cast<std::size_t>(Reason::LocalUnsupported)];
-        record_event(ctx, EventKind::Self, Reason::LocalUnsupported);
-        return Verdict::Drop;
-    }
     std::uint8_t tmp[16];
     std::memcpy(tmp, p + 8, 16);
     std::memcpy(p + 8, p + 24, 16);
@@ -37,11 +32,35 @@ using common::store32;
     p[7] = kOwnHopLimit;
     // Swapping the addresses leaves the pseudo-header sum unchanged; only
     // the type word changes (RFC 1624 incremental update).
-    rewrite_icmp_type(icmp, icmp6::kEchoReply);
+    rewrite_icmp_type(p + kIpv6HdrLen, icmp6::kEchoReply);
     pkt.length = len;
     ++ctx.counters.local_replies;
     record_event(ctx, EventKind::Self, Reason::LocalUnsupported);
     return Verdict::Local;
+}
+
+// A packet to ipv6-addr. The translator is a node there only for ICMPv6:
+// an echo request is answered, other ICMPv6 is dropped, and any other
+// upper-layer protocol gets Parameter Problem, unrecognized Next Header,
+// pointing at the field that names it (RFC 8200 §4, as TAYGA answers).
+[[nodiscard]] Verdict to_self6(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t len) noexcept {
+    const std::uint8_t* p = pkt.data();
+    if (p[6] == proto::kIcmpv6 && len >= kIpv6HdrLen + kIcmpHdrLen && p[kIpv6HdrLen] == icmp6::kEchoRequest) {
+        return echo_reply6(ctx, pkt, len);
+    }
+    Ext6 e;
+    Reason why{};
+    if (walk_ext_headers(p, len, false, e, why) && e.proto != proto::kIcmpv6) {
+        const Verdict v = reject6(t, ctx, pkt, len, Reason::ProtocolUnreachable,
+                                  {icmp6::kParamProblem, icmp6::kUnrecognizedNextHeader,
+                                   static_cast<std::uint32_t>(e.proto_off)},
+                                  ErrorClass::Router);
+        ctx.last_event.kind = EventKind::Self;
+        return v;
+    }
+    ++ctx.counters.drops[static_cast<std::size_t>(Reason::LocalUnsupported)];
+    record_event(ctx, EventKind::Self, Reason::LocalUnsupported);
+    return Verdict::Drop;
 }
 
 }  // namespace
@@ -61,6 +80,7 @@ bool walk_ext_headers(const std::uint8_t* p, std::size_t len, bool outer, Ext6& 
             // RFC 8200 §4.5: only one Fragment Header; RFC 7915 §5.1.1: an
             // extension header after it (other than ESP) is not translated.
             if (e.has_frag || is_ext_header(h[0])) {
+                e.ext_after_fragment = !e.has_frag;  // a second Fragment Header is only malformed
                 why = Reason::BadExtHeader;
                 return false;
             }
@@ -70,6 +90,7 @@ bool walk_ext_headers(const std::uint8_t* p, std::size_t len, bool outer, Ext6& 
             e.more_frags = (word & 1) != 0;
             e.frag_id = load32(h + 4);
             nh = h[0];
+            e.proto_off = off;
             off += kFragHdrLen;
             continue;
         }
@@ -86,6 +107,7 @@ bool walk_ext_headers(const std::uint8_t* p, std::size_t len, bool outer, Ext6& 
             return false;
         }
         nh = h[0];
+        e.proto_off = off;
         off += (std::size_t{h[1]} + 1) * 8;
     }
     if (off > len) {
@@ -121,12 +143,16 @@ Verdict translate_6to4(const Tables& t, Context& ctx, PacketBuf& pkt) noexcept {
     }
     if (kIpv6HdrLen + payload_len > pkt.length) return drop(ctx, Reason::Truncated6);
     const std::size_t len = kIpv6HdrLen + payload_len;  // trailing bytes past the payload are ignored
-    if (dst6 == t.ipv6_addr) return reply_local6(ctx, pkt, len);
+    if (dst6 == t.ipv6_addr) return to_self6(t, ctx, pkt, len);
 
     // RFC 7915 §1.2: multicast has no RFC 6052 image. Checked before the
     // hop limit: the kernel's own MLD reports on the TUN link (hop limit 1)
     // are not expired packets, and get no error (RFC 4443 §2.4(e.3)).
     if (dst6.bytes[0] == 0xff) return drop(ctx, Reason::MulticastDestination);
+    // Unspecified, loopback, IPv4-compatible/-mapped and link-local
+    // addresses never cross a router (RFC 4291 §2.5; addr/special.hpp).
+    if (addr::is_reserved_ipv6(src6)) return drop(ctx, Reason::IllegalSource);
+    if (addr::is_reserved_ipv6(dst6)) return drop(ctx, Reason::ReservedDestination);
 
     const std::uint8_t hop_limit = p[7];
     const auto traffic_class = static_cast<std::uint8_t>(load16(p) >> 4);
@@ -135,6 +161,9 @@ Verdict translate_6to4(const Tables& t, Context& ctx, PacketBuf& pkt) noexcept {
         return reject6(t, ctx, pkt, len, Reason::HopLimitExpired,
                        {icmp6::kTimeExceeded, icmp6::kHopLimitExceeded, 0}, ErrorClass::Router);
     }
+    // RFC 7915 §5.4: a discarded packet gets ICMPv6 1/1 (administratively
+    // prohibited) unless a rule names another error.
+    const IcmpError prohibited{icmp6::kDestUnreach, icmp6::kAdminProhibited, 0};
 
     Ext6 e;
     Reason why{};
@@ -144,35 +173,47 @@ Verdict translate_6to4(const Tables& t, Context& ctx, PacketBuf& pkt) noexcept {
                            {icmp6::kParamProblem, icmp6::kErroneousField, static_cast<std::uint32_t>(e.bad_off)},
                            ErrorClass::Router);
         }
+        // RFC 7915 §5.1.1: not translated; §5.4: the sender is told.
+        if (e.ext_after_fragment) return reject6(t, ctx, pkt, len, why, prohibited, ErrorClass::Policy);
         return drop(ctx, why);
     }
-    if (is_illegal_source6(src6)) return drop(ctx, Reason::IllegalSource);
+    // RFC 7915 §5.1 maps ICMPv6 to ICMPv4, never the other way: ICMPv4
+    // inside IPv6 has no meaning on either side.
+    if (e.proto == proto::kIcmp) return drop(ctx, Reason::Icmpv4InIpv6);
 
     std::uint8_t* l4 = p + e.l4_off;
     const std::size_t l4_len = len - e.l4_off;
     const bool fragmented = e.has_frag && (e.frag_offset != 0 || e.more_frags);
     const bool first_fragment = !e.has_frag || e.frag_offset == 0;
     const bool icmp_error = e.proto == proto::kIcmpv6 && !fragmented && l4_len > 0 && is_icmp6_error(l4[0]);
-    // RFC 7915 §5.4: a discarded packet gets ICMPv6 1/1 (administratively
-    // prohibited) unless a rule names another error.
-    const IcmpError prohibited{icmp6::kDestUnreach, icmp6::kAdminProhibited, 0};
 
+    // What the packet alone decides comes before any mapping, so that no
+    // pool lease is made for a packet that is refused anyway.
+    // RFC 7915 §1.2: fragmented ICMP is not translated.
+    if (e.proto == proto::kIcmpv6 && fragmented) return drop(ctx, Reason::FragmentedIcmp);
+    if (first_fragment && e.proto == proto::kTcp && l4_len < kTcpCsumOffset + 2) {
+        return drop(ctx, Reason::TransportTruncated);
+    }
+    if (first_fragment && e.proto == proto::kUdp && l4_len < kUdpHdrLen) return drop(ctx, Reason::TransportTruncated);
+    // A zero UDP checksum is illegal in IPv6 (RFC 8200 §8.1): udp-cksum-mode
+    // decides, as in the other direction (RFC 7915 §4.5). A fragment
+    // cannot be checksummed alone: only `fwd` passes it.
+    const bool udp_zero = first_fragment && e.proto == proto::kUdp && load16(l4 + kUdpCsumOffset) == 0;
+    if (udp_zero && t.udp_cksum_mode == UdpCksumMode::Drop) return drop(ctx, Reason::UdpZeroChecksum);
+    if (udp_zero && fragmented && t.udp_cksum_mode != UdpCksumMode::Forward) {
+        return drop(ctx, Reason::UdpZeroChecksumFragment);
+    }
+
+    // The destination first (it never leases): a refused destination must
+    // not cost a pool address for the sender. RFC 6052 §3.1 (WKP, non-global
+    // IPv4): no route to it, 1/0 (as TAYGA answers).
     MapMiss miss = MapMiss::None;
-    // Only a source may lease from the dynamic pool; an ICMPv6 error from an
-    // unmapped router takes ipv4-addr below instead of a lease.
-    auto src4 = icmp_error ? map_6to4(t, ctx, src6, miss) : map_6to4_src(t, ctx, src6, miss);
-    if (!src4 && icmp_error && t.ipv4_addr != Ipv4Addr{}) {
-        // RFC 6791 / RFC 7915 §6: an ICMPv6 error from an IPv6 router with
-        // no IPv4 mapping leaves from the translator's own IPv4 address.
-        src4 = t.ipv4_addr;
-    }
-    if (!src4) {
-        return reject6(t, ctx, pkt, len, miss_reason(miss, Reason::SrcUnmappable6), prohibited, ErrorClass::Policy);
-    }
     const auto dst4 = map_6to4(t, ctx, dst6, miss);
     if (!dst4) {
-        return reject6(t, ctx, pkt, len, miss_reason(miss, Reason::DstUnmappable6),
-                       prohibited, ErrorClass::Policy);
+        if (miss == MapMiss::Reserved) return drop(ctx, Reason::ReservedDestination);
+        const IcmpError err = miss == MapMiss::WkpNonGlobal ? IcmpError{icmp6::kDestUnreach, icmp6::kNoRoute, 0}
+                                                             : prohibited;
+        return reject6(t, ctx, pkt, len, miss_reason(miss, Reason::DstUnmappable6), err, ErrorClass::Policy);
     }
     // RFC 7757 §4.2.2 intrinsic hairpinning: the IPv4 destination stands
     // for an IPv6 host (EAM or pool), not for the address we were given.
@@ -183,15 +224,29 @@ Verdict translate_6to4(const Tables& t, Context& ctx, PacketBuf& pkt) noexcept {
         hairpin = back && *back != dst6;
     }
 
-    // RFC 7915 §1.2: fragmented ICMP is not translated.
-    if (e.proto == proto::kIcmpv6 && fragmented) return drop(ctx, Reason::FragmentedIcmp);
-    if (first_fragment && e.proto == proto::kTcp && l4_len < kTcpCsumOffset + 2) {
-        return drop(ctx, Reason::TransportTruncated);
+    // Then the source (TAYGA's order). Only a source may lease from the
+    // dynamic pool; an ICMPv6 error from an unmapped router takes ipv4-addr
+    // below instead.
+    auto src4 = map_6to4_src(t, ctx, src6, miss, !icmp_error);
+    if (!src4 && icmp_error && t.ipv4_addr != Ipv4Addr{} && miss != MapMiss::Reserved && miss != MapMiss::Spoofed) {
+        // RFC 6791 / RFC 7915 §6: an ICMPv6 error from an IPv6 router with
+        // no IPv4 mapping leaves from the translator's own IPv4 address.
+        src4 = t.ipv4_addr;
     }
-    if (first_fragment && e.proto == proto::kUdp && l4_len < kUdpHdrLen) return drop(ctx, Reason::TransportTruncated);
+    if (!src4) {
+        if (miss == MapMiss::Reserved) return drop(ctx, Reason::IllegalSource);
+        // RFC 4443 §3.1 code 5, "source address failed ingress/egress
+        // policy": a spoofed source (RFC 6052 §5.1) or a WKP source with a
+        // non-global IPv4 address (RFC 6052 §3.1).
+        const bool policy = miss == MapMiss::Spoofed || miss == MapMiss::WkpNonGlobal;
+        const IcmpError err = policy ? IcmpError{icmp6::kDestUnreach, icmp6::kSourcePolicy, 0} : prohibited;
+        return reject6(t, ctx, pkt, len, miss_reason(miss, Reason::SrcUnmappable6), err, ErrorClass::Policy);
+    }
 
-    // Size (RFC 7915 §5.1.1, §1.4), decided before anything is rewritten;
-    // not for a hairpinned packet (it returns to IPv6) nor a GSO super-packet.
+    // Size (RFC 7915 §5.1.1, §1.4), decided before anything is rewritten
+    // (after the source: a Packet Too Big names a flow that will need its
+    // lease); not for a hairpinned packet (it returns to IPv6) nor a GSO
+    // super-packet.
     const std::size_t total = kIpv4HdrLen + l4_len;
     bool cut = false;
     if (!hairpin && !icmp_error && !pkt.gso && total > t.ipv4_mtu) {
@@ -220,9 +275,16 @@ Verdict translate_6to4(const Tables& t, Context& ctx, PacketBuf& pkt) noexcept {
         }
         out = r.msg;
         out_len = r.len;
+    } else if (udp_zero) {
+        // udp-cksum-mode calc on a whole datagram (the others left above or
+        // pass it on with checksum 0): RFC 768 over the IPv4 pseudo-header.
+        if (t.udp_cksum_mode == UdpCksumMode::Calc) {
+            const std::uint32_t pseudo = common::csum_pseudo4(src4->bytes.data(), dst4->bytes.data(),
+                                                              static_cast<std::uint16_t>(l4_len), proto::kUdp);
+            const std::uint16_t sum = common::csum_finish(common::csum_partial(l4, l4_len, pseudo));
+            store16(l4 + kUdpCsumOffset, sum == 0 ? 0xffff : sum);
+        }
     } else if (first_fragment) {
-        // A zero UDP checksum is illegal in IPv6 (RFC 8200 §8.1) but means
-        // "none" in IPv4: it is passed on unchanged (docs/rfc-compliance.md).
         adjust_l4_checksum(e.proto, l4, l4_len, common::csum_addrs6(src6.bytes.data(), dst6.bytes.data()),
                            common::csum_addrs4(src4->bytes.data(), dst4->bytes.data()));
     }
@@ -236,9 +298,10 @@ Verdict translate_6to4(const Tables& t, Context& ctx, PacketBuf& pkt) noexcept {
     if (e.has_frag) {
         id = static_cast<std::uint16_t>(e.frag_id);  // low 16 bits (§5.1.1), DF clear
         flags = static_cast<std::uint16_t>((e.more_frags ? kIpv4FlagMf : 0) | e.frag_offset);
+    } else if (out_total > kDfThreshold) {
+        flags = kIpv4FlagDf;  // §5.1: DF by size, never atomic fragments; ID 0 (RFC 6864 §4.1)
     } else {
-        id = ctx.next_ipv4_id++;
-        flags = out_total > kDfThreshold ? kIpv4FlagDf : 0;  // §5.1: DF by size, never atomic fragments
+        id = ctx.ipv4_ids.next();  // RFC 6864 §4.3: may be fragmented on the way
     }
     write_ipv4_header(h, traffic_class, static_cast<std::uint16_t>(out_total), id, flags,
                       static_cast<std::uint8_t>(hop_limit - 1), proto4, *src4, *dst4);

@@ -49,9 +49,29 @@ inline Outcome run_xlat_ctx(const xlat::Tables& t, xlat::Context& ctx, const Byt
     return o;
 }
 
-inline Outcome run_xlat(const xlat::Tables& t, const Bytes& in, std::uint16_t next_id = 0x1234) {
+// The IPv4 ID generator's key in tests (a worker draws one from getrandom):
+// the SipHash reference key 00 01 .. 0f, counter from 0.
+inline const xlat::Ipv4IdGenerator::Key kTestIdKey{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+
+inline std::unique_ptr<xlat::Context> test_context() {
     auto ctx = std::make_unique<xlat::Context>();  // ~70 KiB: not on the stack
-    ctx->next_ipv4_id = next_id;
+    ctx->ipv4_ids.seed(kTestIdKey);
+    return ctx;
+}
+
+// The n-th (from 0) IPv4 Identification a test context hands out: the ID
+// of the n-th DF=0 IPv4 packet it sends. Pinned to literal values by
+// "RFC 6864 §4.3: ..." in xlat_headers_test.cpp.
+inline std::uint16_t test_id(std::size_t n = 0) {
+    xlat::Ipv4IdGenerator g;
+    g.seed(kTestIdKey);
+    std::uint16_t id = 0;
+    for (std::size_t i = 0; i <= n; ++i) id = g.next();
+    return id;
+}
+
+inline Outcome run_xlat(const xlat::Tables& t, const Bytes& in) {
+    auto ctx = test_context();
     return run_xlat_ctx(t, *ctx, in);
 }
 

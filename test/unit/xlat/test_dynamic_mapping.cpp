@@ -64,7 +64,7 @@ TEST_CASE("dynamic-pool: an unmapped IPv6 source leases TAYGA's address; the IPv
     PoolFixture f;
     auto o = run_xlat(f.t, echo6(kDynHost6, kServer6));
     REQUIRE(o.verdict == Verdict::Forward);
-    require_bytes(o.out, ipv4({kDynHost4, kServer4, 1, 63, 0, 0x1234},
+    require_bytes(o.out, ipv4({kDynHost4, kServer4, 1, 63, 0, test_id()},
                               seal4(icmp_echo(8, 0x77, 1, kData), 1, kDynHost4, kServer4)));
     const auto events = f.pool->take_events();
     REQUIRE(events.size() == 1);

@@ -19,7 +19,7 @@ Bytes udp6_in(std::uint8_t hop = 64, const Bytes& data = kData) {
 // The error the translator sends back: from ipv4-addr / ipv6-addr, fresh
 // TTL 64, quoting the packet as received.
 Bytes reply4(std::uint8_t type, std::uint8_t code, std::uint32_t rest, const Bytes& quoted, const Ipv4Addr& to = kServer4) {
-    return ipv4({kXlat4, to, 1, 64, 0, 0x1234}, seal4(icmp_msg(type, code, rest, quoted), 1, kXlat4, to));
+    return ipv4({kXlat4, to, 1, 64, 0, test_id()}, seal4(icmp_msg(type, code, rest, quoted), 1, kXlat4, to));
 }
 Bytes reply6(std::uint8_t type, std::uint8_t code, std::uint32_t rest, const Bytes& quoted, const Ipv6Addr& to = kHost6) {
     return ipv6({kXlat6, to, 58, 64}, seal6(icmp_msg(type, code, rest, quoted), 58, kXlat6, to));
@@ -87,7 +87,7 @@ TEST_CASE("RFC 7915 §5.1: Routing header with Segments Left -> Parameter Proble
         rh0[3] = 0;
         const auto o2 = run_xlat(default_tables(), ipv6({kHost6, kServer6, 43}, cat(rh0, seal6(udp(1, 2, kData), 17, kHost6, kServer6))));
         REQUIRE(o2.verdict == Verdict::Forward);
-        require_bytes(o2.out, ipv4({kHost4, kServer4, 17, 63, 0, 0x1234}, seal4(udp(1, 2, kData), 17, kHost4, kServer4)));
+        require_bytes(o2.out, ipv4({kHost4, kServer4, 17, 63, 0, test_id()}, seal4(udp(1, 2, kData), 17, kHost4, kServer4)));
     }
 }
 
@@ -157,14 +157,15 @@ TEST_CASE("RFC 1812 §4.3.2.7 / RFC 4443 §2.4(e): when the translator sends no 
     const std::vector<Case> cases{
         {"ICMPv4 error with TTL 1", ipv4({kServer4, kHost4, 1, 1}, err4), Reason::TtlExpired},
         {"non-first IPv4 fragment with TTL 1", ipv4({kServer4, kHost4, 17, 1, 0, 5, false, false, 10}, Bytes(16, 1)), Reason::TtlExpired},
-        {"IPv4 multicast destination", ipv4({kServer4, v4("224.0.0.9"), 17, 1}, udp(1, 2, {})), Reason::TtlExpired},
-        {"IPv4 limited broadcast destination", ipv4({kServer4, v4("255.255.255.255"), 17, 1}, udp(1, 2, {})), Reason::TtlExpired},
-        {"IPv4 source 127.0.0.1 (invalid)", ipv4({v4("127.0.0.1"), kHost4, 17, 1}, udp(1, 2, {})), Reason::TtlExpired},
+        // Address classes are refused before the TTL is looked at (TAYGA's order).
+        {"IPv4 multicast destination", ipv4({kServer4, v4("224.0.0.9"), 17, 1}, udp(1, 2, {})), Reason::MulticastDestination},
+        {"IPv4 limited broadcast destination", ipv4({kServer4, v4("255.255.255.255"), 17, 1}, udp(1, 2, {})), Reason::MulticastDestination},
+        {"IPv4 source 127.0.0.1 (invalid)", ipv4({v4("127.0.0.1"), kHost4, 17, 1}, udp(1, 2, {})), Reason::IllegalSource},
         {"ICMPv6 error with hop limit 1", ipv6({kHost6, kServer6, 58, 1}, err6), Reason::HopLimitExpired},
         {"non-first IPv6 fragment with hop limit 1", ipv6({kHost6, kServer6, 44, 1}, cat(frag_hdr(17, 10, false, 1), Bytes(16, 1))), Reason::HopLimitExpired},
         // Multicast is refused before the hop limit is looked at (xlat_6to4.cpp).
         {"IPv6 multicast destination", ipv6({kHost6, v6("ff0e::1"), 17, 1}, udp(1, 2, {})), Reason::MulticastDestination},
-        {"IPv6 unspecified source", ipv6({v6("::"), kServer6, 17, 1}, udp(1, 2, {})), Reason::HopLimitExpired},
+        {"IPv6 unspecified source", ipv6({v6("::"), kServer6, 17, 1}, udp(1, 2, {})), Reason::IllegalSource},
     };
     for (const auto& c : cases) {
         INFO(c.name);

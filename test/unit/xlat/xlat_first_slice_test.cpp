@@ -30,7 +30,7 @@ void require_bytes(const Bytes& got, const Bytes& want) {
 TEST_CASE("RFC 7915 §5.1 §5.2: ICMPv6 echo request becomes ICMPv4 echo request", "[xlat][6to4][icmp]") {
     const auto t = default_tables();
     const Bytes in = ipv6({kHost6, kServer6, 58, 64, 0xb8}, seal6(icmp_echo(128, 0x4242, 7, kData), 58, kHost6, kServer6));
-    const Bytes want = ipv4({kHost4, kServer4, 1, 63, 0xb8, 0x1234}, seal4(icmp_echo(8, 0x4242, 7, kData), 1, kHost4, kServer4));
+    const Bytes want = ipv4({kHost4, kServer4, 1, 63, 0xb8, test_id()}, seal4(icmp_echo(8, 0x4242, 7, kData), 1, kHost4, kServer4));
     const auto o = run_xlat(t, in);
     REQUIRE(o.verdict == Verdict::Forward);
     require_bytes(o.out, want);
@@ -60,7 +60,7 @@ TEST_CASE("RFC 7915 §4.2: ICMPv4 echo request becomes ICMPv6 echo request (IPv4
 TEST_CASE("RFC 7915 §5.5: UDP checksum updated for the pseudo-header, 6to4", "[xlat][6to4][udp]") {
     const auto t = default_tables();
     const Bytes in = ipv6({kHost6, kServer6, 17}, seal6(udp(40000, 53, kData), 17, kHost6, kServer6));
-    const Bytes want = ipv4({kHost4, kServer4, 17, 63, 0, 0x1234}, seal4(udp(40000, 53, kData), 17, kHost4, kServer4));
+    const Bytes want = ipv4({kHost4, kServer4, 17, 63, 0, test_id()}, seal4(udp(40000, 53, kData), 17, kHost4, kServer4));
     const auto o = run_xlat(t, in);
     REQUIRE(o.verdict == Verdict::Forward);
     require_bytes(o.out, want);
@@ -85,7 +85,7 @@ TEST_CASE("RFC 7915 §4.5 §5.5: TCP checksum updated both ways", "[xlat][tcp]")
     require_bytes(o.out, want6);
 
     const Bytes in6 = ipv6({kHost6, kServer6, 6, 64}, seal6(seg, 6, kHost6, kServer6));
-    const Bytes want4 = ipv4({kHost4, kServer4, 6, 63, 0, 0x1234}, seal4(seg, 6, kHost4, kServer4));
+    const Bytes want4 = ipv4({kHost4, kServer4, 6, 63, 0, test_id()}, seal4(seg, 6, kHost4, kServer4));
     o = run_xlat(t, in6);
     REQUIRE(o.verdict == Verdict::Forward);
     require_bytes(o.out, want4);
@@ -99,7 +99,7 @@ TEST_CASE("RFC 1624 §3: a transport checksum that becomes 0x0000 is not written
     for (std::uint32_t n = 0; n < 70000 && !seen_zero; ++n) {
         const Bytes data{static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)};
         const Bytes seg6 = seal6(tcp(1, 2, 3, 0x10, data), 6, kHost6, kServer6);
-        const Bytes want4 = ipv4({kHost4, kServer4, 6, 63, 0, 0x1234}, seal4(tcp(1, 2, 3, 0x10, data), 6, kHost4, kServer4));
+        const Bytes want4 = ipv4({kHost4, kServer4, 6, 63, 0, test_id()}, seal4(tcp(1, 2, 3, 0x10, data), 6, kHost4, kServer4));
         if (get16(want4, 20 + 16) != 0) continue;
         seen_zero = true;
         const auto o = run_xlat(t, ipv6({kHost6, kServer6, 6, 64}, seg6));
@@ -141,7 +141,7 @@ TEST_CASE("RFC 7915 §5.1: DF is set only when the IPv4 packet exceeds 1260 byte
         const Bytes data(data_len, 0xab);
         const Bytes in = ipv6({kHost6, kServer6, 17}, seal6(udp(1, 2, data), 17, kHost6, kServer6));
         const bool df = 20 + 8 + data_len > 1260;
-        const Bytes want = ipv4({kHost4, kServer4, 17, 63, 0, 0x1234, df}, seal4(udp(1, 2, data), 17, kHost4, kServer4));
+        const Bytes want = ipv4({kHost4, kServer4, 17, 63, 0, df ? std::uint16_t{0} : test_id(), df}, seal4(udp(1, 2, data), 17, kHost4, kServer4));
         const auto o = run_xlat(t, in);
         REQUIRE(o.verdict == Verdict::Forward);
         require_bytes(o.out, want);
@@ -174,7 +174,7 @@ TEST_CASE("RFC 7915 §5.1: Hop-by-Hop and Destination Options headers are skippe
     const Bytes dst_opts{17, 0, 1, 4, 0, 0, 0, 0};  // next: UDP
     const Bytes seg = seal6(udp(7, 9, kData), 17, kHost6, kServer6);
     const Bytes in = ipv6({kHost6, kServer6, 0}, cat(cat(hbh, dst_opts), seg));
-    const Bytes want = ipv4({kHost4, kServer4, 17, 63, 0, 0x1234}, seal4(udp(7, 9, kData), 17, kHost4, kServer4));
+    const Bytes want = ipv4({kHost4, kServer4, 17, 63, 0, test_id()}, seal4(udp(7, 9, kData), 17, kHost4, kServer4));
     const auto o = run_xlat(t, in);
     REQUIRE(o.verdict == Verdict::Forward);
     require_bytes(o.out, want);
@@ -188,7 +188,7 @@ TEST_CASE("RFC 7915 §4.5 §5.5: other protocols pass with headers translated an
     require_bytes(o.out, ipv6({kServer6, kHost6, 47, 63}, gre));
     o = run_xlat(t, ipv6({kHost6, kServer6, 50}, gre));
     REQUIRE(o.verdict == Verdict::Forward);
-    require_bytes(o.out, ipv4({kHost4, kServer4, 50, 63, 0, 0x1234}, gre));
+    require_bytes(o.out, ipv4({kHost4, kServer4, 50, 63, 0, test_id()}, gre));
 }
 
 TEST_CASE("RFC 7757 §3.3: subnet map carries the host bits both ways", "[xlat][eam]") {
@@ -198,7 +198,7 @@ TEST_CASE("RFC 7757 §3.3: subnet map carries the host bits both ways", "[xlat][
     const Bytes in = ipv6({h6, kServer6, 58}, seal6(icmp_echo(128, 9, 9, {}), 58, h6, kServer6));
     const auto o = run_xlat(t, in);
     REQUIRE(o.verdict == Verdict::Forward);
-    require_bytes(o.out, ipv4({h4, kServer4, 1, 63, 0, 0x1234}, seal4(icmp_echo(8, 9, 9, {}), 1, h4, kServer4)));
+    require_bytes(o.out, ipv4({h4, kServer4, 1, 63, 0, test_id()}, seal4(icmp_echo(8, 9, 9, {}), 1, h4, kServer4)));
 }
 
 TEST_CASE("The translator answers echo at its own IPv6 address", "[xlat][local]") {
@@ -214,18 +214,21 @@ TEST_CASE("The translator answers echo at its own IPv6 address", "[xlat][local]"
 TEST_CASE("The translator answers echo at its own IPv4 address", "[xlat][local]") {
     const auto t = default_tables();
     const Bytes in = ipv4({kServer4, kXlat4, 1, 1, 0, 77}, seal4(icmp_echo(8, 5, 6, kData), 1, kServer4, kXlat4));
-    const Bytes want = ipv4({kXlat4, kServer4, 1, 64, 0, 77}, seal4(icmp_echo(0, 5, 6, kData), 1, kXlat4, kServer4));
+    // The reply is a new DF=0 datagram: its ID comes from the generator (RFC 6864 §4.3).
+    const Bytes want = ipv4({kXlat4, kServer4, 1, 64, 0, test_id()}, seal4(icmp_echo(0, 5, 6, kData), 1, kXlat4, kServer4));
     const auto o = run_xlat(t, in);
     REQUIRE(o.verdict == Verdict::Local);
     require_bytes(o.out, want);
 }
 
-TEST_CASE("Packets to the translator's own addresses that are not echo requests are dropped and counted", "[xlat][local]") {
+TEST_CASE("ICMP to the translator's own addresses that is not an echo request is dropped and counted", "[xlat][local]") {
+    // (Other protocols get protocol unreachable: xlat_address_rules_test.cpp.)
     const auto t = default_tables();
-    auto o = run_xlat(t, ipv6({kHost6, kXlat6, 17}, seal6(udp(1, 2, {}), 17, kHost6, kXlat6)));
+    auto o = run_xlat(t, ipv6({kHost6, kXlat6, 58}, seal6(icmp_echo(129, 1, 1, {}), 58, kHost6, kXlat6)));
     CHECK(o.verdict == Verdict::Drop);
     CHECK(drops(o, Reason::LocalUnsupported) == 1);
     o = run_xlat(t, ipv4({kServer4, kXlat4, 1}, seal4(icmp_echo(0, 1, 1, {}), 1, kServer4, kXlat4)));
+    CHECK(o.verdict == Verdict::Drop);
     CHECK(drops(o, Reason::LocalUnsupported) == 1);
 }
 
@@ -323,7 +326,7 @@ TEST_CASE("RFC 6052 §3.1: the well-known prefix never carries non-global IPv4 (
         const Ipv6Addr nsp = v6("64:ff9b:1:c000:2:2100::");
         const auto o = run_xlat(t, ipv6({kHost6, nsp, 58}, seal6(icmp_echo(128, 1, 1, {}), 58, kHost6, nsp)));
         REQUIRE(o.verdict == Verdict::Forward);
-        require_bytes(o.out, ipv4({kHost4, kServer4, 1, 63, 0, 0x1234}, seal4(icmp_echo(8, 1, 1, {}), 1, kHost4, kServer4)));
+        require_bytes(o.out, ipv4({kHost4, kServer4, 1, 63, 0, test_id()}, seal4(icmp_echo(8, 1, 1, {}), 1, kHost4, kServer4)));
     }
 }
 

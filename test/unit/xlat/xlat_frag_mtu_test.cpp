@@ -104,7 +104,7 @@ TEST_CASE("RFC 7915 §4.1: DF=1 too big for the IPv6 next hop -> ICMPv4 3/4 with
         REQUIRE(in.size() == 1490);  // -> 1510 in IPv6
         const auto o = run_xlat(t, in);
         REQUIRE(o.verdict == Verdict::IcmpError);
-        require_bytes(o.out, ipv4({kXlat4, kServer4, 1, 64, 0, 0x1234}, seal4(icmp_msg(3, 4, 1480, head(in, 548)), 1, kXlat4, kServer4)));
+        require_bytes(o.out, ipv4({kXlat4, kServer4, 1, 64, 0, test_id()}, seal4(icmp_msg(3, 4, 1480, head(in, 548)), 1, kXlat4, kServer4)));
         CHECK(drops(o, Reason::TooBig) == 1);
     }
     SECTION("IPv4 options count in the announced MTU: 1500 - 40 + 24") {
@@ -112,7 +112,7 @@ TEST_CASE("RFC 7915 §4.1: DF=1 too big for the IPv6 next hop -> ICMPv4 3/4 with
         const Bytes in = ipv4({kServer4, kHost4, 17, 64, 0, 3, true, false, 0, opts}, seal4(udp(53, 40000, pattern(1458)), 17, kServer4, kHost4));
         const auto o = run_xlat(t, in);
         REQUIRE(o.verdict == Verdict::IcmpError);
-        require_bytes(o.out, ipv4({kXlat4, kServer4, 1, 64, 0, 0x1234}, seal4(icmp_msg(3, 4, 1484, head(in, 548)), 1, kXlat4, kServer4)));
+        require_bytes(o.out, ipv4({kXlat4, kServer4, 1, 64, 0, test_id()}, seal4(icmp_msg(3, 4, 1484, head(in, 548)), 1, kXlat4, kServer4)));
     }
 }
 
@@ -125,8 +125,8 @@ TEST_CASE("RFC 7915 §5.1.1: IPv6 translation above the IPv4 next hop with DF=0 
     const auto o = run_xlat(t, in);
     REQUIRE(o.verdict == Verdict::Forward);
     REQUIRE(o.extra.size() == 1);
-    require_bytes(o.out, ipv4({kHost4, kServer4, 17, 63, 0, 0x1234, false, true, 0}, head(seg4, 976)));
-    require_bytes(o.extra[0], ipv4({kHost4, kServer4, 17, 63, 0, 0x1234, false, false, 122}, tail(seg4, 976)));
+    require_bytes(o.out, ipv4({kHost4, kServer4, 17, 63, 0, test_id(), false, true, 0}, head(seg4, 976)));
+    require_bytes(o.extra[0], ipv4({kHost4, kServer4, 17, 63, 0, test_id(), false, false, 122}, tail(seg4, 976)));
 }
 
 TEST_CASE("RFC 7915 §5.1.1: an IPv6 fragment too big for the IPv4 next hop is cut, ID and offsets kept", "[xlat][6to4][frag][mtu]") {
@@ -164,20 +164,19 @@ TEST_CASE("RFC 7915 §1.4 §5.1: IPv6 translation above the IPv4 next hop with D
     SECTION("fits: forwarded with DF=1") {
         const auto o = run_xlat(t, in);
         REQUIRE(o.verdict == Verdict::Forward);
-        require_bytes(o.out, ipv4({kHost4, kServer4, 17, 63, 0, 0x1234, true}, seal4(udp(40000, 53, pattern(1352)), 17, kHost4, kServer4)));
+        require_bytes(o.out, ipv4({kHost4, kServer4, 17, 63, 0, 0, true}, seal4(udp(40000, 53, pattern(1352)), 17, kHost4, kServer4)));
     }
 }
 
 TEST_CASE("GSO super-packets take no MTU decision (the kernel segments them after translation)", "[xlat][mtu][gso]") {
     auto t = default_tables();
-    auto ctx = std::make_unique<xlat::Context>();
-    ctx->next_ipv4_id = 0x1234;
+    auto ctx = test_context();
     const Bytes data = pattern(20000);
     const Bytes in6 = ipv6({kHost6, kServer6, 6}, seal6(tcp(1, 2, 3, 0x10, data), 6, kHost6, kServer6));
     auto o = run_xlat_ctx(t, *ctx, in6, /*gso=*/true);
     REQUIRE(o.verdict == Verdict::Forward);
     CHECK(o.extra.empty());
-    require_bytes(o.out, ipv4({kHost4, kServer4, 6, 63, 0, 0x1234, true}, seal4(tcp(1, 2, 3, 0x10, data), 6, kHost4, kServer4)));
+    require_bytes(o.out, ipv4({kHost4, kServer4, 6, 63, 0, 0, true}, seal4(tcp(1, 2, 3, 0x10, data), 6, kHost4, kServer4)));
     const Bytes in4 = ipv4({kServer4, kHost4, 17, 64, 0, 5}, seal4(udp(53, 40000, data), 17, kServer4, kHost4));  // DF=0
     o = run_xlat_ctx(t, *ctx, in4, /*gso=*/true);
     REQUIRE(o.verdict == Verdict::Forward);

@@ -74,7 +74,7 @@ TEST_CASE("RFC 7757 §4.2: with hairpinning off the packet leaves as IPv4 (TAYGA
     const auto o = run_xlat(rfc7757_tables(false), udp6_pkt(kA, kBviaPrefix, 64));
     REQUIRE(o.verdict == Verdict::Forward);
     const Ipv4Addr a4 = v4("192.0.2.1"), b4 = v4("192.0.2.2");
-    require_bytes(o.out, ipv4({a4, b4, 17, 63, 0, 0x1234}, seal4(udp(1000, 2000, kData), 17, a4, b4)));
+    require_bytes(o.out, ipv4({a4, b4, 17, 63, 0, test_id()}, seal4(udp(1000, 2000, kData), 17, a4, b4)));
 }
 
 TEST_CASE("RFC 7757 §4.2.2: a destination that maps back to itself is not hairpinned", "[xlat][hairpin]") {

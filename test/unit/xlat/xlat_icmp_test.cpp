@@ -33,7 +33,7 @@ Bytes error6(std::uint8_t type, std::uint8_t code, std::uint32_t rest, const Byt
     return ipv6({kRouter6Native, kServer6, 58, 64}, seal6(icmp_msg(type, code, rest, quoted), 58, kRouter6Native, kServer6));
 }
 Bytes want4(std::uint8_t type, std::uint8_t code, std::uint32_t rest, const Bytes& quoted = quoted_back4()) {
-    return ipv4({kXlat4, kServer4, 1, 63, 0, 0x1234}, seal4(icmp_msg(type, code, rest, quoted), 1, kXlat4, kServer4));
+    return ipv4({kXlat4, kServer4, 1, 63, 0, test_id()}, seal4(icmp_msg(type, code, rest, quoted), 1, kXlat4, kServer4));
 }
 
 struct Map {
@@ -464,7 +464,7 @@ TEST_CASE("RFC 6791 / RFC 7915 §6: ICMPv6 error from an unmappable IPv6 router 
         const Bytes in = ipv6({kRouter6, kServer6, 58, 64}, seal6(icmp_msg(1, 4, 0, quoted_back6()), 58, kRouter6, kServer6));
         o = run_xlat(t, in);
         REQUIRE(o.verdict == Verdict::Forward);
-        require_bytes(o.out, ipv4({kRouter4, kServer4, 1, 63, 0, 0x1234}, seal4(icmp_msg(3, 3, 0, quoted_back4()), 1, kRouter4, kServer4)));
+        require_bytes(o.out, ipv4({kRouter4, kServer4, 1, 63, 0, test_id()}, seal4(icmp_msg(3, 3, 0, quoted_back4()), 1, kRouter4, kServer4)));
     }
     SECTION("an informational message from an unmappable source is not translated") {
         const Bytes in = ipv6({kRouter6Native, kServer6, 58, 64}, seal6(icmp_echo(129, 1, 1, {}), 58, kRouter6Native, kServer6));
@@ -484,13 +484,22 @@ TEST_CASE("RFC 7915 §4.2: ICMPv4 error with a corrupted checksum is not transla
     CHECK(drops(run_xlat(default_tables(), in6), Reason::BadIcmpChecksum) == 1);
 }
 
-TEST_CASE("RFC 7915 §4.1 §4.3: \"illegal\" addresses in the quoted packet are still translated", "[xlat][4to6][icmp][inner]") {
-    // An outer source like this would be dropped (§4.1); quoted, it is kept
-    // for troubleshooting.
-    const Ipv4Addr loop4 = v4("127.0.0.1");
-    const Ipv6Addr loop6 = v6("3fff:6464::7f00:1");
-    const Bytes q4 = ipv4({kHost4, loop4, 17, 9}, seal4(udp(1, 2, kData), 17, kHost4, loop4));
-    const Bytes q6 = ipv6({kHost6, loop6, 17, 9}, seal6(udp(1, 2, kData), 17, kHost6, loop6));
+TEST_CASE("RFC 7915 §4.3 with TAYGA's address rules: reserved addresses in the quoted packet drop the error", "[xlat][4to6][icmp][inner]") {
+    // §4.1 would translate "illegal" quoted addresses for troubleshooting;
+    // TAYGA drops the error, and so does nat64d (docs/rfc-compliance.md).
+    for (const char* a : {"127.0.0.1", "0.0.0.1", "224.0.0.1", "255.255.255.255", "169.254.0.1"}) {
+        INFO(a);
+        const Ipv4Addr r4 = v4(a);
+        const Bytes q4 = ipv4({kHost4, r4, 17, 9}, seal4(udp(1, 2, kData), 17, kHost4, r4));
+        const auto o = run_xlat(default_tables(), error4(3, 1, 0, q4));
+        CHECK(o.verdict == Verdict::Drop);
+        CHECK(drops(o, Reason::InnerUnmappable) == 1);
+    }
+    // 240/4 is an ordinary address, quoted too.
+    const Ipv4Addr e4 = v4("240.0.0.1");
+    const Ipv6Addr e6 = v6("3fff:6464::f000:1");
+    const Bytes q4 = ipv4({kHost4, e4, 17, 9}, seal4(udp(1, 2, kData), 17, kHost4, e4));
+    const Bytes q6 = ipv6({kHost6, e6, 17, 9}, seal6(udp(1, 2, kData), 17, kHost6, e6));
     const auto o = run_xlat(default_tables(), error4(3, 1, 0, q4));
     REQUIRE(o.verdict == Verdict::Forward);
     require_bytes(o.out, want6(1, 0, 0, q6));
