@@ -100,8 +100,9 @@ Verdict reject4(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t len, 
     // RFC 1812 §4.3.2.7: no error for an ICMP error, a non-first fragment,
     // a broadcast/multicast destination or an invalid source.
     static constexpr Ipv4Addr kBroadcast{{255, 255, 255, 255}};
+    // Nor to the translator itself (a source spoofing its address).
     if (!t.icmp_errors || t.ipv4_addr == Ipv4Addr{} || icmp_error || !first_fragment || (dst.bytes[0] & 0xf0) == 0xe0 ||
-        dst == kBroadcast || addr::is_reserved_ipv4(src)) {
+        dst == kBroadcast || addr::is_reserved_ipv4(src) || src == t.ipv4_addr) {
         return suppressed(ctx, why);
     }
     constexpr std::size_t kHdr = kIpv4HdrLen + kIcmpHdrLen;
@@ -149,9 +150,10 @@ Verdict reject6(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t len, 
     // RFC 4443 §2.4(e.3): no error to a multicast destination (Packet Too
     // Big excepted); (e.6) nor to a source that is not one node. Non-first
     // fragments: the IPv4 rule (RFC 1812 §4.3.2.7) applied to IPv6 too.
+    // Nor to the translator itself (a source spoofing its address).
     const bool multicast = dst.bytes[0] == 0xff && err.type != icmp6::kPacketTooBig;
     if (!t.icmp_errors || t.ipv6_addr == Ipv6Addr{} || icmp_exempt || non_first || multicast ||
-        addr::is_reserved_ipv6(src)) {
+        addr::is_reserved_ipv6(src) || src == t.ipv6_addr) {
         return suppressed(ctx, why);
     }
     constexpr std::size_t kHdr = kIpv6HdrLen + kIcmpHdrLen;
