@@ -390,13 +390,15 @@ int remove_tun(const std::string& name) {
 int run(const Options& opt) {
     const bool foreground = opt.debug || opt.nodetach || opt.check_config || opt.mktun || opt.rmtun;
     const LogLevel level = opt.debug ? LogLevel::Debug : LogLevel::Info;
+    // Until the detach, messages reach the terminal, unless a sink was
+    // named: asked for syslog or the journal (TAYGA's --syslog, --journal),
+    // the daemon reports its start-up there too. -t, --mktun and --rmtun
+    // print to the terminal whatever the sink.
     const common::LogSink sink = log_sink(opt, foreground);
-    common::log_init(sink, level);
-    // Asked for syslog or the journal (TAYGA's --syslog, --journal), the
-    // daemon reports its start-up there too; -t, --mktun and --rmtun, and
-    // the other sinks, print to the terminal.
+    const common::LogSink startup_sink = opt.log_sink ? sink : log_sink(opt, true);
+    common::log_init(startup_sink, level);
     const bool to_log = !(opt.check_config || opt.mktun || opt.rmtun) &&
-                        (sink == common::LogSink::Syslog || sink == common::LogSink::Journal);
+                        (startup_sink == common::LogSink::Syslog || startup_sink == common::LogSink::Journal);
 
     const auto base = load_config(opt.config_file, to_log);
     const auto cfg = base ? load_map_file(*base, to_log) : std::nullopt;
