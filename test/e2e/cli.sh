@@ -266,11 +266,17 @@ kill -0 "$first" || fail "the first daemon died"
 stop "$first"
 [[ ! -e "$DIR/rel.pid" ]] || fail "pidfile left behind"
 
-echo "== data-dir: missing with -u is refused, with a clear message"
+echo "== data-dir: missing with -u, or not writable by the -u user, is refused with a clear message"
 conf "$DIR/u.conf" "$TUN" "data-dir $DIR/missing"
 expect_rc 1 inns "$NAT64D" -n -u nobody -c "$DIR/u.conf"
 expect_out "data-dir $DIR/missing does not exist; create it, writable by user 'nobody'"
 [[ ! -e "$DIR/missing" ]] || fail "data-dir made for -u"
+# One that exists but the user cannot write: with dynamic-pool, refused
+# rather than run without saving the leases.
+mkdir -m 0755 "$DIR/rootonly"
+conf "$DIR/u2.conf" "$TUN" "data-dir $DIR/rootonly" "dynamic-pool 198.51.100.0/24"
+expect_rc 1 inns "$NAT64D" -n -u nobody -c "$DIR/u2.conf"
+expect_out "data-dir $DIR/rootonly: not writable by uid $(id -u nobody)"
 
 echo "== --journal: native protocol entries to the journal's socket"
 # A private mount namespace with an empty /run/systemd stands in for
