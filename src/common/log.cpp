@@ -119,9 +119,7 @@ void log_write(LogLevel level, std::string_view message) {
         case LogSink::Syslog:
             syslog(static_cast<int>(level), "%.*s", static_cast<int>(message.size()), message.data());
             return;
-        case LogSink::Stdout:
-            write_line(stdout, "[" + std::string(priority_name(level)) + "] ", message);
-            return;
+        case LogSink::Stdout: write_line(stdout, "[" + std::string(priority_name(level)) + "] ", message); return;
         case LogSink::Journal:
             if (journal_send(level, message)) return;
             break;

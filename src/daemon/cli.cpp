@@ -85,9 +85,12 @@ std::optional<Options> parse_args(int argc, char** argv, std::string& error) {
     if (o.mktun || o.rmtun) {
         // TAYGA's rules: these only touch the device and exit.
         const char* op = o.mktun ? "--mktun" : "--rmtun";
-        if (!o.user.empty()) error = std::string("cannot use -u or --user with ") + op;
-        else if (!o.group.empty()) error = std::string("cannot use -g or --group with ") + op;
-        else if (o.chroot) error = std::string("cannot use -r or --chroot with ") + op;
+        if (!o.user.empty())
+            error = std::string("cannot use -u or --user with ") + op;
+        else if (!o.group.empty())
+            error = std::string("cannot use -g or --group with ") + op;
+        else if (o.chroot)
+            error = std::string("cannot use -r or --chroot with ") + op;
         if (!error.empty()) return std::nullopt;
         if (o.log_sink) {
             o.warnings.push_back(std::string("--syslog, --stdout and --journal do not apply to ") + op +

@@ -132,7 +132,8 @@ unsigned configure_interface(const Config& cfg) {
     // Routes need the link up; the kernel refuses them on a down device.
     for (const auto& r : cfg.tun_routes) {
         if (auto st = sock->add_route(cfg.tun_device, r); !st) throw StartupError(st.error());
-        log(LogLevel::Debug, "tun-device {}: route {} added", cfg.tun_device, r.is_v6 ? to_string(r.v6) : to_string(r.v4));
+        log(LogLevel::Debug, "tun-device {}: route {} added", cfg.tun_device,
+            r.is_v6 ? to_string(r.v6) : to_string(r.v4));
     }
     auto mtu = sock->mtu(cfg.tun_device);
     if (!mtu) throw StartupError(mtu.error());
@@ -175,8 +176,8 @@ std::shared_ptr<const xlat::Tables> build_tables(const Config& cfg, addr::Dynami
     t->ipv6_mtu = tun_mtu;
     t->lowest_ipv6_mtu = std::min(cfg.offlink_mtu, tun_mtu);
     log(LogLevel::Debug, "translation tables built: ipv4-addr {}, ipv6-addr {}, prefix {}, {} map{}{}, mtu {}",
-        to_string(t->ipv4_addr), to_string(t->ipv6_addr), t->prefix ? to_string(*t->prefix) : "none",
-        cfg.maps.size(), cfg.maps.size() == 1 ? "" : "s", pool != nullptr ? ", dynamic pool" : "", tun_mtu);
+        to_string(t->ipv4_addr), to_string(t->ipv6_addr), t->prefix ? to_string(*t->prefix) : "none", cfg.maps.size(),
+        cfg.maps.size() == 1 ? "" : "s", pool != nullptr ? ", dynamic pool" : "", tun_mtu);
     return t;
 }
 
@@ -246,7 +247,8 @@ struct Runtime {
         log(LogLevel::Info, "reloading {}", opt.config_file);
         const bool ok = reload_config();
         ok ? ++reloads_ok : ++reloads_failed;
-        log(LogLevel::Debug, "reload {}: {} ok, {} failed so far", ok ? "applied" : "refused", reloads_ok, reloads_failed);
+        log(LogLevel::Debug, "reload {}: {} ok, {} failed so far", ok ? "applied" : "refused", reloads_ok,
+            reloads_failed);
         notify("READY=1\nSTATUS=translating");
         return ok;
     }
@@ -368,7 +370,8 @@ std::string Runtime::handle(std::string_view request) {
 
 // `log dyn` aside, what a start-up did, for -d.
 void log_loaded(const Config& cfg, std::size_t from_file) {
-    log(LogLevel::Debug, "{}: configuration read: tun-device {}, ipv4-addr {}, prefix {}, {} map{} ({} from map-file){}",
+    log(LogLevel::Debug,
+        "{}: configuration read: tun-device {}, ipv4-addr {}, prefix {}, {} map{} ({} from map-file){}",
         cfg.source_file, cfg.tun_device, cfg.ipv4_addr ? to_string(*cfg.ipv4_addr) : "none",
         cfg.prefix ? to_string(*cfg.prefix) : "none", cfg.maps.size(), cfg.maps.size() == 1 ? "" : "s", from_file,
         cfg.dynamic_pool ? ", dynamic-pool " + to_string(*cfg.dynamic_pool) : "");
@@ -430,8 +433,8 @@ int run(const Options& opt) {
     // workers N: N threads, one TUN queue each; workers 0: TAYGA's single
     // queue, translated by the main thread's event loop.
     const bool main_thread_translates = cfg->workers == 0u;
-    const unsigned queues = cfg->workers ? std::max(1u, *cfg->workers)
-                                         : std::max(1u, std::thread::hardware_concurrency());
+    const unsigned queues =
+        cfg->workers ? std::max(1u, *cfg->workers) : std::max(1u, std::thread::hardware_concurrency());
     auto opened = io::TunDevice::open(cfg->tun_device, queues, cfg->offload);
     if (!opened) throw StartupError(opened.error());
     std::optional<io::TunDevice> tun(std::move(*opened));
@@ -538,10 +541,11 @@ int run(const Options& opt) {
         } else if ((fds[2].revents & POLLIN) != 0) {
             workers.front()->on_readable();
         }
-        if ((fds[1].revents & POLLIN) != 0) control->serve_one([&rt](std::string_view r) {
-            log(LogLevel::Debug, "control request '{}'", r.substr(0, 64));
-            return rt.handle(r);
-        });
+        if ((fds[1].revents & POLLIN) != 0)
+            control->serve_one([&rt](std::string_view r) {
+                log(LogLevel::Debug, "control request '{}'", r.substr(0, 64));
+                return rt.handle(r);
+            });
         signalfd_siginfo si;
         while (::read(sfd, &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
             log(LogLevel::Debug, "signal {} received", strsignal(static_cast<int>(si.ssi_signo)));

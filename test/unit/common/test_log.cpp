@@ -84,7 +84,8 @@ TEST_CASE("log: TAYGA's --stdout sink prefixes each line with its priority name"
 TEST_CASE("log: journal native protocol entries (systemd.io/JOURNAL_NATIVE_PROTOCOL)", "[common][log]") {
     CHECK(journal_entry(LogLevel::Err, "nat64d", 4242, "tun-device nat64: gone") ==
           "PRIORITY=3\nSYSLOG_IDENTIFIER=nat64d\nSYSLOG_PID=4242\nMESSAGE=tun-device nat64: gone\n");
-    CHECK(journal_entry(LogLevel::Debug, "nat64d", 1, "") == "PRIORITY=7\nSYSLOG_IDENTIFIER=nat64d\nSYSLOG_PID=1\nMESSAGE=\n");
+    CHECK(journal_entry(LogLevel::Debug, "nat64d", 1, "") ==
+          "PRIORITY=7\nSYSLOG_IDENTIFIER=nat64d\nSYSLOG_PID=1\nMESSAGE=\n");
     // A value with a newline: the field name, a newline, its length as a
     // 64-bit little-endian number, the bytes, a newline.
     const std::string two_lines = "first\nsecond";

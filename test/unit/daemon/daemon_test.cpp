@@ -1,8 +1,8 @@
 // The daemon's pieces that need no privileges: command line, control
 // socket protocol, counters formats, readiness notification.
 #include <poll.h>
-#include <sys/stat.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -203,9 +203,8 @@ TEST_CASE("data-dir: a missing one is made 0755, unless -u would drop to a user 
     ::umask(old_mask);
     CHECK(std::filesystem::is_directory(cfg.data_dir));
     CHECK((std::filesystem::status(cfg.data_dir).permissions() & std::filesystem::perms::all) ==
-          (std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
-           std::filesystem::perms::group_exec | std::filesystem::perms::others_read |
-           std::filesystem::perms::others_exec));
+          (std::filesystem::perms::owner_all | std::filesystem::perms::group_read | std::filesystem::perms::group_exec |
+           std::filesystem::perms::others_read | std::filesystem::perms::others_exec));
     CHECK_FALSE(prepare_data_dir(opt, cfg));  // there now
     opt.user = "nobody";
     cfg.data_dir = base + "/other";
