@@ -75,7 +75,9 @@ struct Config {
     bool tun_up = false;                // tun-up
     std::vector<TunIp> tun_ips;         // tun-ip (many)
     std::vector<TunRoute> tun_routes;   // tun-route (many)
-    unsigned workers = 0;               // workers; 0 = one per online CPU
+    // workers: worker threads, one TUN queue each; 0 = TAYGA's single queue
+    // translated by the main thread; unset = one per online CPU.
+    std::optional<unsigned> workers;
     std::string control_socket;         // control-socket; empty = RUNTIME_DIRECTORY/TUN.sock
     std::string metrics_file;           // metrics-file; empty = none
     bool offload = true;                // offload: TUN checksum/segmentation offload

@@ -1,10 +1,11 @@
-// Log facade: one function family, two sinks (stderr in the foreground,
-// syslog when detached). Never called on the packet path except through the
-// rate-limited hooks of the worker.
+// Log facade: one function family, four sinks (TAYGA's --syslog, --stdout,
+// --journal, and stderr in the foreground). Never called on the packet path
+// except through the rate-limited hooks of the worker.
 #pragma once
 
 #include <fmt/core.h>
 
+#include <string>
 #include <string_view>
 
 namespace nat64d::common {
@@ -13,7 +14,14 @@ namespace nat64d::common {
 // journald sees proper levels.
 enum class LogLevel { Crit = 2, Err = 3, Warning = 4, Notice = 5, Info = 6, Debug = 7 };
 
-enum class LogSink { Stderr, Syslog };
+enum class LogSink {
+    Stderr,   // plain lines; "<N>" priority prefixes when stderr is the journal ($JOURNAL_STREAM)
+    Stdout,   // TAYGA's --stdout: "[info] message"
+    Syslog,   // syslog(3), facility daemon
+    Journal,  // systemd's native journal protocol (datagrams to kJournalSocket)
+};
+
+inline constexpr const char* kJournalSocket = "/run/systemd/journal/socket";
 
 // Chooses the sink and the most verbose level printed. Thread-safe to call
 // before workers start; log_write itself is thread-safe.
@@ -25,5 +33,14 @@ template <typename... Args>
 void log(LogLevel level, fmt::format_string<Args...> format, Args&&... args) {
     if (log_enabled(level)) log_write(level, fmt::format(format, std::forward<Args>(args)...));
 }
+
+// syslog's name of a priority ("err", "info", ...), as TAYGA's --stdout prints it.
+[[nodiscard]] std::string_view priority_name(LogLevel level) noexcept;
+
+// One journal entry in the native protocol (systemd.io/JOURNAL_NATIVE_PROTOCOL):
+// PRIORITY=, SYSLOG_IDENTIFIER=, SYSLOG_PID= and MESSAGE= fields, each
+// "NAME=value\n"; a message with a newline in it takes the protocol's
+// binary-safe form "MESSAGE\n" + 64-bit little-endian length + bytes + "\n".
+[[nodiscard]] std::string journal_entry(LogLevel level, std::string_view ident, long pid, std::string_view message);
 
 }  // namespace nat64d::common

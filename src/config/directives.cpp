@@ -361,7 +361,10 @@ void print_tun_route(const Config& c, std::string& out) {
     for (const auto& r : c.tun_routes) line(out, "tun-route", r.is_v6 ? to_string(r.v6) : to_string(r.v4));
 }
 
-void print_workers(const Config& c, std::string& out) { line(out, "workers", std::to_string(c.workers)); }
+void print_workers(const Config& c, std::string& out) {
+    if (!c.workers) return unset(out, "workers", "default: one per online CPU");
+    line(out, "workers", std::to_string(*c.workers));
+}
 
 void print_offload(const Config& c, std::string& out) { line(out, "offload", yes_no(c.offload)); }
 
@@ -461,7 +464,7 @@ const std::array kTable{
               .min_args = 1, .max_args = 1, .toml = TomlShape::String,
               .apply = apply_tun_route, .print = print_tun_route},
     Directive{.info = {.name = "workers", .syntax = "N",
-                        .doc = "worker threads (TUN queues), 0 to 256; 0 = one per online CPU; default 0",
+                        .doc = "worker threads, one TUN queue each, 0 to 256; 0 = one queue translated by the main thread (TAYGA); default one per online CPU",
                         .many = false, .reload = kRestart, .deprecated = false},
               .min_args = 1, .max_args = 1, .toml = TomlShape::Integer,
               .apply = apply_workers, .print = print_workers},

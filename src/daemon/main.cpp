@@ -3,6 +3,7 @@
 // errors reach the operator's terminal), then detach, pidfile, chroot and
 // privilege drop, then the workers. The main thread handles signals.
 #include <fcntl.h>
+#include <net/if.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/signalfd.h>
@@ -18,6 +19,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <random>
@@ -120,13 +122,18 @@ unsigned configure_interface(const Config& cfg) {
     if (!sock) throw StartupError("netlink: " + sock.error());
     for (const auto& ip : cfg.tun_ips) {
         if (auto st = sock->add_address(cfg.tun_device, ip); !st) throw StartupError(st.error());
+        log(LogLevel::Debug, "tun-device {}: address {}/{} added", cfg.tun_device,
+            ip.is_v6 ? to_string(ip.v6) : to_string(ip.v4), ip.prefix_len);
     }
     if (cfg.tun_up) {
         if (auto st = sock->set_up(cfg.tun_device); !st) throw StartupError(st.error());
+        log(LogLevel::Debug, "tun-device {}: link up", cfg.tun_device);
     }
     // Routes need the link up; the kernel refuses them on a down device.
     for (const auto& r : cfg.tun_routes) {
         if (auto st = sock->add_route(cfg.tun_device, r); !st) throw StartupError(st.error());
+        log(LogLevel::Debug, "tun-device {}: route {} added", cfg.tun_device,
+            r.is_v6 ? to_string(r.v6) : to_string(r.v4));
     }
     auto mtu = sock->mtu(cfg.tun_device);
     if (!mtu) throw StartupError(mtu.error());
@@ -168,6 +175,9 @@ std::shared_ptr<const xlat::Tables> build_tables(const Config& cfg, addr::Dynami
     t->ipv4_mtu = tun_mtu;
     t->ipv6_mtu = tun_mtu;
     t->lowest_ipv6_mtu = std::min(cfg.offlink_mtu, tun_mtu);
+    log(LogLevel::Debug, "translation tables built: ipv4-addr {}, ipv6-addr {}, prefix {}, {} map{}{}, mtu {}",
+        to_string(t->ipv4_addr), to_string(t->ipv6_addr), t->prefix ? to_string(*t->prefix) : "none", cfg.maps.size(),
+        cfg.maps.size() == 1 ? "" : "s", pool != nullptr ? ", dynamic pool" : "", tun_mtu);
     return t;
 }
 
@@ -182,6 +192,7 @@ struct Runtime {
     unsigned tun_mtu;
     io::TablesSource& source;
     std::vector<std::unique_ptr<io::Worker>>& workers;
+    bool main_thread_translates = false;  // `workers 0`: workers[0] runs in the event loop, no threads
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
     std::uint64_t reloads_ok = 0;
     std::uint64_t reloads_failed = 0;
@@ -190,7 +201,7 @@ struct Runtime {
     StatsSnapshot snapshot() const {
         StatsSnapshot s;
         s.tun_device = running.tun_device;
-        s.workers = static_cast<unsigned>(workers.size());
+        s.workers = main_thread_translates ? 0 : static_cast<unsigned>(workers.size());
         s.uptime_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
         for (const auto& w : workers) {
             s.counters += w->counters();
@@ -212,7 +223,7 @@ struct Runtime {
         if (pool == nullptr) return;
         pool->maintenance(now);
         for (const auto& e : pool->take_events()) {
-            if (running.log.dyn) log(LogLevel::Info, "{}", addr::describe(e));
+            log(running.log.dyn ? LogLevel::Info : LogLevel::Debug, "{}", addr::describe(e));
         }
         if (dynamic_map.empty()) return;
         if ((pool->dirty() && now - last_save_ >= 5) || now - last_save_ >= 300) save_leases(now);
@@ -222,6 +233,8 @@ struct Runtime {
         if (pool == nullptr || dynamic_map.empty()) return;
         if (auto st = pool->save(dynamic_map); !st) {
             log(LogLevel::Err, "{}: {} (the previous file is kept)", dynamic_map, st.error());
+        } else {
+            log(LogLevel::Debug, "{}: leases saved", dynamic_map);
         }
         last_save_ = now;
     }
@@ -234,6 +247,8 @@ struct Runtime {
         log(LogLevel::Info, "reloading {}", opt.config_file);
         const bool ok = reload_config();
         ok ? ++reloads_ok : ++reloads_failed;
+        log(LogLevel::Debug, "reload {}: {} ok, {} failed so far", ok ? "applied" : "refused", reloads_ok,
+            reloads_failed);
         notify("READY=1\nSTATUS=translating");
         return ok;
     }
@@ -353,12 +368,43 @@ std::string Runtime::handle(std::string_view request) {
            "' (expected status, stats [--json], mappings [--json], reload, metrics)\n";
 }
 
+// `log dyn` aside, what a start-up did, for -d.
+void log_loaded(const Config& cfg, std::size_t from_file) {
+    log(LogLevel::Debug,
+        "{}: configuration read: tun-device {}, ipv4-addr {}, prefix {}, {} map{} ({} from map-file){}",
+        cfg.source_file, cfg.tun_device, cfg.ipv4_addr ? to_string(*cfg.ipv4_addr) : "none",
+        cfg.prefix ? to_string(*cfg.prefix) : "none", cfg.maps.size(), cfg.maps.size() == 1 ? "" : "s", from_file,
+        cfg.dynamic_pool ? ", dynamic-pool " + to_string(*cfg.dynamic_pool) : "");
+}
+
+// --rmtun: TAYGA attaches to the device to clear its persistence, which
+// creates a missing one for a moment and succeeds, so a missing device is
+// no error (exit 0). Another kind of link by that name still is.
+int remove_tun(const std::string& name) {
+    if (!io::tun_exists(name) && ::if_nametoindex(name.c_str()) == 0) {
+        std::printf("No persistent tun device %s to remove\n", name.c_str());
+        return 0;
+    }
+    if (auto st = io::remove_persistent(name); !st) throw StartupError(st.error());
+    std::printf("Removed persistent tun device %s\n", name.c_str());
+    return 0;
+}
+
 int run(const Options& opt) {
     const bool foreground = opt.debug || opt.nodetach || opt.check_config || opt.mktun || opt.rmtun;
-    common::log_init(common::LogSink::Stderr, opt.debug ? LogLevel::Debug : LogLevel::Info);
+    const LogLevel level = opt.debug ? LogLevel::Debug : LogLevel::Info;
+    // Until the detach, messages reach the terminal, unless a sink was
+    // named: asked for syslog or the journal (TAYGA's --syslog, --journal),
+    // the daemon reports its start-up there too. -t, --mktun and --rmtun
+    // print to the terminal whatever the sink.
+    const common::LogSink sink = log_sink(opt, foreground);
+    const common::LogSink startup_sink = opt.log_sink ? sink : log_sink(opt, true);
+    common::log_init(startup_sink, level);
+    const bool to_log = !(opt.check_config || opt.mktun || opt.rmtun) &&
+                        (startup_sink == common::LogSink::Syslog || startup_sink == common::LogSink::Journal);
 
-    const auto base = load_config(opt.config_file, false);
-    const auto cfg = base ? load_map_file(*base, false) : std::nullopt;
+    const auto base = load_config(opt.config_file, to_log);
+    const auto cfg = base ? load_map_file(*base, to_log) : std::nullopt;
     if (!cfg) {
         std::fprintf(stderr, "%s: configuration refused\n", opt.config_file.c_str());
         return 1;
@@ -372,16 +418,29 @@ int run(const Options& opt) {
         std::printf("Created persistent tun device %s\n", cfg->tun_device.c_str());
         return 0;
     }
-    if (opt.rmtun) {
-        if (auto st = io::remove_persistent(cfg->tun_device); !st) throw StartupError(st.error());
-        std::printf("Removed persistent tun device %s\n", cfg->tun_device.c_str());
-        return 0;
-    }
+    if (opt.rmtun) return remove_tun(cfg->tun_device);
+    log_loaded(*cfg, cfg->maps.size() - base->maps.size());
 
-    const unsigned queues = cfg->workers != 0 ? cfg->workers : std::max(1u, std::thread::hardware_concurrency());
+    // The pidfile's lock first: a second daemon with the same pidfile stops
+    // before it touches anything of the first one's.
+    std::optional<PidFile> pidfile;
+    if (!opt.pidfile.empty()) {
+        pidfile.emplace(opt.pidfile);
+        log(LogLevel::Debug, "pidfile {}: locked", opt.pidfile);
+    }
+    if (prepare_data_dir(opt, *cfg)) log(LogLevel::Notice, "data-dir {}: created", cfg->data_dir);
+
+    // workers N: N threads, one TUN queue each; workers 0: TAYGA's single
+    // queue, translated by the main thread's event loop.
+    const bool main_thread_translates = cfg->workers == 0u;
+    const unsigned queues =
+        cfg->workers ? std::max(1u, *cfg->workers) : std::max(1u, std::thread::hardware_concurrency());
     auto opened = io::TunDevice::open(cfg->tun_device, queues, cfg->offload);
     if (!opened) throw StartupError(opened.error());
     std::optional<io::TunDevice> tun(std::move(*opened));
+    log(LogLevel::Debug, "tun-device {}: {} queue{} open{}{}{}", tun->name(), tun->fds().size(),
+        tun->fds().size() == 1 ? "" : "s", tun->created() ? ", device created" : ", device existed",
+        tun->multi_queue() ? ", multi-queue" : "", tun->vnet_hdr() ? ", virtio-net header" : "");
     const unsigned mtu = configure_interface(*cfg);
 
     // dynamic-pool, with the leases of the last run (TAYGA's dynamic.map).
@@ -405,11 +464,11 @@ int run(const Options& opt) {
 
     int ready_fd = -1;
     if (!foreground) {
-        common::log_init(common::LogSink::Syslog, LogLevel::Info);
+        common::log_init(sink, level);
         ready_fd = detach();
+        log(LogLevel::Debug, "detached, pid {}", ::getpid());
     }
-    std::optional<PidFile> pidfile;
-    if (!opt.pidfile.empty()) pidfile.emplace(opt.pidfile);
+    if (pidfile) pidfile->write_pid();
     // The control socket is made while still root, owned by the group the
     // daemon drops to, so nat64dctl works for root and that group only.
     std::optional<ControlServer> control;
@@ -420,8 +479,13 @@ int run(const Options& opt) {
         auto srv = ControlServer::listen(path, target_gid(opt));
         if (!srv) throw StartupError(srv.error());
         control.emplace(std::move(*srv));
+        log(LogLevel::Debug, "control socket {}: listening", path);
     }
     drop_privileges(opt, *cfg);
+    if (!opt.user.empty() || !opt.group.empty() || opt.chroot)
+        log(LogLevel::Debug, "running as uid {} gid {}{}", ::getuid(), ::getgid(),
+            opt.chroot ? ", chrooted to " + cfg->data_dir : "");
+    check_data_dir_writable(*cfg, opt.chroot ? "/" : cfg->data_dir);
 
     // Signals are taken synchronously by the main thread; the workers
     // inherit the mask, so none of them is ever interrupted by one.
@@ -438,17 +502,24 @@ int run(const Options& opt) {
         // RFC 7915 §5.1 identification: each worker starts at a random point.
         workers.push_back(std::make_unique<io::Worker>(fd, source, static_cast<std::uint16_t>(rng()), tun->vnet_hdr()));
     }
-    for (auto& w : workers) threads.emplace_back([&w, &stop] { w->run(stop); });
-    log(LogLevel::Info, "nat64d {} translating on {} (mtu {}, {} queue{}{}{})", NAT64D_VERSION, tun->name(), mtu,
-        workers.size(), workers.size() == 1 ? "" : "s", tun->offload_active() ? ", offload" : "",
-        tun->created() ? ", device created" : "");
+    if (main_thread_translates) {
+        log(LogLevel::Debug, "workers 0: the main thread translates (one queue, no worker threads)");
+    } else {
+        for (auto& w : workers) threads.emplace_back([&w, &stop] { w->run(stop); });
+        log(LogLevel::Debug, "{} worker thread{} started", threads.size(), threads.size() == 1 ? "" : "s");
+    }
+    log(LogLevel::Info, "nat64d {} translating on {} (mtu {}, {} queue{}{}{}{})", NAT64D_VERSION, tun->name(), mtu,
+        workers.size(), workers.size() == 1 ? "" : "s", main_thread_translates ? " in the main thread" : "",
+        tun->offload_active() ? ", offload" : "", tun->created() ? ", device created" : "");
 
     std::string root = opt.chroot ? cfg->data_dir : "";
     // After the chroot, data-dir is "/".
     const std::string lease_file = dynamic_map.empty() || root.empty() ? dynamic_map : "/dynamic.map";
     Runtime rt{opt, *base, *cfg, root, pool.get(), lease_file, mtu, source, workers};
+    rt.main_thread_translates = main_thread_translates;
     // The main thread's event loop: signals (signalfd), control requests,
-    // and a once-a-second tick for periodic work.
+    // a once-a-second tick for periodic work, and with `workers 0` the TUN
+    // queue itself.
     const int sfd = ::signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
     if (sfd < 0) throw StartupError(std::string("signalfd: ") + std::strerror(errno));
     notify("READY=1\nSTATUS=translating");
@@ -458,19 +529,38 @@ int run(const Options& opt) {
         ::close(ready_fd);
     }
     auto next_metrics = std::chrono::steady_clock::now();
+    std::int64_t last_tick = 0;
+    int queue_fd = main_thread_translates ? workers.front()->fd() : -1;
     while (!stop) {
-        pollfd fds[2] = {{sfd, POLLIN, 0}, {control ? control->fd() : -1, POLLIN, 0}};
-        if (::poll(fds, 2, 1000) < 0 && errno != EINTR) break;
-        if ((fds[1].revents & POLLIN) != 0) control->serve_one([&rt](std::string_view r) { return rt.handle(r); });
+        pollfd fds[3] = {{sfd, POLLIN, 0}, {control ? control->fd() : -1, POLLIN, 0}, {queue_fd, POLLIN, 0}};
+        if (::poll(fds, 3, 1000) < 0 && errno != EINTR) break;
+        if ((fds[2].revents & (POLLERR | POLLHUP | POLLNVAL)) != 0) {
+            // As a worker thread does when its queue fails: it stops.
+            log(LogLevel::Err, "tun-device {}: the queue failed; no longer translating", tun->name());
+            queue_fd = -1;
+        } else if ((fds[2].revents & POLLIN) != 0) {
+            workers.front()->on_readable();
+        }
+        if ((fds[1].revents & POLLIN) != 0)
+            control->serve_one([&rt](std::string_view r) {
+                log(LogLevel::Debug, "control request '{}'", r.substr(0, 64));
+                return rt.handle(r);
+            });
         signalfd_siginfo si;
         while (::read(sfd, &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
+            log(LogLevel::Debug, "signal {} received", strsignal(static_cast<int>(si.ssi_signo)));
             switch (si.ssi_signo) {
                 case SIGHUP: rt.reload(); break;
                 case SIGUSR1: log_counters(rt.snapshot()); break;
                 default: stop = true; break;
             }
         }
-        rt.tick(static_cast<std::int64_t>(std::time(nullptr)));
+        // Once a second, however often packets wake the loop.
+        const auto now = static_cast<std::int64_t>(std::time(nullptr));
+        if (now != last_tick) {
+            rt.tick(now);
+            last_tick = now;
+        }
         if (!rt.running.metrics_file.empty() && std::chrono::steady_clock::now() >= next_metrics) {
             write_metrics_file(rt.running.metrics_file, format_metrics(rt.snapshot()));
             next_metrics = std::chrono::steady_clock::now() + std::chrono::seconds(15);
@@ -490,6 +580,7 @@ int run(const Options& opt) {
     tun.reset();
     control.reset();
     pidfile.reset();
+    log(LogLevel::Debug, "stopped");
     return 0;
 }
 
@@ -499,11 +590,12 @@ int run(const Options& opt) {
 int main(int argc, char** argv) {
     using namespace nat64d::daemon;
     std::string error;
-    const auto opt = parse_args(argc, argv, error);
+    auto opt = parse_args(argc, argv, error);
     if (!opt) {
         std::fprintf(stderr, "nat64d: %s\n%s", error.c_str(), usage().c_str());
         return 1;
     }
+    for (const auto& w : opt->warnings) std::fprintf(stderr, "nat64d: warning: %s\n", w.c_str());
     if (opt->help) {
         std::fputs(usage().c_str(), stdout);
         return 0;
@@ -511,6 +603,17 @@ int main(int argc, char** argv) {
     if (opt->version) {
         std::printf("nat64d %s\n", NAT64D_VERSION);
         return 0;
+    }
+    // Before anything changes directory (detach, chroot) or re-reads -c.
+    if (std::filesystem::path(opt->config_file).is_relative() ||
+        (!opt->pidfile.empty() && std::filesystem::path(opt->pidfile).is_relative())) {
+        std::error_code ec;
+        const auto cwd = std::filesystem::current_path(ec);
+        if (ec) {
+            std::fprintf(stderr, "nat64d: cannot resolve relative -c/-p paths: %s\n", ec.message().c_str());
+            return 1;
+        }
+        make_paths_absolute(*opt, cwd.string());
     }
     try {
         return run(*opt);

@@ -3,26 +3,17 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 
-#include "addr/persist.hpp"
 #include "daemon/control.hpp"
 
 namespace nat64d::daemon {
-namespace {
-
-// Replaced atomically (temp file, fsync, rename), so a reader never sees half a pid.
-void write_pidfile(const std::string& path) {
-    if (auto st = addr::write_file_atomic(path, std::to_string(::getpid()) + "\n"); !st) {
-        throw StartupError(path + ": " + st.error());
-    }
-}
-
-}  // namespace
 
 // Classic double fork: the daemon is no session leader and cannot regain a
 // controlling terminal. The original process waits on a pipe and exits only
@@ -67,16 +58,86 @@ gid_t target_gid(const Options& opt) {
     return ::getgid();
 }
 
-PidFile::PidFile(const std::string& path) {
-    write_pidfile(path);
+PidFile::PidFile(const std::string& path) : path_(path) {
+    // The lock is taken before the file is truncated, so that a refused
+    // second daemon leaves the running one's pid in place. A daemon that
+    // stops unlinks the file while still holding the lock: if that happened
+    // between our open() and flock(), our lock is on a removed file, so try
+    // again with the one now at `path`.
+    for (int attempt = 0; attempt < 5; ++attempt) {
+        const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (fd < 0) throw StartupError("pidfile " + path + ": " + std::strerror(errno));
+        if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+            const int err = errno;
+            char buf[32] = {};
+            const ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
+            ::close(fd);
+            if (err != EWOULDBLOCK) throw StartupError("pidfile " + path + ": cannot lock it: " + std::strerror(err));
+            std::string pid = n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "";
+            while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
+            throw StartupError("pidfile " + path + " is locked by a running daemon" +
+                               (pid.empty() ? std::string() : " (pid " + pid + ")") +
+                               "; not starting a second one with the same pidfile");
+        }
+        struct stat held, now;
+        if (::fstat(fd, &held) == 0 && ::stat(path.c_str(), &now) == 0 && held.st_dev == now.st_dev &&
+            held.st_ino == now.st_ino) {
+            fd_ = fd;
+            break;
+        }
+        ::close(fd);
+    }
+    if (fd_ < 0) throw StartupError("pidfile " + path + ": replaced while being locked, repeatedly");
+    (void)::fchmod(fd_, 0644);  // whatever the umask, as before
     name_ = split_path(path).second;
     dir_fd_ = ::open(split_path(path).first.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
 
+void PidFile::write_pid() {
+    const std::string text = std::to_string(::getpid()) + "\n";
+    if (::ftruncate(fd_, 0) != 0 || ::pwrite(fd_, text.data(), text.size(), 0) != static_cast<ssize_t>(text.size())) {
+        throw StartupError("pidfile " + path_ + ": " + std::strerror(errno));
+    }
+}
+
 PidFile::~PidFile() {
-    if (dir_fd_ < 0) return;
-    ::unlinkat(dir_fd_, name_.c_str(), 0);
-    ::close(dir_fd_);
+    // Removed while the lock is held, so no second daemon takes over a file
+    // that is about to disappear (see the constructor for the other side).
+    if (dir_fd_ >= 0) {
+        ::unlinkat(dir_fd_, name_.c_str(), 0);
+        ::close(dir_fd_);
+    }
+    ::close(fd_);
+}
+
+// TAYGA makes a missing data-dir (mkdir 0777 less the umask) unless -u is
+// given, and refuses to start with -u. nat64d does the same, with 0755
+// whatever the umask: the directory holds the translator's state and is
+// nobody else's to write into.
+bool prepare_data_dir(const Options& opt, const Config& cfg) {
+    if (cfg.data_dir.empty()) return false;
+    struct stat st;
+    if (::stat(cfg.data_dir.c_str(), &st) == 0) {
+        if (!S_ISDIR(st.st_mode)) throw StartupError("data-dir " + cfg.data_dir + ": not a directory");
+        return false;
+    }
+    if (errno != ENOENT) throw StartupError("data-dir " + cfg.data_dir + ": " + std::strerror(errno));
+    if (!opt.user.empty()) {
+        throw StartupError("data-dir " + cfg.data_dir + " does not exist; create it, writable by user '" + opt.user +
+                           "', before starting with -u (nat64d creates it only when it keeps its identity)");
+    }
+    if (::mkdir(cfg.data_dir.c_str(), 0755) != 0 || ::chmod(cfg.data_dir.c_str(), 0755) != 0) {
+        throw StartupError("data-dir " + cfg.data_dir + ": cannot create it: " + std::strerror(errno));
+    }
+    return true;
+}
+
+void check_data_dir_writable(const Config& cfg, const std::string& dir) {
+    if (cfg.data_dir.empty() || !cfg.dynamic_pool) return;
+    if (::access(dir.c_str(), W_OK | X_OK) != 0) {
+        throw StartupError("data-dir " + cfg.data_dir + ": not writable by uid " + std::to_string(::geteuid()) + " (" +
+                           std::strerror(errno) + "); dynamic-pool leases could not be saved");
+    }
 }
 
 // -r, -g, -u, in that order: the user and group are looked up before the

@@ -1,5 +1,5 @@
-// Process-level start-up steps of the daemon, as TAYGA orders them after
-// the TUN device is set up: detach, pidfile, chroot and privilege drop.
+// Process-level start-up steps of the daemon, as TAYGA orders them around
+// the TUN device: data-dir, pidfile, detach, chroot and privilege drop.
 #pragma once
 
 #include <sys/types.h>
@@ -24,8 +24,13 @@ int detach();
 // The group the daemon runs as after drop_privileges (-g, else -u's group).
 gid_t target_gid(const Options& opt);
 
-// -p PIDFILE: written (0644, via rename) on construction, removed on
-// destruction, also from inside a chroot.
+// -p PIDFILE. The constructor opens the file and takes an exclusive flock(2)
+// on it without waiting: a second daemon given the same pidfile stops there
+// with a StartupError naming the running one, before it touches the file,
+// the device or anything else. The lock belongs to the open file, so it
+// survives detach()'s forks and lasts until the daemon exits. write_pid()
+// stores the daemon's pid (once it is known, after detach); the destructor
+// removes the file, also from inside a chroot.
 class PidFile {
 public:
     explicit PidFile(const std::string& path);
@@ -33,10 +38,25 @@ public:
     PidFile& operator=(const PidFile&) = delete;
     ~PidFile();
 
+    void write_pid();
+
 private:
+    std::string path_;
     std::string name_;
+    int fd_ = -1;
     int dir_fd_ = -1;
 };
+
+// data-dir as TAYGA treats it: made (mode 0755) when it does not exist yet
+// and the daemon keeps the identity it was started with; refused when -u
+// would drop to a user that could not write a directory made by root.
+// Returns true when it was created.
+bool prepare_data_dir(const Options& opt, const Config& cfg);
+
+// After drop_privileges: with dynamic-pool, data-dir must be writable by the
+// daemon, or leases would silently not persist. `dir` is where data-dir is
+// now ("/" once chrooted into it).
+void check_data_dir_writable(const Config& cfg, const std::string& dir);
 
 // -r, -g, -u (chroot to data-dir, setgid, setuid).
 void drop_privileges(const Options& opt, const Config& cfg);

@@ -47,16 +47,25 @@ void Worker::run(const std::atomic<bool>& stop) {
         const int n = ::poll(&pfd, 1, 200);
         if (n < 0 && errno != EINTR) break;
         if (n > 0 && (pfd.revents & (POLLERR | POLLHUP | POLLNVAL)) != 0) break;
-        // Pick up a new table generation between batches, never inside one,
-        // and after the wait: a packet that arrives after a reload answered
-        // is translated with the new tables.
-        if (const auto gen = source_.generation(); gen != generation_) {
-            tables_ = source_.load();
-            generation_ = gen;
-        }
+        refresh_tables();
         if (n > 0) process_batch();
     }
     publish_counters();
+}
+
+void Worker::on_readable() {
+    refresh_tables();
+    process_batch();
+}
+
+// A new table generation is picked up between batches, never inside one,
+// and after the wait: a packet that arrives after a reload answered is
+// translated with the new tables.
+void Worker::refresh_tables() {
+    if (const auto gen = source_.generation(); gen != generation_) {
+        tables_ = source_.load();
+        generation_ = gen;
+    }
 }
 
 void Worker::process_batch() {

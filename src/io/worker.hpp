@@ -42,6 +42,12 @@ public:
     // Runs until `stop` becomes true (checked at least every 200 ms).
     void run(const std::atomic<bool>& stop);
 
+    // For a caller that polls the queue itself instead of run() (`workers 0`:
+    // the main thread's event loop, as TAYGA translates): fd() to poll, and
+    // on_readable() once it is readable, which translates one batch.
+    [[nodiscard]] int fd() const noexcept { return fd_; }
+    void on_readable();
+
     // A consistent copy of this worker's counters (published once per batch).
     [[nodiscard]] xlat::Counters counters() const;
 
@@ -56,6 +62,7 @@ public:
     }
 
 private:
+    void refresh_tables();
     void process_batch();
     void process_one(std::size_t got);
     void write_packet(const VnetHdr& hdr, const std::uint8_t* data, std::size_t length);

@@ -1,5 +1,6 @@
-// The log facade's stderr sink: plain lines, or "<priority>" prefixes when
-// stderr is the systemd journal ($JOURNAL_STREAM names it).
+// The log facade's sinks: stderr (plain lines, or "<priority>" prefixes when
+// stderr is the systemd journal, $JOURNAL_STREAM names it), TAYGA's --stdout
+// lines, and the journal's native protocol entries.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,18 +17,20 @@ using namespace nat64d::common;
 
 namespace {
 
-// Runs `body` with stderr redirected to a temporary file; returns what it wrote.
+// Runs `body` with stderr (or stdout) redirected to a temporary file;
+// returns what it wrote.
 template <typename F>
-std::string capture_stderr(F body) {
+std::string capture_stderr(F body, std::FILE* stream = stderr) {
+    const int target = ::fileno(stream);
     char path[] = "/tmp/nat64d-log-test.XXXXXX";
     const int fd = ::mkstemp(path);
     REQUIRE(fd >= 0);
-    std::fflush(stderr);
-    const int saved = ::dup(STDERR_FILENO);
-    ::dup2(fd, STDERR_FILENO);
+    std::fflush(stream);
+    const int saved = ::dup(target);
+    ::dup2(fd, target);
     body(fd);
-    std::fflush(stderr);
-    ::dup2(saved, STDERR_FILENO);
+    std::fflush(stream);
+    ::dup2(saved, target);
     ::close(saved);
     ::close(fd);
     std::ifstream in(path);
@@ -62,4 +65,31 @@ TEST_CASE("log: under systemd's journal each line carries its syslog priority (s
     });
     CHECK(out == "<3>bad\n<6>fine\n");
     log_init(LogSink::Stderr, LogLevel::Info);
+}
+
+TEST_CASE("log: TAYGA's --stdout sink prefixes each line with its priority name", "[common][log]") {
+    const auto out = capture_stderr(
+        [](int) {
+            log_init(LogSink::Stdout, LogLevel::Debug);
+            log(LogLevel::Crit, "gone");
+            log(LogLevel::Warning, "careful");
+            log(LogLevel::Notice, "note");
+            log(LogLevel::Debug, "detail {}", 7);
+        },
+        stdout);
+    CHECK(out == "[crit] gone\n[warning] careful\n[notice] note\n[debug] detail 7\n");
+    log_init(LogSink::Stderr, LogLevel::Info);
+}
+
+TEST_CASE("log: journal native protocol entries (systemd.io/JOURNAL_NATIVE_PROTOCOL)", "[common][log]") {
+    CHECK(journal_entry(LogLevel::Err, "nat64d", 4242, "tun-device nat64: gone") ==
+          "PRIORITY=3\nSYSLOG_IDENTIFIER=nat64d\nSYSLOG_PID=4242\nMESSAGE=tun-device nat64: gone\n");
+    CHECK(journal_entry(LogLevel::Debug, "nat64d", 1, "") ==
+          "PRIORITY=7\nSYSLOG_IDENTIFIER=nat64d\nSYSLOG_PID=1\nMESSAGE=\n");
+    // A value with a newline: the field name, a newline, its length as a
+    // 64-bit little-endian number, the bytes, a newline.
+    const std::string two_lines = "first\nsecond";
+    CHECK(journal_entry(LogLevel::Info, "nat64d", 9, two_lines) ==
+          std::string("PRIORITY=6\nSYSLOG_IDENTIFIER=nat64d\nSYSLOG_PID=9\nMESSAGE\n") +
+              std::string("\x0c\0\0\0\0\0\0\0", 8) + "first\nsecond\n");
 }

@@ -26,7 +26,7 @@ TEST_CASE("to_tayga_syntax: defaults and unset settings of a minimal file", "[co
           "tun-up no\n"
           "# tun-ip (none)\n"
           "# tun-route (none)\n"
-          "workers 0\n"
+          "# workers (default: one per online CPU)\n"
           "offload yes\n"
           "# control-socket (default: RUNTIME_DIRECTORY/TUN-DEVICE.sock)\n"
           "# metrics-file (not set)\n"

@@ -23,7 +23,7 @@ TEST_CASE("tayga.conf: minimal file gives the documented defaults", "[config][ta
     CHECK(c.tun_up == false);
     CHECK(c.tun_ips.empty());
     CHECK(c.tun_routes.empty());
-    CHECK(c.workers == 0);
+    CHECK_FALSE(c.workers.has_value());
     CHECK(c.ipv4_addr_pos.file == "t.conf");
     CHECK(c.ipv4_addr_pos.line == 2);
     CHECK(c.prefix_pos.line == 3);
@@ -335,11 +335,13 @@ TEST_CASE("tun-route: IPv4 or IPv6 prefix, host bits zero", "[config][tun-route]
           Lines{"t.conf:4: tun-route: expected an IPv4 or IPv6 prefix but found 'default'"});
 }
 
-TEST_CASE("workers: 0 to 256, default 0 (one per CPU)", "[config][workers]") {
-    CHECK(good("").workers == 0);
-    CHECK(good("workers 0\n").workers == 0);
-    CHECK(good("workers 4\n").workers == 4);
-    CHECK(good("workers 256\n").workers == 256);
+TEST_CASE("workers: 0 to 256; 0 is TAYGA's single queue, kept apart from the default (one per CPU)",
+          "[config][workers]") {
+    CHECK_FALSE(good("").workers.has_value());
+    REQUIRE(good("workers 0\n").workers.has_value());
+    CHECK(good("workers 0\n").workers == 0u);
+    CHECK(good("workers 4\n").workers == 4u);
+    CHECK(good("workers 256\n").workers == 256u);
     CHECK(bad("workers 257\n") == Lines{"t.conf:4: workers: expected a number from 0 to 256 but found '257'"});
     CHECK(bad("workers many\n") == Lines{"t.conf:4: workers: expected a number from 0 to 256 but found 'many'"});
 }

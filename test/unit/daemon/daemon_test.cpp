@@ -2,6 +2,7 @@
 // socket protocol, counters formats, readiness notification.
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -9,11 +10,14 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "daemon/cli.hpp"
 #include "daemon/control.hpp"
 #include "daemon/notify.hpp"
+#include "daemon/process.hpp"
 #include "daemon/stats.hpp"
 
 using namespace nat64d;
@@ -27,6 +31,13 @@ std::optional<Options> args(std::vector<std::string> words, std::string& error) 
     for (auto& w : words) argv.push_back(w.data());
     argv.push_back(nullptr);
     return parse_args(static_cast<int>(words.size()), argv.data(), error);
+}
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
 }
 
 std::string temp_path(const char* name) {
@@ -50,10 +61,11 @@ TEST_CASE("TAYGA's command line: -c -d -n -u -g -r -p --mktun --rmtun", "[daemon
     REQUIRE(o);
     CHECK(o->config_file == "x.toml");
     CHECK(o->mktun);
-    o = args({"--rmtun", "--user=nobody", "--pidfile", "p"}, err);
+    o = args({"--rmtun", "--config=t.conf", "--pidfile", "p"}, err);
     REQUIRE(o);
     CHECK(o->rmtun);
-    CHECK(o->user == "nobody");
+    CHECK(o->config_file == "t.conf");
+    CHECK(o->pidfile == "p");
     CHECK(args({}, err)->config_file == "/etc/nat64d.conf");
     CHECK(args({"-t"}, err)->check_config);
     CHECK(args({"--check-config"}, err)->check_config);
@@ -73,6 +85,146 @@ TEST_CASE("Command line errors are refused with a message", "[daemon][cli]") {
     CHECK(err == "--mktun and --rmtun exclude each other");
     CHECK_FALSE(args({"stray"}, err));
     CHECK(err == "unexpected argument 'stray'");
+    CHECK_FALSE(args({"-n", "", "tayga.conf"}, err));
+    CHECK(err == "unexpected argument 'tayga.conf'");
+    CHECK_FALSE(args({"--", "x"}, err));
+    CHECK(err == "unexpected argument 'x'");
+    // TAYGA refuses what --mktun/--rmtun would ignore.
+    CHECK_FALSE(args({"--rmtun", "--user=nobody"}, err));
+    CHECK(err == "cannot use -u or --user with --rmtun");
+    CHECK_FALSE(args({"--mktun", "-g", "nogroup"}, err));
+    CHECK(err == "cannot use -g or --group with --mktun");
+    CHECK_FALSE(args({"-r", "--mktun"}, err));
+    CHECK(err == "cannot use -r or --chroot with --mktun");
+}
+
+TEST_CASE("Empty positional arguments are skipped, wherever they stand (clatd runs `tayga --mktun \"\"`)",
+          "[daemon][cli]") {
+    std::string err;
+    auto o = args({"--mktun", ""}, err);
+    REQUIRE(o);
+    CHECK(o->mktun);
+    o = args({"", "-c", "/etc/tayga.conf", "", "-n", "", "--", ""}, err);
+    REQUIRE(o);
+    CHECK(o->config_file == "/etc/tayga.conf");
+    CHECK(o->nodetach);
+    CHECK(o->warnings.empty());
+}
+
+TEST_CASE("Log sinks: --syslog, --stdout, --journal; -d means stdout unless a sink is named", "[daemon][cli][log]") {
+    using common::LogSink;
+    std::string err;
+    // Without a sink option: stderr in the foreground, syslog once detached.
+    CHECK(log_sink(*args({}, err), false) == LogSink::Syslog);
+    CHECK(log_sink(*args({"-n"}, err), true) == LogSink::Stderr);
+    // -d: TAYGA's "implies --nodetach and --stdout".
+    CHECK(log_sink(*args({"-d"}, err), true) == LogSink::Stdout);
+    CHECK(log_sink(*args({"--syslog"}, err), false) == LogSink::Syslog);
+    CHECK(log_sink(*args({"-n", "--syslog"}, err), true) == LogSink::Syslog);
+    CHECK(log_sink(*args({"--stdout"}, err), false) == LogSink::Stdout);
+    CHECK(log_sink(*args({"-n", "--journal"}, err), true) == LogSink::Journal);
+    // A named sink stands with -d, on either side of it.
+    CHECK(log_sink(*args({"-d", "--journal"}, err), true) == LogSink::Journal);
+    CHECK(log_sink(*args({"--syslog", "-d"}, err), true) == LogSink::Syslog);
+    // The last one named wins.
+    CHECK(log_sink(*args({"--journal", "--stdout"}, err), true) == LogSink::Stdout);
+    // --mktun/--rmtun report on stdout whatever is asked: a warning, as TAYGA.
+    auto o = args({"--mktun", "--journal"}, err);
+    REQUIRE(o);
+    CHECK_FALSE(o->log_sink);
+    REQUIRE(o->warnings.size() == 1);
+    CHECK(o->warnings[0] == "--syslog, --stdout and --journal do not apply to --mktun, which reports on stdout");
+}
+
+TEST_CASE("Relative -c and -p are taken from the start-up directory", "[daemon][cli]") {
+    std::string err;
+    auto o = args({"-c", "tayga.conf", "-p", "./run/t.pid"}, err);
+    REQUIRE(o);
+    make_paths_absolute(*o, "/srv/nat64");
+    CHECK(o->config_file == "/srv/nat64/tayga.conf");
+    CHECK(o->pidfile == "/srv/nat64/run/t.pid");
+    o = args({"-c", "../etc/t.conf"}, err);
+    make_paths_absolute(*o, "/");
+    CHECK(o->config_file == "/../etc/t.conf");
+    CHECK(o->pidfile.empty());  // none asked for, none made up
+    o = args({"-c", "/etc/t.conf", "-p", "/run/t.pid"}, err);
+    make_paths_absolute(*o, "/srv");
+    CHECK(o->config_file == "/etc/t.conf");
+    CHECK(o->pidfile == "/run/t.pid");
+}
+
+TEST_CASE("Pidfile: locked while the daemon lives; a second one is refused and leaves the first's pid",
+          "[daemon][pidfile]") {
+    const std::string path = temp_path("nat64d-pid-test-");
+    {
+        PidFile first(path);
+        first.write_pid();
+        const std::string mine = std::to_string(::getpid()) + "\n";
+        CHECK(read_file(path) == mine);
+        CHECK((std::filesystem::status(path).permissions() & std::filesystem::perms::all) ==
+              (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+               std::filesystem::perms::group_read | std::filesystem::perms::others_read));
+        // flock(2) locks belong to the open file, so a second open in the
+        // same process conflicts just as another process's would.
+        try {
+            PidFile second(path);
+            FAIL("a second pidfile on the same path was accepted");
+        } catch (const StartupError& e) {
+            CHECK(std::string(e.what()) == "pidfile " + path + " is locked by a running daemon (pid " +
+                                               std::to_string(::getpid()) +
+                                               "); not starting a second one with the same pidfile");
+        }
+        CHECK(read_file(path) == mine);
+    }
+    CHECK_FALSE(std::filesystem::exists(path));
+    // A stale file of a daemon that died (no lock on it) is taken over.
+    {
+        std::FILE* f = std::fopen(path.c_str(), "w");
+        std::fputs("99999999\n", f);
+        std::fclose(f);
+        PidFile again(path);
+        again.write_pid();
+        CHECK(read_file(path) == std::to_string(::getpid()) + "\n");
+    }
+    CHECK_FALSE(std::filesystem::exists(path));
+    CHECK_THROWS_AS(PidFile("/nonexistent-dir-nat64d/t.pid"), StartupError);
+}
+
+TEST_CASE("data-dir: a missing one is made 0755, unless -u would drop to a user that could not write it",
+          "[daemon][data-dir]") {
+    const std::string base = temp_path("nat64d-data-test-");
+    std::filesystem::create_directory(base);
+    Config cfg;
+    Options opt;
+    CHECK_FALSE(prepare_data_dir(opt, cfg));  // no data-dir: nothing to do
+    cfg.data_dir = base + "/state";
+    const mode_t old_mask = ::umask(077);
+    CHECK(prepare_data_dir(opt, cfg));
+    ::umask(old_mask);
+    CHECK(std::filesystem::is_directory(cfg.data_dir));
+    CHECK((std::filesystem::status(cfg.data_dir).permissions() & std::filesystem::perms::all) ==
+          (std::filesystem::perms::owner_all | std::filesystem::perms::group_read | std::filesystem::perms::group_exec |
+           std::filesystem::perms::others_read | std::filesystem::perms::others_exec));
+    CHECK_FALSE(prepare_data_dir(opt, cfg));  // there now
+    opt.user = "nobody";
+    cfg.data_dir = base + "/other";
+    try {
+        prepare_data_dir(opt, cfg);
+        FAIL("missing data-dir accepted with -u");
+    } catch (const StartupError& e) {
+        CHECK(std::string(e.what()) == "data-dir " + cfg.data_dir +
+                                           " does not exist; create it, writable by user 'nobody', before starting "
+                                           "with -u (nat64d creates it only when it keeps its identity)");
+    }
+    CHECK_FALSE(std::filesystem::exists(cfg.data_dir));
+    opt.user.clear();
+    cfg.data_dir = base + "/missing-parent/state";
+    CHECK_THROWS_AS(prepare_data_dir(opt, cfg), StartupError);
+    std::FILE* f = std::fopen((base + "/file").c_str(), "w");
+    std::fclose(f);
+    cfg.data_dir = base + "/file";
+    CHECK_THROWS_WITH(prepare_data_dir(opt, cfg), "data-dir " + cfg.data_dir + ": not a directory");
+    std::filesystem::remove_all(base);
 }
 
 TEST_CASE("Control socket: one request line, one reply; bad requests get an error, never a crash", "[daemon][control]") {
