@@ -95,16 +95,17 @@ std::optional<Config> load_config(const std::string& path, bool to_log) {
 
 // The configuration plus its map-file's entries. `root` is stripped from the
 // front of map-file's path: the data-dir once chrooted into it. The lines
-// skipped (errors) are reported and, with `skipped`, handed back.
+// errors (the lines skipped, or why the file could not be read) are reported
+// and, with `errors`, handed back.
 std::optional<Config> load_map_file(const Config& base, bool to_log, const std::string& root = "",
-                                    std::vector<std::string>* skipped = nullptr) {
+                                    std::vector<std::string>* errors = nullptr) {
     std::string path = base.map_file;
     if (!root.empty() && path.rfind(root, 0) == 0) path = path.substr(root.size());
     config::Diagnostics diag;
     auto merged = with_map_file(base, path, diag);
     report(diag.warnings, LogLevel::Warning, to_log);
     report(diag.errors, LogLevel::Err, to_log);
-    if (skipped != nullptr) *skipped = merged ? diag.errors : std::vector<std::string>{};
+    if (errors != nullptr) *errors = diag.errors;
     return merged;
 }
 
@@ -249,7 +250,7 @@ private:
         std::optional<Config> next_base = root.empty() ? load_config(opt.config_file, true) : base;
         if (!root.empty()) log(LogLevel::Info, "chrooted: reloading map-file only, {} stays as it is", opt.config_file);
         if (!next_base) {
-            last_failure_ = opt.config_file + ": configuration refused";
+            last_failure_ = opt.config_file + ": configuration refused (see the log)";
             log(LogLevel::Err, "reload failed: configuration refused, keeping the running one");
             return false;
         }
@@ -257,7 +258,8 @@ private:
         // mappings stay (TAYGA keeps them too).
         std::optional<Config> next = load_map_file(*next_base, true, root, &last_skipped_);
         if (!next) {
-            last_failure_ = "map-file " + next_base->map_file + " unreadable";
+            last_failure_ = last_skipped_.empty() ? "map-file unreadable" : last_skipped_.front();
+            last_skipped_.clear();
             log(LogLevel::Err, "reload failed: map-file unreadable, keeping the running configuration and mappings");
             return false;
         }
@@ -348,8 +350,9 @@ void write_metrics_file(const std::string& path, const std::string& text) {
 // `nat64dctl reload`: the outcome, then every map-file line it skipped.
 std::string Runtime::reload_reply(bool ok) const {
     std::string out = ok ? fmt::format("ok: reloaded, {} mappings\n", running.maps.size())
-                         : fmt::format("error: reload failed ({}), see the log\n", last_failure_);
-    if (!last_skipped_.empty()) out += fmt::format("map-file: {} problem(s), line(s) skipped:\n", last_skipped_.size());
+                         : fmt::format("error: reload failed, the running configuration and mappings stay: {}\n",
+                                       last_failure_);
+    if (!last_skipped_.empty()) out += "map-file lines skipped:\n";
     for (const auto& line : last_skipped_) out += "  " + line + "\n";
     return out;
 }
