@@ -99,10 +99,10 @@ MapFileApplied apply_map_file(const Config& cfg, const addr::MapFileResult& file
         }
         // Only earlier map-file lines are left: the later line wins.
         for (const MapEntry* c : clashes) {
-            notes.push_back(Note{m.pos.line, true,
-                                 fmt::format("{}{} replaces {} at {}:{} ({}; the later line wins)", where, describe(m),
-                                             describe(*c), c->pos.file, c->pos.line,
-                                             c->v4 == m.v4 ? "same IPv4 prefix" : "overlapping IPv6 sides")});
+            notes.push_back(Note{
+                m.pos.line, true,
+                fmt::format("{}{} replaces {} at {}:{} ({}; the later line wins)", where, describe(m), describe(*c),
+                            c->pos.file, c->pos.line, c->v4 == m.v4 ? "same IPv4 prefix" : "overlapping IPv6 sides")});
             index.erase(c);
             live[static_cast<std::size_t>(c - file.entries.data())] = false;
         }

@@ -125,7 +125,6 @@ std::vector<std::string> map_conflicts(const Config& cfg, const MapEntry& m) {
     return out;
 }
 
-
 }  // namespace nat64d::config
 
 namespace nat64d::config::detail {

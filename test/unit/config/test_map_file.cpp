@@ -30,11 +30,14 @@ Config conf() {
         "dynamic-pool 203.0.113.0/24\n");
 }
 
-MapFileApplied apply(std::string_view text) { return apply_map_file(conf(), addr::parse_map_file(text, "maps")); }
+MapFileApplied apply(std::string_view text) {
+    return apply_map_file(conf(), addr::parse_map_file(text, "maps"));
+}
 
 std::vector<std::string> entries(const MapFileApplied& r) {
     std::vector<std::string> out;
-    for (const auto& e : r.entries) out.push_back(fmt::format("{}:{} {} {}", e.pos.file, e.pos.line, to_string(e.v4), to_string(e.v6)));
+    for (const auto& e : r.entries)
+        out.push_back(fmt::format("{}:{} {} {}", e.pos.file, e.pos.line, to_string(e.v4), to_string(e.v6)));
     return out;
 }
 
@@ -150,11 +153,11 @@ TEST_CASE("map-file: a line skipped for tayga.conf does not replace an earlier m
 
 TEST_CASE("map-file: malformed lines skipped, everything reported in line order", "[config][map-file]") {
     const auto r = apply(
-        "map 192.0.2.10 2001:db8:f::10\n"  // 1
-        "map 1.2.3 2001:db8:f::11\n"       // 2 malformed
-        "map 192.0.2.10 2001:db8:f::12\n"  // 3 replaces 1
-        "prefix 64:ff9b::/96\n"            // 4 not a map line
-        "map 169.254.9.9 2001:db8:f::13\n" // 5 caution
+        "map 192.0.2.10 2001:db8:f::10\n"      // 1
+        "map 1.2.3 2001:db8:f::11\n"           // 2 malformed
+        "map 192.0.2.10 2001:db8:f::12\n"      // 3 replaces 1
+        "prefix 64:ff9b::/96\n"                // 4 not a map line
+        "map 169.254.9.9 2001:db8:f::13\n"     // 5 caution
         "map 198.51.100.1 2001:db8:f::14\n");  // 6 conf clash
     CHECK(r.diag.errors ==
           Lines{
