@@ -23,6 +23,7 @@ struct MapEntry {
     Prefix4 v4;
     Prefix6 v6;
     SourcePos pos;
+    bool from_map_file = false;  // a map-file line (reloadable, replaceable) rather than tayga.conf's
     friend bool operator==(const MapEntry& a, const MapEntry& b) { return a.v4 == b.v4 && a.v6 == b.v6; }
 };
 

@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
-#include "addr/map_table.hpp"
+#include <strings.h>
+
 #include "addr/persist.hpp"
+#include "addr/special.hpp"
 #include "common/text.hpp"
 
 namespace nat64d::addr {
@@ -11,6 +13,10 @@ namespace {
 
 using common::quote;
 using common::split_words;
+
+bool equals_ignore_case(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && ::strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
 
 }  // namespace
 
@@ -25,35 +31,45 @@ common::Result<MapEntry> parse_map(std::string_view a4, std::string_view a6, con
     if (32 - v4->len != 128 - v6->len)
         return common::Error{fmt::format("IPv4 and IPv6 subnet must be of the same size, but found {} and {}",
                                          to_string(*v4), to_string(*v6))};
+    // TAYGA looks at the address the prefix starts with; the packet path
+    // drops reserved addresses whatever the map says (special.hpp).
+    if (is_reserved_ipv4(v4->addr))
+        return common::Error{fmt::format("Cannot use reserved address {} in map directive", to_string(v4->addr))};
+    if (is_reserved_ipv6(v6->addr))
+        return common::Error{fmt::format("Cannot use reserved address {} in map directive", to_string(v6->addr))};
     return MapEntry{*v4, *v6, pos};
+}
+
+std::string map_caution(const MapEntry& entry) {
+    if (!is_link_local_ipv4(entry.v4.addr)) return {};
+    return fmt::format("Using link-local address {} in map directive, use with caution", to_string(entry.v4.addr));
 }
 
 MapFileResult parse_map_file(std::string_view content, const std::string& name) {
     MapFileResult out;
-    MapTable table;  // for the overlap checks
     common::for_each_config_line(content, [&](unsigned line_no, std::string_view line) {
         const auto words = split_words(line);
         if (words.empty()) return;
         const std::string where = fmt::format("{}:{}", name, line_no);
-        if (words[0] != "map") {
-            out.errors.push_back(fmt::format("{}: {} is not allowed in a map-file (only map lines are)", where,
-                                             quote(words[0])));
+        const auto error = [&](std::string message) {
+            out.errors.push_back(MapFileNote{line_no, fmt::format("{}: {}", where, message)});
+        };
+        if (!equals_ignore_case(words[0], "map")) {
+            error(fmt::format("{} is not allowed in a map-file (only map lines are)", quote(words[0])));
             return;
         }
         if (words.size() != 3) {
-            out.errors.push_back(
-                fmt::format("{}: map: incorrect number of arguments (expected 2, found {})", where, words.size() - 1));
+            error(fmt::format("map: incorrect number of arguments (expected 2, found {})", words.size() - 1));
             return;
         }
         auto entry = parse_map(words[1], words[2], SourcePos{name, line_no});
         if (!entry) {
-            out.errors.push_back(fmt::format("{}: map: {}", where, entry.error()));
+            error("map: " + entry.error());
             return;
         }
-        if (const auto st = table.add(*entry); !st) {
-            out.errors.push_back(fmt::format("{}: {}", where, st.error()));
-            return;
-        }
+        entry->from_map_file = true;
+        if (auto caution = map_caution(*entry); !caution.empty())
+            out.warnings.push_back(MapFileNote{line_no, fmt::format("{}: {}", where, caution)});
         out.entries.push_back(std::move(*entry));
     });
     return out;

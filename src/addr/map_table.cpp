@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "common/bytes.hpp"
@@ -63,6 +64,12 @@ std::int32_t MapTable::Trie::longest(const std::uint8_t* key, unsigned bits) con
     return best;
 }
 
+std::int32_t MapTable::Trie::exact(const std::uint8_t* key, unsigned len) const noexcept {
+    std::int32_t n = 0;
+    for (unsigned i = 0; i < len && n >= 0; ++i) n = nodes[static_cast<std::size_t>(n)].child[bit_at(key, i)];
+    return n < 0 ? -1 : nodes[static_cast<std::size_t>(n)].entry;
+}
+
 std::int32_t MapTable::Trie::overlapping(const std::uint8_t* key, unsigned len) const noexcept {
     // An entry on the path contains key/len.
     std::int32_t n = 0;
@@ -93,16 +100,20 @@ common::Status MapTable::add(const MapEntry& entry) {
         return common::Error{fmt::format("{}: suffix lengths differ (/{} leaves {} host bits, /{} leaves {})",
                                          describe(entry), entry.v4.len, host4, entry.v6.len, host6)};
     }
-    // RFC 7757 §5: overlapping rows make the two directions asymmetric; the
-    // RFC allows refusing them, and we do.
-    std::int32_t clash = trie4_.overlapping(entry.v4.addr.bytes.data(), entry.v4.len);
-    if (clash < 0) clash = trie6_.overlapping(entry.v6.addr.bytes.data(), entry.v6.len);
-    if (clash >= 0) {
-        const MapEntry& old = entries_[static_cast<std::size_t>(clash)];
-        std::string msg = fmt::format("{} overlaps {}", describe(entry), describe(old));
+    // RFC 7757 §3.3 picks the longest matching IPv4 prefix, so nested IPv4
+    // sides are well defined (TAYGA accepts them); the same IPv4 prefix twice
+    // is not. Overlapping IPv6 sides would make the 6->4 direction ambiguous
+    // for the addresses they share (RFC 7757 §5): refused, as in TAYGA.
+    const auto clash = [this, &entry](std::int32_t index, std::string_view how) {
+        const MapEntry& old = entries_[static_cast<std::size_t>(index)];
+        std::string msg = fmt::format("{} {} {}", describe(entry), how, describe(old));
         if (!old.pos.file.empty()) msg += fmt::format(" at {}:{}", old.pos.file, old.pos.line);
         return common::Error{std::move(msg)};
-    }
+    };
+    if (const auto same = trie4_.exact(entry.v4.addr.bytes.data(), entry.v4.len); same >= 0)
+        return clash(same, "conflicts with");
+    if (const auto over = trie6_.overlapping(entry.v6.addr.bytes.data(), entry.v6.len); over >= 0)
+        return clash(over, "overlaps");
     // Allocate everything first so that a bad_alloc leaves the table as it was.
     MapEntry copy = entry;
     ensure_capacity(entries_, entries_.size() + 1);

@@ -1,6 +1,8 @@
 // RFC 7757 explicit address mappings: a table of IPv4 prefix <-> IPv6 prefix
 // pairs with equal suffix lengths, looked up by longest-prefix match in both
-// directions through two binary tries (never a linear scan).
+// directions through two binary tries (never a linear scan). As in TAYGA,
+// IPv4 sides may nest (a /32 inside a /24 inside a /16, RFC 7757 §3.3: the
+// longest match wins) but never repeat, and IPv6 sides never overlap.
 #pragma once
 
 #include <cstdint>
@@ -18,8 +20,10 @@ public:
     MapTable();
 
     // Adds an entry. Refused (with a message citing the earlier entry's
-    // file:line) when the suffix lengths differ (32 - v4.len != 128 - v6.len)
-    // or when either side overlaps a side already in the table.
+    // file:line) when the suffix lengths differ (32 - v4.len != 128 - v6.len),
+    // when its IPv4 prefix is already in the table, or when its IPv6 prefix
+    // overlaps one in the table. An IPv4 prefix inside or around another
+    // one is accepted.
     common::Status add(const MapEntry& entry);
 
     // RFC 7757 §3.2/§3.3: longest-prefix match, then the host bits of the
@@ -44,6 +48,8 @@ private:
         std::vector<Node> nodes{Node{}};
         void insert(const std::uint8_t* key, unsigned len, std::int32_t entry);
         [[nodiscard]] std::int32_t longest(const std::uint8_t* key, unsigned bits) const noexcept;
+        // The entry stored at exactly key/len, or -1.
+        [[nodiscard]] std::int32_t exact(const std::uint8_t* key, unsigned len) const noexcept;
         // Any entry on the path to key/len or below it (an overlap).
         [[nodiscard]] std::int32_t overlapping(const std::uint8_t* key, unsigned len) const noexcept;
     };

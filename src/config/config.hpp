@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "addr/map_file.hpp"
 #include "nat64d/config.hpp"
 
 namespace nat64d::config {
@@ -50,11 +51,29 @@ struct Environment {
 // as comments, so that parsing the output again gives the same settings.
 [[nodiscard]] std::string to_tayga_syntax(const Config& cfg);
 
-// The rules a map entry obeys against the rest of a validated configuration,
-// whether it comes from the file itself or from a map-file: it must not
-// overlap the RFC 6052 prefix nor contain the translator's own addresses.
-// One message per problem, without the entry's position.
+// The rules a map entry obeys against the rest of a validated configuration
+// (not against other maps), whether it comes from the file itself or from a
+// map-file, as TAYGA keeps them all in one table: its IPv6 side must not
+// overlap the RFC 6052 prefix nor contain ipv6-addr; its IPv4 side must not
+// be exactly ipv4-addr (a subnet around it is fine) nor exactly the
+// dynamic-pool. One message per problem, without the entry's position.
 [[nodiscard]] std::vector<std::string> map_conflicts(const Config& cfg, const MapEntry& m);
+
+// A map-file applied to a validated configuration (TAYGA's map-file
+// semantics). Its well-formed lines are taken in file order:
+//   - a line that clashes with the configuration (map_conflicts, or the
+//     same IPv4 prefix as a tayga.conf map, or an IPv6 side overlapping
+//     one) is skipped, with an error;
+//   - a line that clashes with an earlier map-file line (the same IPv4
+//     prefix, or overlapping IPv6 sides) replaces it, with a warning
+//     naming both lines: the later line wins;
+//   - malformed lines (addr::parse_map_file's errors) are skipped too.
+// Nothing here stops a start or a reload: the result is always usable.
+struct MapFileApplied {
+    std::vector<MapEntry> entries;  // the lines in force, in file order
+    Diagnostics diag;               // errors: skipped lines; warnings: replaced lines, cautions; each in line order
+};
+[[nodiscard]] MapFileApplied apply_map_file(const Config& cfg, const addr::MapFileResult& file);
 
 // Whether a changed setting takes effect on reload (SIGHUP) or only after a
 // restart (STYLE.md "State and threads": the sealed settings).

@@ -7,10 +7,12 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <charconv>
 
 #include "addr/map_file.hpp"
 #include "addr/rfc6052.hpp"
+#include "addr/special.hpp"
 #include "config/front_ends.hpp"
 
 namespace nat64d::config::detail {
@@ -30,11 +32,27 @@ std::optional<unsigned> parse_uint(std::string_view text) {
     return value;
 }
 
-// TAYGA 0.9.2 took on|off|true|false|1|0 for strict-frag-hdr; later TAYGA
-// documents yes|no. Accept all of them so that every existing file parses.
+// Keyword values are compared in any case, as TAYGA compares them
+// (strcasecmp): "Yes", "CALC", "DROP".
+bool iequals(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+bool istarts_with(std::string_view text, std::string_view prefix) {
+    return text.size() >= prefix.size() && iequals(text.substr(0, prefix.size()), prefix);
+}
+
+// TAYGA's booleans (wkpf-strict, tun-up, strict-frag-hdr): yes|no,
+// true|false, on|off, 1|0, in any case.
 std::optional<bool> parse_bool(std::string_view text) {
-    if (text == "yes" || text == "on" || text == "true" || text == "1") return true;
-    if (text == "no" || text == "off" || text == "false" || text == "0") return false;
+    for (const char* t : {"yes", "true", "on", "1"}) {
+        if (iequals(text, t)) return true;
+    }
+    for (const char* f : {"no", "false", "off", "0"}) {
+        if (iequals(text, f)) return false;
+    }
     return std::nullopt;
 }
 
@@ -66,9 +84,17 @@ Status apply_tun_device(Draft& d, Args a, const SourcePos&) {
     return {};
 }
 
+// TAYGA's message for an address in a reserved class (addr/special.hpp).
+Error reserved(std::string_view address, std::string_view directive) {
+    return Error{fmt::format("Cannot use reserved address {} in {} directive", address, directive)};
+}
+
 Status apply_ipv4_addr(Draft& d, Args a, const SourcePos&) {
     const auto v4 = parse_ipv4(a[0]);
     if (!v4) return Error{"expected an IPv4 address but found " + quote(a[0])};
+    if (addr::is_reserved_ipv4(*v4)) return reserved(a[0], "ipv4-addr");
+    if (addr::is_link_local_ipv4(*v4))
+        d.cautions.push_back(fmt::format("Using link local address {} in ipv4-addr directive, use with caution", a[0]));
     d.cfg.ipv4_addr = *v4;
     return {};
 }
@@ -76,6 +102,7 @@ Status apply_ipv4_addr(Draft& d, Args a, const SourcePos&) {
 Status apply_ipv6_addr(Draft& d, Args a, const SourcePos&) {
     const auto v6 = parse_ipv6(a[0]);
     if (!v6) return Error{"expected an IPv6 address but found " + quote(a[0])};
+    if (addr::is_reserved_ipv6(*v6)) return reserved(a[0], "ipv6-addr");
     d.cfg.ipv6_addr = *v6;
     return {};
 }
@@ -88,6 +115,7 @@ Status apply_prefix(Draft& d, Args a, const SourcePos&) {
         return Error{
             fmt::format("prefix length must be 32, 40, 48, 56, 64 or 96 (RFC 6052 §2.2) but found /{}", loose->len)};
     if (!parse_prefix6(a[0])) return host_bits_set(a[0]);
+    if (addr::is_reserved_ipv6(loose->addr)) return reserved(a[0], "prefix");
     // RFC 6052 §2.2: bits 64-71 (the u octet) must be zero. For prefixes up
     // to /64 they lie outside the prefix; a /96 must carry a zero there.
     if (loose->addr.bytes[8] != 0) return Error{"bits 64-71 of the prefix must be zero (RFC 6052 §2.2)"};
@@ -110,6 +138,12 @@ Status apply_dynamic_pool(Draft& d, Args a, const SourcePos&) {
     // least two addresses.
     if (loose->len > 31) return Error{fmt::format("cannot use a prefix longer than /31 (found /{})", loose->len)};
     if (!parse_prefix4(a[0])) return host_bits_set(a[0]);
+    // TAYGA looks at the address the pool starts with.
+    const std::string start = to_string(loose->addr);
+    if (addr::is_reserved_ipv4(loose->addr)) return reserved(start, "dynamic-pool");
+    if (addr::is_link_local_ipv4(loose->addr))
+        d.cautions.push_back(
+            fmt::format("Using link-local address {} in dynamic-pool directive, use with caution", start));
     d.cfg.dynamic_pool = *loose;
     return {};
 }
@@ -123,6 +157,7 @@ Status apply_data_dir(Draft& d, Args a, const SourcePos&) {
 Status apply_map(Draft& d, Args a, const SourcePos& pos) {
     auto entry = addr::parse_map(a[0], a[1], pos);  // shared with map-file
     if (!entry) return Error{entry.error()};
+    if (auto caution = addr::map_caution(*entry); !caution.empty()) d.cautions.push_back(std::move(caution));
     d.cfg.maps.push_back(std::move(*entry));
     return {};
 }
@@ -133,12 +168,14 @@ Status apply_map_file(Draft& d, Args a, const SourcePos&) {
     return {};
 }
 
+// TAYGA takes the value by its first letters, in any case: dr... (drop),
+// calc... (calculate), fwd... or forw... (forward).
 Status apply_udp_cksum_mode(Draft& d, Args a, const SourcePos&) {
-    if (a[0] == "drop") {
+    if (istarts_with(a[0], "dr")) {
         d.cfg.udp_cksum_mode = UdpCksumMode::Drop;
-    } else if (a[0] == "fwd") {
+    } else if (istarts_with(a[0], "fwd") || istarts_with(a[0], "forw")) {
         d.cfg.udp_cksum_mode = UdpCksumMode::Forward;
-    } else if (a[0] == "calc") {
+    } else if (istarts_with(a[0], "calc")) {
         d.cfg.udp_cksum_mode = UdpCksumMode::Calc;
     } else {
         return Error{"expected drop, fwd or calc but found " + quote(a[0])};
@@ -146,18 +183,19 @@ Status apply_udp_cksum_mode(Draft& d, Args a, const SourcePos&) {
     return {};
 }
 
+// A bare `log` line adds no flag: alone, it means no logging (TAYGA).
 Status apply_log(Draft& d, Args a, const SourcePos&) {
     LogFlags flags = d.cfg.log;  // all or nothing: a line with a bad flag changes nothing
     for (const auto word : a) {
-        if (word == "drop") {
+        if (iequals(word, "drop")) {
             flags.drop = true;
-        } else if (word == "reject") {
+        } else if (iequals(word, "reject")) {
             flags.reject = true;
-        } else if (word == "icmp") {
+        } else if (iequals(word, "icmp")) {
             flags.icmp = true;
-        } else if (word == "self") {
+        } else if (iequals(word, "self")) {
             flags.self = true;
-        } else if (word == "dyn") {
+        } else if (iequals(word, "dyn")) {
             flags.dyn = true;
         } else {
             return Error{"unknown flag " + quote(word) + " (expected drop, reject, icmp, self or dyn)"};
@@ -308,9 +346,18 @@ void print_data_dir(const Config& c, std::string& out) {
     line(out, "data-dir", c.data_dir);
 }
 
+// map-file lines are shown as comments: they stay the map-file's (reading
+// the output again must not make them tayga.conf maps).
 void print_map(const Config& c, std::string& out) {
     if (c.maps.empty()) return unset(out, "map", "none");
-    for (const auto& m : c.maps) line(out, "map", host_or_prefix(m.v4) + " " + host_or_prefix(m.v6));
+    for (const auto& m : c.maps) {
+        const std::string value = host_or_prefix(m.v4) + " " + host_or_prefix(m.v6);
+        if (m.from_map_file) {
+            out.append(fmt::format("# map {} (map-file {}:{})\n", value, m.pos.file, m.pos.line));
+        } else {
+            line(out, "map", value);
+        }
+    }
 }
 
 void print_map_file(const Config& c, std::string& out) {
@@ -438,10 +485,10 @@ const std::array kTable{
                         .many = false, .reload = kRuntime, .deprecated = false},
               .min_args = 1, .max_args = 1, .toml = TomlShape::String,
               .apply = apply_udp_cksum_mode, .print = print_udp_cksum_mode},
-    Directive{.info = {.name = "log", .syntax = "FLAG...",
-                        .doc = "log events: drop, reject, icmp, self, dyn; flags of several lines add up",
+    Directive{.info = {.name = "log", .syntax = "[FLAG...]",
+                        .doc = "log events: drop, reject, icmp, self, dyn; flags of several lines add up; bare: none",
                         .many = true, .reload = kRuntime, .deprecated = false},
-              .min_args = 1, .max_args = kUnlimited, .toml = TomlShape::Words,
+              .min_args = 0, .max_args = kUnlimited, .toml = TomlShape::Words,
               .apply = apply_log, .print = print_log},
     Directive{.info = {.name = "offlink-mtu", .syntax = "N",
                         .doc = "assumed IPv6 path MTU, 1280 to 65535 (RFC 7915 §4.1); default 1280",
@@ -496,9 +543,8 @@ const std::array kTable{
 std::span<const Directive> directive_table() { return kTable; }
 
 const Directive* find_directive(std::string_view name) {
-    // Case-sensitive, as in TAYGA: "IPv4-addr" is an unknown directive.
     const auto it =
-        std::find_if(kTable.begin(), kTable.end(), [name](const Directive& d) { return d.info.name == name; });
+        std::find_if(kTable.begin(), kTable.end(), [name](const Directive& d) { return iequals(d.info.name, name); });
     return it == kTable.end() ? nullptr : &*it;
 }
 
@@ -531,10 +577,12 @@ void apply_directive(const Directive& d, Args args, const SourcePos& pos, std::s
                                           d.info.name, expected, args.size()));
         return;
     }
+    draft.cautions.clear();
     if (const auto status = d.apply(draft, args, pos); !status) {
         diag.errors.push_back(fmt::format("{}: {}: {}", where, d.info.name, status.error()));
         return;
     }
+    for (const auto& caution : draft.cautions) diag.warnings.push_back(fmt::format("{}: {}", where, caution));
     if (d.info.deprecated) diag.warnings.push_back(fmt::format("{}: {} is deprecated and ignored", where, d.info.name));
 }
 

@@ -26,6 +26,9 @@ namespace nat64d::config::detail {
 struct Draft {
     Config cfg;
     std::map<std::string, SourcePos, std::less<>> first;
+    // Cautions an apply function raised for the occurrence being applied
+    // (position-less); apply_directive reports them as warnings at its line.
+    std::vector<std::string> cautions;
 
     [[nodiscard]] const SourcePos* seen(std::string_view name) const {
         const auto it = first.find(name);
@@ -60,6 +63,8 @@ struct Directive {
 };
 
 [[nodiscard]] std::span<const Directive> directive_table();
+// By name in any case, as TAYGA compares names (strcasecmp): "IPv4-Addr"
+// finds ipv4-addr.
 [[nodiscard]] const Directive* find_directive(std::string_view name);
 
 // quote() and split_words() are common's (common/text.hpp).

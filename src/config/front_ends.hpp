@@ -26,6 +26,11 @@ bool parse_toml(std::string_view text, const std::string& name, Draft& draft, Di
 void apply_directive(const Directive& d, Args args, const SourcePos& pos, std::string_view where, Draft& draft,
                      Diagnostics& diag);
 
+// A map that clashes with an earlier map (the same IPv4 prefix, or
+// overlapping IPv6 sides), in TAYGA's words, citing the earlier one's
+// position. For the validation pass and for map-file lines.
+[[nodiscard]] std::string map_clash_message(const MapEntry& later, const MapEntry& earlier);
+
 // Validation pass: cross-field rules and defaults (ipv6-addr from prefix,
 // data-dir from the environment, map-file joined to data-dir).
 void validate(Draft& draft, const Environment& env, Diagnostics& diag);

@@ -1,7 +1,7 @@
 // Parse pass for the tayga.conf(5) syntax. Like TAYGA: one directive per
 // line, words separated by whitespace, '#' starts a comment anywhere on the
-// line, directive names compared case-sensitively. Unlike TAYGA, which stops
-// at the first problem, every line is read and every problem reported.
+// line, directive names (and keyword values) compared in any case. Like
+// TAYGA 0.9.5+, every line is read and every problem reported.
 #include <fmt/core.h>
 
 #include <vector>

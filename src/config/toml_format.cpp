@@ -69,6 +69,14 @@ public:
             error(k.source(), fmt::format("unknown key {}", quote(k.str())));
             return;
         }
+        // TOML is case-sensitive: the keys are the directive names as
+        // nat64d.conf(5) spells them (only tayga.conf syntax, for TAYGA's
+        // sake, takes them in any case).
+        if (k.str() != d->info.name) {
+            error(k.source(), fmt::format("unknown key {} (TOML keys are lowercase: {})", quote(k.str()), d->info.name));
+            draft_.first.try_emplace(std::string(d->info.name), pos(k.source()));  // no "missing" complaint
+            return;
+        }
         if (d->info.many && value.is_array()) {
             // A list of occurrences, like several lines in tayga.conf.
             for (const auto& element : *value.as_array()) occurrence(*d, element, /*in_array=*/true);

@@ -32,31 +32,62 @@ private:
     std::vector<std::pair<unsigned, std::string>> items_;
 };
 
-// Every pair of overlapping prefixes among `items`, reported at the later
-// line and citing the earlier. Sorting by (address, length) puts every
-// prefix right after the chain of prefixes that contain it, so one sweep
-// with a stack of that chain finds all overlaps: O(n log n + overlaps)
-// rather than comparing every pair.
-template <typename Prefix, typename Get>
-void report_overlaps(const std::vector<MapEntry>& maps, Get side, Problems& problems) {
+}  // namespace
+
+std::string map_clash_message(const MapEntry& later, const MapEntry& earlier) {
+    const std::string where = fmt::format("{}:{}", earlier.pos.file, earlier.pos.line);
+    if (later.v4 == earlier.v4) {
+        return fmt::format("IPv4 address in map directive conflicts with earlier definition of {} at {}",
+                           to_string(earlier.v4), where);
+    }
+    return fmt::format("IPv6 address in map directive overlaps with earlier definition of {} at {}",
+                       to_string(earlier.v6), where);
+}
+
+namespace {
+
+// Map against map, as TAYGA inserts them (RFC 7757 §3.3): IPv4 sides may
+// nest (the longest match wins) but the same IPv4 prefix twice is refused,
+// and IPv6 sides must not overlap at all, since the 6->4 direction could not
+// tell them apart. Reported at the later line, citing the earlier one.
+void report_map_clashes(const std::vector<MapEntry>& maps, Problems& problems) {
     std::vector<std::size_t> order(maps.size());
     std::iota(order.begin(), order.end(), std::size_t{0});
-    std::stable_sort(order.begin(), order.end(),
-                     [&](std::size_t a, std::size_t b) { return side(maps[a]) < side(maps[b]); });
-    std::vector<std::pair<std::size_t, std::size_t>> pairs;  // (earlier, later) in file order
+
+    // The same IPv4 prefix: equal neighbours once sorted (stable, so the
+    // first of a run is the earliest line).
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return maps[a].v4 < maps[b].v4; });
+    std::vector<std::pair<std::size_t, std::size_t>> same4;  // (earlier, later)
+    for (std::size_t k = 1, run = 0; k < order.size(); ++k) {
+        if (maps[order[k]].v4 == maps[order[run]].v4) {
+            same4.emplace_back(order[run], order[k]);
+        } else {
+            run = k;
+        }
+    }
+
+    // Overlapping IPv6 sides. Sorting by (address, length) puts every prefix
+    // right after the chain of prefixes that contain it, so one sweep with a
+    // stack of that chain finds all overlaps: O(n log n + overlaps) rather
+    // than comparing every pair.
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return maps[a].v6 < maps[b].v6; });
+    std::vector<std::pair<std::size_t, std::size_t>> over6;
     std::vector<std::size_t> chain;
     for (const std::size_t i : order) {
-        const Prefix& p = side(maps[i]);
-        while (!chain.empty() && !side(maps[chain.back()]).overlaps(p)) chain.pop_back();
-        for (const std::size_t j : chain) pairs.emplace_back(std::min(i, j), std::max(i, j));
+        const Prefix6& p = maps[i].v6;
+        while (!chain.empty() && !maps[chain.back()].v6.overlaps(p)) chain.pop_back();
+        for (const std::size_t j : chain) over6.emplace_back(std::min(i, j), std::max(i, j));
         chain.push_back(i);
     }
-    std::sort(pairs.begin(), pairs.end());
-    for (const auto& [earlier, later] : pairs) {
-        const MapEntry& a = maps[later];
-        const MapEntry& b = maps[earlier];
-        problems.add(a.pos, fmt::format("map {} overlaps map {} at {}:{}", host_or_prefix(side(a)),
-                                        host_or_prefix(side(b)), b.pos.file, b.pos.line));
+
+    std::sort(same4.begin(), same4.end());
+    std::sort(over6.begin(), over6.end());
+    for (const auto& [earlier, later] : same4) {
+        problems.add(maps[later].pos, map_clash_message(maps[later], maps[earlier]));
+    }
+    for (const auto& [earlier, later] : over6) {
+        if (maps[earlier].v4 == maps[later].v4) continue;  // reported above, once per pair
+        problems.add(maps[later].pos, map_clash_message(maps[later], maps[earlier]));
     }
 }
 
@@ -67,22 +98,29 @@ void report_overlaps(const std::vector<MapEntry>& maps, Get side, Problems& prob
 namespace nat64d::config {
 
 std::vector<std::string> map_conflicts(const Config& cfg, const MapEntry& m) {
-    using detail::host_or_prefix;
     std::vector<std::string> out;
+    const auto cite = [](const SourcePos& pos) { return fmt::format("{}:{}", pos.file, pos.line); };
+    // TAYGA keeps the prefix, ipv4-addr, ipv6-addr and the pool in the same
+    // tables as the maps, so a map clashes with them by the same rules.
     if (cfg.prefix && m.v6.overlaps(*cfg.prefix)) {
-        out.push_back(fmt::format("map {} overlaps prefix {} at {}:{}", host_or_prefix(m.v6), to_string(*cfg.prefix),
-                                  cfg.prefix_pos.file, cfg.prefix_pos.line));
+        out.push_back(fmt::format("IPv6 address in map directive overlaps with NAT64 prefix {} at {}",
+                                  to_string(*cfg.prefix), cite(cfg.prefix_pos)));
     }
-    // The translator's own addresses answer pings and source ICMP errors; a
-    // map must not hand them to another host.
-    if (cfg.ipv4_addr && m.v4.contains(*cfg.ipv4_addr)) {
-        out.push_back(fmt::format("map {} contains ipv4-addr {} at {}:{}", host_or_prefix(m.v4),
-                                  to_string(*cfg.ipv4_addr), cfg.ipv4_addr_pos.file, cfg.ipv4_addr_pos.line));
+    // The translator's own IPv4 address answers pings and sources ICMP
+    // errors: a map of exactly that address would hand it to another host.
+    // A map subnet around it is fine: the own address is looked at first.
+    if (cfg.ipv4_addr && m.v4 == Prefix4{*cfg.ipv4_addr, 32}) {
+        out.push_back(fmt::format("IPv4 address in map directive conflicts with ipv4-addr {} at {}",
+                                  to_string(*cfg.ipv4_addr), cite(cfg.ipv4_addr_pos)));
     }
     // (A defaulted ipv6-addr lies inside the prefix, reported above.)
     if (cfg.ipv6_addr && !cfg.ipv6_addr_defaulted && m.v6.contains(*cfg.ipv6_addr)) {
-        out.push_back(fmt::format("map {} contains ipv6-addr {} at {}:{}", host_or_prefix(m.v6),
-                                  to_string(*cfg.ipv6_addr), cfg.ipv6_addr_pos.file, cfg.ipv6_addr_pos.line));
+        out.push_back(fmt::format("IPv6 address in map directive overlaps with ipv6-addr {} at {}",
+                                  to_string(*cfg.ipv6_addr), cite(cfg.ipv6_addr_pos)));
+    }
+    if (cfg.dynamic_pool && m.v4 == *cfg.dynamic_pool) {
+        out.push_back(fmt::format("IPv4 address in map directive conflicts with dynamic-pool {} at {}",
+                                  to_string(*cfg.dynamic_pool), cite(cfg.dynamic_pool_pos)));
     }
     return out;
 }
@@ -137,13 +175,24 @@ void validate(Draft& draft, const Environment& env, Diagnostics& diag) {
                      fmt::format("offlink-mtu: {} is out of range ({} to {})", cfg.offlink_mtu, kMinMtu, kMaxMtu));
     }
 
+    // An explicit ipv6-addr (TAYGA's config_validate): not in the
+    // well-known prefix while wkpf-strict is on (RFC 6052 §3.1), and not
+    // inside the translation prefix, whose addresses stand for IPv4 hosts.
+    if (cfg.ipv6_addr && !cfg.ipv6_addr_defaulted) {
+        if (cfg.wkpf_strict && addr::is_well_known_prefix(Prefix6{mask(*cfg.ipv6_addr, 96), 96})) {
+            problems.add(cfg.ipv6_addr_pos,
+                         "ipv6-addr directive cannot contain an address in the Well-Known Prefix (64:ff9b::/96)");
+        } else if (cfg.prefix && cfg.prefix->contains(*cfg.ipv6_addr)) {
+            problems.add(cfg.ipv6_addr_pos, fmt::format("ipv6-addr cannot reside within configured prefix {} at {}:{}",
+                                                        to_string(*cfg.prefix), cfg.prefix_pos.file,
+                                                        cfg.prefix_pos.line));
+        }
+    }
+
     for (const MapEntry& m : cfg.maps) {
         for (auto& message : map_conflicts(cfg, m)) problems.add(m.pos, std::move(message));
     }
-    report_overlaps<Prefix4>(
-        cfg.maps, [](const MapEntry& m) -> const Prefix4& { return m.v4; }, problems);
-    report_overlaps<Prefix6>(
-        cfg.maps, [](const MapEntry& m) -> const Prefix6& { return m.v6; }, problems);
+    report_map_clashes(cfg.maps, problems);
 
     // data-dir default: systemd's StateDirectory= (the first one if several).
     if (!draft.seen("data-dir")) {

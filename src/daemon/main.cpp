@@ -63,34 +63,25 @@ void report(const std::vector<std::string>& lines, LogLevel level, bool to_log) 
     }
 }
 
-// map-file: its entries join the configuration's own maps. The file is
-// refused whole if any line is bad or clashes with tayga.conf's maps, the
-// NAT64 prefix or the translator's own addresses. `path` is where the file
-// is now (it differs from cfg.map_file after a chroot).
-std::optional<Config> with_map_file(const Config& cfg, const std::string& path, std::vector<std::string>& errors) {
+// map-file: its lines join the configuration's own maps as
+// config::apply_map_file says (a malformed line, or one that clashes with
+// tayga.conf, is skipped; a later line replaces an earlier one it clashes
+// with). nullopt only when the file cannot be read: fatal at start (as
+// TAYGA), the running mappings stay on reload. `path` is where the file is
+// now (it differs from cfg.map_file after a chroot). Diagnostics go to
+// `diag`: errors are the skipped lines.
+std::optional<Config> with_map_file(const Config& cfg, const std::string& path, config::Diagnostics& diag) {
     if (cfg.map_file.empty()) return cfg;
-    auto file = addr::read_map_file(path);
+    const auto file = addr::read_map_file(path);
     if (!file) {
-        errors.push_back(cfg.map_file + ": " + file.error());
+        diag.errors.push_back("map-file: " + file.error());
         return std::nullopt;
     }
-    errors.insert(errors.end(), file->errors.begin(), file->errors.end());
-    addr::MapTable merged;
-    for (const auto& m : cfg.maps) (void)merged.add(m);  // validated already
+    auto applied = config::apply_map_file(cfg, *file);
+    diag.errors.insert(diag.errors.end(), applied.diag.errors.begin(), applied.diag.errors.end());
+    diag.warnings.insert(diag.warnings.end(), applied.diag.warnings.begin(), applied.diag.warnings.end());
     Config out = cfg;
-    for (const auto& e : file->entries) {
-        const std::string where = e.pos.file + ":" + std::to_string(e.pos.line) + ": ";
-        // The same rules as the configuration's own map lines (config/validate.cpp).
-        const auto conflicts = config::map_conflicts(cfg, e);
-        for (const auto& c : conflicts) errors.push_back(where + c);
-        if (!conflicts.empty()) continue;
-        if (auto st = merged.add(e); !st) {
-            errors.push_back(where + st.error());
-        } else {
-            out.maps.push_back(e);
-        }
-    }
-    if (!errors.empty()) return std::nullopt;
+    out.maps.insert(out.maps.end(), applied.entries.begin(), applied.entries.end());
     return out;
 }
 
@@ -105,13 +96,18 @@ std::optional<Config> load_config(const std::string& path, bool to_log) {
 }
 
 // The configuration plus its map-file's entries. `root` is stripped from the
-// front of map-file's path: the data-dir once chrooted into it.
-std::optional<Config> load_map_file(const Config& base, bool to_log, const std::string& root = "") {
+// front of map-file's path: the data-dir once chrooted into it. The lines
+// errors (the lines skipped, or why the file could not be read) are reported
+// and, with `errors`, handed back.
+std::optional<Config> load_map_file(const Config& base, bool to_log, const std::string& root = "",
+                                    std::vector<std::string>* errors = nullptr) {
     std::string path = base.map_file;
     if (!root.empty() && path.rfind(root, 0) == 0) path = path.substr(root.size());
-    std::vector<std::string> errors;
-    auto merged = with_map_file(base, path, errors);
-    report(errors, LogLevel::Err, to_log);
+    config::Diagnostics diag;
+    auto merged = with_map_file(base, path, diag);
+    report(diag.warnings, LogLevel::Warning, to_log);
+    report(diag.errors, LogLevel::Err, to_log);
+    if (errors != nullptr) *errors = diag.errors;
     return merged;
 }
 
@@ -197,6 +193,10 @@ struct Runtime {
     std::uint64_t reloads_ok = 0;
     std::uint64_t reloads_failed = 0;
     std::int64_t last_save_ = 0;  // when dynamic.map was last written
+    // What the last reload skipped (map-file lines) or why it failed, for
+    // the `nat64dctl reload` reply.
+    std::vector<std::string> last_skipped_{};
+    std::string last_failure_{};
 
     StatsSnapshot snapshot() const {
         StatsSnapshot s;
@@ -254,16 +254,28 @@ struct Runtime {
     }
 
     std::string handle(std::string_view request);
+    std::string reload_reply(bool ok) const;
 
 private:
     bool reload_config() {
+        last_skipped_.clear();
+        last_failure_.clear();
         // In a chroot the configuration file is out of reach: only the
         // map-file (inside data-dir) is read again.
         std::optional<Config> next_base = root.empty() ? load_config(opt.config_file, true) : base;
         if (!root.empty()) log(LogLevel::Info, "chrooted: reloading map-file only, {} stays as it is", opt.config_file);
-        std::optional<Config> next = next_base ? load_map_file(*next_base, true, root) : std::nullopt;
-        if (!next) {
+        if (!next_base) {
+            last_failure_ = opt.config_file + ": configuration refused (see the log)";
             log(LogLevel::Err, "reload failed: configuration refused, keeping the running one");
+            return false;
+        }
+        // An unreadable map-file refuses the whole reload: the running
+        // mappings stay (TAYGA keeps them too).
+        std::optional<Config> next = load_map_file(*next_base, true, root, &last_skipped_);
+        if (!next) {
+            last_failure_ = last_skipped_.empty() ? "map-file unreadable" : last_skipped_.front();
+            last_skipped_.clear();
+            log(LogLevel::Err, "reload failed: map-file unreadable, keeping the running configuration and mappings");
             return false;
         }
         Config effective = *next;
@@ -300,7 +312,8 @@ private:
         source.publish(std::move(tables));
         running = std::move(effective);
         base = std::move(*next_base);
-        log(LogLevel::Info, "reload done: {} mappings", running.maps.size());
+        log(LogLevel::Info, "reload done: {} mappings{}", running.maps.size(),
+            last_skipped_.empty() ? std::string{} : fmt::format(", {} map-file problem(s) skipped", last_skipped_.size()));
         return true;
     }
 };
@@ -349,6 +362,16 @@ void write_metrics_file(const std::string& path, const std::string& text) {
     if (auto st = addr::write_file_atomic(path, text); !st) log(LogLevel::Warning, "metrics-file {}: {}", path, st.error());
 }
 
+// `nat64dctl reload`: the outcome, then every map-file line it skipped.
+std::string Runtime::reload_reply(bool ok) const {
+    std::string out = ok ? fmt::format("ok: reloaded, {} mappings\n", running.maps.size())
+                         : fmt::format("error: reload failed, the running configuration and mappings stay: {}\n",
+                                       last_failure_);
+    if (!last_skipped_.empty()) out += "map-file lines skipped:\n";
+    for (const auto& line : last_skipped_) out += "  " + line + "\n";
+    return out;
+}
+
 std::string Runtime::handle(std::string_view request) {
     const auto words = common::split_words(request);
     if (words.empty()) return "error: empty request\n";
@@ -363,7 +386,7 @@ std::string Runtime::handle(std::string_view request) {
     if (cmd == "stats" && (plain || json)) return json ? format_stats_json(snapshot()) : format_stats_table(snapshot());
     if (cmd == "metrics" && plain) return format_metrics(snapshot());
     if (cmd == "mappings" && (plain || json)) return format_mappings(running, pool, json);
-    if (cmd == "reload" && plain) return reload() ? "ok: reloaded\n" : "error: reload failed, see the log\n";
+    if (cmd == "reload" && plain) return reload_reply(reload());
     return "error: unknown request '" + std::string(request.substr(0, 64)) +
            "' (expected status, stats [--json], mappings [--json], reload, metrics)\n";
 }

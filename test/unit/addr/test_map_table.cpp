@@ -148,28 +148,23 @@ TEST_CASE("map: suffix lengths must be equal (RFC 7757 Figure 1 #4, #5 refused)"
     CHECK(t.empty());
 }
 
-TEST_CASE("map: overlapping entries are refused, citing the earlier file:line", "[addr][eam]") {
+TEST_CASE("map: an identical IPv4 side or overlapping IPv6 sides are refused, citing the earlier file:line (TAYGA)",
+          "[addr][eam]") {
     MapTable t;
     REQUIRE(t.add(entry("192.0.2.1", "2001:db8:aaaa::", "/etc/tayga.conf", 12)).ok());
     REQUIRE(t.add(entry("198.51.100.0/24", "2001:db8:1::/120", "/etc/tayga.conf", 13)).ok());
 
-    SECTION("IPv4 side contains an existing IPv4 side") {
-        const auto s = t.add(entry("192.0.2.0/24", "2001:db8:9::/120", "/etc/tayga.conf", 20));
-        REQUIRE_FALSE(s.ok());
-        CHECK(s.error() == "map 192.0.2.0/24 2001:db8:9::/120 overlaps map 192.0.2.1/32 2001:db8:aaaa::/128 "
-                           "at /etc/tayga.conf:12");
-    }
-    SECTION("IPv4 side inside an existing IPv4 side") {
-        const auto s = t.add(entry("198.51.100.7", "2001:db8:9::7"));
-        REQUIRE_FALSE(s.ok());
-        CHECK(s.error() == "map 198.51.100.7/32 2001:db8:9::7/128 overlaps map 198.51.100.0/24 2001:db8:1::/120 "
-                           "at /etc/tayga.conf:13");
-    }
     SECTION("identical IPv4 side") {
         const auto s = t.add(entry("192.0.2.1", "2001:db8:9::1"));
         REQUIRE_FALSE(s.ok());
-        CHECK(s.error() == "map 192.0.2.1/32 2001:db8:9::1/128 overlaps map 192.0.2.1/32 2001:db8:aaaa::/128 "
+        CHECK(s.error() == "map 192.0.2.1/32 2001:db8:9::1/128 conflicts with map 192.0.2.1/32 2001:db8:aaaa::/128 "
                            "at /etc/tayga.conf:12");
+    }
+    SECTION("identical IPv4 subnet") {
+        const auto s = t.add(entry("198.51.100.0/24", "2001:db8:9::/120"));
+        REQUIRE_FALSE(s.ok());
+        CHECK(s.error() == "map 198.51.100.0/24 2001:db8:9::/120 conflicts with map 198.51.100.0/24 2001:db8:1::/120 "
+                           "at /etc/tayga.conf:13");
     }
     SECTION("IPv6 side inside an existing IPv6 side") {
         const auto s = t.add(entry("203.0.113.1", "2001:db8:1::80"));
@@ -183,16 +178,16 @@ TEST_CASE("map: overlapping entries are refused, citing the earlier file:line", 
         CHECK(s.error() == "map 10.1.0.0/16 2001:db8:1::/112 overlaps map 198.51.100.0/24 2001:db8:1::/120 "
                            "at /etc/tayga.conf:13");
     }
-    SECTION("both sides clash: the IPv4 clash is reported") {
-        const auto s = t.add(entry("0.0.0.0/0", "2001:db8:1::/96"));
-        REQUIRE_FALSE(s.ok());
-        CHECK(s.error() == "map 0.0.0.0/0 2001:db8:1::/96 overlaps map 192.0.2.1/32 2001:db8:aaaa::/128 "
-                           "at /etc/tayga.conf:12");
-    }
     SECTION("IPv6 /127 contains an existing /128") {
         const auto s = t.add(entry("203.0.113.0/31", "2001:db8:aaaa::/127"));
         REQUIRE_FALSE(s.ok());
         CHECK(s.error() == "map 203.0.113.0/31 2001:db8:aaaa::/127 overlaps map 192.0.2.1/32 2001:db8:aaaa::/128 "
+                           "at /etc/tayga.conf:12");
+    }
+    SECTION("both sides clash: the IPv4 clash is reported") {
+        const auto s = t.add(entry("192.0.2.1", "2001:db8:1::5"));
+        REQUIRE_FALSE(s.ok());
+        CHECK(s.error() == "map 192.0.2.1/32 2001:db8:1::5/128 conflicts with map 192.0.2.1/32 2001:db8:aaaa::/128 "
                            "at /etc/tayga.conf:12");
     }
     // A refused entry leaves the table as it was.
@@ -203,12 +198,47 @@ TEST_CASE("map: overlapping entries are refused, citing the earlier file:line", 
     CHECK_FALSE(t.map_4to6(v4("192.0.2.2")));
 }
 
-TEST_CASE("map: overlap message omits the position when it is unknown", "[addr][eam]") {
+TEST_CASE("RFC 7757 §3.3: nested IPv4 sides, the longest match wins in both directions (TAYGA)", "[addr][eam]") {
+    MapTable t;
+    // Added outer to inner and inner to outer: the order must not matter.
+    const bool inner_first = GENERATE(false, true);
+    const MapEntry outer = entry("198.51.0.0/16", "2001:db8:16::/112", "a.conf", 1);
+    const MapEntry middle = entry("198.51.100.0/24", "2001:db8:24::/120", "a.conf", 2);
+    const MapEntry host = entry("198.51.100.7", "2001:db8:32::7", "a.conf", 3);
+    if (inner_first) {
+        REQUIRE(t.add(host).ok());
+        REQUIRE(t.add(middle).ok());
+        REQUIRE(t.add(outer).ok());
+    } else {
+        REQUIRE(t.add(outer).ok());
+        REQUIRE(t.add(middle).ok());
+        REQUIRE(t.add(host).ok());
+    }
+    // 4->6: the /32, then the /24, then the /16.
+    CHECK(t.map_4to6(v4("198.51.100.7")) == std::optional<Ipv6Addr>{v6("2001:db8:32::7")});
+    CHECK(t.map_4to6(v4("198.51.100.8")) == std::optional<Ipv6Addr>{v6("2001:db8:24::8")});
+    CHECK(t.map_4to6(v4("198.51.7.9")) == std::optional<Ipv6Addr>{v6("2001:db8:16::709")});
+    CHECK_FALSE(t.map_4to6(v4("198.52.0.1")));
+    REQUIRE(t.find4(v4("198.51.100.7")) != nullptr);
+    CHECK(t.find4(v4("198.51.100.7"))->pos.line == 3);
+    CHECK(t.find4(v4("198.51.100.255"))->pos.line == 2);
+    CHECK(t.find4(v4("198.51.0.0"))->pos.line == 1);
+    // 6->4: each IPv6 side maps back into its own IPv4 side.
+    CHECK(t.map_6to4(v6("2001:db8:32::7")) == std::optional<Ipv4Addr>{v4("198.51.100.7")});
+    CHECK(t.map_6to4(v6("2001:db8:24::8")) == std::optional<Ipv4Addr>{v4("198.51.100.8")});
+    CHECK(t.map_6to4(v6("2001:db8:16::709")) == std::optional<Ipv4Addr>{v4("198.51.7.9")});
+    // The addresses the inner entries cover are reached through the outer
+    // ones' IPv6 sides only in the 6->4 direction (RFC 7757 §5 asymmetry).
+    CHECK(t.map_6to4(v6("2001:db8:24::7")) == std::optional<Ipv4Addr>{v4("198.51.100.7")});
+    CHECK(t.entries().size() == 3);
+}
+
+TEST_CASE("map: clash message omits the position when it is unknown", "[addr][eam]") {
     MapTable t;
     REQUIRE(t.add(entry("192.0.2.1", "2001:db8:aaaa::")).ok());
     const auto s = t.add(entry("192.0.2.1", "2001:db8:bbbb::"));
     REQUIRE_FALSE(s.ok());
-    CHECK(s.error() == "map 192.0.2.1/32 2001:db8:bbbb::/128 overlaps map 192.0.2.1/32 2001:db8:aaaa::/128");
+    CHECK(s.error() == "map 192.0.2.1/32 2001:db8:bbbb::/128 conflicts with map 192.0.2.1/32 2001:db8:aaaa::/128");
 }
 
 TEST_CASE("map: trie lookups agree with a linear reference on random tables", "[addr][eam]") {
@@ -229,7 +259,7 @@ TEST_CASE("map: trie lookups agree with a linear reference on random tables", "[
             const Prefix6 p6{nat64d::mask(a6, 128 - host), 128 - host};
             const MapEntry e{p4, p6, {}};
             bool clash = false;
-            for (const MapEntry& r : ref) clash = clash || r.v4.overlaps(p4) || r.v6.overlaps(p6);
+            for (const MapEntry& r : ref) clash = clash || r.v4 == p4 || r.v6.overlaps(p6);
             const auto s = t.add(e);
             CHECK(s.ok() == !clash);
             if (s.ok()) ref.push_back(e);
@@ -238,9 +268,10 @@ TEST_CASE("map: trie lookups agree with a linear reference on random tables", "[
         REQUIRE(t.entries().size() == ref.size());
         for (int i = 0; i < 2000; ++i) {
             const Ipv4Addr a = Ipv4Addr::from_u32(0xc0000000u | (rng() & 0x0fffu));
+            // Longest-prefix match, by a linear scan.
             const MapEntry* want = nullptr;
             for (const MapEntry& r : ref) {
-                if (r.v4.contains(a)) want = &r;
+                if (r.v4.contains(a) && (want == nullptr || r.v4.len > want->v4.len)) want = &r;
             }
             const MapEntry* got = t.find4(a);
             REQUIRE((got == nullptr) == (want == nullptr));

@@ -78,11 +78,42 @@ TEST_CASE("tayga.conf: a very long line is read whole", "[config][tayga]") {
     CHECK(c.log == LogFlags{.drop = true, .dyn = true});
 }
 
-TEST_CASE("tayga.conf: unknown directive, case-sensitive like TAYGA", "[config][tayga]") {
+TEST_CASE("tayga.conf: unknown directive", "[config][tayga]") {
     CHECK(bad("foo bar\n") == Lines{"t.conf:4: unknown directive 'foo'"});
-    CHECK(bad("IPv4-addr 192.0.2.1\n") == Lines{"t.conf:4: unknown directive 'IPv4-addr'"});
+    CHECK(bad("ipv4_addr 192.0.2.1\n") == Lines{"t.conf:4: unknown directive 'ipv4_addr'"});
     // Control bytes are shown escaped, never raw.
     CHECK(bad("fo\x01o 1\n") == Lines{"t.conf:4: unknown directive 'fo\\x01o'"});
+}
+
+TEST_CASE("tayga.conf: directive names and keyword values in any case, as TAYGA compares them (strcasecmp)",
+          "[config][tayga][case]") {
+    const auto r = tayga(
+        "TUN-DEVICE nat64\n"
+        "IPv4-Addr 192.0.2.1\n"
+        "Prefix 3fff:6464::/96\n"
+        "Tun-Up True\n"
+        "WKPF-Strict Yes\n"
+        "Log DROP Dyn\n"
+        "UDP-Cksum-Mode CALC\n"
+        "Map 198.51.100.1 2001:db8::1\n"
+        "Offlink-MTU 1500\n");
+    REQUIRE(r.diag.errors.empty());
+    REQUIRE(r.cfg.has_value());
+    CHECK(r.cfg->tun_device == "nat64");
+    CHECK(r.cfg->ipv4_addr == v4("192.0.2.1"));
+    CHECK(r.cfg->ipv4_addr_pos.line == 2);
+    CHECK(r.cfg->tun_up);
+    CHECK(r.cfg->wkpf_strict);
+    CHECK(r.cfg->log == LogFlags{.drop = true, .dyn = true});
+    CHECK(r.cfg->udp_cksum_mode == UdpCksumMode::Calc);
+    CHECK(r.cfg->maps.size() == 1);
+    CHECK(r.cfg->offlink_mtu == 1500);
+    // The same directive in two spellings is still a duplicate.
+    CHECK(bad("PREFIX 3fff:6464::/96\n") == Lines{"t.conf:4: duplicate 'prefix' (first at t.conf:3)"});
+    // A device name is a name, not a keyword: kept as written.
+    const auto upper = tayga("tun-device NAT64\nipv4-addr 192.0.2.1\nprefix 3fff:6464::/96\n");
+    REQUIRE(upper.cfg.has_value());
+    CHECK(upper.cfg->tun_device == "NAT64");
 }
 
 TEST_CASE("tayga.conf: a single-use directive twice is an error citing the first", "[config][tayga]") {
@@ -96,7 +127,6 @@ TEST_CASE("tayga.conf: wrong argument counts", "[config][tayga]") {
     CHECK(bad("offlink-mtu 1280 1500\n") ==
           Lines{"t.conf:4: offlink-mtu: incorrect number of arguments (expected 1, found 2)"});
     CHECK(bad("map 198.51.100.1\n") == Lines{"t.conf:4: map: incorrect number of arguments (expected 2, found 1)"});
-    CHECK(bad("log\n") == Lines{"t.conf:4: log: incorrect number of arguments (expected at least 1, found 0)"});
     CHECK(bad("tun-up yes no\n") ==
           Lines{"t.conf:4: tun-up: incorrect number of arguments (expected 0 to 1, found 2)"});
 }
@@ -137,6 +167,56 @@ TEST_CASE("ipv4-addr: an IPv4 address", "[config][ipv4-addr]") {
           Lines{"t.conf:2: ipv4-addr: expected an IPv4 address but found '192.0.2.1/24'"});
     CHECK(with("2001:db8::1").diag.errors ==
           Lines{"t.conf:2: ipv4-addr: expected an IPv4 address but found '2001:db8::1'"});
+}
+
+TEST_CASE("ipv4-addr, dynamic-pool, map: reserved addresses refused with TAYGA's message, 169.254/16 with a warning",
+          "[config][reserved]") {
+    const auto with_addr = [](std::string_view a) {
+        return tayga("tun-device nat64\nipv4-addr " + std::string(a) + "\nprefix 3fff:6464::/96\n");
+    };
+    for (const char* a : {"0.0.0.0", "0.1.2.3", "127.0.0.1", "224.0.0.1", "239.1.2.3", "255.255.255.255"}) {
+        INFO(a);
+        CHECK(with_addr(a).diag.errors ==
+              Lines{std::string("t.conf:2: ipv4-addr: Cannot use reserved address ") + a + " in ipv4-addr directive"});
+    }
+    // 240/4 is not reserved (translated like any unicast address).
+    CHECK(with_addr("240.0.0.1").diag.errors.empty());
+    const auto ll = with_addr("169.254.0.1");
+    CHECK(ll.diag.errors.empty());
+    CHECK(ll.diag.warnings ==
+          Lines{"t.conf:2: Using link local address 169.254.0.1 in ipv4-addr directive, use with caution"});
+
+    CHECK(bad("dynamic-pool 127.0.0.0/24\n") ==
+          Lines{"t.conf:4: dynamic-pool: Cannot use reserved address 127.0.0.0 in dynamic-pool directive"});
+    CHECK(bad("dynamic-pool 224.0.0.0/4\n") ==
+          Lines{"t.conf:4: dynamic-pool: Cannot use reserved address 224.0.0.0 in dynamic-pool directive"});
+    const auto pool = tayga(base_plus("dynamic-pool 169.254.64.0/24\n"));
+    CHECK(pool.diag.errors.empty());
+    CHECK(pool.diag.warnings ==
+          Lines{"t.conf:4: Using link-local address 169.254.64.0 in dynamic-pool directive, use with caution"});
+
+    CHECK(bad("map 127.0.0.1 2001:db8::1\n") ==
+          Lines{"t.conf:4: map: Cannot use reserved address 127.0.0.1 in map directive"});
+    CHECK(bad("map 224.1.0.0/16 2001:db8::/112\n") ==
+          Lines{"t.conf:4: map: Cannot use reserved address 224.1.0.0 in map directive"});
+    CHECK(bad("map 198.51.100.1 ff02::1\n") == Lines{"t.conf:4: map: Cannot use reserved address ff02::1 in map directive"});
+    const auto map = tayga(base_plus("map 169.254.1.1 2001:db8::1\n"));
+    CHECK(map.diag.errors.empty());
+    CHECK(map.diag.warnings ==
+          Lines{"t.conf:4: Using link-local address 169.254.1.1 in map directive, use with caution"});
+}
+
+TEST_CASE("ipv6-addr, prefix: reserved IPv6 addresses refused with TAYGA's message", "[config][reserved]") {
+    CHECK(bad("ipv6-addr ::1\n") == Lines{"t.conf:4: ipv6-addr: Cannot use reserved address ::1 in ipv6-addr directive"});
+    CHECK(bad("ipv6-addr fe80::1\n") ==
+          Lines{"t.conf:4: ipv6-addr: Cannot use reserved address fe80::1 in ipv6-addr directive"});
+    CHECK(bad("ipv6-addr ff05::2\n") ==
+          Lines{"t.conf:4: ipv6-addr: Cannot use reserved address ff05::2 in ipv6-addr directive"});
+    const auto prefix = tayga("tun-device nat64\nipv4-addr 192.0.2.1\nprefix ::ffff:0:0/96\n");
+    CHECK(prefix.diag.errors ==
+          Lines{"t.conf:3: prefix: Cannot use reserved address ::ffff:0:0/96 in prefix directive"});
+    // 64:ff9b::/32 holds the well-known and the local-use prefixes (RFC 8215).
+    CHECK(tayga("tun-device nat64\nipv4-addr 192.0.2.1\nprefix 64:ff9b:1::/48\n").diag.errors.empty());
 }
 
 TEST_CASE("ipv6-addr: an explicit IPv6 address is kept as given", "[config][ipv6-addr]") {
@@ -183,15 +263,20 @@ TEST_CASE("prefix: RFC 6052 §2.2 bits 64-71 of a /96 must be zero", "[config][p
     CHECK(ok.diag.errors.empty());
 }
 
-TEST_CASE("wkpf-strict: yes|no, default yes, TAYGA's on/off/true/false/1/0 too", "[config][wkpf-strict]") {
+TEST_CASE("wkpf-strict: TAYGA's booleans yes/no, true/false, on/off, 1/0 in any case; default yes",
+          "[config][wkpf-strict][case]") {
     CHECK(good("").wkpf_strict == true);
-    CHECK(good("wkpf-strict no\n").wkpf_strict == false);
-    CHECK(good("wkpf-strict yes\n").wkpf_strict == true);
-    CHECK(good("wkpf-strict off\n").wkpf_strict == false);
-    CHECK(good("wkpf-strict true\n").wkpf_strict == true);
-    CHECK(good("wkpf-strict 0\n").wkpf_strict == false);
+    for (const char* yes : {"yes", "true", "on", "1", "YES", "Yes", "True", "ON"}) {
+        INFO(yes);
+        CHECK(good(std::string("wkpf-strict ") + yes + "\n").wkpf_strict == true);
+    }
+    for (const char* no : {"no", "false", "off", "0", "NO", "No", "FALSE", "Off"}) {
+        INFO(no);
+        CHECK(good(std::string("wkpf-strict ") + no + "\n").wkpf_strict == false);
+    }
     CHECK(bad("wkpf-strict maybe\n") == Lines{"t.conf:4: wkpf-strict: expected yes or no but found 'maybe'"});
-    CHECK(bad("wkpf-strict YES\n") == Lines{"t.conf:4: wkpf-strict: expected yes or no but found 'YES'"});
+    CHECK(bad("wkpf-strict y\n") == Lines{"t.conf:4: wkpf-strict: expected yes or no but found 'y'"});
+    CHECK(bad("wkpf-strict 2\n") == Lines{"t.conf:4: wkpf-strict: expected yes or no but found '2'"});
 }
 
 TEST_CASE("dynamic-pool: IPv4 prefix no longer than /31, host bits zero", "[config][dynamic-pool]") {
@@ -263,19 +348,42 @@ TEST_CASE("map-file: absolute, or relative to data-dir", "[config][map-file]") {
           Lines{"t.conf:4: data-dir: must be an absolute path but found 'rel'"});
 }
 
-TEST_CASE("udp-cksum-mode: drop|fwd|calc (RFC 7915 §4.5), default drop", "[config][udp-cksum-mode]") {
+TEST_CASE("udp-cksum-mode: drop|fwd|calc (RFC 7915 §4.5) by TAYGA's prefixes in any case, default drop",
+          "[config][udp-cksum-mode][case]") {
     CHECK(good("").udp_cksum_mode == UdpCksumMode::Drop);
-    CHECK(good("udp-cksum-mode drop\n").udp_cksum_mode == UdpCksumMode::Drop);
-    CHECK(good("udp-cksum-mode fwd\n").udp_cksum_mode == UdpCksumMode::Forward);
-    CHECK(good("udp-cksum-mode calc\n").udp_cksum_mode == UdpCksumMode::Calc);
-    CHECK(bad("udp-cksum-mode forward\n") ==
-          Lines{"t.conf:4: udp-cksum-mode: expected drop, fwd or calc but found 'forward'"});
+    const auto mode = [](std::string_view v) { return good("udp-cksum-mode " + std::string(v) + "\n").udp_cksum_mode; };
+    // TAYGA compares 2, 4 and 3 or 4 leading letters: anything after them counts for nothing.
+    for (const char* v : {"drop", "dr", "DROP", "Dropping", "drp"}) {
+        INFO(v);
+        CHECK(mode(v) == UdpCksumMode::Drop);
+    }
+    for (const char* v : {"fwd", "FWD", "forw", "forward", "Forwarding", "fwding"}) {
+        INFO(v);
+        CHECK(mode(v) == UdpCksumMode::Forward);
+    }
+    for (const char* v : {"calc", "CALC", "calculate", "Calculated"}) {
+        INFO(v);
+        CHECK(mode(v) == UdpCksumMode::Calc);
+    }
+    CHECK(bad("udp-cksum-mode d\n") == Lines{"t.conf:4: udp-cksum-mode: expected drop, fwd or calc but found 'd'"});
+    CHECK(bad("udp-cksum-mode cal\n") ==
+          Lines{"t.conf:4: udp-cksum-mode: expected drop, fwd or calc but found 'cal'"});
+    CHECK(bad("udp-cksum-mode for\n") ==
+          Lines{"t.conf:4: udp-cksum-mode: expected drop, fwd or calc but found 'for'"});
+    CHECK(bad("udp-cksum-mode fw\n") == Lines{"t.conf:4: udp-cksum-mode: expected drop, fwd or calc but found 'fw'"});
+    CHECK(bad("udp-cksum-mode pass\n") ==
+          Lines{"t.conf:4: udp-cksum-mode: expected drop, fwd or calc but found 'pass'"});
 }
 
-TEST_CASE("log: flags accumulate over lines", "[config][log]") {
+TEST_CASE("log: flags in any case, accumulated over lines; a bare log line means no logging", "[config][log]") {
     CHECK(good("log drop reject\nlog icmp\n").log == LogFlags{.drop = true, .reject = true, .icmp = true});
     CHECK(good("log self dyn\n").log == LogFlags{.self = true, .dyn = true});
     CHECK(good("log drop drop\n").log == LogFlags{.drop = true});
+    CHECK(good("log DROP Dyn\n").log == LogFlags{.drop = true, .dyn = true});
+    CHECK(good("log Reject ICMP sElF\n").log == LogFlags{.reject = true, .icmp = true, .self = true});
+    CHECK(good("log\n").log == LogFlags{});
+    CHECK(good("log   # nothing\n").log == LogFlags{});
+    CHECK(good("log\nlog dyn\n").log == LogFlags{.dyn = true});
     CHECK(bad("log drop verbose\n") ==
           Lines{"t.conf:4: log: unknown flag 'verbose' (expected drop, reject, icmp, self or dyn)"});
 }
@@ -294,11 +402,16 @@ TEST_CASE("offlink-mtu: 1280 to 65535 (RFC 7915 §4.1), default 1280", "[config]
           Lines{"t.conf:4: offlink-mtu: expected a number but found '99999999999'"});
 }
 
-TEST_CASE("tun-up: yes|no or bare, default no", "[config][tun-up]") {
+TEST_CASE("tun-up: TAYGA's booleans in any case, or bare; default no", "[config][tun-up][case]") {
     CHECK(good("").tun_up == false);
     CHECK(good("tun-up\n").tun_up == true);
     CHECK(good("tun-up yes\n").tun_up == true);
     CHECK(good("tun-up no\n").tun_up == false);
+    CHECK(good("tun-up True\n").tun_up == true);
+    CHECK(good("tun-up ON\n").tun_up == true);
+    CHECK(good("tun-up 1\n").tun_up == true);
+    CHECK(good("tun-up False\n").tun_up == false);
+    CHECK(good("tun-up 0\n").tun_up == false);
     CHECK(bad("tun-up sure\n") == Lines{"t.conf:4: tun-up: expected yes or no but found 'sure'"});
 }
 

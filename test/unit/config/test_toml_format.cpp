@@ -167,8 +167,23 @@ TEST_CASE("toml: validation errors cite the key's line", "[config][toml][validat
           Lines{"t.toml: no ipv4-addr directive found"});
     CHECK(toml_plus("offlink-mtu = 1000\n").diag.errors ==
           Lines{"t.toml:4: offlink-mtu: 1000 is out of range (1280 to 65535)"});
-    CHECK(toml_plus("map = [\n  \"198.51.100.1 2001:db8::1\",\n  \"198.51.100.0/24 2001:db8:1::/120\",\n]\n")
-              .diag.errors == Lines{"t.toml:6: map 198.51.100.0/24 overlaps map 198.51.100.1 at t.toml:5"});
+    CHECK(toml_plus("map = [\n  \"198.51.100.1 2001:db8::1\",\n  \"198.51.100.1 2001:db8:1::1\",\n]\n")
+              .diag.errors == Lines{"t.toml:6: IPv4 address in map directive conflicts with earlier definition of "
+                                    "198.51.100.1/32 at t.toml:5"});
+}
+
+TEST_CASE("toml: keys are lowercase (TOML is case-sensitive); values in any case, as in tayga.conf",
+          "[config][toml][case]") {
+    const auto upper = toml("tun-device = \"nat64\"\nIPv4-Addr = \"192.0.2.1\"\nprefix = \"3fff:6464::/96\"\n");
+    CHECK(upper.diag.errors == Lines{"t.toml:2:1: unknown key 'IPv4-Addr' (TOML keys are lowercase: ipv4-addr)"});
+    const auto values = toml_plus("udp-cksum-mode = \"CALC\"\nlog = \"DROP Dyn\"\n");
+    REQUIRE(values.cfg.has_value());
+    CHECK(values.cfg->udp_cksum_mode == UdpCksumMode::Calc);
+    CHECK(values.cfg->log == LogFlags{.drop = true, .dyn = true});
+    // An empty log string is a bare `log` line: no logging.
+    const auto bare = toml_plus("log = \"\"\n");
+    REQUIRE(bare.cfg.has_value());
+    CHECK(bare.cfg->log == LogFlags{});
 }
 
 TEST_CASE("toml: strict-frag-hdr warns with line and column", "[config][toml][strict-frag-hdr]") {
