@@ -24,12 +24,13 @@ came out SAME or was not run (stale), and on an anchor that docs/ lacks.
 
 What legitimately varies is normalised before comparing: the IPv4
 Identification of an unfragmented packet (RFC 6864 leaves it to the
-sender) is reduced to zero / non-zero; the outer IPv4 header checksum and
-the outer transport checksum are verified and then replaced by "valid"
-(a wrong one stays, and shows). Everything else, quoted packets included,
-is compared byte for byte. DIFF_ONLY=<case-id prefix> runs some cases only.
+sender) is reduced to zero / non-zero, and outside the ipv4-id-* cases it
+is masked together with DF (see norm4); IPv4 header checksums (outer and
+quoted) and the outer transport checksum are verified and then replaced
+by "valid" (a wrong one stays, and shows). Everything else, quoted packets
+included, is compared byte for byte. The order in which packets come out
+is not compared. DIFF_ONLY=<case-id prefix> runs some cases only.
 """
-import ctypes
 from collections import Counter
 import fnmatch
 import os
@@ -49,7 +50,8 @@ from scapy.layers.inet6 import (ICMPv6EchoRequest, ICMPv6EchoReply, ICMPv6DestUn
                                 IPv6ExtHdrDestOpt)
 from scapy.utils import checksum  # noqa: E402
 
-CLONE_NEWNET = 0x40000000
+from rfc7915_peer import setns, s4, s6  # noqa: E402  (same directory)
+
 ETH_P_ALL, ETH_P_IP, ETH_P_IPV6 = 0x0003, 0x0800, 0x86DD
 PACKET_OUTGOING = 4
 VALID = b"\xc5\xc5"  # stands for a checksum that was verified
@@ -89,16 +91,6 @@ PHASES = {
 
 # ---- sockets on the TUN devices ----
 
-def setns(name):
-    libc = ctypes.CDLL(None, use_errno=True)
-    fd = os.open(f"/run/netns/{name}", os.O_RDONLY)
-    try:
-        if libc.setns(fd, CLONE_NEWNET) != 0:
-            raise OSError(ctypes.get_errno(), f"setns {name}")
-    finally:
-        os.close(fd)
-
-
 class Tun:
     """A packet socket on a translator's TUN device: send = to the daemon,
     receive = what the daemon wrote."""
@@ -121,7 +113,7 @@ class Tun:
                 return
 
 
-def collect(tuns, min_wait=0.15, quiet=0.08, max_wait=1.0):
+def collect(tuns, min_wait=0.25, quiet=0.1, max_wait=1.5):
     """What each daemon wrote, until `quiet` seconds without a packet (at
     least min_wait, at most max_wait after the send)."""
     out = {t.label: [] for t in tuns}
@@ -141,18 +133,6 @@ def collect(tuns, min_wait=0.15, quiet=0.08, max_wait=1.0):
 
 
 # ---- normalisation and summaries ----
-
-def a6(s):
-    return socket.inet_pton(socket.AF_INET6, s)
-
-
-def s6(b):
-    return socket.inet_ntop(socket.AF_INET6, bytes(b))
-
-
-def s4(b):
-    return socket.inet_ntoa(bytes(b))
-
 
 CSUM_OFF = {17: 6, 6: 16, 1: 2, 58: 2}
 PROTO_NAME = {1: "ICMP", 6: "TCP", 17: "UDP", 58: "ICMPv6", 44: "Frag", 60: "DstOpt"}
@@ -346,6 +326,9 @@ def cases_for(ph):
         add("wkp-6to4-echo-own-ipv6-addr",
             IPv6(src=H6, dst=ph.xlat6, hlim=64) / ICMPv6EchoRequest(id=7, seq=1, data=b"wkp-own"))
         add("wkp-6to4-reserved-src-in-prefix", udp6(P("0.0.0.1"), P(g1)))
+        # ipv6-addr is set apart from the prefix here: prefix + ipv4-addr is
+        # a spoofed source like any other (section 1 (a)).
+        add("wkp-spoof-6to4-src-ipv4-addr", udp6(P(XLAT4), P(g1)))
         add_pool_probe(add, g1)
         return c
 

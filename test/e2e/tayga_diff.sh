@@ -142,6 +142,7 @@ run_phase() {
 config_case() {
     local id="config:$1" dir="$LAB_DIR/config-$1" outcome_t outcome_n line pat entry=
     shift
+    if [[ -n "${DIFF_ONLY:-}" && $id != "$DIFF_ONLY"* && ${id#config:} != "$DIFF_ONLY"* ]]; then return; fi
     mkdir -p "$dir"
     outcome_t=$(try_start "$NS_T" "$TUN_T" "$dir" tayga "$@")
     outcome_n=$(try_start "$NS_N" "$TUN_N" "$dir" nat64d "$@")
