@@ -388,6 +388,7 @@ def cases_for(ph):
     add("spoof-6to4-src-pool", udp6(P("198.51.100.135"), H4_AS6, sport=40032))
     add("spoof-6to4-src-pool-leased", lambda ctx: udp6(P(ctx["lease"]), H4_AS6, sport=40033))
     add("6to4-hairpin-to-map", udp6(POOL_USER6, P(H6_AS4), sport=40034))
+    add("6to4-dst-outside-prefix", udp6(H6, "2001:db8:99::1", sport=40035))
 
     # ---- section 2: reserved IPv4 through the prefix, both directions ----
     for a in ("0.0.0.1", "127.0.0.1", "169.254.0.2", "224.0.0.1", "239.1.2.3", "240.0.0.1",
