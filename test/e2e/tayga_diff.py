@@ -316,8 +316,10 @@ def cases_for(ph):
         add("wkp-6to4-dst-global-192.88.99.1", udp6(H6, P(g2)))
         add("wkp-6to4-dst-192.0.0.9", udp6(H6, P("192.0.0.9")))
         for a in ("10.0.0.1", "100.64.0.1", "172.16.0.1", "192.0.2.1", "192.168.0.1", "198.18.0.1",
-                  "198.51.100.7", "203.0.113.7", "192.0.0.100"):
+                  "198.51.100.7", "203.0.113.7"):
             add(f"wkp-6to4-dst-nonglobal-{a}", udp6(H6, P(a)))
+        # Special-purpose (RFC 6890) but not in TAYGA's list: translated.
+        add("wkp-6to4-dst-192.0.0.100", udp6(H6, P("192.0.0.100")))
         add("wkp-6to4-src-nonglobal-10.0.0.1", udp6(P("10.0.0.1"), P(g1)))
         add("wkp-6to4-pool-to-nonglobal", udp6(POOL_USER6, P("10.0.0.1")))
         add("wkp-4to6-src-global-192.0.0.1", udp4(g1, H6_AS4))
