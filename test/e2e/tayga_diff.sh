@@ -35,8 +35,8 @@ skip() { echo "skipped: $*"; exit $SKIP; }
 [[ -x "$TAYGA" ]] || skip "no $TAYGA (apt install tayga)"
 "$PYTHON" -c 'import scapy' 2>/dev/null || skip "$PYTHON has no scapy (apt install python3-scapy)"
 
+[[ -x "$NAT64D" ]] || { echo "FAIL: no nat64d binary at $1" >&2; exit 1; }
 source "$HERE/lib.sh"   # log, fail, LAB_DIR (removed by our own trap below)
-[[ -x "$NAT64D" ]] || fail "no nat64d binary at $1"
 
 NS_T="n64dt-$$"; TUN_T="tyg$$"; TUN_T=${TUN_T:0:15}
 NS_N="n64dn-$$"; TUN_N="n64$$"; TUN_N=${TUN_N:0:15}
@@ -69,7 +69,7 @@ diff_cleanup() {
     exit $rc
 }
 trap diff_cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT TERM HUP PIPE
 
 for ns in "$NS_T" "$NS_N"; do
     ip netns add "$ns"
