@@ -7,7 +7,7 @@ PACKAGES=(
     build-essential cmake pkg-config
     libnl-3-dev libnl-route-3-dev libfmt-dev libtomlplusplus-dev catch2
     iproute2 iputils-ping iperf3 tcpdump python3 python3-scapy
-    strace groff-base systemd
+    strace groff-base systemd tayga
 )
 
 missing=()
@@ -28,3 +28,10 @@ echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Debian's tayga package (the reference of test/e2e/tayga_diff.sh, which runs
+# /usr/sbin/tayga in its own namespaces only) may start TAYGA on the host from
+# /etc/tayga.conf when installed: not wanted on a build machine.
+if [[ " ${missing[*]} " == *" tayga "* ]] && command -v systemctl >/dev/null \
+        && systemctl is-active --quiet tayga 2>/dev/null; then
+    $SUDO systemctl disable --now tayga || true
+fi
