@@ -8,6 +8,7 @@ PACKAGES=(
     libnl-3-dev libnl-route-3-dev libfmt-dev libtomlplusplus-dev catch2
     iproute2 iputils-ping iperf3 tcpdump python3 python3-scapy
     strace groff-base systemd
+    unbound nftables curl   # nat64d-lab and its end-to-end test
 )
 
 missing=()

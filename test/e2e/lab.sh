@@ -8,7 +8,7 @@
 #     a pool address, the pool's masquerade rule counted it;
 #   - a dual-stack name is reached over its real AAAA, not a synthesised one;
 #   - an AAAA in ::ffff:0:0/96 is treated as none (RFC 6147 §5.1.4);
-#   - ipv4only.arpa resolves to the prefix (RFC 7050 §3, RFC 8880 §7.2), a
+#   - ipv4only.arpa resolves to the prefix (RFC 7050 §3, RFC 8880 §7), a
 #     PTR under the prefix is answered from the IPv4 PTR (RFC 6147 §5.3.1);
 #   - the router advertisement carries the prefix, RDNSS (RFC 8106) and
 #     PREF64 (RFC 8781);
@@ -172,6 +172,7 @@ no_remains() { # what must not exist after a refused or failed up, or after down
     done
     [[ ${#left[@]} -eq 0 ]] || fail "$1 left: ${left[*]}"
 }
+FORWARDING_BEFORE=$(onhost cat /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv6/conf/all/forwarding)
 UP_ARGS=(--name "$NAME" --uplink up0 --dns 192.0.2.53 --prefix "$PREFIX/96" --pool 198.51.100.0/24 --lan "$LAN48::/48")
 
 log "up without an uplink refuses clearly"
@@ -310,6 +311,8 @@ inlab curl -sS -m 5 http://v4only.example.test/ | grep -qx v4only || fail "the l
 log "down"
 show lab down --name "$NAME" || fail "nat64d-lab down"
 no_remains "down"
+[[ $(onhost cat /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv6/conf/all/forwarding) == "$FORWARDING_BEFORE" ]] ||
+    fail "down did not put the host's forwarding back"
 lab status --name "$NAME" >/dev/null 2>&1 && fail "status of a removed lab succeeds"
 
 log "after a crash: processes killed, down still removes everything"
