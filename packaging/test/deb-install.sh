@@ -95,7 +95,7 @@ if [ "$HAS_CTL" = 1 ]; then
     /usr/sbin/nat64dctl --help >/dev/null || fail "nat64dctl --help"
     echo "ok"
 fi
-step "nat64d-lab --version, and it finds its helper and nat64d"
+step "nat64d-lab --version, nat64d-lab-ra refuses a bad command line"
 out=$(/usr/sbin/nat64d-lab --version)
 [ "$out" = "nat64d-lab $VERSION" ] || fail "unexpected nat64d-lab version output: $out"
 [ -x /usr/libexec/nat64d/nat64d-lab-ra ] || fail "nat64d-lab-ra not executable"

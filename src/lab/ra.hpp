@@ -26,16 +26,16 @@ inline constexpr std::uint8_t kNdOptRdnss = 25;
 inline constexpr std::uint8_t kNdOptPref64 = 38;
 
 struct RaSettings {
-    Prefix6 prefix;                         // the link's /64, on-link and autonomous (SLAAC)
-    std::vector<Ipv6Addr> rdnss;            // recursive DNS servers, at least one
-    std::optional<Prefix6> pref64;          // NAT64 prefix: /32, /40, /48, /56, /64 or /96
+    Prefix6 prefix;                                        // the link's /64, on-link and autonomous (SLAAC)
+    std::vector<Ipv6Addr> rdnss;                           // recursive DNS servers, at least one
+    std::optional<Prefix6> pref64;                         // NAT64 prefix: /32, /40, /48, /56, /64 or /96
     std::optional<std::array<std::uint8_t, 6>> link_addr;  // the router's MAC (option 1)
-    std::uint32_t mtu = 0;                  // 0: no MTU option
-    std::uint16_t router_lifetime = 1800;   // seconds; RFC 4861 §6.2.1: 3 * MaxRtrAdvInterval
-    std::uint32_t valid_lifetime = 86400;   // prefix, RFC 4861 §6.2.1 default 30 days; a lab day
+    std::uint32_t mtu = 0;                                 // 0: no MTU option
+    std::uint16_t router_lifetime = 1800;                  // seconds; RFC 4861 §6.2.1: 3 * MaxRtrAdvInterval
+    std::uint32_t valid_lifetime = 86400;                  // prefix, RFC 4861 §6.2.1 default 30 days; a lab day
     std::uint32_t preferred_lifetime = 14400;
-    std::uint32_t rdnss_lifetime = 1800;    // RFC 8106 §5.1: at least 3 * MaxRtrAdvInterval
-    std::uint32_t pref64_lifetime = 1800;   // RFC 8781 §4.1: at least 3 * MaxRtrAdvInterval
+    std::uint32_t rdnss_lifetime = 1800;   // RFC 8106 §5.1: at least 3 * MaxRtrAdvInterval
+    std::uint32_t pref64_lifetime = 1800;  // RFC 8781 §4.1: at least 3 * MaxRtrAdvInterval
 };
 
 // RFC 8781 §4: the Prefix Length Code of a NAT64 prefix length, or nothing

@@ -164,11 +164,10 @@ no_remains() { # what must not exist after a refused or failed up, or after down
     [[ -e /run/nat64d-lab/$NAME ]] && left+=("/run/nat64d-lab/$NAME")
     [[ -e /etc/netns/$NAME ]] && left+=("/etc/netns/$NAME")
     [[ -e /var/lib/unbound/nat64d-lab-$NAME ]] && left+=("/var/lib/unbound/nat64d-lab-$NAME")
-    local d
+    local d args
     for d in /proc/[0-9]*; do
-        if { tr '\0' ' ' <"$d/cmdline"; } 2>/dev/null | grep -qE "nat64d-lab(/|-)$NAME/"; then
-            left+=("process ${d#/proc/}: $(tr '\0' ' ' <"$d/cmdline")")
-        fi
+        mapfile -d '' -t args 2>/dev/null <"$d/cmdline" || continue
+        if [[ " ${args[*]} " =~ nat64d-lab(/|-)$NAME/ ]]; then left+=("process ${d#/proc/}: ${args[*]}"); fi
     done
     [[ ${#left[@]} -eq 0 ]] || fail "$1 left: ${left[*]}"
 }
