@@ -7,17 +7,20 @@
 #    nat64d(8), and so is every signal the daemon handles;
 #  - with a nat64dctl binary: every option of `nat64dctl --help` and every
 #    command is an item of nat64dctl(8);
+#  - with a nat64d-lab script: every option of `nat64d-lab --help` and every
+#    command is an item of nat64d-lab(8);
 #  - each page's .TH names its file, and groff (when installed) formats every
 #    page without a warning.
 # An "item" is a .B/.BI/.BR line (after .TP) naming it; "\-" counts as "-".
 #
-# usage: check-docs.sh SOURCE_DIR NAT64D_BINARY DIRECTIVE_NAMES_BINARY [NAT64DCTL_BINARY]
+# usage: check-docs.sh SOURCE_DIR NAT64D_BINARY DIRECTIVE_NAMES_BINARY [NAT64DCTL_BINARY [NAT64D_LAB]]
 set -eu
-[ $# -ge 3 ] || { echo "usage: $0 SOURCE_DIR NAT64D DIRECTIVE_NAMES [NAT64DCTL]" >&2; exit 2; }
+[ $# -ge 3 ] || { echo "usage: $0 SOURCE_DIR NAT64D DIRECTIVE_NAMES [NAT64DCTL [NAT64D_LAB]]" >&2; exit 2; }
 SRC=$1
 NAT64D=$2
 NAMES=$3
 CTL=${4:-}
+LAB=${5:-}
 MAN=$SRC/docs/man
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/nat64d-docs.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT INT TERM
@@ -37,7 +40,9 @@ options_of() {
     grep -E '^[[:space:]]+-' | grep -oE '(^|[[:space:],])--?[A-Za-z][A-Za-z0-9-]*' | sed -E 's/^[[:space:],]+//' | sort -u
 }
 
-for page in nat64d.8 nat64d.conf.5 nat64dctl.8; do
+pages="nat64d.8 nat64d.conf.5 nat64dctl.8"
+[ -z "$LAB" ] || pages="$pages nat64d-lab.8"
+for page in $pages; do
     [ -f "$MAN/$page" ] || { miss "$MAN/$page is missing"; continue; }
     name=${page%.*}
     section=${page##*.}
@@ -94,6 +99,23 @@ if [ -n "$CTL" ]; then
     echo "checked $count options of nat64dctl"
 else
     echo "note: no nat64dctl binary given; its options were not checked"
+fi
+
+# ---- nat64d-lab(8) -------------------------------------------------------------
+if [ -n "$LAB" ]; then
+    for c in up exec shell status down; do
+        is_item "$MAN/nat64d-lab.8" "$c" || miss "nat64d-lab.8 does not document command $c"
+    done
+    "$LAB" --help | options_of >"$WORK/lab-options"
+    [ -s "$WORK/lab-options" ] || miss "no options found in nat64d-lab --help"
+    count=0
+    while read -r o; do
+        count=$((count + 1))
+        is_item "$MAN/nat64d-lab.8" "$o" || miss "nat64d-lab.8 does not document option $o"
+    done <"$WORK/lab-options"
+    echo "checked $count options of nat64d-lab"
+else
+    echo "note: no nat64d-lab given; its page was not checked"
 fi
 
 if [ "$failures" -ne 0 ]; then

@@ -48,7 +48,9 @@ grep -qx /usr/sbin/nat64dctl "$WORK/files" && HAS_CTL=1
 for f in /usr/sbin/nat64d /etc/nat64d.conf /lib/systemd/system/nat64d.service /lib/systemd/system/nat64d@.service \
     /usr/share/doc/nat64d/openrc/nat64d.initd /usr/share/doc/nat64d/openrc/nat64d.confd \
     /usr/share/doc/nat64d/examples/nat64d.conf /usr/share/doc/nat64d/examples/nat64d.toml \
-    /usr/share/doc/nat64d/README.md /usr/share/man/man8/nat64d.8.gz /usr/share/man/man5/nat64d.conf.5.gz; do
+    /usr/share/doc/nat64d/README.md /usr/share/man/man8/nat64d.8.gz /usr/share/man/man5/nat64d.conf.5.gz \
+    /usr/sbin/nat64d-lab /usr/libexec/nat64d/nat64d-lab-ra /usr/share/man/man8/nat64d-lab.8.gz \
+    /usr/share/doc/nat64d/ipv6-only-lab.md; do
     grep -qx "$f" "$WORK/files" || fail "$f is not in the package"
 done
 if [ "$HAS_CTL" = 1 ]; then
@@ -93,9 +95,16 @@ if [ "$HAS_CTL" = 1 ]; then
     /usr/sbin/nat64dctl --help >/dev/null || fail "nat64dctl --help"
     echo "ok"
 fi
+step "nat64d-lab --version, nat64d-lab-ra refuses a bad command line"
+out=$(/usr/sbin/nat64d-lab --version)
+[ "$out" = "nat64d-lab $VERSION" ] || fail "unexpected nat64d-lab version output: $out"
+[ -x /usr/libexec/nat64d/nat64d-lab-ra ] || fail "nat64d-lab-ra not executable"
+out=$(/usr/libexec/nat64d/nat64d-lab-ra -i lo 2>&1) && fail "nat64d-lab-ra without a prefix succeeded"
+echo "$out" | grep -q 'advertised prefix must be a /64' || fail "nat64d-lab-ra: $out"
+echo "ok"
 if command -v man >/dev/null 2>&1; then
     step "man -w"
-    for page in nat64d.8 nat64d.conf.5; do
+    for page in nat64d.8 nat64d.conf.5 nat64d-lab.8; do
         man -w "${page##*.}" "${page%.*}" >/dev/null || fail "man page $page not found"
     done
     echo "ok"
