@@ -42,7 +42,14 @@ LEASE=$(awk '$1 == "dynamic" && $3 == "2001:db8:6::77" { print $2 }' "$LAB_DIR/m
 # TAYGA's choice: little-endian words of 2001:db8:6::77 summed and folded
 # into the 7 host bits give offset 109, and .128 + 109 is free.
 [[ "$LEASE" == 198.51.100.237 ]] || fail "lease $LEASE is not TAYGA's choice 198.51.100.237"
-grep -q "assigned new pool address $LEASE (2001:db8:6::77)" "$LAB_DIR/nat64d.log" || fail "log dyn did not log the assignment"
+# The pool queues `log dyn` events and the daemon logs them on its
+# one-second maintenance tick: wait up to 3 s for the line.
+logged=0
+for _ in $(seq 1 30); do
+    grep -q "assigned new pool address $LEASE (2001:db8:6::77)" "$LAB_DIR/nat64d.log" && { logged=1; break; }
+    sleep 0.1
+done
+[[ $logged -eq 1 ]] || fail "log dyn did not log the assignment"
 log "IPv4 host reaches the lease $LEASE"
 ping_ok in4 "$LEASE"
 
