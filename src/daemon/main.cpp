@@ -308,15 +308,9 @@ private:
                 }
             }
         }
-        // Sealed settings keep their running values (STYLE.md "State and threads").
-        effective.tun_device = running.tun_device;
-        effective.workers = running.workers;
-        effective.data_dir = running.data_dir;
-        effective.dynamic_pool = running.dynamic_pool;
-        effective.tun_ips = running.tun_ips;
-        effective.tun_routes = running.tun_routes;
-        effective.tun_up = running.tun_up;
-        effective.control_socket = running.control_socket;
+        // Sealed settings keep their running values, so that what runs is
+        // what `nat64dctl config` shows.
+        keep_restart_settings(effective, running);
         std::shared_ptr<const xlat::Tables> tables;
         try {
             tables = build_tables(effective, pool, tun_mtu);

@@ -111,11 +111,12 @@ common::Status MetricsServer::start(std::function<std::string()> render) {
     if (mhd_ != nullptr || fd_ < 0) return common::Error{"metrics-listen: already started"};
     render_ = std::move(render);
     // One internal thread polls every connection (no thread per
-    // connection): a scrape is a short request and a small reply.
+    // connection): a scrape is a short request and a small reply. The
+    // logger comes first, so that libmicrohttpd prints nothing itself.
     mhd_ = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG, 0, nullptr, nullptr,
-                            &on_request, &render_, MHD_OPTION_LISTEN_SOCKET, fd_, MHD_OPTION_CONNECTION_LIMIT,
-                            kMetricsMaxConnections, MHD_OPTION_CONNECTION_TIMEOUT, kMetricsIdleTimeoutSeconds,
-                            MHD_OPTION_EXTERNAL_LOGGER, &mhd_log, nullptr, MHD_OPTION_END);
+                            &on_request, &render_, MHD_OPTION_EXTERNAL_LOGGER, &mhd_log, nullptr,
+                            MHD_OPTION_LISTEN_SOCKET, fd_, MHD_OPTION_CONNECTION_LIMIT, kMetricsMaxConnections,
+                            MHD_OPTION_CONNECTION_TIMEOUT, kMetricsIdleTimeoutSeconds, MHD_OPTION_END);
     if (mhd_ == nullptr) return common::Error{"metrics-listen: libmicrohttpd did not start"};
     fd_ = -1;  // libmicrohttpd closes it when stopped
     return {};

@@ -16,6 +16,20 @@ config::Reload reload_class(std::string_view name) {
 
 }  // namespace
 
+void keep_restart_settings(Config& next, const Config& running) {
+    next.tun_device = running.tun_device;
+    next.dynamic_pool = running.dynamic_pool;
+    next.data_dir = running.data_dir;
+    next.tun_up = running.tun_up;
+    next.tun_ips = running.tun_ips;
+    next.tun_routes = running.tun_routes;
+    next.workers = running.workers;
+    next.offload = running.offload;
+    next.control_socket = running.control_socket;
+    next.metrics_listen = running.metrics_listen;
+    next.metrics_instance = running.metrics_instance;
+}
+
 std::string format_running_config(const Config& running, const OnDisk& disk) {
     std::string out = config::to_tayga_syntax(running);
     if (disk.out_of_reach) {
