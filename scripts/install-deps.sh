@@ -5,9 +5,9 @@ set -euo pipefail
 
 PACKAGES=(
     build-essential cmake pkg-config
-    libnl-3-dev libnl-route-3-dev libfmt-dev libtomlplusplus-dev catch2
+    libnl-3-dev libnl-route-3-dev libfmt-dev libtomlplusplus-dev libmicrohttpd-dev catch2
     iproute2 iputils-ping iperf3 tcpdump python3 python3-scapy
-    strace groff-base systemd
+    strace groff-base systemd curl prometheus bash-completion
 )
 
 missing=()
