@@ -42,6 +42,8 @@ LEASE=$(awk '$1 == "dynamic" && $3 == "2001:db8:6::77" { print $2 }' "$LAB_DIR/m
 # TAYGA's choice: little-endian words of 2001:db8:6::77 summed and folded
 # into the 7 host bits give offset 109, and .128 + 109 is free.
 [[ "$LEASE" == 198.51.100.237 ]] || fail "lease $LEASE is not TAYGA's choice 198.51.100.237"
+# Pool events are logged by the main thread's once-a-second tick.
+for _ in $(seq 1 30); do grep -q "assigned new pool address $LEASE" "$LAB_DIR/nat64d.log" && break; sleep 0.1; done
 grep -q "assigned new pool address $LEASE (2001:db8:6::77)" "$LAB_DIR/nat64d.log" || fail "log dyn did not log the assignment"
 log "IPv4 host reaches the lease $LEASE"
 ping_ok in4 "$LEASE"
