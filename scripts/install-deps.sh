@@ -5,11 +5,12 @@ set -euo pipefail
 
 PACKAGES=(
     build-essential cmake pkg-config
-    libnl-3-dev libnl-route-3-dev libfmt-dev libtomlplusplus-dev catch2
+    libnl-3-dev libnl-route-3-dev libfmt-dev libtomlplusplus-dev libmicrohttpd-dev catch2
     iproute2 iputils-ping iperf3 tcpdump python3 python3-scapy
-    strace groff-base systemd
+    strace groff-base systemd curl bash-completion
+    prometheus              # promtool, for test/e2e/metrics.sh
     tayga                   # the reference of test/e2e/tayga_diff.sh and realworld.sh
-    unbound nftables curl   # nat64d-lab and its end-to-end test
+    unbound nftables        # nat64d-lab and its end-to-end test
 )
 
 missing=()

@@ -58,6 +58,21 @@ struct TunRoute {
     friend bool operator==(const TunRoute&, const TunRoute&) = default;
 };
 
+// `metrics-listen ADDR:PORT`: the address and TCP port of the metrics
+// HTTP server.
+struct ListenAddr {
+    bool is_v6 = false;
+    Ipv4Addr v4;  // when !is_v6
+    Ipv6Addr v6;  // when is_v6
+    std::uint16_t port = 0;
+    friend bool operator==(const ListenAddr&, const ListenAddr&) = default;
+};
+
+// "192.0.2.1:9100" or "[2001:db8::1]:9100", as the directive spells it.
+[[nodiscard]] inline std::string to_string(const ListenAddr& a) {
+    return (a.is_v6 ? "[" + to_string(a.v6) + "]" : to_string(a.v4)) + ":" + std::to_string(a.port);
+}
+
 struct Config {
     std::string source_file;            // the file this came from
     std::string tun_device;             // tun-device (required)
@@ -81,6 +96,8 @@ struct Config {
     std::optional<unsigned> workers;
     std::string control_socket;         // control-socket; empty = RUNTIME_DIRECTORY/TUN.sock
     std::string metrics_file;           // metrics-file; empty = none
+    std::optional<ListenAddr> metrics_listen;  // metrics-listen; unset = no HTTP server
+    std::string metrics_instance;              // metrics-instance; empty = tun-device
     bool offload = true;                // offload: TUN checksum/segmentation offload
 
     // Positions of the directives, for cross-field diagnostics.

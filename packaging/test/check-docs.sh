@@ -85,10 +85,17 @@ for s in SIGTERM SIGINT SIGHUP SIGUSR1; do
 done
 
 # ---- nat64dctl(8) -------------------------------------------------------------
-for c in status stats mappings reload metrics --json; do
+for c in status stats mappings config reload metrics --json; do
     is_item "$MAN/nat64dctl.8" "$c" || miss "nat64dctl.8 does not document command $c"
 done
 if [ -n "$CTL" ]; then
+    # The commands nat64dctl --help lists (lines "  name ..." under "Commands:").
+    "$CTL" --help | sed -n '/^Commands:/,/^$/p' | sed -n 's/^  \([a-z][a-z-]*\).*/\1/p' >"$WORK/ctl-commands"
+    [ -s "$WORK/ctl-commands" ] || miss "no commands found in nat64dctl --help"
+    while read -r c; do
+        is_item "$MAN/nat64dctl.8" "$c" || miss "nat64dctl.8 does not document command $c"
+    done <"$WORK/ctl-commands"
+    echo "checked $(wc -l <"$WORK/ctl-commands") commands of nat64dctl"
     "$CTL" --help | options_of >"$WORK/ctl-options"
     [ -s "$WORK/ctl-options" ] || miss "no options found in nat64dctl --help"
     count=0

@@ -2,7 +2,8 @@
 # The sandbox of nat64d.service against what the daemon really does: runs
 # the built nat64d under strace(1) in a throwaway network namespace through
 # start-up with -u/-g (TUN, netlink, control socket, privilege drop), a
-# nat64dctl request, SIGHUP, SIGUSR1 and SIGTERM, then checks that every
+# metrics-listen scrape (with curl), a nat64dctl request, SIGHUP, SIGUSR1
+# and SIGTERM, then checks that every
 # system call it made is allowed by the unit's SystemCallFilter= (groups
 # expanded by systemd-analyze) and every socket family by
 # RestrictAddressFamilies=. A call outside the filter would fail with EPERM
@@ -49,8 +50,10 @@ tun-up yes
 tun-ip 192.0.2.2
 tun-route 2001:db8:64::/96
 metrics-file $WORK/state/nat64d.prom
+metrics-listen 127.0.0.1:9164
 workers 2
 EOF
+ip link set lo up
 
 # -f: the workers too; -qq: no attach/exit noise; the trace goes to a file.
 RUNTIME_DIRECTORY=$WORK/run STATE_DIRECTORY=$WORK/state \
@@ -63,6 +66,11 @@ until [ -S "$WORK/run/$TUN.sock" ]; do
 done
 sleep 0.5
 ping -c 1 -W 1 2001:db8:64::c000:201 >/dev/null 2>&1 || true
+# metrics-listen's thread (libmicrohttpd) serving a scrape and a refusal.
+if command -v curl >/dev/null 2>&1; then
+    curl -sS -f --max-time 5 -o /dev/null http://127.0.0.1:9164/metrics || fail "GET /metrics"
+    curl -sS --max-time 5 -o /dev/null -X POST http://127.0.0.1:9164/metrics || true
+fi
 if [ -n "$CTL" ]; then
     "$CTL" -s "$WORK/run/$TUN.sock" stats >/dev/null || fail "nat64dctl stats"
     "$CTL" -s "$WORK/run/$TUN.sock" reload >/dev/null || fail "nat64dctl reload"

@@ -293,6 +293,10 @@ public:
     void set_exclusions(const std::vector<Prefix4>& excluded4, std::vector<Prefix6> excluded6);
 
     [[nodiscard]] const Prefix4& prefix() const noexcept { return options_.prefix; }
+    // The lease times (PoolOptions), for showing when a lease turns dormant
+    // and when it expires.
+    [[nodiscard]] std::int64_t min_lease() const noexcept { return options_.min_lease; }
+    [[nodiscard]] std::int64_t max_lease() const noexcept { return options_.max_lease; }
 
 private:
     // The writer's record of a lease; everything but the cell's last_use

@@ -22,6 +22,9 @@ std::atomic<int> g_max_level{static_cast<int>(LogLevel::Info)};
 std::mutex g_write_mutex;  // one line at a time on stdout/stderr
 std::string g_ident = "nat64d";
 std::atomic<bool> g_journal_prefix{false};
+// Entries with fields go to the journal's socket: the Journal sink, or
+// stderr connected to the journal.
+std::atomic<bool> g_fields_to_journal{false};
 std::atomic<int> g_journal_fd{-1};
 
 // systemd connects stderr to the journal and says so in $JOURNAL_STREAM
@@ -59,10 +62,10 @@ void append_field(std::string& out, std::string_view name, std::string_view valu
 // One datagram per entry. The journal socket's receive buffer is what it is;
 // a larger send buffer lets a burst wait instead of failing (as
 // sd_journal_send does).
-bool journal_send(LogLevel level, std::string_view message) {
+bool journal_send(LogLevel level, std::string_view message, std::span<const LogField> fields = {}) {
     const int fd = g_journal_fd.load();
     if (fd < 0) return false;
-    const std::string entry = journal_entry(level, g_ident, static_cast<long>(::getpid()), message);
+    const std::string entry = journal_entry(level, g_ident, static_cast<long>(::getpid()), message, fields);
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     std::strncpy(addr.sun_path, kJournalSocket, sizeof addr.sun_path - 1);
@@ -84,12 +87,14 @@ std::string_view priority_name(LogLevel level) noexcept {
     return "???";
 }
 
-std::string journal_entry(LogLevel level, std::string_view ident, long pid, std::string_view message) {
+std::string journal_entry(LogLevel level, std::string_view ident, long pid, std::string_view message,
+                          std::span<const LogField> fields) {
     std::string out;
     append_field(out, "PRIORITY", std::to_string(static_cast<int>(level)));
     append_field(out, "SYSLOG_IDENTIFIER", ident);
     append_field(out, "SYSLOG_PID", std::to_string(pid));
     append_field(out, "MESSAGE", message);
+    for (const auto& f : fields) append_field(out, f.name, f.value);
     return out;
 }
 
@@ -97,7 +102,8 @@ void log_init(LogSink sink, LogLevel max_level, std::string_view ident) {
     g_ident = ident;
     g_max_level = static_cast<int>(max_level);
     if (sink == LogSink::Syslog) openlog(g_ident.c_str(), LOG_PID | LOG_NDELAY, LOG_DAEMON);
-    if (sink == LogSink::Journal && g_journal_fd.load() < 0) {
+    const bool stderr_journal = sink == LogSink::Stderr && stderr_is_journal();
+    if ((sink == LogSink::Journal || stderr_journal) && g_journal_fd.load() < 0) {
         const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         if (fd >= 0) {
             const int size = 8 * 1024 * 1024;
@@ -108,7 +114,8 @@ void log_init(LogSink sink, LogLevel max_level, std::string_view ident) {
     // When the journal cannot be reached, its entries fall back to stderr
     // with the sd-daemon prefixes, which a journal-connected stderr
     // understands and a terminal shows readably enough.
-    g_journal_prefix = (sink == LogSink::Stderr && stderr_is_journal()) || sink == LogSink::Journal;
+    g_journal_prefix = stderr_journal || sink == LogSink::Journal;
+    g_fields_to_journal = stderr_journal || sink == LogSink::Journal;
     g_sink = sink;
 }
 
@@ -130,6 +137,12 @@ void log_write(LogLevel level, std::string_view message) {
     } else {
         write_line(stderr, "", message);
     }
+}
+
+void log_write(LogLevel level, std::string_view message, std::span<const LogField> fields) {
+    // Unreachable journal: the text alone, by the sink's usual way.
+    if (g_fields_to_journal.load() && journal_send(level, message, fields)) return;
+    log_write(level, message);
 }
 
 }  // namespace nat64d::common

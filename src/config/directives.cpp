@@ -300,6 +300,51 @@ Status apply_control_socket(Draft& d, Args a, const SourcePos&) { return apply_a
 
 Status apply_metrics_file(Draft& d, Args a, const SourcePos&) { return apply_absolute_path(d.cfg.metrics_file, a); }
 
+// ADDR:PORT with a literal address, IPv6 in brackets (RFC 3986 §3.2.2):
+// no names, so that start-up never waits for a resolver.
+Status apply_metrics_listen(Draft& d, Args a, const SourcePos&) {
+    const std::string_view text = a[0];
+    const auto bad = [&text] {
+        return Error{"expected ADDR:PORT (192.0.2.1:9100 or [2001:db8::1]:9100) but found " + quote(text)};
+    };
+    const auto colon = text.rfind(':');
+    if (colon == std::string_view::npos) return bad();
+    const auto port = parse_uint(text.substr(colon + 1));
+    if (!port || *port == 0 || *port > 65535) return bad();
+    std::string_view host = text.substr(0, colon);
+    ListenAddr out;
+    out.port = static_cast<std::uint16_t>(*port);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+        const auto v6 = parse_ipv6(host.substr(1, host.size() - 2));
+        if (!v6) return bad();
+        out.is_v6 = true;
+        out.v6 = *v6;
+    } else {
+        const auto v4 = parse_ipv4(host);
+        if (!v4) return bad();
+        out.v4 = *v4;
+    }
+    d.cfg.metrics_listen = out;
+    return {};
+}
+
+// The `instance` label value. Any printable text (it is escaped in the
+// output); control characters would only make the label unreadable.
+constexpr std::size_t kMaxInstanceName = 128;
+
+Status apply_metrics_instance(Draft& d, Args a, const SourcePos&) {
+    const std::string_view name = a[0];
+    const bool printable = std::all_of(name.begin(), name.end(), [](char c) {
+        const auto u = static_cast<unsigned char>(c);
+        return u >= 0x20 && u != 0x7f;
+    });
+    if (name.empty() || name.size() > kMaxInstanceName || !printable)
+        return Error{
+            fmt::format("expected a name of 1 to {} printable characters but found {}", kMaxInstanceName, quote(name))};
+    d.cfg.metrics_instance = std::string(name);
+    return {};
+}
+
 // ---- printers ----------------------------------------------------------------
 
 void line(std::string& out, std::string_view name, std::string_view value) {
@@ -425,6 +470,16 @@ void print_metrics_file(const Config& c, std::string& out) {
     line(out, "metrics-file", c.metrics_file);
 }
 
+void print_metrics_listen(const Config& c, std::string& out) {
+    if (!c.metrics_listen) return unset(out, "metrics-listen", "not set: no HTTP server");
+    line(out, "metrics-listen", to_string(*c.metrics_listen));
+}
+
+void print_metrics_instance(const Config& c, std::string& out) {
+    if (c.metrics_instance.empty()) return unset(out, "metrics-instance", "default: tun-device");
+    line(out, "metrics-instance", c.metrics_instance);
+}
+
 void print_strict_frag_hdr(const Config&, std::string& out) { unset(out, "strict-frag-hdr", "deprecated and ignored"); }
 
 // ---- the table -------------------------------------------------------------------
@@ -530,6 +585,16 @@ const std::array kTable{
                         .many = false, .reload = kRuntime, .deprecated = false},
               .min_args = 1, .max_args = 1, .toml = TomlShape::String,
               .apply = apply_metrics_file, .print = print_metrics_file},
+    Directive{.info = {.name = "metrics-listen", .syntax = "ADDR:PORT",
+                        .doc = "serve GET /metrics over HTTP on this loopback or management address; default off",
+                        .many = false, .reload = kRestart, .deprecated = false},
+              .min_args = 1, .max_args = 1, .toml = TomlShape::String,
+              .apply = apply_metrics_listen, .print = print_metrics_listen},
+    Directive{.info = {.name = "metrics-instance", .syntax = "NAME",
+                        .doc = "value of the instance label of every metric; default tun-device",
+                        .many = false, .reload = kRestart, .deprecated = false},
+              .min_args = 1, .max_args = 1, .toml = TomlShape::String,
+              .apply = apply_metrics_instance, .print = print_metrics_instance},
     Directive{.info = {.name = "strict-frag-hdr", .syntax = "yes|no",
                         .doc = "deprecated and ignored (RFC 7915 §4 decides)",
                         .many = false, .reload = kRuntime, .deprecated = true},

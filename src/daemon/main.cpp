@@ -36,8 +36,11 @@
 #include "config/config.hpp"
 #include "daemon/cli.hpp"
 #include "daemon/control.hpp"
+#include "daemon/mappings.hpp"
+#include "daemon/metrics_http.hpp"
 #include "daemon/notify.hpp"
 #include "daemon/process.hpp"
+#include "daemon/running_config.hpp"
 #include "daemon/stats.hpp"
 #include "io/tun.hpp"
 #include "io/worker.hpp"
@@ -177,6 +180,14 @@ std::shared_ptr<const xlat::Tables> build_tables(const Config& cfg, addr::Dynami
     return t;
 }
 
+// -d: the dynamic pool's size after start-up and each reload.
+void log_pool_sizes(const addr::DynamicPool* pool) {
+    if (pool == nullptr || !common::log_enabled(LogLevel::Debug)) return;
+    const auto c = pool->counts();
+    log(LogLevel::Debug, "dynamic-pool {}: {} lease{} active, {} dormant, {} address{} free", to_string(pool->prefix()),
+        c.active, c.active == 1 ? "" : "s", c.dormant, c.free, c.free == 1 ? "" : "es");
+}
+
 // Everything the main thread's event loop looks after once the workers run.
 struct Runtime {
     const Options& opt;
@@ -190,17 +201,27 @@ struct Runtime {
     std::vector<std::unique_ptr<io::Worker>>& workers;
     bool main_thread_translates = false;  // `workers 0`: workers[0] runs in the event loop, no threads
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
-    std::uint64_t reloads_ok = 0;
-    std::uint64_t reloads_failed = 0;
+    std::int64_t start_time = static_cast<std::int64_t>(std::time(nullptr));
+    // Fixed at start (restart settings), so that snapshot() may run on the
+    // metrics-listen thread without reading `running`, which reloads replace.
+    std::string tun_device{};
+    std::string instance{};  // metrics-instance, else tun-device
+    std::atomic<std::uint64_t> reloads_ok = 0;
+    std::atomic<std::uint64_t> reloads_failed = 0;
     std::int64_t last_save_ = 0;  // when dynamic.map was last written
     // What the last reload skipped (map-file lines) or why it failed, for
     // the `nat64dctl reload` reply.
     std::vector<std::string> last_skipped_{};
     std::string last_failure_{};
 
+    // Thread-safe (the main thread and the metrics-listen thread): the
+    // workers publish their counters under their own locks, the pool counts
+    // under its lock, and everything else read here is fixed or atomic.
     StatsSnapshot snapshot() const {
         StatsSnapshot s;
-        s.tun_device = running.tun_device;
+        s.tun_device = tun_device;
+        s.instance = instance;
+        s.start_time = start_time;
         s.workers = main_thread_translates ? 0 : static_cast<unsigned>(workers.size());
         s.uptime_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
         for (const auto& w : workers) {
@@ -247,14 +268,15 @@ struct Runtime {
         log(LogLevel::Info, "reloading {}", opt.config_file);
         const bool ok = reload_config();
         ok ? ++reloads_ok : ++reloads_failed;
-        log(LogLevel::Debug, "reload {}: {} ok, {} failed so far", ok ? "applied" : "refused", reloads_ok,
-            reloads_failed);
+        log(LogLevel::Debug, "reload {}: {} ok, {} failed so far", ok ? "applied" : "refused", reloads_ok.load(),
+            reloads_failed.load());
         notify("READY=1\nSTATUS=translating");
         return ok;
     }
 
     std::string handle(std::string_view request);
     std::string reload_reply(bool ok) const;
+    OnDisk on_disk() const;
 
 private:
     bool reload_config() {
@@ -286,15 +308,9 @@ private:
                 }
             }
         }
-        // Sealed settings keep their running values (STYLE.md "State and threads").
-        effective.tun_device = running.tun_device;
-        effective.workers = running.workers;
-        effective.data_dir = running.data_dir;
-        effective.dynamic_pool = running.dynamic_pool;
-        effective.tun_ips = running.tun_ips;
-        effective.tun_routes = running.tun_routes;
-        effective.tun_up = running.tun_up;
-        effective.control_socket = running.control_socket;
+        // Sealed settings keep their running values, so that what runs is
+        // what `nat64dctl config` shows.
+        keep_restart_settings(effective, running);
         std::shared_ptr<const xlat::Tables> tables;
         try {
             tables = build_tables(effective, pool, tun_mtu);
@@ -314,6 +330,7 @@ private:
         base = std::move(*next_base);
         log(LogLevel::Info, "reload done: {} mappings{}", running.maps.size(),
             last_skipped_.empty() ? std::string{} : fmt::format(", {} map-file problem(s) skipped", last_skipped_.size()));
+        log_pool_sizes(pool);
         return true;
     }
 };
@@ -324,37 +341,10 @@ void log_counters(const StatsSnapshot& s) {
     }
 }
 
-std::string format_mappings(const Config& cfg, const addr::DynamicPool* pool, bool json) {
-    std::string out = json ? "{\"static\":[" : "";
-    bool first = true;
-    for (const auto& m : cfg.maps) {
-        const std::string where = m.pos.file.empty() ? "" : m.pos.file + ":" + std::to_string(m.pos.line);
-        if (json) {
-            out += fmt::format("{}{{\"ipv4\":{},\"ipv6\":{},\"source\":{}}}", first ? "" : ",",
-                               json_string(to_string(m.v4)), json_string(to_string(m.v6)), json_string(where));
-        } else {
-            out += fmt::format("static  {:<20} {:<44} {}\n", to_string(m.v4), to_string(m.v6), where);
-        }
-        first = false;
-    }
-    if (json) out += "],\"dynamic\":[";
-    first = true;
-    if (pool != nullptr) {
-        const std::int64_t now = pool->now();
-        for (const auto& l : pool->leases()) {
-            if (json) {
-                out += fmt::format("{}{{\"ipv4\":{},\"ipv6\":{},\"last_use\":{},\"state\":\"{}\"}}",
-                                   first ? "" : ",", json_string(to_string(l.v4)), json_string(to_string(l.v6)),
-                                   l.last_use, l.active ? "active" : "dormant");
-            } else {
-                out += fmt::format("dynamic {:<20} {:<44} {}, last use {} s ago\n", to_string(l.v4),
-                                   to_string(l.v6), l.active ? "active" : "dormant", now - l.last_use);
-            }
-            first = false;
-        }
-    }
-    if (json) return out + "]}\n";
-    return out.empty() ? "no mappings\n" : out;
+// The pool's leases as `nat64dctl mappings` shows them.
+std::optional<LeaseView> lease_view(const addr::DynamicPool* pool) {
+    if (pool == nullptr) return std::nullopt;
+    return LeaseView{pool->leases(), pool->now(), pool->min_lease(), pool->max_lease()};
 }
 
 // metrics-file: replaced atomically, so node_exporter never reads half a file.
@@ -372,6 +362,45 @@ std::string Runtime::reload_reply(bool ok) const {
     return out;
 }
 
+// `nat64dctl config`: the configuration file and its map-file as a reload
+// would read them now.
+OnDisk Runtime::on_disk() const {
+    OnDisk d;
+    d.path = opt.config_file;
+    if (!root.empty()) {
+        d.out_of_reach = true;
+        return d;
+    }
+    config::Diagnostics diag;
+    auto file = config::load_file(opt.config_file, environment(), diag);
+    if (!file) {
+        d.errors = std::move(diag.errors);
+        return d;
+    }
+    config::Diagnostics map_diag;
+    d.cfg = with_map_file(*file, file->map_file, map_diag);
+    d.errors = std::move(map_diag.errors);
+    return d;
+}
+
+// `mappings [ADDRESS] [--json]`, in either order.
+std::string mappings_request(const Config& running, const addr::DynamicPool* pool,
+                             const std::vector<std::string_view>& words) {
+    bool json = false;
+    std::optional<AddressFilter> filter;
+    for (std::size_t i = 1; i < words.size(); ++i) {
+        if (words[i] == "--json" && !json) {
+            json = true;
+        } else if (!filter) {
+            filter = parse_address_filter(words[i]);
+            if (!filter) return "error: mappings: " + common::quote(words[i]) + " is not an IPv4 or IPv6 address\n";
+        } else {
+            return "error: mappings takes one address and --json at most\n";
+        }
+    }
+    return format_mappings(running, lease_view(pool), filter, json);
+}
+
 std::string Runtime::handle(std::string_view request) {
     const auto words = common::split_words(request);
     if (words.empty()) return "error: empty request\n";
@@ -385,10 +414,11 @@ std::string Runtime::handle(std::string_view request) {
     }
     if (cmd == "stats" && (plain || json)) return json ? format_stats_json(snapshot()) : format_stats_table(snapshot());
     if (cmd == "metrics" && plain) return format_metrics(snapshot());
-    if (cmd == "mappings" && (plain || json)) return format_mappings(running, pool, json);
+    if (cmd == "mappings" && words.size() <= 3) return mappings_request(running, pool, words);
+    if (cmd == "config" && plain) return format_running_config(running, on_disk());
     if (cmd == "reload" && plain) return reload_reply(reload());
     return "error: unknown request '" + std::string(request.substr(0, 64)) +
-           "' (expected status, stats [--json], mappings [--json], reload, metrics)\n";
+           "' (expected status, stats [--json], mappings [ADDRESS] [--json], config, reload, metrics)\n";
 }
 
 // `log dyn` aside, what a start-up did, for -d.
@@ -482,6 +512,7 @@ int run(const Options& opt) {
         } else {
             log(LogLevel::Warning, "dynamic-pool without data-dir: leases do not survive a restart");
         }
+        log_pool_sizes(pool.get());
     }
     auto source = io::TablesSource(build_tables(*cfg, pool.get(), mtu));
 
@@ -503,6 +534,14 @@ int run(const Options& opt) {
         if (!srv) throw StartupError(srv.error());
         control.emplace(std::move(*srv));
         log(LogLevel::Debug, "control socket {}: listening", path);
+    }
+    // metrics-listen is bound while still root (ports below 1024), and
+    // served once the signal mask is set.
+    std::unique_ptr<MetricsServer> metrics;
+    if (cfg->metrics_listen) {
+        auto bound = MetricsServer::bind(*cfg->metrics_listen);
+        if (!bound) throw StartupError(bound.error());
+        metrics = std::move(*bound);
     }
     drop_privileges(opt, *cfg);
     if (!opt.user.empty() || !opt.group.empty() || opt.chroot)
@@ -540,17 +579,34 @@ int run(const Options& opt) {
     const std::string lease_file = dynamic_map.empty() || root.empty() ? dynamic_map : "/dynamic.map";
     Runtime rt{opt, *base, *cfg, root, pool.get(), lease_file, mtu, source, workers};
     rt.main_thread_translates = main_thread_translates;
+    rt.tun_device = cfg->tun_device;
+    rt.instance = cfg->metrics_instance.empty() ? cfg->tun_device : cfg->metrics_instance;
+    // The workers run already: a failure from here on stops them in order
+    // (the event loop is skipped) rather than by an exception.
+    int exit_code = 0;
+    if (metrics) {
+        if (auto st = metrics->start([&rt] { return format_metrics(rt.snapshot()); }); !st) {
+            log(LogLevel::Crit, "nat64d: {}", st.error());
+            exit_code = 1;
+            stop = true;
+        } else {
+            log(LogLevel::Info, "metrics-listen {}: serving GET /metrics (instance \"{}\")",
+                to_string(*cfg->metrics_listen), rt.instance);
+        }
+    }
     // The main thread's event loop: signals (signalfd), control requests,
     // a once-a-second tick for periodic work, and with `workers 0` the TUN
     // queue itself.
     const int sfd = ::signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
     if (sfd < 0) throw StartupError(std::string("signalfd: ") + std::strerror(errno));
-    notify("READY=1\nSTATUS=translating");
-    if (ready_fd >= 0) {
-        const char byte = 1;
-        (void)!::write(ready_fd, &byte, 1);
-        ::close(ready_fd);
+    if (!stop) {
+        notify("READY=1\nSTATUS=translating");
+        if (ready_fd >= 0) {
+            const char byte = 1;
+            (void)!::write(ready_fd, &byte, 1);
+        }
     }
+    if (ready_fd >= 0) ::close(ready_fd);
     auto next_metrics = std::chrono::steady_clock::now();
     std::int64_t last_tick = 0;
     int queue_fd = main_thread_translates ? workers.front()->fd() : -1;
@@ -591,6 +647,7 @@ int run(const Options& opt) {
     }
     notify("STOPPING=1");
     ::close(sfd);
+    metrics.reset();  // its thread reads the workers' counters: it goes first
     for (auto& t : threads) t.join();
     log(LogLevel::Info, "stopping");
     rt.tick(static_cast<std::int64_t>(std::time(nullptr)));
@@ -604,7 +661,7 @@ int run(const Options& opt) {
     control.reset();
     pidfile.reset();
     log(LogLevel::Debug, "stopped");
-    return 0;
+    return exit_code;
 }
 
 }  // namespace

@@ -89,56 +89,82 @@ std::string format_stats_json(const StatsSnapshot& s) {
     return out + "}}\n";
 }
 
+std::string prometheus_label_value(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (const char c : s) {
+        if (c == '\\' || c == '"') {
+            out += '\\';
+            out += c;
+        } else if (c == '\n') {
+            out += "\\n";
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
 std::string format_metrics(const StatsSnapshot& s) {
     const auto& c = s.counters;
     std::string out;
+    const std::string instance = "instance=\"" + prometheus_label_value(s.instance) + "\"";
     const auto family = [&out](std::string_view name, std::string_view type, std::string_view help) {
         out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
     };
+    // One sample: the instance label first, then `labels` (already
+    // formatted, may be empty).
+    const auto sample = [&out, &instance](std::string_view name, std::string_view labels, auto value) {
+        out += fmt::format("{}{{{}{}{}}} {}\n", name, instance, labels.empty() ? "" : ",", labels, value);
+    };
+    family("nat64d_build_info", "gauge", "Always 1; the version of the running nat64d in a label.");
+    sample("nat64d_build_info", fmt::format("version=\"{}\"", prometheus_label_value(NAT64D_VERSION)), 1);
+    family("nat64d_start_time_seconds", "gauge", "When the daemon started, in seconds since the Unix epoch.");
+    sample("nat64d_start_time_seconds", "", s.start_time);
     family("nat64d_translated_packets_total", "counter", "Packets translated, by direction.");
-    out += fmt::format("nat64d_translated_packets_total{{direction=\"4to6\"}} {}\n", c.packets_4to6);
-    out += fmt::format("nat64d_translated_packets_total{{direction=\"6to4\"}} {}\n", c.packets_6to4);
+    sample("nat64d_translated_packets_total", "direction=\"4to6\"", c.packets_4to6);
+    sample("nat64d_translated_packets_total", "direction=\"6to4\"", c.packets_6to4);
     family("nat64d_translated_bytes_total", "counter", "Bytes of translated packets as sent, by direction.");
-    out += fmt::format("nat64d_translated_bytes_total{{direction=\"4to6\"}} {}\n", c.bytes_4to6);
-    out += fmt::format("nat64d_translated_bytes_total{{direction=\"6to4\"}} {}\n", c.bytes_6to4);
+    sample("nat64d_translated_bytes_total", "direction=\"4to6\"", c.bytes_4to6);
+    sample("nat64d_translated_bytes_total", "direction=\"6to4\"", c.bytes_6to4);
     family("nat64d_local_replies_total", "counter", "Echo replies sent from the translator's own addresses.");
-    out += fmt::format("nat64d_local_replies_total {}\n", c.local_replies);
+    sample("nat64d_local_replies_total", "", c.local_replies);
     family("nat64d_icmp_errors_total", "counter", "ICMP errors the translator built, sent or held back by the rate limit.");
-    out += fmt::format("nat64d_icmp_errors_total{{result=\"sent\"}} {}\n", c.icmp_errors_sent);
-    out += fmt::format("nat64d_icmp_errors_total{{result=\"rate_limited\"}} {}\n", c.icmp_errors_rate_limited);
+    sample("nat64d_icmp_errors_total", "result=\"sent\"", c.icmp_errors_sent);
+    sample("nat64d_icmp_errors_total", "result=\"rate_limited\"", c.icmp_errors_rate_limited);
     family("nat64d_icmp_translated_total", "counter", "ICMP messages translated, by direction.");
-    out += fmt::format("nat64d_icmp_translated_total{{direction=\"4to6\"}} {}\n", c.icmp_translated_4to6);
-    out += fmt::format("nat64d_icmp_translated_total{{direction=\"6to4\"}} {}\n", c.icmp_translated_6to4);
+    sample("nat64d_icmp_translated_total", "direction=\"4to6\"", c.icmp_translated_4to6);
+    sample("nat64d_icmp_translated_total", "direction=\"6to4\"", c.icmp_translated_6to4);
     family("nat64d_icmp_errors_generated_total", "counter", "ICMP errors the translator sent, by kind.");
     for (std::size_t k = 0; k < xlat::kIcmpErrorKinds; ++k) {
-        out += fmt::format("nat64d_icmp_errors_generated_total{{kind=\"{}\"}} {}\n", xlat::kIcmpErrorKindNames[k],
-                           c.icmp_errors_by_kind[k]);
+        sample("nat64d_icmp_errors_generated_total", fmt::format("kind=\"{}\"", xlat::kIcmpErrorKindNames[k]),
+               c.icmp_errors_by_kind[k]);
     }
     family("nat64d_fragments_out_total", "counter", "Extra packets made by the translator's fragmentation.");
-    out += fmt::format("nat64d_fragments_out_total {}\n", c.fragments_out);
+    sample("nat64d_fragments_out_total", "", c.fragments_out);
     family("nat64d_hairpinned_packets_total", "counter", "Packets translated 6to4 and back to 6 (RFC 7757 hairpinning).");
-    out += fmt::format("nat64d_hairpinned_packets_total {}\n", c.hairpinned);
+    sample("nat64d_hairpinned_packets_total", "", c.hairpinned);
     family("nat64d_dropped_packets_total", "counter", "Packets not translated, by reason.");
     for (std::size_t i = 0; i < kReasonCount; ++i) {
-        out += fmt::format("nat64d_dropped_packets_total{{reason=\"{}\"}} {}\n", kReasonInfo[i].name, c.drops[i]);
+        sample("nat64d_dropped_packets_total", fmt::format("reason=\"{}\"", kReasonInfo[i].name), c.drops[i]);
     }
     family("nat64d_write_errors_total", "counter", "Translated packets the TUN queue did not take.");
-    out += fmt::format("nat64d_write_errors_total {}\n", s.write_errors);
+    sample("nat64d_write_errors_total", "", s.write_errors);
     family("nat64d_offload_errors_total", "counter", "Offload headers from the TUN that could not be honoured.");
-    out += fmt::format("nat64d_offload_errors_total {}\n", s.offload_errors);
+    sample("nat64d_offload_errors_total", "", s.offload_errors);
     family("nat64d_reloads_total", "counter", "Configuration and map-file reloads, by result.");
-    out += fmt::format("nat64d_reloads_total{{result=\"ok\"}} {}\n", s.reloads_ok);
-    out += fmt::format("nat64d_reloads_total{{result=\"failed\"}} {}\n", s.reloads_failed);
+    sample("nat64d_reloads_total", "result=\"ok\"", s.reloads_ok);
+    sample("nat64d_reloads_total", "result=\"failed\"", s.reloads_failed);
     if (s.pool) {
         family("nat64d_dynamic_leases", "gauge", "Dynamic pool addresses, by state.");
-        out += fmt::format("nat64d_dynamic_leases{{state=\"active\"}} {}\n", s.pool->active);
-        out += fmt::format("nat64d_dynamic_leases{{state=\"dormant\"}} {}\n", s.pool->dormant);
-        out += fmt::format("nat64d_dynamic_leases{{state=\"free\"}} {}\n", s.pool->free);
+        sample("nat64d_dynamic_leases", "state=\"active\"", s.pool->active);
+        sample("nat64d_dynamic_leases", "state=\"dormant\"", s.pool->dormant);
+        sample("nat64d_dynamic_leases", "state=\"free\"", s.pool->free);
     }
     family("nat64d_workers", "gauge", "Worker threads, one per TUN queue.");
-    out += fmt::format("nat64d_workers {}\n", s.workers);
+    sample("nat64d_workers", "", s.workers);
     family("nat64d_uptime_seconds", "gauge", "Seconds since the daemon started.");
-    out += fmt::format("nat64d_uptime_seconds {:.3f}\n", s.uptime_seconds);
+    sample("nat64d_uptime_seconds", "", fmt::format("{:.3f}", s.uptime_seconds));
     return out;
 }
 

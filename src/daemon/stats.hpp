@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "xlat/xlat.hpp"
 
@@ -19,8 +20,13 @@ struct PoolStats {
 
 struct StatsSnapshot {
     std::string tun_device;
+    // The `instance` label of every metric: metrics-instance, else tun-device,
+    // so that two daemons' samples never collide in one Prometheus or in one
+    // node_exporter textfile directory.
+    std::string instance;
     unsigned workers = 0;
     double uptime_seconds = 0;
+    std::int64_t start_time = 0;    // Unix seconds: when the daemon started
     xlat::Counters counters;        // summed over the workers
     std::uint64_t write_errors = 0;  // translated but not written (queue full)
     std::uint64_t offload_errors = 0;  // offload headers that could not be honoured
@@ -33,8 +39,16 @@ struct StatsSnapshot {
 [[nodiscard]] std::string format_stats_json(const StatsSnapshot& s);
 // Prometheus text exposition format 0.0.4: names nat64d_..., units in the
 // name, HELP and TYPE lines, every drop reason present (zeros included) so
-// that rate() works from the first scrape.
+// that rate() works from the first scrape. Every sample carries
+// instance="<StatsSnapshot::instance>" as its first label.
 [[nodiscard]] std::string format_metrics(const StatsSnapshot& s);
+
+// The content type of that format, for the metrics-listen HTTP reply.
+inline constexpr const char* kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+// A label value in the text exposition format: backslash, double quote and
+// line feed escaped as \\, \" and \n.
+[[nodiscard]] std::string prometheus_label_value(std::string_view s);
 
 // JSON string literal with escaping (RFC 8259 §7).
 [[nodiscard]] std::string json_string(std::string_view s);

@@ -5,9 +5,12 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <span>
+#include <string>
 #include <system_error>
 
 #include "common/bytes.hpp"
@@ -160,9 +163,12 @@ void Worker::write_packet(const VnetHdr& hdr, const std::uint8_t* data, std::siz
 }
 
 // `log drop|reject|icmp|self`: the translator recorded an event; log it if
-// the configuration wants it, at most kLogPerSecond lines a second.
+// the configuration wants it, at most kLogPerSecond lines a second. In the
+// journal the line carries NAT64D_* fields, so that events can be selected
+// by reason, direction or address (journalctl NAT64D_REASON=spoofed-source).
 void Worker::log_event() {
-    if (!xlat::wanted(tables_->log, ctx_.last_event)) return;
+    const xlat::Event& e = ctx_.last_event;
+    if (!xlat::wanted(tables_->log, e)) return;
     const std::uint64_t second = ctx_.now_ms / 1000;
     if (second != log_second_) {
         log_second_ = second;
@@ -173,13 +179,27 @@ void Worker::log_event() {
         return;
     }
     ++logged_this_second_;
-    if (logs_suppressed_ != 0) {
-        common::log(common::LogLevel::Info, "{} ({} more events not logged)", xlat::describe(ctx_.last_event),
-                    logs_suppressed_);
+    if (!common::log_enabled(common::LogLevel::Info)) {
         logs_suppressed_ = 0;
-    } else {
-        common::log(common::LogLevel::Info, "{}", xlat::describe(ctx_.last_event));
+        return;
     }
+    std::string message = xlat::describe(e);
+    const std::string suppressed = std::to_string(logs_suppressed_);
+    if (logs_suppressed_ != 0) message += " (" + suppressed + " more events not logged)";
+    const std::string src = e.is_v6 ? to_string(e.src6) : to_string(e.src4);
+    const std::string dst = e.is_v6 ? to_string(e.dst6) : to_string(e.dst4);
+    const std::string proto = std::to_string(e.proto);
+    std::array<common::LogField, 7> fields{};
+    std::size_t n = 0;
+    fields[n++] = {"NAT64D_EVENT", xlat::event_kind_name(e.kind)};
+    if (xlat::event_has_reason(e)) fields[n++] = {"NAT64D_REASON", reason_info(e.reason).name};
+    fields[n++] = {"NAT64D_DIRECTION", e.is_v6 ? "6to4" : "4to6"};
+    fields[n++] = {"NAT64D_SRC", src};
+    fields[n++] = {"NAT64D_DST", dst};
+    fields[n++] = {"NAT64D_PROTO", proto};
+    if (logs_suppressed_ != 0) fields[n++] = {"NAT64D_SUPPRESSED", suppressed};
+    common::log_write(common::LogLevel::Info, message, std::span<const common::LogField>(fields.data(), n));
+    logs_suppressed_ = 0;
 }
 
 void Worker::publish_counters() {

@@ -75,17 +75,31 @@ bool wanted(const LogFlags& flags, const Event& e) noexcept {
     return false;
 }
 
+std::string_view event_kind_name(EventKind kind) noexcept {
+    switch (kind) {
+        case EventKind::Drop: return "drop";
+        case EventKind::Reject: return "reject";
+        case EventKind::Icmp: return "icmp";
+        case EventKind::Self: return "self";
+        case EventKind::RouterError: return "icmp";
+    }
+    return "event";
+}
+
+bool event_has_reason(const Event& e) noexcept {
+    return e.kind == EventKind::Drop || e.kind == EventKind::Reject || e.kind == EventKind::RouterError ||
+           (e.kind == EventKind::Self && e.reason == Reason::ProtocolUnreachable);
+}
+
 std::string describe(const Event& e) {
-    static constexpr const char* kKind[] = {"drop", "reject", "icmp", "self", "icmp"};
-    std::string line = kKind[static_cast<std::size_t>(e.kind)];
+    std::string line(event_kind_name(e.kind));
     line += ' ';
     line += e.is_v6 ? to_string(e.src6) : to_string(e.src4);
     line += " -> ";
     line += e.is_v6 ? to_string(e.dst6) : to_string(e.dst4);
     line += " proto ";
     line += std::to_string(e.proto);
-    if (e.kind == EventKind::Drop || e.kind == EventKind::Reject || e.kind == EventKind::RouterError ||
-        (e.kind == EventKind::Self && e.reason == Reason::ProtocolUnreachable)) {
+    if (event_has_reason(e)) {
         const ReasonInfo& r = reason_info(e.reason);
         line += ": ";
         line += r.name;

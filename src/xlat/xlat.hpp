@@ -117,6 +117,14 @@ struct Event {
 // Whether `e` is to be logged under the configured `log` flags.
 [[nodiscard]] bool wanted(const LogFlags& flags, const Event& e) noexcept;
 
+// The name of an event's kind as `log` lines and journal fields spell it:
+// drop, reject, icmp (Icmp and RouterError: TAYGA's `log icmp`), self.
+[[nodiscard]] std::string_view event_kind_name(EventKind kind) noexcept;
+
+// Whether `e.reason` says something about `e`: drops, rejects, the
+// translator's own errors, and a protocol unreachable from its own address.
+[[nodiscard]] bool event_has_reason(const Event& e) noexcept;
+
 // One concise log line for `e`, e.g. "reject 2001:db8::10 -> 3fff:6464::c000:221
 // proto 17: hop-limit-expired (IPv6 hop limit would reach zero)". For the
 // worker's (rate-limited) logging, not for the packet path: it allocates.

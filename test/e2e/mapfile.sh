@@ -81,8 +81,8 @@ grep -q "map-file: unable to open $LAB_DIR/maps.conf: No such file or directory"
     fail "missing map-file not logged"
 ping_ok in4 198.51.100.6
 "$CTL" -s "$LAB_DIR/ctl.sock" metrics > "$LAB_DIR/metrics.out"
-grep -q '^nat64d_reloads_total{result="failed"} 2$' "$LAB_DIR/metrics.out" || fail "failed reloads not counted"
-grep -q '^nat64d_reloads_total{result="ok"} 2$' "$LAB_DIR/metrics.out" || fail "good reloads not counted"
+grep -qx "nat64d_reloads_total{instance=\"$TUN_DEV\",result=\"failed\"} 2" "$LAB_DIR/metrics.out" || fail "failed reloads not counted"
+grep -qx "nat64d_reloads_total{instance=\"$TUN_DEV\",result=\"ok\"} 2" "$LAB_DIR/metrics.out" || fail "good reloads not counted"
 
 wait "$PING_PID" || true
 tail -n 2 "$LAB_DIR/ping.out"

@@ -51,7 +51,7 @@ log "nat64dctl"
 "$CTL" -s "$RUN/ctl.sock" stats --json | grep -q '"packets":{"4to6":[1-9]' || fail "stats --json"
 "$CTL" -s "$RUN/ctl.sock" mappings --json | grep -q "\"ipv6\":\"$HOST6/128\"" || fail "mappings --json"
 "$CTL" -s "$RUN/ctl.sock" mappings | grep -q '^dynamic .*2001:db8:6::77 .*active' || fail "mappings lack the lease"
-"$CTL" -s "$RUN/ctl.sock" metrics | grep -q '^nat64d_workers 2$' || fail "metrics"
+"$CTL" -s "$RUN/ctl.sock" metrics | grep -qx "nat64d_workers{instance=\"$TUN_DEV\"} 2" || fail "metrics"
 
 log "metrics-file written for node_exporter"
 [[ -s "$RUN/nat64d.prom" ]] || fail "no metrics-file"
@@ -61,7 +61,7 @@ log "reload on request, with a new mapping"
 echo "map 198.51.100.3 2001:db8:6::3" >> "$LAB_DIR/nat64d.conf"
 "$CTL" -s "$RUN/ctl.sock" reload | grep -q '^ok: reloaded' || fail "reload"
 "$CTL" -s "$RUN/ctl.sock" mappings | grep -q '2001:db8:6::3' || fail "reloaded mapping missing"
-"$CTL" -s "$RUN/ctl.sock" metrics | grep -q '^nat64d_reloads_total{result="ok"} 1$' || fail "reload not counted"
+"$CTL" -s "$RUN/ctl.sock" metrics | grep -qx "nat64d_reloads_total{instance=\"$TUN_DEV\",result=\"ok\"} 1" || fail "reload not counted"
 echo "map 198.51.100.300 2001:db8:6::4" >> "$LAB_DIR/nat64d.conf"
 ! "$CTL" -s "$RUN/ctl.sock" reload >/dev/null || fail "bad configuration accepted on reload"
 ping_ok in6 "${PREFIX}${HOST4}" -I "$HOST6"  # the host has more addresses: pick the mapped one
@@ -73,7 +73,8 @@ for _ in $(seq 1 50); do kill -0 "$DAEMON_PID" 2>/dev/null || break; sleep 0.1; 
 DAEMON_PID=
 [[ ! -e "$RUN/ctl.sock" ]] || fail "control socket left behind"
 [[ ! -e "$PIDFILE" ]] || fail "pidfile left behind"
-grep -Eq '^nat64d_translated_packets_total\{direction="6to4"\} [1-9]' "$RUN/nat64d.prom" || fail "final metrics-file lacks the counts"
+grep -Eq '^nat64d_translated_packets_total\{instance="'"$TUN_DEV"'",direction="6to4"\} [1-9]' "$RUN/nat64d.prom" \
+    || fail "final metrics-file lacks the counts"
 grep -qP "^198\.51\.100\.\d+\t2001:db8:6::77\t\d+$" "$DATA/dynamic.map" || fail "dynamic.map lacks the lease"
 
 log "-r: chrooted to data-dir, as nobody; map-file and dynamic.map still work"

@@ -46,7 +46,7 @@ CTL="$(dirname "$NAT64D")/nat64dctl"
 "$CTL" -s "$LAB_DIR/ctl.sock" stats | tee "$LAB_DIR/stats" | head -n 8
 grep -Eq 'packets translated 6to4 +[1-9]' "$LAB_DIR/stats" || fail "stats show no 6to4 packets"
 "$CTL" -c "$LAB_DIR/nat64d.conf" metrics > "$LAB_DIR/metrics"
-grep -Eq '^nat64d_translated_packets_total\{direction="4to6"\} [1-9]' "$LAB_DIR/metrics" || fail "metrics"
+grep -Eq '^nat64d_translated_packets_total\{instance="'"$TUN_DEV"'",direction="4to6"\} [1-9]' "$LAB_DIR/metrics" || fail "metrics"
 "$CTL" -s "$LAB_DIR/ctl.sock" mappings | grep -q "$HOST6" || fail "mappings lack the static map"
 "$CTL" -s "$LAB_DIR/ctl.sock" reload | grep -q '^ok' || fail "reload"
 ! "$CTL" -s "$LAB_DIR/ctl.sock" frobnicate >/dev/null || fail "unknown request accepted"

@@ -93,3 +93,34 @@ TEST_CASE("log: journal native protocol entries (systemd.io/JOURNAL_NATIVE_PROTO
           std::string("PRIORITY=6\nSYSLOG_IDENTIFIER=nat64d\nSYSLOG_PID=9\nMESSAGE\n") +
               std::string("\x0c\0\0\0\0\0\0\0", 8) + "first\nsecond\n");
 }
+
+TEST_CASE("log: journal entries carry structured fields after MESSAGE, in their order", "[common][log]") {
+    const LogField fields[] = {
+        {"NAT64D_REASON", "spoofed-source"}, {"NAT64D_DIRECTION", "6to4"}, {"NAT64D_SRC", "3fff:6464::c633:6401"}};
+    CHECK(journal_entry(LogLevel::Info, "nat64d", 77, "drop x", fields) ==
+          "PRIORITY=6\nSYSLOG_IDENTIFIER=nat64d\nSYSLOG_PID=77\nMESSAGE=drop x\n"
+          "NAT64D_REASON=spoofed-source\nNAT64D_DIRECTION=6to4\nNAT64D_SRC=3fff:6464::c633:6401\n");
+    // A field value with a newline takes the binary-safe form too.
+    const LogField odd[] = {{"NAT64D_NOTE", "a\nb"}};
+    CHECK(journal_entry(LogLevel::Info, "nat64d", 1, "m", odd) ==
+          std::string("PRIORITY=6\nSYSLOG_IDENTIFIER=nat64d\nSYSLOG_PID=1\nMESSAGE=m\nNAT64D_NOTE\n") +
+              std::string("\x03\0\0\0\0\0\0\0", 8) + "a\nb\n");
+}
+
+TEST_CASE("log: syslog-free sinks print only the message of an entry with fields", "[common][log]") {
+    ::unsetenv("JOURNAL_STREAM");
+    const LogField fields[] = {{"NAT64D_REASON", "ttl-expired"}};
+    const auto out = capture_stderr([&](int) {
+        log_init(LogSink::Stderr, LogLevel::Info);
+        log_write(LogLevel::Info, "drop 192.0.2.1 -> 198.51.100.2 proto 17: ttl-expired", fields);
+    });
+    CHECK(out == "drop 192.0.2.1 -> 198.51.100.2 proto 17: ttl-expired\n");
+    const auto std_out = capture_stderr(
+        [&](int) {
+            log_init(LogSink::Stdout, LogLevel::Info);
+            log_write(LogLevel::Info, "drop y", fields);
+        },
+        stdout);
+    CHECK(std_out == "[info] drop y\n");
+    log_init(LogSink::Stderr, LogLevel::Info);
+}

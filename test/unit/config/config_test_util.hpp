@@ -81,6 +81,8 @@ inline void require_same_settings(const Config& a, const Config& b) {
     CHECK(a.tun_ips == b.tun_ips);
     CHECK(a.tun_routes == b.tun_routes);
     CHECK(a.workers == b.workers);
+    CHECK(a.metrics_listen == b.metrics_listen);
+    CHECK(a.metrics_instance == b.metrics_instance);
 }
 
 }  // namespace nat64d::config::test

@@ -30,6 +30,8 @@ TEST_CASE("to_tayga_syntax: defaults and unset settings of a minimal file", "[co
           "offload yes\n"
           "# control-socket (default: RUNTIME_DIRECTORY/TUN-DEVICE.sock)\n"
           "# metrics-file (not set)\n"
+          "# metrics-listen (not set: no HTTP server)\n"
+          "# metrics-instance (default: tun-device)\n"
           "# strict-frag-hdr (deprecated and ignored)\n");
 }
 
@@ -52,6 +54,8 @@ TEST_CASE("to_tayga_syntax: every setting", "[config][output]") {
         "tun-route 3fff:6464::/96\n"
         "tun-route 198.51.100.0/24\n"
         "workers 2\n"
+        "metrics-listen [::1]:9164\n"
+        "metrics-instance edge-a\n"
         "strict-frag-hdr yes\n");
     CHECK(to_tayga_syntax(c) ==
           "# nat64d effective configuration\n"
@@ -77,6 +81,8 @@ TEST_CASE("to_tayga_syntax: every setting", "[config][output]") {
           "offload yes\n"
           "# control-socket (default: RUNTIME_DIRECTORY/TUN-DEVICE.sock)\n"
           "# metrics-file (not set)\n"
+          "metrics-listen [::1]:9164\n"
+          "metrics-instance edge-a\n"
           "# strict-frag-hdr (deprecated and ignored)\n");
 }
 
@@ -88,6 +94,7 @@ TEST_CASE("to_tayga_syntax: parsing the output again gives the same settings", "
              std::string_view{"dynamic-pool 198.51.100.0/24\nmap 203.0.113.7 2001:db8::7\nmap-file m\n"
                               "udp-cksum-mode calc\nofflink-mtu 9000\ntun-ip 2001:db8::2/64\n"
                               "tun-route 203.0.113.0/24\nworkers 256\n"},
+             std::string_view{"metrics-listen 127.0.0.1:9164\nmetrics-instance nat64-edge\n"},
          }) {
         INFO(extra);
         const Config first = good(extra, env);
@@ -117,10 +124,12 @@ TEST_CASE("directives: the table lists every tayga.conf directive once", "[confi
         CHECK_FALSE(d.syntax.empty());
         CHECK_FALSE(d.doc.empty());
     }
-    CHECK(names == std::vector<std::string_view>{"tun-device", "ipv4-addr", "ipv6-addr", "prefix", "wkpf-strict",
-                                                 "dynamic-pool", "data-dir", "map", "map-file", "udp-cksum-mode", "log",
-                                                 "offlink-mtu", "tun-up", "tun-ip", "tun-route", "workers",
-                                                 "offload", "control-socket", "metrics-file", "strict-frag-hdr"});
+    CHECK(names == std::vector<std::string_view>{"tun-device",       "ipv4-addr",      "ipv6-addr",    "prefix",
+                                                 "wkpf-strict",      "dynamic-pool",   "data-dir",     "map",
+                                                 "map-file",         "udp-cksum-mode", "log",          "offlink-mtu",
+                                                 "tun-up",           "tun-ip",         "tun-route",    "workers",
+                                                 "offload",          "control-socket", "metrics-file", "metrics-listen",
+                                                 "metrics-instance", "strict-frag-hdr"});
     const auto info = [](std::string_view name) {
         const auto all = directives();
         const auto it = std::find_if(all.begin(), all.end(), [name](const DirectiveInfo& d) { return d.name == name; });
@@ -136,6 +145,8 @@ TEST_CASE("directives: the table lists every tayga.conf directive once", "[confi
     CHECK(info("workers").reload == Reload::Restart);
     CHECK(info("data-dir").reload == Reload::Restart);
     CHECK(info("map").reload == Reload::Runtime);
+    CHECK(info("metrics-listen").reload == Reload::Restart);
+    CHECK(info("metrics-instance").reload == Reload::Restart);
     CHECK(info("strict-frag-hdr").deprecated);
     CHECK_FALSE(info("prefix").deprecated);
 }

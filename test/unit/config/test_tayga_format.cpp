@@ -504,6 +504,40 @@ TEST_CASE("control-socket and metrics-file: absolute paths, default unset", "[co
     CHECK(bad("metrics-file x.prom\n") == Lines{"t.conf:4: metrics-file: must be an absolute path but found 'x.prom'"});
 }
 
+TEST_CASE("metrics-listen: ADDR:PORT with a literal address, IPv6 in brackets; default off",
+          "[config][metrics-listen]") {
+    CHECK_FALSE(good("").metrics_listen.has_value());
+    const auto v4 = good("metrics-listen 127.0.0.1:9164\n").metrics_listen;
+    REQUIRE(v4);
+    CHECK_FALSE(v4->is_v6);
+    CHECK(v4->v4 == *parse_ipv4("127.0.0.1"));
+    CHECK(v4->port == 9164);
+    const auto v6 = good("metrics-listen [2001:db8::1]:80\n").metrics_listen;
+    REQUIRE(v6);
+    CHECK(v6->is_v6);
+    CHECK(v6->v6 == *parse_ipv6("2001:db8::1"));
+    CHECK(v6->port == 80);
+    CHECK(to_string(*v6) == "[2001:db8::1]:80");
+    for (const char* text : {"127.0.0.1", "127.0.0.1:", "127.0.0.1:0", "127.0.0.1:65536", "localhost:9164", "::1:9164",
+                             "[::1]", "[127.0.0.1]:9164", ":9164", "127.0.0.1:+80"}) {
+        INFO(text);
+        CHECK(bad(std::string("metrics-listen ") + text + "\n") ==
+              Lines{std::string("t.conf:4: metrics-listen: expected ADDR:PORT (192.0.2.1:9100 or [2001:db8::1]:9100) "
+                                "but found '") +
+                    text + "'"});
+    }
+}
+
+TEST_CASE("metrics-instance: a printable name of at most 128 characters; default unset (tun-device)",
+          "[config][metrics-instance]") {
+    CHECK(good("").metrics_instance.empty());
+    CHECK(good("metrics-instance edge-a\n").metrics_instance == "edge-a");
+    CHECK(good("metrics-instance " + std::string(128, 'x') + "\n").metrics_instance.size() == 128);
+    CHECK(bad("metrics-instance " + std::string(129, 'x') + "\n") ==
+          Lines{"t.conf:4: metrics-instance: expected a name of 1 to 128 printable characters but found '" +
+                std::string(129, 'x') + "'"});
+}
+
 TEST_CASE("offload: yes|no, default yes", "[config][offload]") {
     CHECK(good("").offload);
     CHECK_FALSE(good("offload no\n").offload);

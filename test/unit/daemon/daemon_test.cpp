@@ -1,11 +1,14 @@
 // The daemon's pieces that need no privileges: command line, control
 // socket protocol, counters formats, readiness notification.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <cstring>
@@ -14,10 +17,14 @@
 #include <sstream>
 #include <thread>
 
+#include "config/config.hpp"
 #include "daemon/cli.hpp"
 #include "daemon/control.hpp"
+#include "daemon/mappings.hpp"
+#include "daemon/metrics_http.hpp"
 #include "daemon/notify.hpp"
 #include "daemon/process.hpp"
+#include "daemon/running_config.hpp"
 #include "daemon/stats.hpp"
 
 using namespace nat64d;
@@ -298,6 +305,8 @@ TEST_CASE("Default control socket: RUNTIME_DIRECTORY or /run/nat64d, per tun-dev
 TEST_CASE("Counters: table, JSON and Prometheus text carry the same numbers", "[daemon][stats]") {
     StatsSnapshot s;
     s.tun_device = "nat64";
+    s.instance = "nat64";
+    s.start_time = 1700000000;
     s.workers = 2;
     s.uptime_seconds = 12.5;
     s.counters.packets_4to6 = 10;
@@ -322,12 +331,18 @@ TEST_CASE("Counters: table, JSON and Prometheus text carry the same numbers", "[
 
     const auto m = format_metrics(s);
     CHECK(m.find("# TYPE nat64d_translated_packets_total counter\n") != std::string::npos);
-    CHECK(m.find("nat64d_translated_packets_total{direction=\"6to4\"} 20\n") != std::string::npos);
-    CHECK(m.find("nat64d_dropped_packets_total{reason=\"ttl-expired\"} 3\n") != std::string::npos);
-    CHECK(m.find("nat64d_dropped_packets_total{reason=\"bad-version\"} 0\n") != std::string::npos);
-    CHECK(m.find("nat64d_dynamic_leases{state=\"free\"} 250\n") != std::string::npos);
-    CHECK(m.find("nat64d_uptime_seconds 12.500\n") != std::string::npos);
-    CHECK(m.find("nat64d_icmp_errors_generated_total{kind=\"time-exceeded\"} 3\n") != std::string::npos);
+    CHECK(m.find("nat64d_translated_packets_total{instance=\"nat64\",direction=\"6to4\"} 20\n") != std::string::npos);
+    CHECK(m.find("nat64d_dropped_packets_total{instance=\"nat64\",reason=\"ttl-expired\"} 3\n") != std::string::npos);
+    CHECK(m.find("nat64d_dropped_packets_total{instance=\"nat64\",reason=\"bad-version\"} 0\n") != std::string::npos);
+    CHECK(m.find("nat64d_dynamic_leases{instance=\"nat64\",state=\"free\"} 250\n") != std::string::npos);
+    CHECK(m.find("nat64d_uptime_seconds{instance=\"nat64\"} 12.500\n") != std::string::npos);
+    CHECK(m.find("nat64d_icmp_errors_generated_total{instance=\"nat64\",kind=\"time-exceeded\"} 3\n") !=
+          std::string::npos);
+    CHECK(m.find("# TYPE nat64d_build_info gauge\nnat64d_build_info{instance=\"nat64\",version=\"" NAT64D_VERSION
+                 "\"} 1\n") != std::string::npos);
+    CHECK(
+        m.find("# TYPE nat64d_start_time_seconds gauge\nnat64d_start_time_seconds{instance=\"nat64\"} 1700000000\n") !=
+        std::string::npos);
     CHECK(json.find("\"icmp_errors_by_kind\":{\"dest-unreachable\":0,\"time-exceeded\":3,") != std::string::npos);
     const auto te = table.find("\n  time-exceeded ");
     REQUIRE(te != std::string::npos);
@@ -343,7 +358,251 @@ TEST_CASE("Counters: table, JSON and Prometheus text carry the same numbers", "[
         const auto name = line.substr(0, line.find_first_of("{ "));
         CHECK(m.find("# TYPE " + name + " ") != std::string::npos);
     }
-    CHECK(samples == 2 + 2 + 1 + 2 + 2 + xlat::kIcmpErrorKinds + 1 + 1 + kReasonCount + 1 + 1 + 2 + 3 + 1 + 1);
+    CHECK(samples == 1 + 1 + 2 + 2 + 1 + 2 + 2 + xlat::kIcmpErrorKinds + 1 + 1 + kReasonCount + 1 + 1 + 2 + 3 + 1 + 1);
+}
+
+namespace {
+
+// The sample lines of a metrics text (no comments), each as "name{labels}".
+std::vector<std::string> series_of(const std::string& text) {
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+        if (line.empty() || line[0] == '#') continue;
+        out.push_back(line.substr(0, line.rfind(' ')));
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("Metrics: every sample carries the instance label first, so two daemons never share a series",
+          "[daemon][stats][metrics]") {
+    StatsSnapshot a;
+    a.tun_device = a.instance = "nat64";
+    StatsSnapshot b = a;
+    b.tun_device = "clat";
+    b.instance = "edge \"b\"\\1";  // metrics-instance, escaped in the text
+    b.pool = PoolStats{1, 0, 10};
+    const auto ma = format_metrics(a);
+    const auto mb = format_metrics(b);
+    const auto sa = series_of(ma);
+    const auto sb = series_of(mb);
+    REQUIRE_FALSE(sa.empty());
+    for (const auto& series : sa) {
+        INFO(series);
+        CHECK(series.find("{instance=\"nat64\"") != std::string::npos);
+    }
+    for (const auto& series : sb) {
+        INFO(series);
+        CHECK(series.find("{instance=\"edge \\\"b\\\"\\\\1\"") != std::string::npos);
+    }
+    // Both texts together, as node_exporter's textfile collector reads two
+    // files: not one series twice.
+    std::vector<std::string> all = sa;
+    all.insert(all.end(), sb.begin(), sb.end());
+    std::sort(all.begin(), all.end());
+    CHECK(std::adjacent_find(all.begin(), all.end()) == all.end());
+    // And one instance alone has no series twice either.
+    std::vector<std::string> one = sb;
+    std::sort(one.begin(), one.end());
+    CHECK(std::adjacent_find(one.begin(), one.end()) == one.end());
+}
+
+TEST_CASE("Metrics: label values escape backslash, double quote and line feed (text format 0.0.4)",
+          "[daemon][stats][metrics]") {
+    CHECK(prometheus_label_value("nat64") == "nat64");
+    CHECK(prometheus_label_value("a\\b\"c\nd") == "a\\\\b\\\"c\\nd");
+}
+
+TEST_CASE("metrics-listen replies: GET and HEAD /metrics 200, other methods 405, other paths 404",
+          "[daemon][metrics]") {
+    int calls = 0;
+    const std::function<std::string()> render = [&calls] {
+        ++calls;
+        return std::string("nat64d_workers{instance=\"nat64\"} 2\n");
+    };
+    auto r = metrics_reply("GET", "/metrics", render);
+    CHECK(r.status == 200);
+    CHECK(r.body == "nat64d_workers{instance=\"nat64\"} 2\n");
+    CHECK(metrics_reply("HEAD", "/metrics", render).status == 200);
+    for (const char* method : {"POST", "PUT", "DELETE", "OPTIONS", "get"}) {
+        INFO(method);
+        r = metrics_reply(method, "/metrics", render);
+        CHECK(r.status == 405);
+        CHECK(r.allow_header);
+    }
+    for (const char* path : {"/", "/metrics/", "/metric", "/Metrics", "/favicon.ico"}) {
+        INFO(path);
+        r = metrics_reply("GET", path, render);
+        CHECK(r.status == 404);
+        CHECK_FALSE(r.allow_header);
+    }
+    CHECK(metrics_reply("POST", "/x", render).status == 404);
+    CHECK(calls == 2);  // rendered for the 200 replies only
+}
+
+namespace {
+
+// One HTTP/1.0 exchange with 127.0.0.1:port; the whole reply.
+std::string http_exchange(std::uint16_t port, const std::string& request) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    REQUIRE(::write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size()));
+    std::string reply;
+    char buf[4096];
+    for (int i = 0; i < 100; ++i) {
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, 3000) != 1) break;
+        const ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n <= 0) break;
+        reply.append(buf, static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+    return reply;
+}
+
+}  // namespace
+
+TEST_CASE("metrics-listen: libmicrohttpd serves the rendered text on a loopback port", "[daemon][metrics]") {
+    ListenAddr where;
+    where.v4 = *parse_ipv4("127.0.0.1");
+    where.port = 0;  // the kernel picks one
+    auto server = MetricsServer::bind(where);
+    REQUIRE(server);
+    const std::uint16_t port = (*server)->port();
+    REQUIRE(port != 0);
+    REQUIRE((*server)->start([] { return std::string("nat64d_workers{instance=\"t\"} 1\n"); }));
+    auto reply = http_exchange(port, "GET /metrics HTTP/1.0\r\n\r\n");
+    CHECK(reply.rfind("HTTP/1.1 200 ", 0) == 0);
+    CHECK(reply.find("Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n") != std::string::npos);
+    CHECK(reply.ends_with("\r\n\r\nnat64d_workers{instance=\"t\"} 1\n"));
+    reply = http_exchange(port, "POST /metrics HTTP/1.0\r\nContent-Length: 5\r\n\r\nhello");
+    CHECK(reply.rfind("HTTP/1.1 405 ", 0) == 0);
+    CHECK(reply.find("Allow: GET, HEAD\r\n") != std::string::npos);
+    reply = http_exchange(port, "GET /other HTTP/1.0\r\n\r\n");
+    CHECK(reply.rfind("HTTP/1.1 404 ", 0) == 0);
+    // A port in use is refused with the address in the message.
+    where.port = port;
+    auto second = MetricsServer::bind(where);
+    REQUIRE_FALSE(second);
+    CHECK(second.error().rfind("metrics-listen 127.0.0.1:" + std::to_string(port) + ": ", 0) == 0);
+}
+
+namespace {
+
+Config mappings_config() {
+    Config c;
+    MapEntry host;
+    host.v4 = *parse_prefix4("198.51.100.2/32");
+    host.v6 = *parse_prefix6("2001:db8:6::2/128");
+    host.pos = {"/etc/nat64d.conf", 4};
+    MapEntry net;
+    net.v4 = *parse_prefix4("203.0.113.0/24");
+    net.v6 = *parse_prefix6("2001:db8:1::/120");
+    net.pos = {"/etc/nat64d.conf", 5};
+    c.maps = {host, net};
+    return c;
+}
+
+LeaseView lease_view_at(std::int64_t now) {
+    LeaseView v;
+    v.now = now;
+    // Active, used 30 s ago; dormant, last used 3 hours ago.
+    v.leases.push_back({*parse_ipv4("198.51.100.130"), *parse_ipv6("2001:db8:6::77"), now - 30, true});
+    v.leases.push_back({*parse_ipv4("198.51.100.131"), *parse_ipv6("2001:db8:6::78"), now - 3 * 3600, false});
+    return v;
+}
+
+}  // namespace
+
+TEST_CASE("mappings ADDRESS: static maps whose side contains it, leases with either address equal to it",
+          "[daemon][mappings]") {
+    const Config c = mappings_config();
+    const std::int64_t now = 1700000000;  // 2023-11-14T22:13:20Z
+    const auto pool = lease_view_at(now);
+    const auto all = format_mappings(c, pool, std::nullopt, false);
+    CHECK(std::count(all.begin(), all.end(), '\n') == 4);
+
+    // An IPv4 address inside a mapped prefix finds that map.
+    CHECK(format_mappings(c, pool, parse_address_filter("203.0.113.77"), false) ==
+          "static  203.0.113.0/24       2001:db8:1::/120                             /etc/nat64d.conf:5\n");
+    // IPv6, any spelling of the address.
+    CHECK(format_mappings(c, pool, parse_address_filter("2001:DB8:6:0::2"), false) ==
+          "static  198.51.100.2/32      2001:db8:6::2/128                            /etc/nat64d.conf:4\n");
+    // A lease, by its IPv4 address: age, dormancy and expiry.
+    CHECK(format_mappings(c, pool, parse_address_filter("198.51.100.130"), false) ==
+          "dynamic 198.51.100.130       2001:db8:6::77                               active, last use 30s ago, "
+          "dormant 2023-11-15T00:16:50Z (in 2h03m), expires 2023-11-28T22:12:50Z (in 13d23h)\n");
+    // A dormant lease, by its IPv6 address: no dormancy time, only expiry.
+    CHECK(format_mappings(c, pool, parse_address_filter("2001:db8:6::78"), false) ==
+          "dynamic 198.51.100.131       2001:db8:6::78                               dormant, last use 3h00m ago, "
+          "expires 2023-11-28T19:13:20Z (in 13d21h)\n");
+    // Nothing: said so.
+    CHECK(format_mappings(c, pool, parse_address_filter("192.0.2.9"), false) == "no mapping for 192.0.2.9\n");
+    CHECK(format_mappings(c, std::nullopt, parse_address_filter("198.51.100.130"), false) ==
+          "no mapping for 198.51.100.130\n");
+    // JSON: the same selection, times as Unix seconds.
+    CHECK(format_mappings(c, pool, parse_address_filter("2001:db8:6::77"), true) ==
+          "{\"static\":[],\"dynamic\":[{\"ipv4\":\"198.51.100.130\",\"ipv6\":\"2001:db8:6::77\",\"state\":\"active\","
+          "\"last_use\":1699999970,\"last_use_age\":30,\"dormant_at\":1700007410,\"expires\":1701209570}]}\n");
+    CHECK(
+        format_mappings(c, pool, parse_address_filter("198.51.100.2"), true) ==
+        "{\"static\":[{\"ipv4\":\"198.51.100.2/32\",\"ipv6\":\"2001:db8:6::2/128\",\"source\":\"/etc/nat64d.conf:4\"}],"
+        "\"dynamic\":[]}\n");
+    CHECK_FALSE(parse_address_filter("198.51.100.0/24"));
+    CHECK_FALSE(parse_address_filter("host.example"));
+}
+
+TEST_CASE("short_duration and utc_time", "[daemon][mappings]") {
+    CHECK(short_duration(0) == "0s");
+    CHECK(short_duration(59) == "59s");
+    CHECK(short_duration(61) == "1m01s");
+    CHECK(short_duration(7440) == "2h04m");
+    CHECK(short_duration(14 * 86400) == "14d00h");
+    CHECK(short_duration(-5) == "0s");
+    CHECK(utc_time(0) == "1970-01-01T00:00:00Z");
+    CHECK(utc_time(1700000000) == "2023-11-14T22:13:20Z");
+}
+
+TEST_CASE("config: the running settings, then the file's pending changes by reload class", "[daemon][config]") {
+    config::Diagnostics diag;
+    const std::string base = "tun-device nat64\nipv4-addr 192.0.2.1\nprefix 3fff:6464::/96\n";
+    const auto running = config::load_tayga_text(base + "workers 2\n", "/etc/nat64d.conf", {}, diag);
+    REQUIRE(running);
+    OnDisk same{"/etc/nat64d.conf", running, {}, false};
+    auto out = format_running_config(*running, same);
+    CHECK(out.rfind(config::to_tayga_syntax(*running), 0) == 0);
+    CHECK(out.ends_with("# no pending changes: /etc/nat64d.conf gives the running settings\n"));
+
+    const auto edited = config::load_tayga_text(base + "workers 4\nlog drop\nmetrics-listen 127.0.0.1:9164\n",
+                                                "/etc/nat64d.conf", {}, diag);
+    REQUIRE(edited);
+    out = format_running_config(*running, OnDisk{"/etc/nat64d.conf", edited, {}, false});
+    CHECK(
+        out.ends_with("# pending in /etc/nat64d.conf:\n"
+                      "#   log: applied by reload\n"
+                      "#   workers: needs restart\n"
+                      "#   metrics-listen: needs restart\n"));
+
+    out = format_running_config(*running,
+                                OnDisk{"/etc/nat64d.conf", std::nullopt, {"/etc/nat64d.conf:3: prefix: bad"}, false});
+    CHECK(
+        out.ends_with("# /etc/nat64d.conf is refused as it stands; a reload now would keep the running settings:\n"
+                      "#   /etc/nat64d.conf:3: prefix: bad\n"));
+    out = format_running_config(*running, OnDisk{"/etc/nat64d.conf", std::nullopt, {}, true});
+    CHECK(out.ends_with("# /etc/nat64d.conf is out of reach in the chroot: a reload reads the map-file only\n"));
+    // The whole reply still reads as a configuration, giving the running settings.
+    config::Diagnostics again;
+    const auto parsed = config::load_tayga_text(
+        format_running_config(*running, OnDisk{"/etc/nat64d.conf", edited, {}, false}), "reply", {}, again);
+    REQUIRE(parsed);
+    CHECK(config::changed_directives(*running, *parsed).empty());
 }
 
 TEST_CASE("json_string escapes quotes, backslashes and control characters (RFC 8259 §7)", "[daemon][stats]") {
@@ -373,4 +632,36 @@ TEST_CASE("split_path: directory and name of the socket or pidfile", "[daemon][c
     CHECK(split_path("/run/nat64d/nat64.sock") == std::pair<std::string, std::string>{"/run/nat64d", "nat64.sock"});
     CHECK(split_path("/nat64d.pid") == std::pair<std::string, std::string>{"/", "nat64d.pid"});
     CHECK(split_path("ctl.sock") == std::pair<std::string, std::string>{".", "ctl.sock"});
+}
+
+TEST_CASE("Reload keeps every restart setting at its running value, and only those", "[daemon][config]") {
+    config::Diagnostics diag;
+    const auto running =
+        config::load_tayga_text("tun-device nat64\nipv4-addr 192.0.2.1\nprefix 3fff:6464::/96\n", "a.conf", {}, diag);
+    // Every directive changed at once.
+    const auto edited = config::load_tayga_text(
+        "tun-device clat\nipv4-addr 192.0.2.2\nipv6-addr 2001:db8::2\nprefix 3fff:6464:1::/96\nwkpf-strict no\n"
+        "dynamic-pool 198.51.100.0/24\ndata-dir /var/lib/x\nmap 203.0.113.5 2001:db8:5::5\nmap-file /etc/m\n"
+        "udp-cksum-mode calc\nlog drop\nofflink-mtu 1400\ntun-up yes\ntun-ip 192.0.2.9\ntun-route 203.0.113.0/24\n"
+        "workers 3\noffload no\ncontrol-socket /run/x.sock\nmetrics-file /var/lib/x/m.prom\n"
+        "metrics-listen 127.0.0.1:9164\nmetrics-instance x\n",
+        "b.conf", {}, diag);
+    REQUIRE(running);
+    REQUIRE(edited);
+    Config next = *edited;
+    keep_restart_settings(next, *running);
+    std::vector<std::string_view> restart;
+    std::vector<std::string_view> runtime;
+    for (const auto& d : config::directives()) {
+        if (d.deprecated) continue;
+        (d.reload == config::Reload::Restart ? restart : runtime).push_back(d.name);
+    }
+    // All restart settings are back to the running ones ...
+    const auto still_changed = config::changed_directives(*running, next);
+    for (const auto name : restart) {
+        INFO(name);
+        CHECK(std::find(still_changed.begin(), still_changed.end(), name) == still_changed.end());
+    }
+    // ... and every runtime setting keeps the edit.
+    CHECK(still_changed == runtime);
 }
