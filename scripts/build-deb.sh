@@ -48,6 +48,10 @@ cp -a "$TOP/packaging/debian" "$SRC/debian"
 
 if [[ -z "${NAT64D_CMAKE_ARGS:-}" ]] && command -v ccache >/dev/null && [[ "${CCACHE_DISABLE:-}" != 1 ]]; then
     export NAT64D_CMAKE_ARGS="-DCMAKE_CXX_COMPILER_LAUNCHER=ccache"
+    # debhelper (compat 13) points HOME and XDG_CACHE_HOME into the build
+    # tree, where ccache would start an empty cache each time.
+    CCACHE_DIR=${CCACHE_DIR:-$(ccache -k cache_dir)}
+    export CCACHE_DIR
 fi
 rm -f "$OUT"/nat64d_"$VERSION"_*.deb "$OUT"/nat64d-dbgsym_"$VERSION"_*.deb "$OUT"/nat64d_"$VERSION"_*.{buildinfo,changes}
 (cd "$SRC" && dpkg-buildpackage -us -uc -b)
