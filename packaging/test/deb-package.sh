@@ -172,7 +172,7 @@ echo "ok: hardening-check ${hc_opts[*]} ${elves[*]}"
 step "the installed nat64d, run as its unit runs it, in namespace $NS"
 run_user=$(sed -n 's/^User=//p' "$UNIT")
 run_group=$(sed -n 's/^Group=//p' "$UNIT")
-caps=$(sed -n 's/^AmbientCapabilities=//p' "$UNIT" | tr 'A-Z' 'a-z' | sed 's/cap_/+/g; s/ /,/g')
+caps=$(sed -n 's/^AmbientCapabilities=//p' "$UNIT" | tr '[:upper:]' '[:lower:]' | sed 's/cap_/+/g; s/ /,/g')
 ip netns add "$NS"
 ip -n "$NS" link set lo up
 ip netns exec "$NS" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
@@ -193,6 +193,7 @@ EOF
 chmod 0644 "$WORK/pkg.conf"
 install -d -o "$run_user" -g "$run_group" -m 0755 "$WORK/run"
 # The unit's identity: user, group, capabilities.
+# shellcheck disable=SC2054 # the commas belong to setpriv's capability lists
 as_unit=(setpriv --reuid="$run_user" --regid="$run_group" --clear-groups
     --inh-caps="$caps" --ambient-caps="$caps" --bounding-set=-all,"$caps")
 {
