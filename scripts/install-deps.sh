@@ -7,7 +7,7 @@ PACKAGES=(
     build-essential cmake pkg-config
     libnl-3-dev libnl-route-3-dev libfmt-dev libtomlplusplus-dev catch2
     iproute2 iputils-ping iperf3 tcpdump python3 python3-scapy
-    strace groff-base systemd
+    strace groff-base systemd nftables
     # The Debian package (scripts/build-deb.sh) and its test: dpkg-buildpackage,
     # dh, lintian, hardening-check (devscripts), adduser for its postinst.
     dpkg-dev debhelper devscripts lintian adduser
