@@ -11,6 +11,9 @@ PACKAGES=(
     prometheus              # promtool, for test/e2e/metrics.sh
     tayga                   # the reference of test/e2e/tayga_diff.sh and realworld.sh
     unbound nftables        # nat64d-lab and its end-to-end test
+    # The Debian package (scripts/build-deb.sh) and its test: dpkg-buildpackage,
+    # dh, lintian, hardening-check (devscripts), adduser for its postinst.
+    dpkg-dev debhelper devscripts lintian adduser
 )
 
 missing=()

@@ -11,8 +11,11 @@
 # its arguments and hands them to the real one (dpkg's, which is also what
 # OpenRC uses on Debian), or, where there is none, emulates it. The daemon
 # detaches, writes its pidfile, takes SIGHUP, and stops on SIGTERM removing
-# the pidfile and its TUN device. Otherwise only the recorded calls are
-# checked.
+# the pidfile and its TUN device. A second run starts it with
+# NAT64D_OPTS="-u nobody -g nogroup", as conf.d suggests: the data directory
+# belongs to nobody:nogroup, a ping through the dynamic pool makes a lease,
+# and after stop dynamic.map holds it while neither the pidfile nor the
+# control socket is left. Otherwise only the recorded calls are checked.
 #
 # usage: openrc-stub.sh NAT64D_BINARY INITD CONFD
 set -eu
@@ -29,9 +32,12 @@ REAL=0
 [ "${OPENRC_STUB_NETNS:-}" = 1 ] && REAL=1
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/nat64d-openrc.XXXXXX")
+chmod 0755 "$WORK" # the daemon, after -u nobody, reads its configuration here
 cleanup() {
     rc=$?
-    if [ -f "$WORK/run/nat64d.pid" ]; then kill -KILL "$(cat "$WORK/run/nat64d.pid")" 2>/dev/null || true; fi
+    for f in "$WORK/run/nat64d.pid" "$WORK/run/nat64d.u.pid"; do
+        if [ -f "$f" ]; then kill -KILL "$(cat "$f")" 2>/dev/null || true; fi
+    done
     rm -rf "$WORK"
     exit $rc
 }
@@ -53,6 +59,20 @@ prefix 2001:db8:64::/96
 tun-up yes
 EOF
 printf 'tun-device %s\nipv4-addr 192.0.2.300\n' "$TUN" >"$WORK/bad.conf"
+# For -u nobody: a dynamic pool, and the kernel's addresses on the device
+# to ping from (2001:db8:1::2) and to (203.0.113.8, on lo) through it.
+TUNU=$(printf '%.15s' "n64ru$$")
+cat >"$WORK/u.conf" <<EOF
+tun-device $TUNU
+ipv4-addr 192.0.2.1
+prefix 3fff:6464::/96
+dynamic-pool 198.51.100.0/24
+tun-up yes
+tun-ip 2001:db8:1::2
+tun-route 3fff:6464::/96
+tun-route 198.51.100.0/24
+EOF
+chmod 0644 "$WORK/good.conf" "$WORK/u.conf"
 
 # ---- stubs of the OpenRC helpers --------------------------------------------
 cat >"$WORK/stubs.sh" <<'EOF'
@@ -67,17 +87,22 @@ use() { rec "use $*"; }
 after() { rec "after $*"; }
 before() { rec "before $*"; }
 provide() { rec "provide $*"; }
+# OpenRC keeps these per service until it is marked stopped.
+service_set_value() { mkdir -p "$OPTIONS/$RC_SVCNAME"; printf '%s\n' "$2" >"$OPTIONS/$RC_SVCNAME/$1"; }
+service_get_value() { cat "$OPTIONS/$RC_SVCNAME/$1" 2>/dev/null; }
 EOF
 
-# checkpath -d -m MODE -o OWNER DIR: the directory, with its mode.
+# checkpath -d -m MODE -o OWNER DIR: the directory, with its mode, and
+# (as root) its owner.
 cat >"$WORK/bin/checkpath" <<'EOF'
 #!/bin/sh
 echo "checkpath $*" >>"$CALLS"
-mode=
+mode= owner=
 while [ $# -gt 1 ]; do
-    case $1 in -m) mode=$2; shift 2 ;; -o) shift 2 ;; -d) shift ;; *) echo "checkpath stub: $1?" >&2; exit 2 ;; esac
+    case $1 in -m) mode=$2; shift 2 ;; -o) owner=$2; shift 2 ;; -d) shift ;; *) echo "checkpath stub: $1?" >&2; exit 2 ;; esac
 done
-mkdir -p "$1" && { [ -z "$mode" ] || chmod "$mode" "$1"; }
+mkdir -p "$1" && { [ -z "$mode" ] || chmod "$mode" "$1"; } || exit 1
+if [ -n "$owner" ] && [ "$(id -u)" = 0 ]; then chown "$owner" "$1"; fi
 EOF
 
 # start-stop-daemon: records its arguments; as root runs the real one
@@ -126,7 +151,7 @@ chmod +x "$WORK/bin/checkpath" "$WORK/bin/start-stop-daemon"
 # rc SVCNAME ACTION: what openrc-run does for ACTION, in a fresh /bin/sh.
 rc() {
     env PATH="$WORK/bin:$PATH" CALLS="$CALLS" REAL="$REAL" RC_SVCNAME="$1" ACTION="$2" \
-        STUBS="$WORK/stubs.sh" CONFD="$CONFD" INITD="$INITD" \
+        STUBS="$WORK/stubs.sh" CONFD="$CONFD" INITD="$INITD" OPTIONS="$WORK/options" NAT64D_OPTS="${OPTS-}" \
         NAT64D_BINARY="$NAT64D" NAT64D_RUNDIR="$WORK/run" NAT64D_DATADIR="$WORK/lib/$1" \
         NAT64D_CONFIG="${CONFIG-$WORK/good.conf}" \
         /bin/sh -eu -c '
@@ -136,8 +161,9 @@ rc() {
             case $ACTION in
                 depend) depend ;;
                 checkconfig) checkconfig ;;
-                start) start_pre && start ;;
-                stop) stop ;;
+                # As openrc-run: a _pre and a _post function when defined.
+                start) start_pre && start && { ! command -v start_post >/dev/null || start_post; } ;;
+                stop) stop && { ! command -v stop_post >/dev/null || stop_post; } ;;
                 reload) reload ;;
                 vars) echo "config=$NAT64D_CONFIG datadir=$NAT64D_DATADIR pidfile=$pidfile" ;;
             esac'
@@ -171,6 +197,7 @@ PIDFILE=$WORK/run/nat64d.pid
 grep -qxF "start-stop-daemon --start --exec $NAT64D --pidfile $PIDFILE -- -c $WORK/good.conf -p $PIDFILE" "$CALLS" ||
     fail "start: unexpected start-stop-daemon call"
 [ -d "$WORK/lib/nat64d" ] || fail "start: data directory not created"
+grep -qxF "checkpath -d -m 0750 -o root:root $WORK/lib/nat64d" "$CALLS" || fail "start: data directory not root:root 0750 without -u"
 pass "start: start-stop-daemon --start with --pidfile and -c/-p"
 if [ "$REAL" = 1 ]; then
     PID=$(cat "$PIDFILE")
@@ -220,9 +247,56 @@ if [ "$REAL" = 1 ]; then
         i=$((i + 1)); [ $i -le 50 ] || fail "daemon still running 5 s after stop"; sleep 0.1
     done
     [ ! -e "$PIDFILE" ] || fail "pidfile left behind"
+    [ ! -e "$WORK/run/$TUN.sock" ] || fail "control socket left behind"
     if ip link show dev "$TUN" >/dev/null 2>&1; then fail "TUN device $TUN left behind"; fi
-    pass "real: daemon gone, pidfile removed, $TUN removed"
+    pass "real: daemon gone, pidfile and control socket removed, $TUN removed"
 fi
+
+# ---- NAT64D_OPTS="-u nobody -g nogroup", as conf.d suggests ------------------
+OPTS="-u nobody -g nogroup"
+CONFIG=$WORK/u.conf
+export OPTS CONFIG
+PIDFILE=$WORK/run/nat64d.u.pid
+DATADIR=$WORK/lib/nat64d.u
+: >"$CALLS"
+rc nat64d.u start || fail "start with -u"
+grep -qxF "checkpath -d -m 0750 -o nobody:nogroup $DATADIR" "$CALLS" || fail "start -u: data directory not given to nobody:nogroup"
+grep -qxF "start-stop-daemon --start --exec $NAT64D --pidfile $PIDFILE -- -c $WORK/u.conf -p $PIDFILE -u nobody -g nogroup" "$CALLS" ||
+    fail "start -u: unexpected start-stop-daemon call"
+pass "start -u nobody -g nogroup: data directory for nobody:nogroup, -u/-g passed on"
+if [ "$REAL" = 1 ]; then
+    [ "$(stat -c '%U:%G %a' "$DATADIR")" = "nobody:nogroup 750" ] || fail "data directory: $(stat -c '%U:%G %a' "$DATADIR")"
+    PID=$(cat "$PIDFILE")
+    [ "$(stat -c %U "/proc/$PID")" = nobody ] || fail "the daemon does not run as nobody"
+    [ -S "$WORK/run/$TUNU.sock" ] || fail "no control socket $WORK/run/$TUNU.sock"
+    # A lease: 2001:db8:1::2 (no map) pings 203.0.113.8, this namespace's own.
+    ip link set lo up
+    ip addr add 203.0.113.8/32 dev lo
+    sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+    ok=0
+    for _ in 1 2 3 4 5; do
+        if ping -c 1 -W 1 -I 2001:db8:1::2 3fff:6464::203.0.113.8 >/dev/null 2>&1; then ok=1; break; fi
+        sleep 0.3
+    done
+    [ "$ok" = 1 ] || fail "no ping through the dynamic pool of the -u daemon"
+    pass "real: running as nobody, data directory nobody:nogroup 0750, ping through a dynamic-pool lease"
+fi
+: >"$CALLS"
+rc nat64d.u stop || fail "stop with -u"
+if [ "$REAL" = 1 ]; then
+    i=0
+    while kill -0 "$PID" 2>/dev/null; do
+        i=$((i + 1)); [ $i -le 50 ] || fail "-u daemon still running 5 s after stop"; sleep 0.1
+    done
+    grep -qE '^198\.51\.100\.[0-9]+[[:space:]]+2001:db8:1::2[[:space:]]' "$DATADIR/dynamic.map" 2>/dev/null ||
+        fail "dynamic.map in $DATADIR lacks the lease: $(cat "$DATADIR/dynamic.map" 2>&1)"
+    [ "$(stat -c %U "$DATADIR/dynamic.map")" = nobody ] || fail "dynamic.map not written by nobody"
+    [ ! -e "$PIDFILE" ] || fail "-u: pidfile left behind"
+    [ ! -e "$WORK/run/$TUNU.sock" ] || fail "-u: control socket left behind"
+    if ip link show dev "$TUNU" >/dev/null 2>&1; then fail "TUN device $TUNU left behind"; fi
+    pass "real: stop -u: dynamic.map saved by nobody; pidfile and control socket removed"
+fi
+unset OPTS CONFIG
 
 # Instances: /etc/init.d/nat64d.edge reads /etc/nat64d/edge.conf.
 out=$(env -i PATH="$PATH" RC_SVCNAME=nat64d.edge STUBS="$WORK/stubs.sh" CONFD="$CONFD" INITD="$INITD" CALLS="$CALLS" \
