@@ -34,10 +34,12 @@ struct DynamicMapFile {
 [[nodiscard]] common::Result<std::optional<std::string>> read_text_file(const std::string& path);
 
 // Replaces `path` with `content` so that a crash, a full disk or any error
-// leaves either the old file or the new one, never a mix: writes
-// `path` + "~" (TAYGA's temp-file name), fsyncs it, renames it over `path`,
-// then fsyncs the directory so the rename itself is durable. On failure the
-// temp file is removed and `path` is untouched.
+// leaves either the old file or the new one, never a mix: writes a new temp
+// file with a random name (`.NAME.<16 hex digits>~`, created with O_EXCL
+// and O_NOFOLLOW, so a planted symlink is never followed) in the same
+// directory, fsyncs it, renames it over `path`, then fsyncs the directory so
+// the rename itself is durable. On failure the temp file is removed and
+// `path` is untouched.
 [[nodiscard]] common::Status write_file_atomic(const std::string& path, std::string_view content);
 
 }  // namespace nat64d::addr

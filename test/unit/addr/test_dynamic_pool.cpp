@@ -8,10 +8,14 @@
 #include "support/addrs.hpp"
 
 #include <signal.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -93,6 +97,14 @@ std::string slurp(const std::string& path) {
 void spit(const std::string& path, const std::string& text) {
     std::ofstream out(path, std::ios::binary);
     out << text;
+}
+
+// The names in a directory, sorted.
+std::vector<std::string> entries(const std::filesystem::path& dir) {
+    std::vector<std::string> out;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) out.push_back(e.path().filename().string());
+    std::sort(out.begin(), out.end());
+    return out;
 }
 
 }  // namespace
@@ -958,13 +970,14 @@ TEST_CASE("dynamic.map: a failed save leaves the previous file intact", "[addr][
     CHECK(lease(*pool, "2001:db8::1234:5678") == v4("198.51.100.251"));
     REQUIRE(pool->dirty());
 
-    SECTION("the temp file cannot be created") {
-        std::filesystem::create_directory(path + "~");  // open(O_WRONLY) fails: EISDIR
-        const auto st = pool->save(path);
+    SECTION("the directory cannot take a new file") {
+        // The directory is replaced by a file of the same name's sibling:
+        // no temp file can be created, the old file must stay.
+        const std::string other = dir.file("notadir");
+        spit(other, "x");
+        const auto st = write_file_atomic(other + "/dynamic.map", "new\n");
         REQUIRE_FALSE(st.ok());
-        CHECK(st.error().find("unable to open " + path + "~ for writing") == 0);
-        CHECK(std::filesystem::is_directory(path + "~"));  // not ours: left alone
-        std::filesystem::remove(path + "~");
+        CHECK(st.error().find("unable to open directory " + other) == 0);
     }
     SECTION("the disk fills up while writing") {
         // RLIMIT_FSIZE makes write(2) fail with EFBIG, as ENOSPC would; the
@@ -979,8 +992,8 @@ TEST_CASE("dynamic.map: a failed save leaves the previous file intact", "[addr][
         REQUIRE(setrlimit(RLIMIT_FSIZE, &old) == 0);
         signal(SIGXFSZ, old_handler);
         REQUIRE_FALSE(st.ok());
-        CHECK(st.error().find("unable to write " + path + "~") == 0);
-        CHECK_FALSE(std::filesystem::exists(path + "~"));  // no half-written temp file left
+        CHECK(st.error().find("unable to write " + dir.file(".dynamic.map.")) == 0);
+        CHECK(entries(dir.path) == std::vector<std::string>{"dynamic.map"});  // no half-written temp file left
     }
     SECTION("the directory is gone") {
         const std::string gone = dir.file("nowhere/dynamic.map");
@@ -999,7 +1012,7 @@ TEST_CASE("dynamic.map: write_file_atomic replaces the file and leaves no temp f
     REQUIRE(write_file_atomic(path, "one\n").ok());
     REQUIRE(write_file_atomic(path, "two\n").ok());
     CHECK(slurp(path) == "two\n");
-    CHECK_FALSE(std::filesystem::exists(path + "~"));
+    CHECK(entries(dir.path) == std::vector<std::string>{"f"});
     // TAYGA's file is -rw-r--r-- under the usual umask; so is ours.
     const mode_t old_mask = umask(022);
     REQUIRE(write_file_atomic(path, "three\n").ok());
@@ -1007,4 +1020,65 @@ TEST_CASE("dynamic.map: write_file_atomic replaces the file and leaves no temp f
     struct stat st {};
     REQUIRE(::stat(path.c_str(), &st) == 0);
     CHECK((st.st_mode & 0777) == 0644);
+}
+
+TEST_CASE("dynamic.map: write_file_atomic follows no symlink planted at a temp name", "[addr][persist]") {
+    // A local user who can write to the directory plants symlinks at the
+    // names a predictable writer would use (`path~`, TAYGA's); a root
+    // daemon must not write through them to the file they point to.
+    TempDir dir;
+    TempDir outside;
+    const std::string victim = outside.file("passwd");
+    spit(victim, "root:x:0:0\n");
+    const std::string path = dir.file("nat64d.pid");
+    std::filesystem::create_symlink(victim, path + "~");
+    std::filesystem::create_symlink(victim, dir.file(".nat64d.pid.~"));
+    REQUIRE(write_file_atomic(path, "1234\n").ok());
+    CHECK(slurp(victim) == "root:x:0:0\n");
+    CHECK(slurp(path) == "1234\n");
+    CHECK_FALSE(std::filesystem::is_symlink(path));
+    CHECK(std::filesystem::is_symlink(path + "~"));  // not ours: left alone
+    CHECK(entries(dir.path) == std::vector<std::string>{".nat64d.pid.~", "nat64d.pid", "nat64d.pid~"});
+
+    // The target itself a symlink: the rename replaces the link, never the
+    // file it points to.
+    std::filesystem::remove(path);
+    std::filesystem::create_symlink(victim, path);
+    REQUIRE(write_file_atomic(path, "5678\n").ok());
+    CHECK(slurp(victim) == "root:x:0:0\n");
+    CHECK_FALSE(std::filesystem::is_symlink(path));
+    CHECK(slurp(path) == "5678\n");
+}
+
+TEST_CASE("dynamic.map: write_file_atomic on a full file system keeps the old file", "[addr][persist]") {
+    // A real ENOSPC: a 16 KiB tmpfs in a private mount namespace of a child
+    // process (the test process keeps its mounts).
+    if (geteuid() != 0) {
+        WARN("not root: full tmpfs case skipped");
+        return;
+    }
+    TempDir dir;
+    const pid_t child = fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        if (unshare(CLONE_NEWNS) != 0) _exit(77);
+        if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) _exit(77);
+        if (mount("tmpfs", dir.path.c_str(), "tmpfs", 0, "size=16k") != 0) _exit(77);
+        const std::string path = dir.file("dynamic.map");
+        if (!write_file_atomic(path, std::string(4096, 'a')).ok()) _exit(1);
+        const auto st = write_file_atomic(path, std::string(64 * 1024, 'b'));
+        if (st.ok()) _exit(2);
+        if (st.error().find("No space left on device") == std::string::npos) _exit(3);
+        if (slurp(path) != std::string(4096, 'a')) _exit(4);
+        if (entries(dir.path) != std::vector<std::string>{"dynamic.map"}) _exit(5);
+        _exit(0);
+    }
+    int status = 0;
+    REQUIRE(waitpid(child, &status, 0) == child);
+    REQUIRE(WIFEXITED(status));
+    if (WEXITSTATUS(status) == 77) {
+        WARN("no mount namespace: full tmpfs case skipped");
+        return;
+    }
+    CHECK(WEXITSTATUS(status) == 0);
 }
