@@ -71,6 +71,9 @@ MapFileResult parse_map_file(std::string_view content, const std::string& name) 
         if (auto caution = map_caution(*entry); !caution.empty())
             out.warnings.push_back(MapFileNote{line_no, fmt::format("{}: {}", where, caution)});
         out.entries.push_back(std::move(*entry));
+    }, [&](unsigned line_no) {
+        out.errors.push_back(
+            MapFileNote{line_no, fmt::format("{}:{}: NUL byte in a map-file line (a binary or damaged file?)", name, line_no)});
     });
     return out;
 }

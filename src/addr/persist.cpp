@@ -1,5 +1,6 @@
 #include "addr/persist.hpp"
 
+#include "common/file.hpp"
 #include "common/text.hpp"
 
 #include <fcntl.h>
@@ -16,6 +17,7 @@
 namespace nat64d::addr {
 namespace {
 
+using common::quote;
 using common::split_words;
 
 // Owns a file descriptor (RAII, STYLE.md "State and threads").
@@ -54,24 +56,31 @@ std::optional<std::int64_t> parse_time(std::string_view text) {
     return v;
 }
 
-std::string quote(std::string_view s) { return fmt::format("'{}'", s); }
 
 }  // namespace
 
 DynamicMapFile parse_dynamic_map(std::string_view content, std::string_view name) {
     DynamicMapFile out;
     unsigned line_no = 0;
+    std::size_t bad = 0;
     while (!content.empty()) {
         ++line_no;
         const auto eol = content.find('\n');
         const std::string_view line = content.substr(0, eol);
         content = eol == std::string_view::npos ? std::string_view{} : content.substr(eol + 1);
 
+        auto malformed = [&](const std::string& why) {
+            // A file of a million bad lines must not become a million log
+            // lines: the first few say what is wrong, a count the rest.
+            if (++bad <= kMaxMalformedMessages)
+                out.messages.push_back(fmt::format("{}:{}: ignoring malformed line: {}", name, line_no, why));
+        };
+        if (line.find('\0') != std::string_view::npos) {
+            malformed("NUL byte (a binary or damaged file?)");
+            continue;
+        }
         const auto words = split_words(line);
         if (words.empty() || words[0].front() == '#') continue;
-        auto malformed = [&](const std::string& why) {
-            out.messages.push_back(fmt::format("{}:{}: ignoring malformed line: {}", name, line_no, why));
-        };
         if (words.size() != 3) {
             malformed(fmt::format("expected IPv4 address, IPv6 address and last-use time, found {} field{}",
                                   words.size(), words.size() == 1 ? "" : "s"));
@@ -94,6 +103,10 @@ DynamicMapFile parse_dynamic_map(std::string_view content, std::string_view name
         }
         out.records.push_back(LeaseRecord{*v4, *v6, *t, line_no});
     }
+    if (bad > kMaxMalformedMessages)
+        out.messages.push_back(fmt::format("{}: ... and {} more malformed line{} ignored", name,
+                                           bad - kMaxMalformedMessages, bad - kMaxMalformedMessages == 1 ? "" : "s"));
+    out.malformed = bad;
     return out;
 }
 
@@ -115,21 +128,13 @@ std::string format_dynamic_map(const std::vector<LeaseRecord>& records, std::int
 }
 
 common::Result<std::optional<std::string>> read_text_file(const std::string& path) {
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (fd.get() < 0) {
-        if (errno == ENOENT) return std::optional<std::string>{};
-        return common::Error{fmt::format("unable to open {}: {}", path, errno_text(errno))};
+    int open_errno = 0;
+    auto text = common::read_input_file(path, &open_errno);
+    if (!text) {
+        if (open_errno == ENOENT) return std::optional<std::string>{};
+        return common::Error{fmt::format("unable to read {}: {}", path, text.error())};
     }
-    std::string text;
-    char buf[8192];
-    for (;;) {
-        const ssize_t n = ::read(fd.get(), buf, sizeof buf);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return common::Error{fmt::format("unable to read {}: {}", path, errno_text(errno))};
-        if (n == 0) break;
-        text.append(buf, static_cast<std::size_t>(n));
-    }
-    return std::optional<std::string>{std::move(text)};
+    return std::optional<std::string>{std::move(*text)};
 }
 
 common::Status write_file_atomic(const std::string& path, std::string_view content) {

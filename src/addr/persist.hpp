@@ -7,6 +7,7 @@
 // first word starts with `#`; so do we.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -20,8 +21,14 @@ namespace nat64d::addr {
 
 struct DynamicMapFile {
     std::vector<LeaseRecord> records;   // well-formed lines, in file order, with their line numbers
-    std::vector<std::string> messages;  // "NAME:LINE: ignoring malformed line (...)" for every other line
+    // "NAME:LINE: ignoring malformed line: ..." for the first
+    // kMaxMalformedMessages other lines, then "NAME: ... and K more
+    // malformed lines ignored".
+    std::vector<std::string> messages;
+    std::size_t malformed = 0;  // lines ignored
 };
+
+inline constexpr std::size_t kMaxMalformedMessages = 20;
 
 // Never fails: a malformed line is reported and skipped.
 [[nodiscard]] DynamicMapFile parse_dynamic_map(std::string_view content, std::string_view name);
@@ -30,7 +37,8 @@ struct DynamicMapFile {
 // and one line per record, in the given order.
 [[nodiscard]] std::string format_dynamic_map(const std::vector<LeaseRecord>& records, std::int64_t now);
 
-// The whole file, or nullopt when it does not exist.
+// The whole file, or nullopt when it does not exist; a file that is not a
+// regular one or is over common::kMaxInputFileSize is an error.
 [[nodiscard]] common::Result<std::optional<std::string>> read_text_file(const std::string& path);
 
 // Replaces `path` with `content` so that a crash, a full disk or any error

@@ -31,4 +31,12 @@ std::string quote(std::string_view text) {
     return out;
 }
 
+unsigned first_nul_line(std::string_view text) {
+    const auto nul = text.find('\0');
+    if (nul == std::string_view::npos) return 0;
+    unsigned line_no = 1;
+    for (std::size_t i = 0; i < nul; ++i) line_no += text[i] == '\n';
+    return line_no;
+}
+
 }  // namespace nat64d::common

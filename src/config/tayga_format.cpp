@@ -22,6 +22,8 @@ bool parse_tayga(std::string_view text, const std::string& name, Draft& draft, D
             return;
         }
         apply_directive(*d, Args(words).subspan(1), pos, where, draft, diag);
+    }, [&](unsigned line_no) {
+        diag.errors.push_back(fmt::format("{}:{}: NUL byte in a configuration line (a binary or damaged file?)", name, line_no));
     });
     return true;
 }

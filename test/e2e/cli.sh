@@ -51,6 +51,20 @@ expect_out "requires an argument"
 expect_rc 1 "$NAT64D" --mktun --rmtun
 expect_rc 1 "$NAT64D" -c "$DIR/missing.conf" -t
 expect_out "$DIR/missing.conf: cannot open"
+# Not a regular file: refused at once, never read (a FIFO without a writer
+# would block a reader for ever, /dev/zero never ends). timeout(1) exits 124
+# if the daemon hangs.
+mkfifo "$DIR/fifo.conf"
+expect_rc 1 timeout 10 "$NAT64D" -c "$DIR/fifo.conf" -t
+expect_out "$DIR/fifo.conf: not a regular file (a FIFO)"
+expect_rc 1 timeout 10 "$NAT64D" -c /dev/zero -t
+expect_out "/dev/zero: not a regular file (a character device)"
+truncate -s 17M "$DIR/huge.conf"
+expect_rc 1 timeout 10 "$NAT64D" -c "$DIR/huge.conf" -t
+expect_out "$DIR/huge.conf: larger than 16 MiB"
+printf 'tun-device nat64\nipv4-addr 192.0.2.1\000\n' > "$DIR/nul.conf"
+expect_rc 1 timeout 10 "$NAT64D" -c "$DIR/nul.conf" -t
+expect_out "$DIR/nul.conf:2: NUL byte in a configuration line"
 
 cat > "$DIR/good.conf" <<'CONF'
 # a TAYGA configuration, unchanged

@@ -903,6 +903,36 @@ TEST_CASE("dynamic.map: malformed lines are reported with their line numbers and
     CHECK(f.messages == want);
 }
 
+TEST_CASE("dynamic.map: NUL bytes and control bytes in lines are reported escaped", "[addr][persist]") {
+    const std::string text("198.51.100.80\t2001:db8::69\t1795351528\n"   // 1 good
+                           "198.51.100.81\t2001:db8::6a\t17\0\n"         // 2 NUL byte
+                           "198.51.100.82\t2001:db8::6b\t1\x1b[2J\n"     // 3 terminal escape
+                           "# comment \0\n",                               // 4 NUL even in a comment
+                           114);
+    const auto f = parse_dynamic_map(text, "dynamic.map");
+    REQUIRE(f.records.size() == 1);
+    const std::vector<std::string> want{
+        "dynamic.map:2: ignoring malformed line: NUL byte (a binary or damaged file?)",
+        "dynamic.map:3: ignoring malformed line: expected a last-use time in Unix seconds but found '1\\x1b[2J'",
+        "dynamic.map:4: ignoring malformed line: NUL byte (a binary or damaged file?)",
+    };
+    CHECK(f.messages == want);
+    CHECK(f.malformed == 3);
+}
+
+TEST_CASE("dynamic.map: a million malformed lines give a bounded number of messages", "[addr][persist]") {
+    std::string text = "198.51.100.80\t2001:db8::69\t1795351528\n";
+    for (int i = 0; i < 1000000; ++i) text += "x\n";
+    const auto f = parse_dynamic_map(text, "dynamic.map");
+    CHECK(f.records.size() == 1);
+    CHECK(f.malformed == 1000000);
+    REQUIRE(f.messages.size() == kMaxMalformedMessages + 1);
+    CHECK(f.messages.front() ==
+          "dynamic.map:2: ignoring malformed line: expected IPv4 address, IPv6 address and last-use time, found 1 field");
+    CHECK(f.messages[kMaxMalformedMessages - 1].rfind("dynamic.map:21: ", 0) == 0);
+    CHECK(f.messages.back() == "dynamic.map: ... and 999980 more malformed lines ignored");
+}
+
 TEST_CASE("dynamic.map: lines the pool cannot take are skipped with TAYGA's reasons", "[addr][pool][persist]") {
     TempDir dir;
     const std::int64_t now = 1795351600;

@@ -52,6 +52,19 @@ TEST_CASE("map-file: map lines, comments and blank lines (RFC 7757 §3.2 host an
     CHECK(r.entries[2].pos.line == 5);
 }
 
+TEST_CASE("map-file: a line with a NUL byte is an error, even in a comment", "[addr][map-file]") {
+    using namespace std::string_literals;
+    const auto r = parse_map_file("map 192.0.2.10 2001:db8::10\n"
+                                  "map 192.0.2.11 2001:db8::11\0\n"
+                                  "map 192.0.2.12 2001:db8::12 # \0\n"s,
+                                  "maps.conf");
+    CHECK(r.entries.size() == 1);
+    CHECK(texts(r.errors) == std::vector<std::string>{
+                                 "maps.conf:2: NUL byte in a map-file line (a binary or damaged file?)",
+                                 "maps.conf:3: NUL byte in a map-file line (a binary or damaged file?)",
+                             });
+}
+
 TEST_CASE("map-file: every malformed line is reported with FILE:LINE and left out", "[addr][map-file]") {
     const auto r = parse_map_file(
         "map 192.0.2.10 2001:db8::10\n"              // 1 good
@@ -138,9 +151,9 @@ TEST_CASE("map-file: read_map_file reads a file and fails on a missing or unread
     const auto missing = read_map_file((dir / "none").string());
     REQUIRE_FALSE(missing.ok());
     CHECK(missing.error() == "unable to open " + (dir / "none").string() + ": No such file or directory");
-    // A directory opens but cannot be read (even by root).
+    // A directory is refused before anything is read.
     const auto directory = read_map_file(dir.string());
     REQUIRE_FALSE(directory.ok());
-    CHECK(directory.error() == "unable to read " + dir.string() + ": Is a directory");
+    CHECK(directory.error() == "unable to read " + dir.string() + ": not a regular file (a directory)");
     std::filesystem::remove_all(dir);
 }

@@ -490,7 +490,20 @@ TEST_CASE("load_file: TAYGA file from disk, and an unreadable path", "[config][f
 
     Diagnostics dir;
     CHECK_FALSE(load_file(NAT64D_CONFIG_TEST_DATA, Environment{}, dir).has_value());
-    CHECK(dir.errors == Lines{NAT64D_CONFIG_TEST_DATA ": cannot open: Is a directory"});
+    CHECK(dir.errors == Lines{NAT64D_CONFIG_TEST_DATA ": not a regular file (a directory)"});
+}
+
+TEST_CASE("load_file: NUL bytes refuse the configuration, TAYGA syntax and TOML", "[config][file]") {
+    using namespace std::string_literals;
+    Diagnostics tayga;
+    CHECK_FALSE(load_tayga_text("tun-device nat64\nipv4-addr 192.0.2.1\0\n"s, "t.conf", Environment{}, tayga));
+    CHECK(tayga.errors == Lines{"t.conf:2: NUL byte in a configuration line (a binary or damaged file?)"});
+    Diagnostics comment;
+    CHECK_FALSE(load_tayga_text("tun-device nat64 # \0\n"s, "t.conf", Environment{}, comment));
+    CHECK(comment.errors == Lines{"t.conf:1: NUL byte in a configuration line (a binary or damaged file?)"});
+    Diagnostics toml;
+    CHECK_FALSE(load_toml_text("tun-device = \"nat64\"\n\n# x\0\n"s, "t.toml", Environment{}, toml));
+    CHECK(toml.errors == Lines{"t.toml:3: NUL byte in a configuration line (a binary or damaged file?)"});
 }
 
 TEST_CASE("control-socket and metrics-file: absolute paths, default unset", "[config][control-socket][metrics-file]") {
