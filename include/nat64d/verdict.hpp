@@ -25,6 +25,7 @@ enum class Verdict : std::uint8_t {
     X(Truncated6, "truncated-ipv6", "IPv6 packet shorter than its headers or payload length")       \
     X(BadVersion, "bad-version", "packet is neither IPv4 nor IPv6")                                  \
     X(Jumbogram, "ipv6-jumbogram", "IPv6 jumbogram (payload length 0) cannot be translated")        \
+    X(BadJumbogram, "bad-jumbogram", "IPv6 payload length 0 without a valid, complete Jumbo Payload") \
     X(TtlExpired, "ttl-expired", "IPv4 TTL would reach zero")                                        \
     X(HopLimitExpired, "hop-limit-expired", "IPv6 hop limit would reach zero")                      \
     X(SourceRoute, "ipv4-source-route", "IPv4 packet carries an unexpired source route")            \

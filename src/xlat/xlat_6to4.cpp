@@ -119,6 +119,35 @@ bool walk_ext_headers(const std::uint8_t* p, std::size_t len, bool outer, Ext6& 
     return true;
 }
 
+namespace {
+
+// RFC 2675 §2-§3: a jumbogram has payload length 0, a Hop-by-Hop header
+// holding one Jumbo Payload option (type 0xC2, length 4, at 4n+2) whose
+// length is above 65535, and at least that many bytes after the IPv6
+// header. Anything else with payload length 0 is malformed or cut short.
+bool well_formed_jumbogram(const std::uint8_t* p, std::size_t length) noexcept {
+    if (p[6] != proto::kHopByHop || length < kIpv6HdrLen + 8) return false;
+    const std::size_t end = kIpv6HdrLen + (std::size_t{p[kIpv6HdrLen + 1]} + 1) * 8;
+    if (end > length) return false;
+    std::size_t off = kIpv6HdrLen + 2;
+    while (off < end) {
+        if (p[off] == 0) {  // Pad1
+            ++off;
+            continue;
+        }
+        if (off + 2 > end || off + 2 + p[off + 1] > end) return false;
+        if (p[off] == 0xc2) {
+            if (p[off + 1] != 4 || (off - kIpv6HdrLen) % 4 != 2) return false;
+            const std::uint64_t jumbo = load32(p + off + 2);
+            return jumbo > 0xffff && kIpv6HdrLen + jumbo <= length;
+        }
+        off += 2 + std::size_t{p[off + 1]};
+    }
+    return false;
+}
+
+}  // namespace
+
 Verdict translate_6to4(const Tables& t, Context& ctx, PacketBuf& pkt) noexcept {
     std::uint8_t* p = pkt.data();
     if (pkt.offset < kMaxPrepend) return drop(ctx, Reason::NoBufferRoom);  // caller bug: see kHeadroom
@@ -136,9 +165,12 @@ Verdict translate_6to4(const Tables& t, Context& ctx, PacketBuf& pkt) noexcept {
     // the IPv4 side carries (never below 1280, RFC 8021).
     const IcmpError too_big{icmp6::kPacketTooBig, 0, std::max(t.ipv4_mtu + 20, kIpv6MinMtu)};
     const std::size_t payload_len = load16(p + 4);
-    // RFC 2675: a jumbogram has payload length 0 and a Hop-by-Hop header;
-    // IPv4 cannot carry more than 65535 bytes (RFC 2675 §3: Packet Too Big).
-    if (payload_len == 0 && p[6] == proto::kHopByHop) {
+    // RFC 2675 §3: IPv4 cannot carry a jumbogram, so a well-formed one gets
+    // Packet Too Big, as from a link that cannot carry it. A payload length
+    // of 0 without a valid Jumbo Payload, or one cut short, is dropped
+    // silently: answering it would let any 48-byte packet draw an error.
+    if (payload_len == 0) {
+        if (!well_formed_jumbogram(p, pkt.length)) return drop(ctx, Reason::BadJumbogram);
         return reject6(t, ctx, pkt, pkt.length, Reason::Jumbogram, too_big, ErrorClass::Router);
     }
     if (kIpv6HdrLen + payload_len > pkt.length) return drop(ctx, Reason::Truncated6);

@@ -2,6 +2,9 @@
 // the translator generates itself, when it must not, and their rate limit
 // (RFC 4443 §2.4(f)).
 #include <catch2/catch.hpp>
+#include <cstring>
+#include <utility>
+#include <vector>
 
 #include "fixtures.hpp"
 
@@ -91,14 +94,57 @@ TEST_CASE("RFC 7915 §5.1: Routing header with Segments Left -> Parameter Proble
     }
 }
 
-TEST_CASE("RFC 2675 §3 via RFC 7915 §1.4: a jumbogram gets Packet Too Big", "[xlat][6to4][errors]") {
-    const Bytes hbh{17, 0, 0xc2, 4, 0, 1, 0, 0};  // Jumbo Payload option, 65536
-    const Bytes in = ipv6({kHost6, kServer6, 0}, cat(hbh, seal6(udp(1, 2, kData), 17, kHost6, kServer6)));
-    Bytes jumbo = in;
+TEST_CASE("RFC 2675 §3 via RFC 7915 §1.4: a well-formed jumbogram gets Packet Too Big", "[xlat][6to4][errors]") {
+    // 40 + 8 (Hop-by-Hop with the Jumbo Payload at offset 2, RFC 2675 §2's
+    // 4n+2) + 8 (UDP) + 65528 data bytes: Jumbo Payload Length 65544.
+    const Bytes hbh{17, 0, 0xc2, 4, 0, 1, 0, 8};
+    // UDP ports 1 -> 2 with length 0 (RFC 2675 §4); never translated.
+    const Bytes body = cat(Bytes{0, 1, 0, 2, 0, 0, 0, 0}, Bytes(65528, 0x5a));
+    Bytes jumbo = ipv6({kHost6, kServer6, 0}, cat(hbh, body));
+    REQUIRE(jumbo.size() == 40 + 65544);
     put16(jumbo, 4, 0);
-    const auto o = run_xlat(default_tables(), jumbo);
-    REQUIRE(o.verdict == Verdict::IcmpError);
-    require_bytes(o.out, reply6(2, 0, 1520, jumbo));
+    // The usual harness buffer stops at 65535 bytes: a bigger one here.
+    auto ctx = test_context();
+    std::vector<std::uint8_t> buf(xlat::kHeadroom + jumbo.size() + 64);
+    std::memcpy(buf.data() + xlat::kHeadroom, jumbo.data(), jumbo.size());
+    xlat::PacketBuf pkt{buf.data(), buf.size(), xlat::kHeadroom, jumbo.size()};
+    REQUIRE(xlat::translate(default_tables(), *ctx, pkt) == Verdict::IcmpError);
+    CHECK(ctx->counters.drops[static_cast<std::size_t>(Reason::Jumbogram)] == 1);
+    // RFC 4443 §2.4(c): as much of the packet as fits in 1280 bytes.
+    require_bytes(Bytes(pkt.data(), pkt.data() + pkt.length), reply6(2, 0, 1520, head(jumbo, 1280 - 48)));
+}
+
+TEST_CASE("RFC 2675 §3: malformed or truncated jumbograms are dropped, not answered", "[xlat][6to4][errors]") {
+    const Bytes udp6 = seal6(udp(1, 2, kData), 17, kHost6, kServer6);
+    auto with_hbh = [&](const Bytes& hbh) {
+        Bytes in = ipv6({kHost6, kServer6, 0}, cat(hbh, udp6));
+        put16(in, 4, 0);
+        return in;
+    };
+    Bytes no_hbh = ipv6({kHost6, kServer6, 17}, udp6);
+    put16(no_hbh, 4, 0);
+    const std::vector<std::pair<const char*, Bytes>> cases{
+        {"no Hop-by-Hop header", no_hbh},
+        {"Hop-by-Hop with PadN only", with_hbh({17, 0, 1, 4, 0, 0, 0, 0})},
+        {"Jumbo Payload Length 65535 (RFC 2675 §2: must exceed it)", with_hbh({17, 0, 0xc2, 4, 0, 0, 0xff, 0xff})},
+        {"Jumbo Payload misaligned (not 4n+2)", with_hbh({17, 0, 0, 0xc2, 4, 0, 1, 0})},
+        {"Jumbo Payload option length 3", with_hbh({17, 0, 0xc2, 3, 0, 1, 0, 0})},
+        {"option runs past the header", with_hbh({17, 0, 1, 4, 0, 0, 0xc2, 4})},
+        {"truncated: 65536 announced, 68 present", with_hbh({17, 0, 0xc2, 4, 0, 1, 0, 0})},
+        {"Hop-by-Hop past the packet", [&] {
+             Bytes in = ipv6({kHost6, kServer6, 0}, Bytes{17, 2, 0xc2, 4, 0, 1, 0, 0});
+             put16(in, 4, 0);
+             return in;
+         }()},
+    };
+    for (const auto& [name, in] : cases) {
+        INFO(name);
+        const auto o = run_xlat(default_tables(), in);
+        CHECK(o.verdict == Verdict::Drop);
+        CHECK(o.out.empty());
+        CHECK(drops(o, Reason::BadJumbogram) == 1);
+        CHECK(o.counters.icmp_errors_sent == 0);
+    }
 }
 
 TEST_CASE("RFC 7915 §4.4: discarded IPv4 packets get ICMPv4 3/13 (administratively prohibited)", "[xlat][4to6][errors]") {

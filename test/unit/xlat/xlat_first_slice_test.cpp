@@ -263,7 +263,7 @@ TEST_CASE("Malformed and untranslatable packets are dropped (or rejected) with t
         {"RFC 7915 §4.1: protocol 44 in IPv4", ipv4({kServer4, kHost4, 44}, echo4), Reason::Ipv6OnlyProtocol, Verdict::IcmpError},
         {"RFC 7915 §4.1: unexpired LSRR", ipv4({kServer4, kHost4, 1, 64, 0, 0, false, false, 0, lsrr}, echo4), Reason::SourceRoute, Verdict::IcmpError},
         {"RFC 7915 §5.1: routing header with segments left", ipv6({kHost6, kServer6, 43}, cat(rh, echo6)), Reason::RoutingHeader, Verdict::IcmpError},
-        {"RFC 2675 jumbogram", ipv6({kHost6, kServer6, 0}, {}), Reason::Jumbogram, Verdict::IcmpError},
+        {"RFC 2675 §3: payload length 0 without a Jumbo Payload", ipv6({kHost6, kServer6, 0}, {}), Reason::BadJumbogram},
         {"RFC 1812 §5.3.7: IPv4 source 0.1.2.3 (this network)", ipv4({v4("0.1.2.3"), kHost4, 1}, echo4), Reason::IllegalSource},
         {"IPv6 source ::1", ipv6({v6("::1"), kServer6, 58}, echo6), Reason::IllegalSource},
         {"IPv6 source outside every mapping", ipv6({v6("2001:db8:ffff::1"), kServer6, 58}, echo6), Reason::SrcUnmappable6},
