@@ -26,6 +26,7 @@
 #include "daemon/process.hpp"
 #include "daemon/running_config.hpp"
 #include "daemon/stats.hpp"
+#include "daemon/watchdog.hpp"
 
 using namespace nat64d;
 using namespace nat64d::daemon;
@@ -664,4 +665,65 @@ TEST_CASE("Reload keeps every restart setting at its running value, and only tho
     }
     // ... and every runtime setting keeps the edit.
     CHECK(still_changed == runtime);
+}
+
+TEST_CASE("watchdog: WATCHDOG_USEC taken only for this pid and when a positive number", "[daemon][watchdog]") {
+    CHECK(watchdog_timeout("4000000", nullptr, 42) == std::chrono::microseconds(4000000));
+    CHECK(watchdog_timeout("4000000", "42", 42) == std::chrono::microseconds(4000000));
+    CHECK_FALSE(watchdog_timeout("4000000", "43", 42));  // inherited from a parent
+    CHECK_FALSE(watchdog_timeout(nullptr, nullptr, 42));
+    CHECK_FALSE(watchdog_timeout("", nullptr, 42));
+    CHECK_FALSE(watchdog_timeout("0", nullptr, 42));
+    CHECK_FALSE(watchdog_timeout("-5", nullptr, 42));
+    CHECK_FALSE(watchdog_timeout("10s", nullptr, 42));
+    CHECK_FALSE(watchdog_timeout("4000000", "x", 42));
+}
+
+TEST_CASE("watchdog: a ping every half timeout while all heartbeats move, none once one stalls", "[daemon][watchdog]") {
+    using namespace std::chrono_literals;
+    auto t = WatchdogClock::time_point{} + 1000s;  // a fake clock
+    Watchdog wd(4s, 2, t);
+    CHECK(wd.poll_limit() == 1000ms);  // never sleeps past a ping: half of the 2 s interval, capped at 1 s
+    std::vector<std::uint64_t> beats{1, 1};
+    CHECK(wd.should_ping(t, beats));  // at once after READY=1
+    int pings = 0;
+    // 10 s of a healthy daemon, woken every 500 ms, workers beating every 200 ms.
+    for (int i = 0; i < 20; ++i) {
+        t += 500ms;
+        beats[0] += 2;
+        beats[1] += 3;
+        if (wd.should_ping(t, beats)) ++pings;
+        CHECK(wd.stuck().empty());
+    }
+    CHECK(pings == 5);  // one every 2 s
+    // Worker 2 stops moving: within the interval pings still go out, then none.
+    const auto stalled_at = t;
+    int late_pings = 0;
+    for (int i = 0; i < 20; ++i) {
+        t += 500ms;
+        beats[0] += 2;
+        if (wd.should_ping(t, beats)) {
+            ++late_pings;
+            CHECK(t - stalled_at < 2s);
+        }
+    }
+    CHECK(late_pings <= 1);
+    REQUIRE(wd.stuck().size() == 1);
+    CHECK(wd.stuck().front() == 1);
+    // It moves again: pings resume at once.
+    t += 500ms;
+    beats[0] += 2;
+    beats[1] += 1;
+    CHECK(wd.should_ping(t, beats));
+    CHECK(wd.stuck().empty());
+}
+
+TEST_CASE("watchdog: no workers (`workers 0`): the main loop's own ping rhythm", "[daemon][watchdog]") {
+    using namespace std::chrono_literals;
+    auto t = WatchdogClock::time_point{} + 50s;
+    Watchdog wd(1s, 0, t);
+    CHECK(wd.poll_limit() == 250ms);
+    CHECK(wd.should_ping(t, {}));
+    CHECK_FALSE(wd.should_ping(t + 499ms, {}));
+    CHECK(wd.should_ping(t + 500ms, {}));
 }
