@@ -3,6 +3,7 @@
 // errors reach the operator's terminal), then detach, pidfile, chroot and
 // privilege drop, then the workers. The main thread handles signals.
 #include <fcntl.h>
+#include <grp.h>
 #include <net/if.h>
 #include <poll.h>
 #include <signal.h>
@@ -23,6 +24,7 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -531,7 +533,15 @@ int run(const Options& opt) {
         const std::string path =
             cfg->control_socket.empty() ? default_control_socket(cfg->tun_device) : cfg->control_socket;
         ::mkdir(path.substr(0, path.rfind('/')).c_str(), 0755);  // /run/nat64d when not made by systemd
-        auto srv = ControlServer::listen(path, target_gid(opt));
+        // control-group: nat64dctl for that group's members, whatever group
+        // the daemon itself runs as.
+        gid_t gid = target_gid(opt);
+        if (!cfg->control_group.empty()) {
+            const group* gr = ::getgrnam(cfg->control_group.c_str());
+            if (gr == nullptr) throw StartupError("control-group " + cfg->control_group + ": no such group");
+            gid = gr->gr_gid;
+        }
+        auto srv = ControlServer::listen(path, gid);
         if (!srv) throw StartupError(srv.error());
         control.emplace(std::move(*srv));
         log(LogLevel::Debug, "control socket {}: listening", path);
@@ -640,28 +650,35 @@ int run(const Options& opt) {
     }
     std::vector<std::uint64_t> heartbeats(threads.size());
     bool watchdog_held = false;  // logged once per stall, not every wake-up
+    std::vector<pollfd> fds;
     while (!stop) {
-        pollfd fds[3] = {{sfd, POLLIN, 0}, {control ? control->fd() : -1, POLLIN, 0}, {queue_fd, POLLIN, 0}};
-        const int timeout_ms = watchdog ? static_cast<int>(watchdog->poll_limit().count()) : 1000;
-        if (::poll(fds, 3, timeout_ms) < 0 && errno != EINTR) {
+        // Signals, the queue (workers 0), then the control socket and its
+        // connections; none of them can hold the loop (control.hpp).
+        fds.assign({{sfd, POLLIN, 0}, {queue_fd, POLLIN, 0}});
+        if (control) control->add_poll_fds(fds);
+        int timeout_ms = watchdog ? static_cast<int>(watchdog->poll_limit().count()) : 1000;
+        if (control) timeout_ms = control->poll_timeout_ms(ControlServer::Clock::now(), timeout_ms);
+        if (::poll(fds.data(), fds.size(), timeout_ms) < 0 && errno != EINTR) {
             log(LogLevel::Crit, "poll: {}; exiting", std::strerror(errno));
             exit_code = 1;
             break;
         }
-        if ((fds[2].revents & (POLLERR | POLLHUP | POLLNVAL)) != 0) {
+        if ((fds[1].revents & (POLLERR | POLLHUP | POLLNVAL)) != 0) {
             // As when a worker thread's queue fails: the daemon ends.
             log(LogLevel::Crit, "tun-device {}: the queue failed (the device was deleted?); exiting", tun->name());
             exit_code = 1;
             break;
         }
-        if ((fds[2].revents & POLLIN) != 0) {
+        if ((fds[1].revents & POLLIN) != 0) {
             workers.front()->on_readable();
         }
-        if ((fds[1].revents & POLLIN) != 0)
-            control->serve_one([&rt](std::string_view r) {
-                log(LogLevel::Debug, "control request '{}'", r.substr(0, 64));
-                return rt.handle(r);
-            });
+        if (control)
+            control->on_poll(std::span<const pollfd>(fds).subspan(2),
+                             [&rt](std::string_view r) {
+                                 log(LogLevel::Debug, "control request '{}'", r.substr(0, 64));
+                                 return rt.handle(r);
+                             },
+                             ControlServer::Clock::now());
         signalfd_siginfo si;
         while (::read(sfd, &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
             log(LogLevel::Debug, "signal {} received", strsignal(static_cast<int>(si.ssi_signo)));
