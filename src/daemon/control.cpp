@@ -249,15 +249,16 @@ std::string control_socket_name(const std::string& dir, const std::string& tun_d
     return dir + "/" + tun_device + "@net-" + std::to_string(netns) + ".sock";
 }
 
+// Kernels that give the initial network namespace a fixed inode number
+// (PROC_NET_INIT_INO in include/linux/proc_ns.h) let a process that may not
+// look at /proc/1 (no CAP_SYS_PTRACE over pid 1) still tell.
+constexpr unsigned long kInitNetInode = 0xEFFFFFF9UL;
+
 std::string default_control_socket(const std::string& tun_device) {
-    // /proc/1/ns/net is readable by root with full capabilities, i.e. by a
-    // daemon that `ip netns exec` put into a namespace. A sandboxed one that
-    // cannot read it keeps the plain name; the connect() probe in listen()
-    // still stops it from taking another daemon's socket.
     const unsigned long self = netns_inode("/proc/self/ns/net");
     const unsigned long init = netns_inode("/proc/1/ns/net");
-    const bool other_netns = self != 0 && init != 0 && self != init;
-    return control_socket_name(runtime_dir(), tun_device, other_netns ? self : 0);
+    const bool initial = self == 0 || (init != 0 ? self == init : self == kInitNetInode);
+    return control_socket_name(runtime_dir(), tun_device, initial ? 0 : self);
 }
 
 std::string find_control_socket(const std::string& tun_device) {

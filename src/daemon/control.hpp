@@ -104,9 +104,9 @@ private:
                                               unsigned long netns);
 
 // nat64dctl: the socket of a daemon in our network namespace. As
-// default_control_socket(), but when the initial namespace cannot be told
-// apart (an unprivileged user cannot read /proc/1/ns/net) a socket named
-// after our own namespace is preferred if it exists.
+// default_control_socket(), but when /proc/1/ns/net cannot be read (the
+// daemon may have read it where we cannot) a socket named after our own
+// namespace is preferred if it exists.
 [[nodiscard]] std::string find_control_socket(const std::string& tun_device);
 
 }  // namespace nat64d::daemon
