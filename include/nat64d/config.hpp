@@ -94,6 +94,7 @@ struct Config {
     // workers: worker threads, one TUN queue each; 0 = TAYGA's single queue
     // translated by the main thread; unset = one per online CPU.
     std::optional<unsigned> workers;
+    std::string control_group;          // control-group; empty = the daemon's group
     std::string control_socket;         // control-socket; empty = RUNTIME_DIRECTORY/TUN.sock
     std::string metrics_file;           // metrics-file; empty = none
     std::optional<ListenAddr> metrics_listen;  // metrics-listen; unset = no HTTP server

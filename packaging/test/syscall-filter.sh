@@ -60,7 +60,10 @@ RUNTIME_DIRECTORY=$WORK/run STATE_DIRECTORY=$WORK/state \
     strace -f -qq -o "$WORK/trace" "$NAT64D" -n -u nobody -c "$WORK/nat64d.conf" >"$WORK/log" 2>&1 &
 DAEMON=$!
 i=0
-until [ -S "$WORK/run/$TUN.sock" ]; do
+# Outside the initial network namespace the default name carries the
+# namespace's inode (nat64d.conf(5), control-socket).
+SOCK="$WORK/run/$TUN@net-$(stat -L -c %i /proc/self/ns/net).sock"
+until [ -S "$SOCK" ]; do
     i=$((i + 1)); [ $i -le 100 ] || { cat "$WORK/log"; fail "control socket never appeared"; }
     sleep 0.1
 done
@@ -72,8 +75,8 @@ if command -v curl >/dev/null 2>&1; then
     curl -sS --max-time 5 -o /dev/null -X POST http://127.0.0.1:9164/metrics || true
 fi
 if [ -n "$CTL" ]; then
-    "$CTL" -s "$WORK/run/$TUN.sock" stats >/dev/null || fail "nat64dctl stats"
-    "$CTL" -s "$WORK/run/$TUN.sock" reload >/dev/null || fail "nat64dctl reload"
+    "$CTL" -s "$SOCK" stats >/dev/null || fail "nat64dctl stats"
+    "$CTL" -s "$SOCK" reload >/dev/null || fail "nat64dctl reload"
 fi
 # strace is the parent; the daemon is its only child.
 PID=$(pgrep -P "$DAEMON" | head -n 1)

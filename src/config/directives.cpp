@@ -298,6 +298,20 @@ Status apply_offload(Draft& d, Args a, const SourcePos&) {
 
 Status apply_control_socket(Draft& d, Args a, const SourcePos&) { return apply_absolute_path(d.cfg.control_socket, a); }
 
+// A group name as useradd(8) accepts it (letters, digits, '_', '-', '.', a
+// trailing '$'; not starting with '-'); whether it exists is checked at start.
+Status apply_control_group(Draft& d, Args a, const SourcePos&) {
+    const std::string_view name = a[0];
+    const bool ok = !name.empty() && name.size() <= 32 && name[0] != '-' &&
+                    std::all_of(name.begin(), name.end(), [&](const char& c) {
+                        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-' || c == '.' ||
+                               (c == '$' && &c == &name.back());
+                    });
+    if (!ok) return Error{fmt::format("expected a group name but found {}", quote(name))};
+    d.cfg.control_group = std::string(name);
+    return {};
+}
+
 Status apply_metrics_file(Draft& d, Args a, const SourcePos&) { return apply_absolute_path(d.cfg.metrics_file, a); }
 
 // ADDR:PORT with a literal address, IPv6 in brackets (RFC 3986 §3.2.2):
@@ -460,6 +474,11 @@ void print_workers(const Config& c, std::string& out) {
 
 void print_offload(const Config& c, std::string& out) { line(out, "offload", yes_no(c.offload)); }
 
+void print_control_group(const Config& c, std::string& out) {
+    if (c.control_group.empty()) return unset(out, "control-group", "default: the daemon's group");
+    line(out, "control-group", c.control_group);
+}
+
 void print_control_socket(const Config& c, std::string& out) {
     if (c.control_socket.empty()) return unset(out, "control-socket", "default: RUNTIME_DIRECTORY/TUN-DEVICE.sock");
     line(out, "control-socket", c.control_socket);
@@ -580,6 +599,11 @@ const std::array kTable{
                         .many = false, .reload = kRestart, .deprecated = false},
               .min_args = 1, .max_args = 1, .toml = TomlShape::String,
               .apply = apply_control_socket, .print = print_control_socket},
+    Directive{.info = {.name = "control-group", .syntax = "NAME",
+                        .doc = "group that owns the control socket (mode 0660); default the daemon's group (-g/-u, else root)",
+                        .many = false, .reload = kRestart, .deprecated = false},
+              .min_args = 1, .max_args = 1, .toml = TomlShape::String,
+              .apply = apply_control_group, .print = print_control_group},
     Directive{.info = {.name = "metrics-file", .syntax = "PATH",
                         .doc = "Prometheus text file rewritten every 15 s (node_exporter textfile collector)",
                         .many = false, .reload = kRuntime, .deprecated = false},

@@ -7,6 +7,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -22,6 +23,11 @@ bool fill_addr(const std::string& path, sockaddr_un& addr) {
     if (path.empty() || path.size() >= sizeof addr.sun_path) return false;
     std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
     return true;
+}
+
+// One try to tell a client why it is closed; never waits.
+void write_all_nonblocking(int fd, std::string_view data) {
+    (void)!::send(fd, data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
 // Writes all of `data`, giving up on errors (a client that went away).
@@ -43,8 +49,17 @@ common::Result<ControlServer> ControlServer::listen(const std::string& path, gid
     if (!fill_addr(path, addr)) return common::Error{"control-socket " + path + ": path too long"};
     struct stat st;
     if (::lstat(path.c_str(), &st) == 0) {
-        // Left behind by a crash: replace it. Anything else is not ours.
+        // Left behind by a crash: replace it. Anything else is not ours,
+        // and a socket that answers belongs to a running daemon (perhaps
+        // one in another network namespace with the same tun-device).
         if (!S_ISSOCK(st.st_mode)) return common::Error{"control-socket " + path + ": exists and is not a socket"};
+        const int probe = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (probe < 0) return common::Error{errno_text("control-socket socket")};
+        const bool alive = ::connect(probe, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0;
+        ::close(probe);
+        if (alive)
+            return common::Error{"control-socket " + path +
+                                 ": another nat64d answers on it; give this one its own control-socket"};
         ::unlink(path.c_str());
     }
     const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -91,36 +106,92 @@ std::pair<std::string, std::string> split_path(const std::string& path) {
     return {slash == 0 ? "/" : path.substr(0, slash), path.substr(slash + 1)};
 }
 
-void ControlServer::serve_one(const std::function<std::string(std::string_view)>& handler) const {
-    const int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (c < 0) return;
-    const timeval tv{1, 0};
-    ::setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    ::setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    std::string request;
-    char buf[256];
-    bool complete = false;
-    while (request.size() <= kMaxRequest) {
-        const ssize_t n = ::recv(c, buf, sizeof buf, 0);
-        if (n <= 0) {
-            complete = n == 0;  // the client closed its side: whole request read
-            break;
+void ControlServer::add_poll_fds(std::vector<pollfd>& fds) const {
+    fds.push_back({fd_, POLLIN, 0});
+    for (const auto& c : clients_) fds.push_back({c.fd, static_cast<short>(c.answered ? POLLOUT : POLLIN), 0});
+}
+
+void ControlServer::accept_all(Clock::time_point now) {
+    while (true) {
+        const int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (c < 0) return;  // EAGAIN: none left (or the client already went)
+        if (clients_.size() >= kMaxClients) {
+            // A client that opens many connections only loses its own.
+            write_all_nonblocking(c, "error: too many connections\n");
+            ::close(c);
+            ++refused_;
+            continue;
         }
-        request.append(buf, static_cast<std::size_t>(n));
-        if (request.find('\n') != std::string::npos) {
-            complete = true;
-            break;
+        clients_.push_back(Client{c, now + kRequestDeadline, {}, {}, false});
+    }
+}
+
+bool ControlServer::serve(Client& c, short revents, const Handler& handler) {
+    if (!c.answered && (revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
+        char buf[256];
+        bool eof = false;
+        while (c.in.size() <= kMaxRequest) {
+            const ssize_t n = ::recv(c.fd, buf, sizeof buf, 0);
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+            if (n <= 0) {
+                eof = n == 0;  // the client closed its side: whole request read
+                if (n < 0) return false;
+                break;
+            }
+            c.in.append(buf, static_cast<std::size_t>(n));
+            if (c.in.find('\n') != std::string::npos) break;
         }
+        const auto nl = c.in.find('\n');
+        if (c.in.size() > kMaxRequest && (nl == std::string::npos || nl > kMaxRequest)) {
+            c.out = "error: request too long\n";
+        } else if (nl != std::string::npos || eof) {
+            c.out = handler(std::string_view(c.in).substr(0, nl));
+        } else {
+            return true;  // wait for more
+        }
+        c.answered = true;
     }
-    if (request.size() > kMaxRequest) {
-        write_all(c, "error: request too long\n");
-    } else if (!complete) {
-        write_all(c, "error: incomplete request\n");
-    } else {
-        request = request.substr(0, request.find('\n'));
-        write_all(c, handler(request));
+    if (!c.answered) return true;
+    while (!c.out.empty()) {
+        const ssize_t n = ::send(c.fd, c.out.data(), c.out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;  // the rest on POLLOUT
+        if (n <= 0) return false;
+        c.out.erase(0, static_cast<std::size_t>(n));
     }
-    ::close(c);
+    return false;
+}
+
+void ControlServer::on_poll(std::span<const pollfd> fds, const Handler& handler, Clock::time_point now) {
+    // The entries follow add_poll_fds(): listener, then clients_ in order.
+    std::vector<Client> kept;
+    kept.reserve(clients_.size());
+    for (std::size_t i = 0; i < clients_.size(); ++i) {
+        Client& c = clients_[i];
+        const short revents = i + 1 < fds.size() ? fds[i + 1].revents : 0;
+        bool open = true;
+        if (revents != 0) open = serve(c, revents, handler);
+        if (open && now >= c.deadline) {
+            // Too slow to ask or to read the answer: the loop does not wait.
+            if (!c.answered) write_all_nonblocking(c.fd, "error: request timed out\n");
+            ++timed_out_;
+            open = false;
+        }
+        if (open) kept.push_back(std::move(c));
+        else ::close(c.fd);
+    }
+    clients_ = std::move(kept);
+    if (!fds.empty() && (fds[0].revents & POLLIN) != 0) accept_all(now);
+}
+
+int ControlServer::poll_timeout_ms(Clock::time_point now, int cap) const {
+    int ms = cap;
+    for (const auto& c : clients_) {
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(c.deadline - now).count();
+        ms = std::min(ms, static_cast<int>(std::max<std::int64_t>(left, 0)));
+    }
+    return ms;
 }
 
 common::Result<std::string> control_request(const std::string& path, std::string_view request, int timeout_ms) {
@@ -155,13 +226,49 @@ common::Result<std::string> control_request(const std::string& path, std::string
     return reply;
 }
 
-std::string default_control_socket(const std::string& tun_device) {
+namespace {
+
+std::string runtime_dir() {
     std::string dir = "/run/nat64d";
     if (const char* rd = std::getenv("RUNTIME_DIRECTORY"); rd != nullptr && *rd != '\0') {
         dir = rd;
         dir = dir.substr(0, dir.find(':'));
     }
-    return dir + "/" + tun_device + ".sock";
+    return dir;
+}
+
+unsigned long netns_inode(const char* path) {
+    struct stat st;
+    return ::stat(path, &st) == 0 ? static_cast<unsigned long>(st.st_ino) : 0;
+}
+
+}  // namespace
+
+std::string control_socket_name(const std::string& dir, const std::string& tun_device, unsigned long netns) {
+    if (netns == 0) return dir + "/" + tun_device + ".sock";
+    return dir + "/" + tun_device + "@net-" + std::to_string(netns) + ".sock";
+}
+
+// Kernels that give the initial network namespace a fixed inode number
+// (PROC_NET_INIT_INO in include/linux/proc_ns.h) let a process that may not
+// look at /proc/1 (no CAP_SYS_PTRACE over pid 1) still tell.
+constexpr unsigned long kInitNetInode = 0xEFFFFFF9UL;
+
+std::string default_control_socket(const std::string& tun_device) {
+    const unsigned long self = netns_inode("/proc/self/ns/net");
+    const unsigned long init = netns_inode("/proc/1/ns/net");
+    const bool initial = self == 0 || (init != 0 ? self == init : self == kInitNetInode);
+    return control_socket_name(runtime_dir(), tun_device, initial ? 0 : self);
+}
+
+std::string find_control_socket(const std::string& tun_device) {
+    const unsigned long self = netns_inode("/proc/self/ns/net");
+    if (self != 0 && netns_inode("/proc/1/ns/net") == 0) {
+        const std::string own = control_socket_name(runtime_dir(), tun_device, self);
+        struct stat st;
+        if (::stat(own.c_str(), &st) == 0) return own;
+    }
+    return default_control_socket(tun_device);
 }
 
 }  // namespace nat64d::daemon

@@ -3,6 +3,7 @@
 // errors reach the operator's terminal), then detach, pidfile, chroot and
 // privilege drop, then the workers. The main thread handles signals.
 #include <fcntl.h>
+#include <grp.h>
 #include <net/if.h>
 #include <poll.h>
 #include <signal.h>
@@ -23,6 +24,7 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -42,6 +44,7 @@
 #include "daemon/process.hpp"
 #include "daemon/running_config.hpp"
 #include "daemon/stats.hpp"
+#include "daemon/watchdog.hpp"
 #include "io/tun.hpp"
 #include "io/worker.hpp"
 #include "netlink/netlink.hpp"
@@ -530,7 +533,15 @@ int run(const Options& opt) {
         const std::string path =
             cfg->control_socket.empty() ? default_control_socket(cfg->tun_device) : cfg->control_socket;
         ::mkdir(path.substr(0, path.rfind('/')).c_str(), 0755);  // /run/nat64d when not made by systemd
-        auto srv = ControlServer::listen(path, target_gid(opt));
+        // control-group: nat64dctl for that group's members, whatever group
+        // the daemon itself runs as.
+        gid_t gid = target_gid(opt);
+        if (!cfg->control_group.empty()) {
+            const group* gr = ::getgrnam(cfg->control_group.c_str());
+            if (gr == nullptr) throw StartupError("control-group " + cfg->control_group + ": no such group");
+            gid = gr->gr_gid;
+        }
+        auto srv = ControlServer::listen(path, gid);
         if (!srv) throw StartupError(srv.error());
         control.emplace(std::move(*srv));
         log(LogLevel::Debug, "control socket {}: listening", path);
@@ -559,6 +570,15 @@ int run(const Options& opt) {
     std::atomic<bool> stop{false};
     std::vector<std::unique_ptr<io::Worker>> workers;
     std::vector<std::thread> threads;
+    // Why each worker thread ended, written before `ended` is set. A worker
+    // that ends while the daemon is not stopping ends the daemon, with a
+    // non-zero exit so that a supervisor (systemd's Restart=) acts instead
+    // of a daemon that keeps running without translating.
+    struct WorkerEnd {
+        std::atomic<bool> ended{false};
+        std::string why;
+    };
+    std::vector<std::unique_ptr<WorkerEnd>> ends;
     std::mt19937 rng{std::random_device{}()};
     for (const int fd : tun->fds()) {
         // RFC 7915 §5.1 identification: each worker starts at a random point.
@@ -567,7 +587,17 @@ int run(const Options& opt) {
     if (main_thread_translates) {
         log(LogLevel::Debug, "workers 0: the main thread translates (one queue, no worker threads)");
     } else {
-        for (auto& w : workers) threads.emplace_back([&w, &stop] { w->run(stop); });
+        for (auto& w : workers) {
+            ends.push_back(std::make_unique<WorkerEnd>());
+            threads.emplace_back([&w, &stop, end = ends.back().get()] {
+                try {
+                    end->why = w->run(stop);
+                } catch (const std::exception& e) {
+                    end->why = e.what();
+                }
+                end->ended.store(true, std::memory_order_release);
+            });
+        }
         log(LogLevel::Debug, "{} worker thread{} started", threads.size(), threads.size() == 1 ? "" : "s");
     }
     log(LogLevel::Info, "nat64d {} translating on {} (mtu {}, {} queue{}{}{}{})", NAT64D_VERSION, tun->name(), mtu,
@@ -609,22 +639,46 @@ int run(const Options& opt) {
     if (ready_fd >= 0) ::close(ready_fd);
     auto next_metrics = std::chrono::steady_clock::now();
     std::int64_t last_tick = 0;
-    int queue_fd = main_thread_translates ? workers.front()->fd() : -1;
+    const int queue_fd = main_thread_translates ? workers.front()->fd() : -1;
+    // WatchdogSec=: pings only while every worker thread moves. With
+    // `workers 0` there are none; the loop translating is its own proof.
+    std::optional<Watchdog> watchdog;
+    if (const auto t = watchdog_timeout(std::getenv("WATCHDOG_USEC"), std::getenv("WATCHDOG_PID"), ::getpid())) {
+        watchdog.emplace(*t, threads.size(), WatchdogClock::now());
+        log(LogLevel::Debug, "systemd watchdog: timeout {} ms, WATCHDOG=1 every {} ms while all workers progress",
+            t->count() / 1000, t->count() / 2000);
+    }
+    std::vector<std::uint64_t> heartbeats(threads.size());
+    bool watchdog_held = false;  // logged once per stall, not every wake-up
+    std::vector<pollfd> fds;
     while (!stop) {
-        pollfd fds[3] = {{sfd, POLLIN, 0}, {control ? control->fd() : -1, POLLIN, 0}, {queue_fd, POLLIN, 0}};
-        if (::poll(fds, 3, 1000) < 0 && errno != EINTR) break;
-        if ((fds[2].revents & (POLLERR | POLLHUP | POLLNVAL)) != 0) {
-            // As a worker thread does when its queue fails: it stops.
-            log(LogLevel::Err, "tun-device {}: the queue failed; no longer translating", tun->name());
-            queue_fd = -1;
-        } else if ((fds[2].revents & POLLIN) != 0) {
+        // Signals, the queue (workers 0), then the control socket and its
+        // connections; none of them can hold the loop (control.hpp).
+        fds.assign({{sfd, POLLIN, 0}, {queue_fd, POLLIN, 0}});
+        if (control) control->add_poll_fds(fds);
+        int timeout_ms = watchdog ? static_cast<int>(watchdog->poll_limit().count()) : 1000;
+        if (control) timeout_ms = control->poll_timeout_ms(ControlServer::Clock::now(), timeout_ms);
+        if (::poll(fds.data(), fds.size(), timeout_ms) < 0 && errno != EINTR) {
+            log(LogLevel::Crit, "poll: {}; exiting", std::strerror(errno));
+            exit_code = 1;
+            break;
+        }
+        if ((fds[1].revents & (POLLERR | POLLHUP | POLLNVAL)) != 0) {
+            // As when a worker thread's queue fails: the daemon ends.
+            log(LogLevel::Crit, "tun-device {}: the queue failed (the device was deleted?); exiting", tun->name());
+            exit_code = 1;
+            break;
+        }
+        if ((fds[1].revents & POLLIN) != 0) {
             workers.front()->on_readable();
         }
-        if ((fds[1].revents & POLLIN) != 0)
-            control->serve_one([&rt](std::string_view r) {
-                log(LogLevel::Debug, "control request '{}'", r.substr(0, 64));
-                return rt.handle(r);
-            });
+        if (control)
+            control->on_poll(std::span<const pollfd>(fds).subspan(2),
+                             [&rt](std::string_view r) {
+                                 log(LogLevel::Debug, "control request '{}'", r.substr(0, 64));
+                                 return rt.handle(r);
+                             },
+                             ControlServer::Clock::now());
         signalfd_siginfo si;
         while (::read(sfd, &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
             log(LogLevel::Debug, "signal {} received", strsignal(static_cast<int>(si.ssi_signo)));
@@ -632,6 +686,25 @@ int run(const Options& opt) {
                 case SIGHUP: rt.reload(); break;
                 case SIGUSR1: log_counters(rt.snapshot()); break;
                 default: stop = true; break;
+            }
+        }
+        for (std::size_t i = 0; i < ends.size(); ++i) {
+            if (!ends[i]->ended.load(std::memory_order_acquire) || stop) continue;
+            log(LogLevel::Crit, "worker {} of {} on {} ended: {}; exiting", i + 1, ends.size(), tun->name(),
+                ends[i]->why.empty() ? "no reason given" : ends[i]->why);
+            exit_code = 1;
+            stop = true;
+        }
+        if (stop) break;
+        if (watchdog) {
+            for (std::size_t i = 0; i < threads.size(); ++i) heartbeats[i] = workers[i]->heartbeat();
+            if (watchdog->should_ping(WatchdogClock::now(), heartbeats)) {
+                notify("WATCHDOG=1");
+                watchdog_held = false;
+            } else if (!watchdog->stuck().empty() && !watchdog_held) {
+                log(LogLevel::Err, "worker {} shows no progress: systemd watchdog pings held back",
+                    watchdog->stuck().front() + 1);
+                watchdog_held = true;
             }
         }
         // Once a second, however often packets wake the loop.
@@ -645,6 +718,7 @@ int run(const Options& opt) {
             next_metrics = std::chrono::steady_clock::now() + std::chrono::seconds(15);
         }
     }
+    stop = true;  // also after a failure that left the loop: the workers end too
     notify("STOPPING=1");
     ::close(sfd);
     metrics.reset();  // its thread reads the workers' counters: it goes first

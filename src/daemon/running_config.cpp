@@ -26,6 +26,7 @@ void keep_restart_settings(Config& next, const Config& running) {
     next.workers = running.workers;
     next.offload = running.offload;
     next.control_socket = running.control_socket;
+    next.control_group = running.control_group;
     next.metrics_listen = running.metrics_listen;
     next.metrics_instance = running.metrics_instance;
 }

@@ -44,16 +44,28 @@ Worker::Worker(int fd, const TablesSource& tables, std::uint16_t id_counter_star
     ctx_.ipv4_ids.seed(key, id_counter_start);
 }
 
-void Worker::run(const std::atomic<bool>& stop) {
+std::string Worker::run(const std::atomic<bool>& stop) {
     pollfd pfd{fd_, POLLIN, 0};
+    std::string why;
     while (!stop.load(std::memory_order_relaxed)) {
-        const int n = ::poll(&pfd, 1, 200);
-        if (n < 0 && errno != EINTR) break;
-        if (n > 0 && (pfd.revents & (POLLERR | POLLHUP | POLLNVAL)) != 0) break;
+        const int n = ::poll(&pfd, 1, kPollTimeoutMs);
+        heartbeat_.fetch_add(1, std::memory_order_relaxed);
+        if (n < 0 && errno != EINTR) {
+            why = std::string("poll: ") + std::strerror(errno);
+            break;
+        }
+        if (n > 0 && (pfd.revents & (POLLERR | POLLHUP | POLLNVAL)) != 0) {
+            // `ip link del` of the TUN device: its queues report an error
+            // or hang-up and never become readable again.
+            why = (pfd.revents & POLLNVAL) != 0 ? "the queue's descriptor is invalid"
+                                                 : "the queue failed (the TUN device was deleted?)";
+            break;
+        }
         refresh_tables();
         if (n > 0) process_batch();
     }
     publish_counters();
+    return why;
 }
 
 void Worker::on_readable() {

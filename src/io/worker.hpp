@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "io/vnet.hpp"
@@ -40,7 +41,14 @@ public:
     Worker(int fd, const TablesSource& tables, std::uint16_t id_counter_start, bool vnet_hdr = false);
 
     // Runs until `stop` becomes true (checked at least every 200 ms).
-    void run(const std::atomic<bool>& stop);
+    // Returns why it ended otherwise: the queue failed (the device was
+    // deleted under it) or poll() did; empty when `stop` ended it.
+    [[nodiscard]] std::string run(const std::atomic<bool>& stop);
+
+    // Bumped at every wake-up of run(), a poll timeout included, so that an
+    // idle worker shows progress as well as a busy one (systemd watchdog:
+    // the main thread pings only while every worker's count moves).
+    [[nodiscard]] std::uint64_t heartbeat() const noexcept { return heartbeat_.load(std::memory_order_relaxed); }
 
     // For a caller that polls the queue itself instead of run() (`workers 0`:
     // the main thread's event loop, as TAYGA translates): fd() to poll, and
@@ -80,6 +88,7 @@ private:
     std::atomic<std::uint64_t> write_errors_{0};
     std::atomic<std::uint64_t> offload_errors_{0};
     bool vnet_hdr_ = false;
+    std::atomic<std::uint64_t> heartbeat_{0};
     // `log drop|reject|icmp|self` lines: at most kLogPerSecond a second per
     // worker, the rest counted and reported with the next line that passes.
     std::uint64_t log_second_ = 0;
@@ -89,6 +98,9 @@ private:
 
 // Largest packet a TUN queue hands us (IPv4/IPv6 max without jumbograms).
 inline constexpr std::size_t kMaxPacket = 65535;
+// How long run() waits for a packet before it looks at `stop` (and bumps
+// its heartbeat) again.
+inline constexpr int kPollTimeoutMs = 200;
 // Packets read per wake-up before counters are published and tables checked.
 inline constexpr int kBatch = 64;
 // Event log lines per second and worker (`log` directive).

@@ -29,6 +29,7 @@ TEST_CASE("to_tayga_syntax: defaults and unset settings of a minimal file", "[co
           "# workers (default: one per online CPU)\n"
           "offload yes\n"
           "# control-socket (default: RUNTIME_DIRECTORY/TUN-DEVICE.sock)\n"
+              "# control-group (default: the daemon's group)\n"
           "# metrics-file (not set)\n"
           "# metrics-listen (not set: no HTTP server)\n"
           "# metrics-instance (default: tun-device)\n"
@@ -80,6 +81,7 @@ TEST_CASE("to_tayga_syntax: every setting", "[config][output]") {
           "workers 2\n"
           "offload yes\n"
           "# control-socket (default: RUNTIME_DIRECTORY/TUN-DEVICE.sock)\n"
+              "# control-group (default: the daemon's group)\n"
           "# metrics-file (not set)\n"
           "metrics-listen [::1]:9164\n"
           "metrics-instance edge-a\n"
@@ -128,8 +130,8 @@ TEST_CASE("directives: the table lists every tayga.conf directive once", "[confi
                                                  "wkpf-strict",      "dynamic-pool",   "data-dir",     "map",
                                                  "map-file",         "udp-cksum-mode", "log",          "offlink-mtu",
                                                  "tun-up",           "tun-ip",         "tun-route",    "workers",
-                                                 "offload",          "control-socket", "metrics-file", "metrics-listen",
-                                                 "metrics-instance", "strict-frag-hdr"});
+                                                 "offload",          "control-socket", "control-group", "metrics-file",
+                                                 "metrics-listen",   "metrics-instance", "strict-frag-hdr"});
     const auto info = [](std::string_view name) {
         const auto all = directives();
         const auto it = std::find_if(all.begin(), all.end(), [name](const DirectiveInfo& d) { return d.name == name; });
@@ -157,4 +159,15 @@ TEST_CASE("changed_directives: names what differs, ignores positions", "[config]
     CHECK(changed_directives(a, same).empty());
     const Config b = good("workers 3\nmap 198.51.100.1 2001:db8::1\nlog drop\n");
     CHECK(changed_directives(a, b) == std::vector<std::string_view>{"log", "workers"});
+}
+
+TEST_CASE("control-group: a group name, printed back; anything else refused", "[config][directives]") {
+    const auto text = to_tayga_syntax(good("control-group nat64dctl\n"));
+    CHECK(text.find("\ncontrol-group nat64dctl\n") != std::string::npos);
+    for (const char* line : {"control-group -x\n", "control-group a/b\n", "control-group a$b\n"}) {
+        INFO(line);
+        const auto errors = bad(line);
+        REQUIRE(errors.size() == 1);
+        CHECK(errors.front().find("t.conf:4: ") != std::string::npos);
+    }
 }

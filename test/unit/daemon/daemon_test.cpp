@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <cstring>
@@ -26,6 +28,7 @@
 #include "daemon/process.hpp"
 #include "daemon/running_config.hpp"
 #include "daemon/stats.hpp"
+#include "daemon/watchdog.hpp"
 
 using namespace nat64d;
 using namespace nat64d::daemon;
@@ -234,51 +237,93 @@ TEST_CASE("data-dir: a missing one is made 0755, unless -u would drop to a user 
     std::filesystem::remove_all(base);
 }
 
-TEST_CASE("Control socket: one request line, one reply; bad requests get an error, never a crash", "[daemon][control]") {
-    const std::string path = temp_path("nat64d-ctl-test-");
-  {
-    auto srv = ControlServer::listen(path, ::getgid());
-    REQUIRE(srv);
-    CHECK((std::filesystem::status(path).permissions() & std::filesystem::perms::others_all) ==
-          std::filesystem::perms::none);
-    const auto handler = [](std::string_view r) { return "echo:" + std::string(r) + "\n"; };
-    const auto serve = [&] {
-        pollfd p{srv->fd(), POLLIN, 0};
-        REQUIRE(::poll(&p, 1, 3000) == 1);
-        srv->serve_one(handler);
-    };
+namespace {
 
-    std::thread t(serve);
-    auto reply = control_request(path, "stats --json");
-    t.join();
-    REQUIRE(reply);
-    CHECK(*reply == "echo:stats --json\n");
+// The control server's part of the main loop, on a thread until destroyed.
+struct ServerLoop {
+    ControlServer& srv;
+    ControlServer::Handler handler;
+    std::atomic<bool> stop{false};
+    std::thread t;
+    ServerLoop(ControlServer& s, ControlServer::Handler h) : srv(s), handler(std::move(h)), t([this] { loop(); }) {}
+    ~ServerLoop() { halt(); }
+    void halt() {
+        stop = true;
+        if (t.joinable()) t.join();
+    }
+    void loop() {
+        std::vector<pollfd> fds;
+        while (!stop) {
+            fds.clear();
+            srv.add_poll_fds(fds);
+            ::poll(fds.data(), fds.size(), srv.poll_timeout_ms(ControlServer::Clock::now(), 20));
+            srv.on_poll(fds, handler, ControlServer::Clock::now());
+        }
+    }
+};
 
-    // A client that sends more than kMaxRequest bytes gets an error reply.
-    t = std::thread(serve);
-    reply = control_request(path, std::string(kMaxRequest + 10, 'a'));
-    t.join();
-    REQUIRE(reply);
-    CHECK(*reply == "error: request too long\n");
-
-    // A client that connects and sends nothing for a second is cut off.
-    t = std::thread(serve);
-    const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+int connect_to(const std::string& path) {
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
     REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    t.join();
-    char buf[64] = {};
-    CHECK(::read(fd, buf, sizeof buf - 1) > 0);
-    CHECK(std::string(buf) == "error: incomplete request\n");
-    ::close(fd);
+    return fd;
+}
 
-  }
+// What the server sent before closing (up to `ms`).
+std::string read_reply(int fd, int ms) {
+    std::string out;
+    char buf[256];
+    pollfd p{fd, POLLIN, 0};
+    while (::poll(&p, 1, ms) == 1) {
+        const ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n <= 0) break;
+        out.append(buf, static_cast<std::size_t>(n));
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("Control socket: one request line, one reply; bad requests get an error, never a crash", "[daemon][control]") {
+    const std::string path = temp_path("nat64d-ctl-test-");
+    {
+        auto srv = ControlServer::listen(path, ::getgid());
+        REQUIRE(srv);
+        CHECK((std::filesystem::status(path).permissions() & std::filesystem::perms::others_all) ==
+              std::filesystem::perms::none);
+        ServerLoop loop(*srv, [](std::string_view r) { return "echo:" + std::string(r) + "\n"; });
+        auto reply = control_request(path, "stats --json");
+        REQUIRE(reply);
+        CHECK(*reply == "echo:stats --json\n");
+
+        // A client that sends more than kMaxRequest bytes gets an error reply.
+        reply = control_request(path, std::string(kMaxRequest + 10, 'a'));
+        REQUIRE(reply);
+        CHECK(*reply == "error: request too long\n");
+
+        // A client that connects and sends nothing is cut off at the deadline.
+        const auto t0 = std::chrono::steady_clock::now();
+        const int fd = connect_to(path);
+        CHECK(read_reply(fd, 4000) == "error: request timed out\n");
+        const auto took = std::chrono::steady_clock::now() - t0;
+        CHECK(took >= kRequestDeadline - std::chrono::milliseconds(50));
+        CHECK(took < kRequestDeadline + std::chrono::milliseconds(1000));
+        ::close(fd);
+    }
     // Closing removes the socket file; a stale one from a crash is
     // replaced; a regular file is not.
     CHECK_FALSE(std::filesystem::exists(path));
     {
+        // A socket file nobody listens on: what a crash leaves.
+        const int stale = ::socket(AF_UNIX, SOCK_STREAM, 0);
+        sockaddr_un addr{};
+        addr.sun_family = AF_UNIX;
+        std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+        REQUIRE(::bind(stale, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+        ::close(stale);
+        REQUIRE(std::filesystem::is_socket(path));
         auto again = ControlServer::listen(path, ::getgid());
         REQUIRE(again);
     }
@@ -289,9 +334,63 @@ TEST_CASE("Control socket: one request line, one reply; bad requests get an erro
     std::filesystem::remove(path);
 }
 
+TEST_CASE("Control socket: a live daemon's socket is not taken over (connect() probe)", "[daemon][control]") {
+    const std::string path = temp_path("nat64d-ctl-probe-");
+    auto first = ControlServer::listen(path, ::getgid());
+    REQUIRE(first);
+    auto second = ControlServer::listen(path, ::getgid());
+    REQUIRE_FALSE(second);
+    CHECK(second.error().find("another nat64d answers on it") != std::string::npos);
+    // The first one's socket is still there and still answers.
+    ServerLoop loop(*first, [](std::string_view) { return std::string("first\n"); });
+    auto reply = control_request(path, "status");
+    REQUIRE(reply);
+    CHECK(*reply == "first\n");
+}
+
+TEST_CASE("Control socket: a slow client does not hold up others; too many are refused", "[daemon][control]") {
+    const std::string path = temp_path("nat64d-ctl-slow-");
+    auto srv = ControlServer::listen(path, ::getgid());
+    REQUIRE(srv);
+    ServerLoop loop(*srv, [](std::string_view r) { return "echo:" + std::string(r) + "\n"; });
+    // One byte at a time, never a whole line.
+    const int slow = connect_to(path);
+    REQUIRE(::write(slow, "s", 1) == 1);
+    const auto t0 = std::chrono::steady_clock::now();
+    auto reply = control_request(path, "status", 1000);
+    REQUIRE(reply);
+    CHECK(*reply == "echo:status\n");
+    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(500));
+
+    // kMaxClients open at once (the slow one included); the next are closed at once.
+    std::vector<int> idle;
+    for (std::size_t i = 1; i < kMaxClients; ++i) idle.push_back(connect_to(path));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const int extra = connect_to(path);
+    CHECK(read_reply(extra, 1000) == "error: too many connections\n");
+    ::close(extra);
+    // The slots come back once the idle ones pass their deadline.
+    for (const int fd : idle) CHECK(read_reply(fd, 4000) == "error: request timed out\n");
+    CHECK(read_reply(slow, 4000) == "error: request timed out\n");
+    reply = control_request(path, "stats", 1000);
+    REQUIRE(reply);
+    CHECK(*reply == "echo:stats\n");
+    loop.halt();
+    CHECK(srv->refused() == 1);
+    CHECK(srv->timed_out() == kMaxClients);
+    CHECK(srv->clients() == 0);
+    for (const int fd : idle) ::close(fd);
+    ::close(slow);
+}
+
 TEST_CASE("No daemon: the client says so", "[daemon][control]") {
     const auto reply = control_request(temp_path("nat64d-none-"), "status");
     REQUIRE_FALSE(reply);
+}
+
+TEST_CASE("Control socket name: the network namespace's inode outside the initial one", "[daemon][control]") {
+    CHECK(control_socket_name("/run/nat64d", "nat64", 0) == "/run/nat64d/nat64.sock");
+    CHECK(control_socket_name("/run/nat64d", "nat64", 4026532000) == "/run/nat64d/nat64@net-4026532000.sock");
 }
 
 TEST_CASE("Default control socket: RUNTIME_DIRECTORY or /run/nat64d, per tun-device", "[daemon][control]") {
@@ -664,4 +763,65 @@ TEST_CASE("Reload keeps every restart setting at its running value, and only tho
     }
     // ... and every runtime setting keeps the edit.
     CHECK(still_changed == runtime);
+}
+
+TEST_CASE("watchdog: WATCHDOG_USEC taken only for this pid and when a positive number", "[daemon][watchdog]") {
+    CHECK(watchdog_timeout("4000000", nullptr, 42) == std::chrono::microseconds(4000000));
+    CHECK(watchdog_timeout("4000000", "42", 42) == std::chrono::microseconds(4000000));
+    CHECK_FALSE(watchdog_timeout("4000000", "43", 42));  // inherited from a parent
+    CHECK_FALSE(watchdog_timeout(nullptr, nullptr, 42));
+    CHECK_FALSE(watchdog_timeout("", nullptr, 42));
+    CHECK_FALSE(watchdog_timeout("0", nullptr, 42));
+    CHECK_FALSE(watchdog_timeout("-5", nullptr, 42));
+    CHECK_FALSE(watchdog_timeout("10s", nullptr, 42));
+    CHECK_FALSE(watchdog_timeout("4000000", "x", 42));
+}
+
+TEST_CASE("watchdog: a ping every half timeout while all heartbeats move, none once one stalls", "[daemon][watchdog]") {
+    using namespace std::chrono_literals;
+    auto t = WatchdogClock::time_point{} + 1000s;  // a fake clock
+    Watchdog wd(4s, 2, t);
+    CHECK(wd.poll_limit() == 1000ms);  // never sleeps past a ping: half of the 2 s interval, capped at 1 s
+    std::vector<std::uint64_t> beats{1, 1};
+    CHECK(wd.should_ping(t, beats));  // at once after READY=1
+    int pings = 0;
+    // 10 s of a healthy daemon, woken every 500 ms, workers beating every 200 ms.
+    for (int i = 0; i < 20; ++i) {
+        t += 500ms;
+        beats[0] += 2;
+        beats[1] += 3;
+        if (wd.should_ping(t, beats)) ++pings;
+        CHECK(wd.stuck().empty());
+    }
+    CHECK(pings == 5);  // one every 2 s
+    // Worker 2 stops moving: within the interval pings still go out, then none.
+    const auto stalled_at = t;
+    int late_pings = 0;
+    for (int i = 0; i < 20; ++i) {
+        t += 500ms;
+        beats[0] += 2;
+        if (wd.should_ping(t, beats)) {
+            ++late_pings;
+            CHECK(t - stalled_at < 2s);
+        }
+    }
+    CHECK(late_pings <= 1);
+    REQUIRE(wd.stuck().size() == 1);
+    CHECK(wd.stuck().front() == 1);
+    // It moves again: pings resume at once.
+    t += 500ms;
+    beats[0] += 2;
+    beats[1] += 1;
+    CHECK(wd.should_ping(t, beats));
+    CHECK(wd.stuck().empty());
+}
+
+TEST_CASE("watchdog: no workers (`workers 0`): the main loop's own ping rhythm", "[daemon][watchdog]") {
+    using namespace std::chrono_literals;
+    auto t = WatchdogClock::time_point{} + 50s;
+    Watchdog wd(1s, 0, t);
+    CHECK(wd.poll_limit() == 250ms);
+    CHECK(wd.should_ping(t, {}));
+    CHECK_FALSE(wd.should_ping(t + 499ms, {}));
+    CHECK(wd.should_ping(t + 500ms, {}));
 }

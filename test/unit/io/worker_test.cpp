@@ -6,7 +6,10 @@
 #include <poll.h>
 
 #include <catch2/catch.hpp>
+#include <atomic>
+#include <chrono>
 #include <cstring>
+#include <string>
 #include <thread>
 
 #include "io/vnet.hpp"
@@ -45,8 +48,9 @@ struct FakeTun {
 struct RunningWorker {
     io::Worker& worker;
     std::atomic<bool> stop{false};
+    std::string why;  // what run() returned, once the thread has ended
     std::thread thread;
-    explicit RunningWorker(io::Worker& w) : worker(w), thread([this] { worker.run(stop); }) {}
+    explicit RunningWorker(io::Worker& w) : worker(w), thread([this] { why = worker.run(stop); }) {}
     ~RunningWorker() { halt(); }
     void halt() {
         stop = true;
@@ -271,4 +275,37 @@ TEST_CASE("Offload: segmentation types that were not offered are refused and cou
     CHECK(tun.receive().empty());
     running.halt();
     CHECK(worker.offload_errors() == 2);
+}
+
+TEST_CASE("Worker heartbeat moves while idle; run() says why it ended without being stopped", "[io][worker]") {
+    auto source = io::TablesSource(tables());
+    SECTION("stopped: an empty reason") {
+        FakeTun tun;
+        io::Worker worker(tun.daemon_end(), source, 0);
+        RunningWorker running(worker);
+        // No packet at all: the poll timeouts alone move the heartbeat.
+        const auto before = worker.heartbeat();
+        std::this_thread::sleep_for(std::chrono::milliseconds(3 * io::kPollTimeoutMs));
+        CHECK(worker.heartbeat() >= before + 2);
+        running.halt();
+        CHECK(running.why.empty());
+    }
+    SECTION("the queue's other end goes (as `ip link del` does to a TUN queue): a reason, without stop") {
+        FakeTun tun;
+        io::Worker worker(tun.daemon_end(), source, 0);
+        std::atomic<bool> stop{false};
+        std::string why;
+        std::atomic<bool> ended{false};
+        std::thread t([&] {
+            why = worker.run(stop);
+            ended = true;
+        });
+        ::shutdown(tun.fds[1], SHUT_RDWR);
+        for (int i = 0; i < 100 && !ended; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        const bool ended_alone = ended;
+        stop = true;
+        t.join();
+        CHECK(ended_alone);
+        CHECK(why.find("queue failed") != std::string::npos);
+    }
 }
