@@ -167,8 +167,9 @@ struct IcmpLimiter {
     std::array<IcmpBucket, kIcmpLimitSlots> slots{};
 };
 
-// Per-worker mutable translation state. About 70 KiB (the fragment
-// scratch): allocate it once per worker, never per packet.
+// Per-worker mutable translation state. About 82 KiB (the fragment
+// scratch, and 12 KiB of ICMP error buckets): allocate it once per worker,
+// never per packet.
 struct Context {
     Counters counters;
     // RFC 7915 §5.1 / RFC 6864: IDs of the DF=0 IPv4 packets this worker
