@@ -88,6 +88,10 @@ struct Config {
     UdpCksumMode udp_cksum_mode = UdpCksumMode::Drop;  // udp-cksum-mode
     LogFlags log;                       // log
     unsigned offlink_mtu = 1280;        // offlink-mtu (RFC 7915 §4.1 lowest-ipv6-mtu)
+    // icmp-rate, icmp-burst: the translator's own ICMP errors per second
+    // and burst, per destination and worker (RFC 4443 §2.4(f)); rate 0 = no limit.
+    unsigned icmp_rate = 100;
+    unsigned icmp_burst = 100;
     bool tun_up = false;                // tun-up
     std::vector<TunIp> tun_ips;         // tun-ip (many)
     std::vector<TunRoute> tun_routes;   // tun-route (many)

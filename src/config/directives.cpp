@@ -213,6 +213,26 @@ Status apply_offlink_mtu(Draft& d, Args a, const SourcePos&) {
     return {};
 }
 
+// Bounded so that rate x burst x 1000 milli-tokens (and the worker-wide
+// bucket, 8 times that) stays far from overflow.
+constexpr unsigned kMaxIcmpRate = 1'000'000;
+
+Status apply_icmp_rate(Draft& d, Args a, const SourcePos&) {
+    const auto n = parse_uint(a[0]);
+    if (!n || *n > kMaxIcmpRate)
+        return Error{fmt::format("expected a number from 0 to {} but found {}", kMaxIcmpRate, quote(a[0]))};
+    d.cfg.icmp_rate = *n;
+    return {};
+}
+
+Status apply_icmp_burst(Draft& d, Args a, const SourcePos&) {
+    const auto n = parse_uint(a[0]);
+    if (!n || *n < 1 || *n > kMaxIcmpRate)
+        return Error{fmt::format("expected a number from 1 to {} but found {}", kMaxIcmpRate, quote(a[0]))};
+    d.cfg.icmp_burst = *n;
+    return {};
+}
+
 Status apply_tun_up(Draft& d, Args a, const SourcePos&) {
     if (a.empty()) {  // bare "tun-up"
         d.cfg.tun_up = true;
@@ -453,6 +473,10 @@ void print_log(const Config& c, std::string& out) {
 
 void print_offlink_mtu(const Config& c, std::string& out) { line(out, "offlink-mtu", std::to_string(c.offlink_mtu)); }
 
+void print_icmp_rate(const Config& c, std::string& out) { line(out, "icmp-rate", std::to_string(c.icmp_rate)); }
+
+void print_icmp_burst(const Config& c, std::string& out) { line(out, "icmp-burst", std::to_string(c.icmp_burst)); }
+
 void print_tun_up(const Config& c, std::string& out) { line(out, "tun-up", yes_no(c.tun_up)); }
 
 void print_tun_ip(const Config& c, std::string& out) {
@@ -569,6 +593,16 @@ const std::array kTable{
                         .many = false, .reload = kRuntime, .deprecated = false},
               .min_args = 1, .max_args = 1, .toml = TomlShape::Integer,
               .apply = apply_offlink_mtu, .print = print_offlink_mtu},
+    Directive{.info = {.name = "icmp-rate", .syntax = "N",
+                        .doc = "translator-made ICMP errors per second to one destination, per worker; 0: no limit; default 100",
+                        .many = false, .reload = kRuntime, .deprecated = false},
+              .min_args = 1, .max_args = 1, .toml = TomlShape::Integer,
+              .apply = apply_icmp_rate, .print = print_icmp_rate},
+    Directive{.info = {.name = "icmp-burst", .syntax = "N",
+                        .doc = "burst of translator-made ICMP errors to one destination, 1 to 1000000; default 100",
+                        .many = false, .reload = kRuntime, .deprecated = false},
+              .min_args = 1, .max_args = 1, .toml = TomlShape::Integer,
+              .apply = apply_icmp_burst, .print = print_icmp_burst},
     Directive{.info = {.name = "tun-up", .syntax = "[yes|no]",
                         .doc = "bring the TUN interface up at start; bare tun-up means yes; default no",
                         .many = false, .reload = kRestart, .deprecated = false},

@@ -38,6 +38,11 @@ std::string format_stats_table(const StatsSnapshot& s) {
         if (c.icmp_errors_by_kind[k] != 0) row(fmt::format("  {}", xlat::kIcmpErrorKindNames[k]), c.icmp_errors_by_kind[k]);
     }
     row("ICMP errors held back (rate limit)", c.icmp_errors_rate_limited);
+    for (std::size_t k = 0; k < xlat::kIcmpErrorKinds; ++k) {
+        if (c.icmp_errors_held_back_by_kind[k] != 0) {
+            row(fmt::format("  {}", xlat::kIcmpErrorKindNames[k]), c.icmp_errors_held_back_by_kind[k]);
+        }
+    }
     row("fragments made by the translator", c.fragments_out);
     row("packets hairpinned 6to4to6", c.hairpinned);
     row("write errors", s.write_errors);
@@ -81,6 +86,11 @@ std::string format_stats_json(const StatsSnapshot& s) {
     out += "\"icmp_errors_by_kind\":{";
     for (std::size_t k = 0; k < xlat::kIcmpErrorKinds; ++k) {
         out += fmt::format("{}{}:{}", k ? "," : "", json_string(xlat::kIcmpErrorKindNames[k]), c.icmp_errors_by_kind[k]);
+    }
+    out += "},\"icmp_errors_held_back_by_kind\":{";
+    for (std::size_t k = 0; k < xlat::kIcmpErrorKinds; ++k) {
+        out += fmt::format("{}{}:{}", k ? "," : "", json_string(xlat::kIcmpErrorKindNames[k]),
+                           c.icmp_errors_held_back_by_kind[k]);
     }
     out += "},\"drops\":{";
     for (std::size_t i = 0; i < kReasonCount; ++i) {
@@ -139,6 +149,12 @@ std::string format_metrics(const StatsSnapshot& s) {
     for (std::size_t k = 0; k < xlat::kIcmpErrorKinds; ++k) {
         sample("nat64d_icmp_errors_generated_total", fmt::format("kind=\"{}\"", xlat::kIcmpErrorKindNames[k]),
                c.icmp_errors_by_kind[k]);
+    }
+    family("nat64d_icmp_errors_held_back_total", "counter",
+           "ICMP errors the translator wanted to send but held back by the rate limit, by kind.");
+    for (std::size_t k = 0; k < xlat::kIcmpErrorKinds; ++k) {
+        sample("nat64d_icmp_errors_held_back_total", fmt::format("kind=\"{}\"", xlat::kIcmpErrorKindNames[k]),
+               c.icmp_errors_held_back_by_kind[k]);
     }
     family("nat64d_fragments_out_total", "counter", "Extra packets made by the translator's fragmentation.");
     sample("nat64d_fragments_out_total", "", c.fragments_out);

@@ -49,8 +49,8 @@ inline constexpr std::size_t kIcmp6ErrorMax = 1280;
     return off <= len;
 }
 
-// Counts a generated error by kind (ICMPv4 types of RFC 792, ICMPv6 of RFC 4443).
-void count_error(Context& ctx, bool v6, std::uint8_t type, std::uint8_t code) noexcept {
+// The kind of an error (ICMPv4 types of RFC 792, ICMPv6 of RFC 4443).
+[[nodiscard]] IcmpErrorKind error_kind(bool v6, std::uint8_t type, std::uint8_t code) noexcept {
     IcmpErrorKind kind = IcmpErrorKind::Other;
     if (v6) {
         if (type == icmp6::kDestUnreach) kind = IcmpErrorKind::DestUnreachable;
@@ -63,29 +63,84 @@ void count_error(Context& ctx, bool v6, std::uint8_t type, std::uint8_t code) no
         else if (type == icmp4::kDestUnreach && code == 4) kind = IcmpErrorKind::TooBig;  // Fragmentation Needed
         else if (type == icmp4::kDestUnreach) kind = IcmpErrorKind::DestUnreachable;
     }
+    return kind;
+}
+
+// Counts a generated error by kind.
+void count_error(Context& ctx, IcmpErrorKind kind) noexcept {
     ++ctx.counters.icmp_errors_sent;
     ++ctx.counters.icmp_errors_by_kind[static_cast<std::size_t>(kind)];
 }
 
 }  // namespace
 
-bool icmp_rate_allows(const Tables& t, Context& ctx) noexcept {
-    if (t.icmp_rate == 0) return true;
-    const std::uint64_t cap = std::uint64_t{t.icmp_burst} * 1000;
-    if (!ctx.icmp_bucket_primed) {
-        ctx.icmp_tokens_milli = cap;
-        ctx.icmp_last_ms = ctx.now_ms;
-        ctx.icmp_bucket_primed = true;
+namespace {
+
+// Takes one token from `b` after refilling it at `rate` tokens per second
+// up to `burst`; a bucket seen for the first time (`fresh`) starts full.
+[[nodiscard]] bool take_token(IcmpBucket& b, bool fresh, std::uint64_t rate, std::uint64_t burst,
+                              std::uint64_t now_ms) noexcept {
+    const std::uint64_t cap = burst * 1000;
+    if (fresh) {
+        b.tokens_milli = cap;
+        b.last_ms = now_ms;
     }
     // One token per 1000/rate ms: `rate` milli-tokens per millisecond.
-    const std::uint64_t elapsed = ctx.now_ms > ctx.icmp_last_ms ? ctx.now_ms - ctx.icmp_last_ms : 0;
-    ctx.icmp_last_ms = std::max(ctx.icmp_last_ms, ctx.now_ms);
-    const std::uint64_t refill = std::min<std::uint64_t>(elapsed, 1u << 30) * t.icmp_rate;
-    ctx.icmp_tokens_milli = std::min(cap, ctx.icmp_tokens_milli + refill);
-    if (ctx.icmp_tokens_milli < 1000) return false;
-    ctx.icmp_tokens_milli -= 1000;
+    const std::uint64_t elapsed = now_ms > b.last_ms ? now_ms - b.last_ms : 0;
+    b.last_ms = std::max(b.last_ms, now_ms);
+    const std::uint64_t refill = std::min<std::uint64_t>(elapsed, 1u << 30) * rate;
+    b.tokens_milli = std::min(cap, b.tokens_milli + refill);
+    if (b.tokens_milli < 1000) return false;
+    b.tokens_milli -= 1000;
     return true;
 }
+
+// FNV-1a over the address bytes, never 0 (0 marks an empty slot).
+[[nodiscard]] std::uint64_t destination_key(const std::uint8_t* a, std::size_t n) noexcept {
+    std::uint64_t h = 0xcbf29ce484222325ull ^ n;
+    for (std::size_t i = 0; i < n; ++i) {
+        h ^= a[i];
+        h *= 0x100000001b3ull;
+    }
+    return h == 0 ? 1 : h;
+}
+
+}  // namespace
+
+bool icmp_rate_allows(const Tables& t, IcmpLimiter& lim, std::uint64_t now_ms, const std::uint8_t* dst,
+                      std::size_t dst_len) noexcept {
+    if (t.icmp_rate == 0) return true;
+    const std::uint64_t key = destination_key(dst, dst_len);
+    IcmpBucket& b = lim.slots[key % kIcmpLimitSlots];
+    const bool fresh = b.key != key;
+    // Both buckets must agree; the per-destination one is charged first so
+    // that a destination over its own budget does not drain the shared one.
+    if (fresh) b.key = key;
+    if (!take_token(b, fresh, t.icmp_rate, t.icmp_burst, now_ms)) return false;
+    const bool all_fresh = lim.all.key == 0;
+    lim.all.key = 1;
+    if (take_token(lim.all, all_fresh, std::uint64_t{t.icmp_rate} * kIcmpGlobalFactor,
+                   std::uint64_t{t.icmp_burst} * kIcmpGlobalFactor, now_ms)) {
+        return true;
+    }
+    b.tokens_milli += 1000;  // not sent: the destination keeps its token
+    return false;
+}
+
+namespace {
+
+// The budget an error draws from: Packet Too Big / Fragmentation Needed
+// apart from every other kind.
+[[nodiscard]] IcmpLimiter& limiter_for(Context& ctx, IcmpErrorKind kind) noexcept {
+    return kind == IcmpErrorKind::TooBig ? ctx.icmp_too_big_limit : ctx.icmp_limit;
+}
+
+void count_held_back(Context& ctx, IcmpErrorKind kind) noexcept {
+    ++ctx.counters.icmp_errors_rate_limited;
+    ++ctx.counters.icmp_errors_held_back_by_kind[static_cast<std::size_t>(kind)];
+}
+
+}  // namespace
 
 Verdict reject4(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t len, Reason why, IcmpError err,
                 ErrorClass /*cls: both classes exempt exactly the ICMPv4 errors, RFC 7915 §4.4*/) noexcept {
@@ -107,8 +162,9 @@ Verdict reject4(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t len, 
     }
     constexpr std::size_t kHdr = kIpv4HdrLen + kIcmpHdrLen;
     if (pkt.offset < kHdr) return suppressed(ctx, Reason::NoBufferRoom);
-    if (!icmp_rate_allows(t, ctx)) {
-        ++ctx.counters.icmp_errors_rate_limited;
+    const IcmpErrorKind kind = error_kind(false, err.type, err.code);
+    if (!icmp_rate_allows(t, limiter_for(ctx, kind), ctx.now_ms, src.bytes.data(), src.bytes.size())) {
+        count_held_back(ctx, kind);
         return suppressed(ctx, why);
     }
     const std::size_t quote = std::min(len, kIcmp4ErrorMax - kHdr);
@@ -124,7 +180,7 @@ Verdict reject4(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t len, 
     store16(icmp + 2, common::csum_finish(common::csum_partial(icmp, kIcmpHdrLen + quote)));
     pkt.offset -= kHdr;
     pkt.length = kHdr + quote;
-    count_error(ctx, false, err.type, err.code);
+    count_error(ctx, kind);
     const bool router = err.type == icmp4::kTimeExceeded || (err.type == icmp4::kDestUnreach && err.code == icmp4::kFragNeeded);
     record_event(ctx, router ? EventKind::RouterError : EventKind::Reject, why);
     return Verdict::IcmpError;
@@ -158,8 +214,9 @@ Verdict reject6(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t len, 
     }
     constexpr std::size_t kHdr = kIpv6HdrLen + kIcmpHdrLen;
     if (pkt.offset < kHdr) return suppressed(ctx, Reason::NoBufferRoom);
-    if (!icmp_rate_allows(t, ctx)) {
-        ++ctx.counters.icmp_errors_rate_limited;
+    const IcmpErrorKind kind = error_kind(true, err.type, err.code);
+    if (!icmp_rate_allows(t, limiter_for(ctx, kind), ctx.now_ms, src.bytes.data(), src.bytes.size())) {
+        count_held_back(ctx, kind);
         return suppressed(ctx, why);
     }
     const std::size_t quote = std::min(len, kIcmp6ErrorMax - kHdr);
@@ -176,7 +233,7 @@ Verdict reject6(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t len, 
     store16(icmp + 2, common::csum_finish(common::csum_partial(icmp, kIcmpHdrLen + quote, pseudo)));
     pkt.offset -= kHdr;
     pkt.length = kHdr + quote;
-    count_error(ctx, true, err.type, err.code);
+    count_error(ctx, kind);
     const bool router = err.type == icmp6::kTimeExceeded || err.type == icmp6::kPacketTooBig;
     record_event(ctx, router ? EventKind::RouterError : EventKind::Reject, why);
     return Verdict::IcmpError;

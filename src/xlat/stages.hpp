@@ -142,8 +142,12 @@ enum class ErrorClass : std::uint8_t { Router, Policy };
 [[nodiscard]] Verdict reject6(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t len, Reason why,
                               IcmpError err, ErrorClass cls) noexcept;
 
-// RFC 4443 §2.4(f) token bucket; true when one more error may be sent.
-[[nodiscard]] bool icmp_rate_allows(const Tables& t, Context& ctx) noexcept;
+// RFC 4443 §2.4(f) token buckets: true when one more error to the
+// destination `dst` (`dst_len` address bytes) may be sent from `lim` at
+// `now_ms`; takes a token from the destination's bucket and from the
+// worker-wide one.
+[[nodiscard]] bool icmp_rate_allows(const Tables& t, IcmpLimiter& lim, std::uint64_t now_ms, const std::uint8_t* dst,
+                                    std::size_t dst_len) noexcept;
 
 // ---- Fragmentation (fragment.cpp), RFC 7915 §4.1 and §5.1.1 ----
 

@@ -18,6 +18,8 @@ Tables make_tables(const Config& cfg) {
     t.udp_cksum_mode = cfg.udp_cksum_mode;
     t.lowest_ipv6_mtu = cfg.offlink_mtu;
     t.log = cfg.log;
+    t.icmp_rate = cfg.icmp_rate;
+    t.icmp_burst = cfg.icmp_burst;
     for (const auto& m : cfg.maps) {
         // The validator refuses overlaps; a failure here is a validator bug.
         if (auto st = t.maps.add(m); !st) throw std::runtime_error(st.error());
@@ -36,6 +38,9 @@ Counters& Counters::operator+=(const Counters& o) noexcept {
     icmp_errors_sent += o.icmp_errors_sent;
     for (std::size_t i = 0; i < icmp_errors_by_kind.size(); ++i) icmp_errors_by_kind[i] += o.icmp_errors_by_kind[i];
     icmp_errors_rate_limited += o.icmp_errors_rate_limited;
+    for (std::size_t i = 0; i < icmp_errors_held_back_by_kind.size(); ++i) {
+        icmp_errors_held_back_by_kind[i] += o.icmp_errors_held_back_by_kind[i];
+    }
     fragments_out += o.fragments_out;
     hairpinned += o.hairpinned;
     for (std::size_t i = 0; i < drops.size(); ++i) drops[i] += o.drops[i];

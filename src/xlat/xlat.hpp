@@ -48,9 +48,10 @@ struct Tables {
     std::uint32_t lowest_ipv6_mtu = 1280;
 
     // Translator-generated ICMP errors (RFC 7915 §4.4, §5.4: send,
-    // rate-limit or do not send). `icmp_rate` errors per second and per
-    // worker on average, bursts of up to `icmp_burst` (RFC 4443 §2.4(f)
-    // token bucket); icmp_rate 0 means no limit.
+    // rate-limit or do not send). `icmp_rate` errors per second to one
+    // destination on average, bursts of up to `icmp_burst` (RFC 4443
+    // §2.4(f) token bucket, per destination and per worker: IcmpLimiter);
+    // icmp_rate 0 means no limit.
     bool icmp_errors = true;
     std::uint32_t icmp_rate = 100;
     std::uint32_t icmp_burst = 100;
@@ -84,6 +85,7 @@ struct Counters {
     std::uint64_t icmp_errors_sent = 0;         // built by the translator (Verdict::IcmpError)
     std::array<std::uint64_t, kIcmpErrorKinds> icmp_errors_by_kind{};  // the same, by IcmpErrorKind
     std::uint64_t icmp_errors_rate_limited = 0;  // wanted but refused by the token bucket
+    std::array<std::uint64_t, kIcmpErrorKinds> icmp_errors_held_back_by_kind{};  // the same, by IcmpErrorKind
     std::uint64_t fragments_out = 0;            // extra packets made by fragmentation (Context::extra)
     std::uint64_t hairpinned = 0;               // RFC 7757 §4.2.2: 6->4->6
     std::array<std::uint64_t, kReasonCount> drops{};
@@ -142,8 +144,32 @@ struct OutPacket {
 inline constexpr std::size_t kMaxExtraPackets = 56;
 inline constexpr std::size_t kScratchSize = 65536 + kMaxExtraPackets * 48;
 
-// Per-worker mutable translation state. About 70 KiB (the fragment
-// scratch): allocate it once per worker, never per packet.
+// RFC 4443 §2.4(f) token buckets for the translator's own ICMP errors, one
+// per destination of an error (the offending packet's source), as the
+// Linux kernel limits per peer (icmp_ratelimit): a storm from one source
+// uses up its own bucket only. A fixed table of kIcmpLimitSlots buckets,
+// indexed by a hash of the destination; a destination whose slot holds
+// another one takes the slot over with a full bucket, so a colliding
+// source can never silence another one. What bounds the total over many
+// (spoofed) sources is the worker-wide bucket `all`, kIcmpGlobalFactor
+// times the per-destination rate and burst.
+inline constexpr std::size_t kIcmpLimitSlots = 256;
+inline constexpr std::uint32_t kIcmpGlobalFactor = 8;
+
+struct IcmpBucket {
+    std::uint64_t key = 0;           // hash of the destination, 0 = empty slot
+    std::uint64_t tokens_milli = 0;  // in 1/1000 tokens
+    std::uint64_t last_ms = 0;
+};
+
+struct IcmpLimiter {
+    IcmpBucket all;  // key 1 once primed
+    std::array<IcmpBucket, kIcmpLimitSlots> slots{};
+};
+
+// Per-worker mutable translation state. About 82 KiB (the fragment
+// scratch, and 12 KiB of ICMP error buckets): allocate it once per worker,
+// never per packet.
 struct Context {
     Counters counters;
     // RFC 7915 §5.1 / RFC 6864: IDs of the DF=0 IPv4 packets this worker
@@ -155,11 +181,14 @@ struct Context {
     addr::PoolReader pool_reader;
 
     // Monotonic clock in milliseconds; the worker sets it once per batch.
-    // Only the ICMP error token bucket reads it.
+    // Only the ICMP error token buckets read it.
     std::uint64_t now_ms = 0;
-    std::uint64_t icmp_tokens_milli = 0;  // token bucket, in 1/1000 tokens
-    std::uint64_t icmp_last_ms = 0;
-    bool icmp_bucket_primed = false;
+    // Two budgets (RFC 4443 §2.4(f) lets Packet Too Big be limited apart):
+    // Packet Too Big / Fragmentation Needed, which Path MTU discovery
+    // needs (RFC 1191, RFC 8201), never compete with a storm of other
+    // errors (Time Exceeded, Destination Unreachable...).
+    IcmpLimiter icmp_limit;
+    IcmpLimiter icmp_too_big_limit;
 
     // Output: when translate() returns Forward, the PacketBuf holds the
     // first packet to write and extra[0 .. extra_count) the following ones

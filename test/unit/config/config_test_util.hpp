@@ -77,6 +77,8 @@ inline void require_same_settings(const Config& a, const Config& b) {
     CHECK(a.udp_cksum_mode == b.udp_cksum_mode);
     CHECK(a.log == b.log);
     CHECK(a.offlink_mtu == b.offlink_mtu);
+    CHECK(a.icmp_rate == b.icmp_rate);
+    CHECK(a.icmp_burst == b.icmp_burst);
     CHECK(a.tun_up == b.tun_up);
     CHECK(a.tun_ips == b.tun_ips);
     CHECK(a.tun_routes == b.tun_routes);

@@ -23,6 +23,8 @@ TEST_CASE("to_tayga_syntax: defaults and unset settings of a minimal file", "[co
           "udp-cksum-mode drop\n"
           "# log (none)\n"
           "offlink-mtu 1280\n"
+          "icmp-rate 100\n"
+          "icmp-burst 100\n"
           "tun-up no\n"
           "# tun-ip (none)\n"
           "# tun-route (none)\n"
@@ -49,6 +51,8 @@ TEST_CASE("to_tayga_syntax: every setting", "[config][output]") {
         "log dyn icmp\n"
         "log drop\n"
         "offlink-mtu 1400\n"
+        "icmp-rate 0\n"
+        "icmp-burst 7\n"
         "tun-up\n"
         "tun-ip 192.0.2.1/24\n"
         "tun-ip 2001:db8::1\n"
@@ -73,6 +77,8 @@ TEST_CASE("to_tayga_syntax: every setting", "[config][output]") {
           "udp-cksum-mode fwd\n"
           "log drop icmp dyn\n"
           "offlink-mtu 1400\n"
+          "icmp-rate 0\n"
+          "icmp-burst 7\n"
           "tun-up yes\n"
           "tun-ip 192.0.2.1/24\n"
           "tun-ip 2001:db8::1/128\n"
@@ -94,7 +100,7 @@ TEST_CASE("to_tayga_syntax: parsing the output again gives the same settings", "
              std::string_view{""},
              std::string_view{"ipv6-addr 2001:db8::1\nwkpf-strict no\nlog reject self\ntun-up yes\n"},
              std::string_view{"dynamic-pool 198.51.100.0/24\nmap 203.0.113.7 2001:db8::7\nmap-file m\n"
-                              "udp-cksum-mode calc\nofflink-mtu 9000\ntun-ip 2001:db8::2/64\n"
+                              "udp-cksum-mode calc\nofflink-mtu 9000\nicmp-rate 20\nicmp-burst 5\ntun-ip 2001:db8::2/64\n"
                               "tun-route 203.0.113.0/24\nworkers 256\n"},
              std::string_view{"metrics-listen 127.0.0.1:9164\nmetrics-instance nat64-edge\n"},
          }) {
@@ -129,6 +135,7 @@ TEST_CASE("directives: the table lists every tayga.conf directive once", "[confi
     CHECK(names == std::vector<std::string_view>{"tun-device",       "ipv4-addr",      "ipv6-addr",    "prefix",
                                                  "wkpf-strict",      "dynamic-pool",   "data-dir",     "map",
                                                  "map-file",         "udp-cksum-mode", "log",          "offlink-mtu",
+                                                 "icmp-rate",        "icmp-burst",
                                                  "tun-up",           "tun-ip",         "tun-route",    "workers",
                                                  "offload",          "control-socket", "control-group", "metrics-file",
                                                  "metrics-listen",   "metrics-instance", "strict-frag-hdr"});

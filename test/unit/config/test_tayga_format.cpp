@@ -388,6 +388,26 @@ TEST_CASE("log: flags in any case, accumulated over lines; a bare log line means
           Lines{"t.conf:4: log: unknown flag 'verbose' (expected drop, reject, icmp, self or dyn)"});
 }
 
+TEST_CASE("icmp-rate, icmp-burst: the translator's error budget per destination (RFC 4443 §2.4(f)), defaults 100",
+          "[config][icmp-rate]") {
+    CHECK(good("").icmp_rate == 100);
+    CHECK(good("").icmp_burst == 100);
+    CHECK(good("icmp-rate 0\n").icmp_rate == 0);
+    CHECK(good("icmp-rate 1000000\n").icmp_rate == 1000000);
+    CHECK(good("icmp-burst 1\n").icmp_burst == 1);
+    CHECK(bad("icmp-rate 1000001\n") ==
+          Lines{"t.conf:4: icmp-rate: expected a number from 0 to 1000000 but found '1000001'"});
+    CHECK(bad("icmp-rate -1\n") == Lines{"t.conf:4: icmp-rate: expected a number from 0 to 1000000 but found '-1'"});
+    CHECK(bad("icmp-burst 0\n") == Lines{"t.conf:4: icmp-burst: expected a number from 1 to 1000000 but found '0'"});
+    CHECK(bad("icmp-burst 5 6\n") ==
+          Lines{"t.conf:4: icmp-burst: incorrect number of arguments (expected 1, found 2)"});
+    const auto t = toml("tun-device = \"nat64\"\nipv4-addr = \"192.0.2.1\"\nprefix = \"3fff:6464::/96\"\n"
+                        "icmp-rate = 10\nicmp-burst = 4\n");
+    REQUIRE(t.cfg.has_value());
+    CHECK(t.cfg->icmp_rate == 10);
+    CHECK(t.cfg->icmp_burst == 4);
+}
+
 TEST_CASE("offlink-mtu: 1280 to 65535 (RFC 7915 §4.1), default 1280", "[config][offlink-mtu]") {
     CHECK(good("").offlink_mtu == 1280);
     CHECK(good("offlink-mtu 1280\n").offlink_mtu == 1280);

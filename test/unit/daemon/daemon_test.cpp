@@ -415,6 +415,8 @@ TEST_CASE("Counters: table, JSON and Prometheus text carry the same numbers", "[
     s.counters.drops[static_cast<std::size_t>(Reason::TtlExpired)] = 3;
     s.counters.icmp_errors_sent = 3;
     s.counters.icmp_errors_by_kind[static_cast<std::size_t>(xlat::IcmpErrorKind::TimeExceeded)] = 3;
+    s.counters.icmp_errors_rate_limited = 9;
+    s.counters.icmp_errors_held_back_by_kind[static_cast<std::size_t>(xlat::IcmpErrorKind::TimeExceeded)] = 9;
     s.reloads_ok = 1;
     s.pool = PoolStats{4, 1, 250};
 
@@ -443,6 +445,16 @@ TEST_CASE("Counters: table, JSON and Prometheus text carry the same numbers", "[
         m.find("# TYPE nat64d_start_time_seconds gauge\nnat64d_start_time_seconds{instance=\"nat64\"} 1700000000\n") !=
         std::string::npos);
     CHECK(json.find("\"icmp_errors_by_kind\":{\"dest-unreachable\":0,\"time-exceeded\":3,") != std::string::npos);
+    // Errors held back by the rate limit, by kind (RFC 4443 §2.4(f)).
+    CHECK(json.find("\"icmp_errors_held_back_by_kind\":{\"dest-unreachable\":0,\"time-exceeded\":9,") !=
+          std::string::npos);
+    CHECK(m.find("nat64d_icmp_errors_held_back_total{instance=\"nat64\",kind=\"time-exceeded\"} 9\n") !=
+          std::string::npos);
+    const auto held = table.find("ICMP errors held back (rate limit) ");
+    REQUIRE(held != std::string::npos);
+    const auto held_kind = table.find('\n', held) + 1;
+    CHECK(table.substr(held_kind, table.find('\n', held_kind) - held_kind).starts_with("  time-exceeded "));
+    CHECK(table.substr(held_kind, table.find('\n', held_kind) - held_kind).ends_with(" 9"));
     const auto te = table.find("\n  time-exceeded ");
     REQUIRE(te != std::string::npos);
     CHECK(table.substr(te + 1, table.find('\n', te + 1) - te - 1).ends_with(" 3"));
@@ -457,7 +469,7 @@ TEST_CASE("Counters: table, JSON and Prometheus text carry the same numbers", "[
         const auto name = line.substr(0, line.find_first_of("{ "));
         CHECK(m.find("# TYPE " + name + " ") != std::string::npos);
     }
-    CHECK(samples == 1 + 1 + 2 + 2 + 1 + 2 + 2 + xlat::kIcmpErrorKinds + 1 + 1 + kReasonCount + 1 + 1 + 2 + 3 + 1 + 1);
+    CHECK(samples == 1 + 1 + 2 + 2 + 1 + 2 + 2 + xlat::kIcmpErrorKinds + xlat::kIcmpErrorKinds + 1 + 1 + kReasonCount + 1 + 1 + 2 + 3 + 1 + 1);
 }
 
 namespace {
@@ -741,7 +753,7 @@ TEST_CASE("Reload keeps every restart setting at its running value, and only tho
     const auto edited = config::load_tayga_text(
         "tun-device clat\nipv4-addr 192.0.2.2\nipv6-addr 2001:db8::2\nprefix 3fff:6464:1::/96\nwkpf-strict no\n"
         "dynamic-pool 198.51.100.0/24\ndata-dir /var/lib/x\nmap 203.0.113.5 2001:db8:5::5\nmap-file /etc/m\n"
-        "udp-cksum-mode calc\nlog drop\nofflink-mtu 1400\ntun-up yes\ntun-ip 192.0.2.9\ntun-route 203.0.113.0/24\n"
+        "udp-cksum-mode calc\nlog drop\nofflink-mtu 1400\nicmp-rate 10\nicmp-burst 20\ntun-up yes\ntun-ip 192.0.2.9\ntun-route 203.0.113.0/24\n"
         "workers 3\noffload no\ncontrol-socket /run/x.sock\nmetrics-file /var/lib/x/m.prom\n"
         "metrics-listen 127.0.0.1:9164\nmetrics-instance x\n",
         "b.conf", {}, diag);

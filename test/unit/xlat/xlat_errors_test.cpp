@@ -244,7 +244,7 @@ TEST_CASE("RFC 1812 §4.3.2.3 / RFC 4443 §2.4(c): generated errors quote at mos
     require_bytes(o.out, reply6(3, 0, 0, head(in6, 1232)));
 }
 
-TEST_CASE("RFC 4443 §2.4(f): translator errors are rate-limited per worker by a token bucket", "[xlat][errors][ratelimit]") {
+TEST_CASE("RFC 4443 §2.4(f): translator errors are rate-limited per destination by a token bucket", "[xlat][errors][ratelimit]") {
     auto t = default_tables();
     t.icmp_rate = 2;   // 2 per second
     t.icmp_burst = 3;  // bursts of 3
@@ -254,10 +254,14 @@ TEST_CASE("RFC 4443 §2.4(f): translator errors are rate-limited per worker by a
     for (int i = 0; i < 5; ++i) got.push_back(run_xlat_ctx(t, *ctx, udp6_in(1)).verdict);
     CHECK(got == std::vector<Verdict>{Verdict::IcmpError, Verdict::IcmpError, Verdict::IcmpError, Verdict::Drop, Verdict::Drop});
     CHECK(ctx->counters.icmp_errors_rate_limited == 2);
+    CHECK(ctx->counters.icmp_errors_held_back_by_kind[static_cast<std::size_t>(xlat::IcmpErrorKind::TimeExceeded)] == 2);
     CHECK(ctx->counters.drops[static_cast<std::size_t>(Reason::HopLimitExpired)] == 5);
+    // Another destination (the IPv4 server) has a bucket of its own.
+    for (int i = 0; i < 3; ++i) CHECK(run_xlat_ctx(t, *ctx, udp4_in(1)).verdict == Verdict::IcmpError);
+    CHECK(run_xlat_ctx(t, *ctx, udp4_in(1)).verdict == Verdict::Drop);
     ctx->now_ms += 499;  // not yet a whole token
     CHECK(run_xlat_ctx(t, *ctx, udp4_in(1)).verdict == Verdict::Drop);
-    ctx->now_ms += 1;  // 500 ms at 2/s: one token (the bucket is shared by both families)
+    ctx->now_ms += 1;  // 500 ms at 2/s: one token
     CHECK(run_xlat_ctx(t, *ctx, udp4_in(1)).verdict == Verdict::IcmpError);
     CHECK(run_xlat_ctx(t, *ctx, udp4_in(1)).verdict == Verdict::Drop);
     ctx->now_ms += 60000;  // refill is capped at the burst
@@ -267,6 +271,58 @@ TEST_CASE("RFC 4443 §2.4(f): translator errors are rate-limited per worker by a
         t.icmp_rate = 0;
         for (int i = 0; i < 50; ++i) CHECK(run_xlat_ctx(t, *ctx, udp4_in(1)).verdict == Verdict::IcmpError);
     }
+}
+
+TEST_CASE("RFC 4443 §2.4(f) RFC 1191: a storm of Time Exceeded does not take Fragmentation Needed / Packet Too Big away",
+          "[xlat][errors][ratelimit][mtu]") {
+    auto t = default_tables();
+    t.icmp_rate = 1;
+    t.icmp_burst = 2;
+    auto ctx = std::make_unique<xlat::Context>();
+    ctx->now_ms = 1000;
+    // The server's Time Exceeded budget is spent...
+    for (int i = 0; i < 50; ++i) (void)run_xlat_ctx(t, *ctx, udp4_in(1));
+    CHECK(ctx->counters.icmp_errors_held_back_by_kind[static_cast<std::size_t>(xlat::IcmpErrorKind::TimeExceeded)] == 48);
+    // ...and its oversized DF datagrams still get Fragmentation Needed
+    // (RFC 7915 §4.1), from a budget of their own.
+    const Bytes big4 = ipv4({kServer4, kHost4, 17, 64, 0, 3, true}, seal4(udp(53, 40000, Bytes(1462, 0x5a)), 17, kServer4, kHost4));
+    CHECK(run_xlat_ctx(t, *ctx, big4).verdict == Verdict::IcmpError);
+    CHECK(run_xlat_ctx(t, *ctx, big4).verdict == Verdict::IcmpError);
+    CHECK(run_xlat_ctx(t, *ctx, big4).verdict == Verdict::Drop);  // the Too Big budget is limited too
+    CHECK(ctx->counters.icmp_errors_by_kind[static_cast<std::size_t>(xlat::IcmpErrorKind::TooBig)] == 2);
+    CHECK(ctx->counters.icmp_errors_held_back_by_kind[static_cast<std::size_t>(xlat::IcmpErrorKind::TooBig)] == 1);
+    // The same for IPv6: Packet Too Big (RFC 7915 §5.1) after a Time Exceeded storm.
+    t.ipv4_mtu = 1280;
+    for (int i = 0; i < 50; ++i) (void)run_xlat_ctx(t, *ctx, udp6_in(1));
+    const Bytes big6 = ipv6({kHost6, kServer6, 17, 64}, seal6(udp(40000, 53, Bytes(1400, 0x5a)), 17, kHost6, kServer6));
+    const auto o = run_xlat_ctx(t, *ctx, big6);
+    REQUIRE(o.verdict == Verdict::IcmpError);
+    CHECK(o.out[40] == 2);  // ICMPv6 Packet Too Big
+}
+
+TEST_CASE("RFC 4443 §2.4(f): a worker-wide bucket bounds the errors to many (spoofed) sources", "[xlat][errors][ratelimit]") {
+    auto t = default_tables();
+    t.icmp_rate = 1;
+    t.icmp_burst = 2;
+    auto ctx = std::make_unique<xlat::Context>();
+    ctx->now_ms = 1000;
+    int sent = 0;
+    for (int i = 1; i <= 200; ++i) {
+        Ipv4Addr s2 = v4("203.0.113.0");
+        s2.bytes[3] = static_cast<std::uint8_t>(i);
+        const Bytes in = ipv4({s2, kHost4, 17, 1, 0, 0x4444}, seal4(udp(53, 40000, kData), 17, s2, kHost4));
+        if (run_xlat_ctx(t, *ctx, in).verdict == Verdict::IcmpError) ++sent;
+    }
+    // Each new source would get its burst of 2; the worker's bucket allows
+    // kIcmpGlobalFactor x icmp_burst in all.
+    CHECK(sent == static_cast<int>(xlat::kIcmpGlobalFactor * 2));
+    CHECK(ctx->counters.icmp_errors_rate_limited == 200u - xlat::kIcmpGlobalFactor * 2);
+    // A refusal by the worker's bucket leaves the destination its token:
+    // one second later (8 worker tokens) the first of them gets one again.
+    ctx->now_ms += 1000;
+    Ipv4Addr s1 = v4("203.0.113.1");
+    CHECK(run_xlat_ctx(t, *ctx, ipv4({s1, kHost4, 17, 1, 0, 0x4444}, seal4(udp(53, 40000, kData), 17, s1, kHost4))).verdict ==
+          Verdict::IcmpError);
 }
 
 TEST_CASE("RFC 7915 §1.2 §4.2: IPv4 multicast/broadcast destinations and IGMP are dropped silently", "[xlat][4to6][drop]") {
