@@ -45,6 +45,13 @@ trap cleanup EXIT INT TERM
 
 fail() { echo "FAIL: $*" >&2; [ -f "$WORK/calls" ] && sed 's/^/  call: /' "$WORK/calls" >&2; exit 1; }
 pass() { echo "ok: $*"; }
+# The daemon's default control socket for TUN: the test runs in a network
+# namespace of its own (unshare --net), where nat64d names it after the
+# namespace (TUN@net-INODE.sock, nat64d.conf(5)); in the initial one TUN.sock.
+sock_of() {
+    if [ -S "$WORK/run/$1.sock" ]; then echo "$WORK/run/$1.sock"; return; fi
+    echo "$WORK/run/$1@net-$(stat -L -c %i /proc/self/ns/net).sock"
+}
 
 TUN=n64rc$$
 TUN=$(printf '%.15s' "$TUN")
@@ -247,7 +254,7 @@ if [ "$REAL" = 1 ]; then
         i=$((i + 1)); [ $i -le 50 ] || fail "daemon still running 5 s after stop"; sleep 0.1
     done
     [ ! -e "$PIDFILE" ] || fail "pidfile left behind"
-    [ ! -e "$WORK/run/$TUN.sock" ] || fail "control socket left behind"
+    [ ! -e "$(sock_of "$TUN")" ] || fail "control socket left behind"
     if ip link show dev "$TUN" >/dev/null 2>&1; then fail "TUN device $TUN left behind"; fi
     pass "real: daemon gone, pidfile and control socket removed, $TUN removed"
 fi
@@ -268,7 +275,7 @@ if [ "$REAL" = 1 ]; then
     [ "$(stat -c '%U:%G %a' "$DATADIR")" = "nobody:nogroup 750" ] || fail "data directory: $(stat -c '%U:%G %a' "$DATADIR")"
     PID=$(cat "$PIDFILE")
     [ "$(stat -c %U "/proc/$PID")" = nobody ] || fail "the daemon does not run as nobody"
-    [ -S "$WORK/run/$TUNU.sock" ] || fail "no control socket $WORK/run/$TUNU.sock"
+    [ -S "$(sock_of "$TUNU")" ] || fail "no control socket $(sock_of "$TUNU")"
     # A lease: 2001:db8:1::2 (no map) pings 203.0.113.8, this namespace's own.
     ip link set lo up
     ip addr add 203.0.113.8/32 dev lo
@@ -292,7 +299,7 @@ if [ "$REAL" = 1 ]; then
         fail "dynamic.map in $DATADIR lacks the lease: $(cat "$DATADIR/dynamic.map" 2>&1)"
     [ "$(stat -c %U "$DATADIR/dynamic.map")" = nobody ] || fail "dynamic.map not written by nobody"
     [ ! -e "$PIDFILE" ] || fail "-u: pidfile left behind"
-    [ ! -e "$WORK/run/$TUNU.sock" ] || fail "-u: control socket left behind"
+    [ ! -e "$(sock_of "$TUNU")" ] || fail "-u: control socket left behind"
     if ip link show dev "$TUNU" >/dev/null 2>&1; then fail "TUN device $TUNU left behind"; fi
     pass "real: stop -u: dynamic.map saved by nobody; pidfile and control socket removed"
 fi

@@ -63,14 +63,14 @@ ping_ok in4 "$HOST6_MAPPED4"   # nat64d.conf's own map is untouched
 
 log "an unreadable map-file refuses the reload; the running mappings stay"
 rm "$LAB_DIR/maps.conf"
-mkdir "$LAB_DIR/maps.conf"   # opens, but cannot be read (even by root)
+mkdir "$LAB_DIR/maps.conf"   # not a regular file: refused even for root
 rc=0
 "$CTL" -s "$LAB_DIR/ctl.sock" reload > "$LAB_DIR/reload.out" || rc=$?
 cat "$LAB_DIR/reload.out"
 [[ $rc -eq 1 ]] || fail "reload of an unreadable map-file: nat64dctl exited $rc, expected 1"
-grep -qx "error: reload failed, the running configuration and mappings stay: map-file: unable to read $LAB_DIR/maps.conf: Is a directory" \
+grep -qx "error: reload failed, the running configuration and mappings stay: map-file: unable to read $LAB_DIR/maps.conf: not a regular file (a directory)" \
     "$LAB_DIR/reload.out" || fail "reply lacks the reason"
-grep -q "map-file: unable to read $LAB_DIR/maps.conf: Is a directory" "$LAB_DIR/nat64d.log" || fail "read error not logged"
+grep -q "map-file: unable to read $LAB_DIR/maps.conf: not a regular file (a directory)" "$LAB_DIR/nat64d.log" || fail "read error not logged"
 ping_ok in4 198.51.100.6
 ping_ok in4 198.51.100.4
 log "a missing map-file too"
@@ -95,6 +95,6 @@ rc=0
 timeout 10 ip netns exec "$NSX" "$NAT64D" -d -c "$LAB_DIR/nat64d.conf" > "$LAB_DIR/start.out" 2>&1 || rc=$?
 cat "$LAB_DIR/start.out"
 [[ $rc -eq 1 ]] || fail "start with an unreadable map-file exited $rc, expected 1"
-grep -q "map-file: unable to read $LAB_DIR/maps.conf: Is a directory" "$LAB_DIR/start.out" || fail "start: reason not given"
+grep -q "map-file: unable to read $LAB_DIR/maps.conf: not a regular file (a directory)" "$LAB_DIR/start.out" || fail "start: reason not given"
 ! inx ip link show "$TUN_DEV" >/dev/null 2>&1 || fail "start with an unreadable map-file made the device"
 log "PASS"
