@@ -32,7 +32,7 @@ if [ -n "$out" ]; then
     echo "FAIL: systemd-analyze verify reported problems"
     exit 1
 fi
-# The directives the service relies on (issue 5): present, and spelt as
+# The directives the service relies on: present, and spelt as
 # systemd understands them (verify above would have complained otherwise).
 for unit in nat64d.service nat64d@.service; do
     # shellcheck disable=SC2016 # $MAINPID is literal

@@ -12,7 +12,7 @@
 //            in which case the oldest dormant lease is reassigned;
 //   expired  after that: the address is free again.
 //
-// Threads (STYLE.md "State and threads"): the pool is the one piece of
+// Threads (docs/architecture.md, "Threads and tables"): the pool is the one piece of
 // shared mutable state on the packet path. Its tables are reachable only
 // through SharedGuarded and change only under its exclusive lock: to make,
 // reactivate or reassign a lease (the miss path), in maintenance when a lease

@@ -20,7 +20,7 @@ namespace {
 using common::quote;
 using common::split_words;
 
-// Owns a file descriptor (RAII, STYLE.md "State and threads").
+// Owns a file descriptor (RAII).
 class UniqueFd {
 public:
     explicit UniqueFd(int fd) noexcept : fd_(fd) {}

@@ -76,7 +76,7 @@ struct MapFileApplied {
 [[nodiscard]] MapFileApplied apply_map_file(const Config& cfg, const addr::MapFileResult& file);
 
 // Whether a changed setting takes effect on reload (SIGHUP) or only after a
-// restart (STYLE.md "State and threads": the sealed settings).
+// restart (the sealed settings, docs/architecture.md).
 enum class Reload { Runtime, Restart };
 
 // One entry of the directive table, read-only (e.g. for checking that the

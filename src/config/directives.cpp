@@ -1,5 +1,5 @@
 // The directive table: one entry per tayga.conf(5) directive, shared by the
-// TAYGA-syntax parser and the TOML parser (STYLE.md "Configuration").
+// TAYGA-syntax parser and the TOML parser.
 // Messages keep TAYGA's wording where TAYGA has one.
 #include "config/directives.hpp"
 

@@ -12,7 +12,7 @@
 
 namespace nat64d::daemon {
 
-// Start-up failures: caught once in main(), printed, exit 1 (STYLE.md "Errors").
+// Start-up failures: caught once in main(), printed, exit 1.
 struct StartupError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };

@@ -34,7 +34,7 @@ struct Tables {
     UdpCksumMode udp_cksum_mode = UdpCksumMode::Drop;
     // Dynamic IPv4 pool (dynamic-pool), or null. Not part of the immutable
     // snapshot: it outlives every generation and locks internally, only on
-    // the miss path (STYLE.md "State and threads"); hits read the worker's
+    // the miss path (docs/architecture.md); hits read the worker's
     // own view of it, Context::pool_reader.
     addr::DynamicPool* pool = nullptr;
 

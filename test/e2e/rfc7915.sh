@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End to end, RFC 7915 (issue 3): a scapy peer (rfc7915_peer.py) crafts
+# End to end, RFC 7915: a scapy peer (rfc7915_peer.py) crafts
 # packets in the IPv6-host and IPv4-host namespaces, sends them through the
 # running nat64d and checks what the translator delivers on the other side:
 # fragments both ways and translator fragmentation, Packet Too Big <->

@@ -112,7 +112,7 @@ std::vector<std::string> entries(const std::filesystem::path& dir) {
 // ---------------------------------------------------------------------------
 // Address choice
 
-TEST_CASE("dynamic-pool: issue 4 vector, 169.254.0.0/24 gives 2001:db8::69 169.254.0.80", "[addr][pool]") {
+TEST_CASE("dynamic-pool: TAYGA's address choice, 169.254.0.0/24 gives 2001:db8::69 169.254.0.80", "[addr][pool]") {
     // Words (little-endian): 0xb80d0120, 0, 0, 0x69000000.
     // 0xb80d0120 -> 0x20 + 0xb80d01 = 0xb80d21 -> 0x21 + 0xb80d = 0xb82e
     //            -> 0x2e + 0xb8 = 0xe6;  + 0 + 0;
@@ -503,7 +503,7 @@ TEST_CASE("dynamic-pool: maintenance racing with workers keeps every host on its
 }
 
 // ---------------------------------------------------------------------------
-// Lock-free hits (issue 4, STYLE.md "State and threads"): workers read an
+// Lock-free hits (docs/architecture.md, "Threads and tables"): workers read an
 // immutable snapshot through their own PoolReader; every change publishes a
 // new one under a new version.
 

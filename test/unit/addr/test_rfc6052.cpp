@@ -26,7 +26,7 @@ struct Row {
     std::array<std::uint8_t, 16> bytes;
 };
 
-// RFC 6052 §2.4 Table 1/2 (RFC-NOTES §5.3): 192.0.2.33 under each prefix.
+// RFC 6052 §2.4 Table 1/2: 192.0.2.33 under each prefix.
 const std::array<Row, 7> kRfc6052Table{{
     {"2001:db8::/32", "2001:db8:c000:221::",
      {0x20, 0x01, 0x0d, 0xb8, 0xc0, 0x00, 0x02, 0x21, 0, 0, 0, 0, 0, 0, 0, 0}},
