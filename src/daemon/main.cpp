@@ -211,6 +211,8 @@ struct Runtime {
     std::string instance{};  // metrics-instance, else tun-device
     std::atomic<std::uint64_t> reloads_ok = 0;
     std::atomic<std::uint64_t> reloads_failed = 0;
+    std::atomic<std::uint64_t> saves_failed = 0;    // dynamic.map writes that failed
+    std::atomic<std::uint64_t> leases_revoked = 0;  // Revoked pool events
     std::int64_t last_save_ = 0;  // when dynamic.map was last written
     // What the last reload skipped (map-file lines) or why it failed, for
     // the `nat64dctl reload` reply.
@@ -236,7 +238,7 @@ struct Runtime {
         s.reloads_failed = reloads_failed;
         if (pool != nullptr) {
             const auto c = pool->counts();
-            s.pool = PoolStats{c.active, c.dormant, c.free};
+            s.pool = PoolStats{c.active, c.dormant, c.free, saves_failed.load(), leases_revoked.load()};
         }
         return s;
     }
@@ -247,6 +249,7 @@ struct Runtime {
         if (pool == nullptr) return;
         pool->maintenance(now);
         for (const auto& e : pool->take_events()) {
+            if (e.kind == addr::PoolEventKind::Revoked) ++leases_revoked;
             log(running.log.dyn ? LogLevel::Info : LogLevel::Debug, "{}", addr::describe(e));
         }
         if (dynamic_map.empty()) return;
@@ -256,6 +259,7 @@ struct Runtime {
     void save_leases(std::int64_t now) {
         if (pool == nullptr || dynamic_map.empty()) return;
         if (auto st = pool->save(dynamic_map); !st) {
+            ++saves_failed;
             log(LogLevel::Err, "{}: {} (the previous file is kept)", dynamic_map, st.error());
         } else {
             log(LogLevel::Debug, "{}: leases saved", dynamic_map);

@@ -53,6 +53,8 @@ std::string format_stats_table(const StatsSnapshot& s) {
         row("dynamic leases active", s.pool->active);
         row("dynamic leases dormant", s.pool->dormant);
         row("dynamic addresses free", s.pool->free);
+        row("dynamic leases revoked", s.pool->revoked);
+        row("dynamic.map saves failed", s.pool->saves_failed);
     }
     out += "\ndrops by reason:\n";
     bool any = false;
@@ -82,6 +84,8 @@ std::string format_stats_json(const StatsSnapshot& s) {
     if (s.pool) {
         out += fmt::format("\"dynamic_leases\":{{\"active\":{},\"dormant\":{},\"free\":{}}},", s.pool->active,
                            s.pool->dormant, s.pool->free);
+        out += fmt::format("\"dynamic_leases_revoked\":{},\"dynamic_map_saves_failed\":{},", s.pool->revoked,
+                           s.pool->saves_failed);
     }
     out += "\"icmp_errors_by_kind\":{";
     for (std::size_t k = 0; k < xlat::kIcmpErrorKinds; ++k) {
@@ -176,6 +180,12 @@ std::string format_metrics(const StatsSnapshot& s) {
         sample("nat64d_dynamic_leases", "state=\"active\"", s.pool->active);
         sample("nat64d_dynamic_leases", "state=\"dormant\"", s.pool->dormant);
         sample("nat64d_dynamic_leases", "state=\"free\"", s.pool->free);
+        family("nat64d_dynamic_leases_revoked_total", "counter",
+               "Dynamic leases taken back because a static map (reload, map-file) now covers them.");
+        sample("nat64d_dynamic_leases_revoked_total", "", s.pool->revoked);
+        family("nat64d_dynamic_map_save_failures_total", "counter",
+               "Writes of dynamic.map that failed; the previous file was kept.");
+        sample("nat64d_dynamic_map_save_failures_total", "", s.pool->saves_failed);
     }
     family("nat64d_workers", "gauge", "Worker threads, one per TUN queue.");
     sample("nat64d_workers", "", s.workers);

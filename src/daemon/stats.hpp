@@ -16,6 +16,10 @@ struct PoolStats {
     std::uint64_t active = 0;
     std::uint64_t dormant = 0;
     std::uint64_t free = 0;
+    // Since start: dynamic.map writes that failed (the previous file was
+    // kept), and leases taken back because a static map now covers them.
+    std::uint64_t saves_failed = 0;
+    std::uint64_t revoked = 0;
 };
 
 struct StatsSnapshot {

@@ -60,5 +60,21 @@ daemon_start
 ping_ok in4 "$LEASE"
 "$CTL" -s "$LAB_DIR/ctl.sock" mappings | grep -q "^dynamic $LEASE .*2001:db8:6::77 .*active" || fail "lease not restored"
 "$CTL" -s "$LAB_DIR/ctl.sock" stats | grep -Eq 'dynamic leases active +2' || fail "stats do not count the leases"
+
+log "a static map of the leased address revokes the lease on reload, and is counted"
+echo "map $LEASE 2001:db8:6::99" >> "$LAB_DIR/nat64d.conf"
+"$CTL" -s "$LAB_DIR/ctl.sock" reload | grep -q '^ok' || fail "reload with the new map"
+"$CTL" -s "$LAB_DIR/ctl.sock" mappings | grep -q "^dynamic $LEASE " && fail "the lease of $LEASE survived the static map"
+# The pool's events are counted on the daemon's one-second tick.
+revoked=0
+for _ in $(seq 1 30); do
+    "$CTL" -s "$LAB_DIR/ctl.sock" stats | grep -Eq '^dynamic leases revoked +1$' && { revoked=1; break; }
+    sleep 0.1
+done
+[[ $revoked -eq 1 ]] || { "$CTL" -s "$LAB_DIR/ctl.sock" stats >&2; fail "revoked lease not counted"; }
+"$CTL" -s "$LAB_DIR/ctl.sock" metrics | grep -q '^nat64d_dynamic_leases_revoked_total{instance="[^"]*"} 1$' ||
+    fail "revoked lease not in the metrics"
+"$CTL" -s "$LAB_DIR/ctl.sock" metrics | grep -q '^nat64d_dynamic_map_save_failures_total{instance="[^"]*"} 0$' ||
+    fail "dynamic.map save failures not in the metrics"
 daemon_stop
 log "PASS"

@@ -418,7 +418,7 @@ TEST_CASE("Counters: table, JSON and Prometheus text carry the same numbers", "[
     s.counters.icmp_errors_rate_limited = 9;
     s.counters.icmp_errors_held_back_by_kind[static_cast<std::size_t>(xlat::IcmpErrorKind::TimeExceeded)] = 9;
     s.reloads_ok = 1;
-    s.pool = PoolStats{4, 1, 250};
+    s.pool = PoolStats{4, 1, 250, 2, 7};
 
     const auto table = format_stats_table(s);
     CHECK(table.find("packets translated 6to4                          20") != std::string::npos);
@@ -436,6 +436,12 @@ TEST_CASE("Counters: table, JSON and Prometheus text carry the same numbers", "[
     CHECK(m.find("nat64d_dropped_packets_total{instance=\"nat64\",reason=\"ttl-expired\"} 3\n") != std::string::npos);
     CHECK(m.find("nat64d_dropped_packets_total{instance=\"nat64\",reason=\"bad-version\"} 0\n") != std::string::npos);
     CHECK(m.find("nat64d_dynamic_leases{instance=\"nat64\",state=\"free\"} 250\n") != std::string::npos);
+    // Failed dynamic.map writes and leases revoked by a static map.
+    CHECK(m.find("nat64d_dynamic_map_save_failures_total{instance=\"nat64\"} 2\n") != std::string::npos);
+    CHECK(m.find("nat64d_dynamic_leases_revoked_total{instance=\"nat64\"} 7\n") != std::string::npos);
+    CHECK(json.find("\"dynamic_leases_revoked\":7,\"dynamic_map_saves_failed\":2,") != std::string::npos);
+    CHECK(table.find("dynamic.map saves failed                          2") != std::string::npos);
+    CHECK(table.find("dynamic leases revoked                            7") != std::string::npos);
     CHECK(m.find("nat64d_uptime_seconds{instance=\"nat64\"} 12.500\n") != std::string::npos);
     CHECK(m.find("nat64d_icmp_errors_generated_total{instance=\"nat64\",kind=\"time-exceeded\"} 3\n") !=
           std::string::npos);
@@ -469,7 +475,7 @@ TEST_CASE("Counters: table, JSON and Prometheus text carry the same numbers", "[
         const auto name = line.substr(0, line.find_first_of("{ "));
         CHECK(m.find("# TYPE " + name + " ") != std::string::npos);
     }
-    CHECK(samples == 1 + 1 + 2 + 2 + 1 + 2 + 2 + xlat::kIcmpErrorKinds + xlat::kIcmpErrorKinds + 1 + 1 + kReasonCount + 1 + 1 + 2 + 3 + 1 + 1);
+    CHECK(samples == 1 + 1 + 2 + 2 + 1 + 2 + 2 + xlat::kIcmpErrorKinds + xlat::kIcmpErrorKinds + 1 + 1 + kReasonCount + 1 + 1 + 2 + 3 + 1 + 1 + 1 + 1);
 }
 
 namespace {
