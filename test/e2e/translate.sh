@@ -28,7 +28,14 @@ exchange() {  # exchange PROTO SERVER-RUNNER BIND CLIENT-RUNNER ADDR EXPECTED-PE
     local proto=$1 srv=$2 bind=$3 cli=$4 addr=$5 peer=$6 port=$((20000 + RANDOM % 20000)) reply
     $srv $ECHO server "$proto" "$bind" "$port" &
     local spid=$!
-    sleep 0.3
+    # Wait (bounded) until the server has bound its port: a datagram sent
+    # before would meet a closed port, and the client ignores the ICMP error.
+    local flag=-Hlnu
+    [[ $proto == tcp ]] && flag=-Hlnt
+    for _ in $(seq 1 50); do
+        [[ -n "$($srv ss $flag "sport = :$port")" ]] && break
+        sleep 0.1
+    done
     reply=$($cli $ECHO client "$proto" "$addr" "$port" "hello-$proto") || { kill "$spid" 2>/dev/null; fail "$proto to $addr"; }
     wait "$spid" || fail "$proto server"
     echo "   $proto: $reply"
