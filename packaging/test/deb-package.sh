@@ -215,8 +215,11 @@ as_unit=(setpriv --reuid="$run_user" --regid="$run_group" --clear-groups
 # ip netns exec, unshare and the script exec: $! is the daemon.
 ip netns exec "$NS" unshare --mount --propagation private sh "$WORK/launch.sh" >"$WORK/daemon.log" 2>&1 &
 DAEMON=$!
+# Outside the initial network namespace the default control socket is
+# named after the namespace (nat64d.conf(5), control-socket).
+SOCK="$WORK/run/$TUN@net-$(stat -L -c %i "/run/netns/$NS").sock"
 for i in $(seq 1 100); do
-    [[ -S $WORK/run/$TUN.sock ]] && break
+    [[ -S $SOCK ]] && break
     kill -0 "$DAEMON" 2>/dev/null || fail "nat64d exited"
     [[ $i -lt 100 ]] || fail "nat64d did not come up in 10 s"
     sleep 0.1
@@ -240,7 +243,7 @@ DAEMON=
 [[ $(stat -c %U /var/lib/nat64d/dynamic.map) == "$run_user" ]] || fail "dynamic.map not written by $run_user"
 grep -qE '^198\.51\.100\.[0-9]+[[:space:]]+2001:db8:1::2[[:space:]]' /var/lib/nat64d/dynamic.map ||
     { cat /var/lib/nat64d/dynamic.map; fail "the lease of 2001:db8:1::2 is not in dynamic.map"; }
-[[ ! -e $WORK/run/$TUN.sock ]] || fail "control socket left behind"
+[[ ! -e $SOCK ]] || fail "control socket left behind"
 echo "ok: stopped; dynamic.map saved by $run_user: $(cut -f1,2 /var/lib/nat64d/dynamic.map | tr '\t\n' '  ')"
 ip netns del "$NS"
 
