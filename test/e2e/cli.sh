@@ -297,25 +297,11 @@ echo "== --journal: native protocol entries to the journal's socket"
 # systemd: the listener binds the journal's socket path there, and nat64d
 # finds it where it always looks.
 conf "$DIR/j.conf" "$TUN"
-cat > "$DIR/journal.py" <<'PY'
-import socket, sys, time
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind("/run/systemd/journal/socket")
-s.settimeout(0.2)
-deadline = time.time() + 15
-with open(sys.argv[1], "wb") as out:
-    while time.time() < deadline:
-        try:
-            out.write(s.recv(65536) + b"--\n")
-            out.flush()
-        except socket.timeout:
-            pass
-PY
 unshare --mount bash -c '
     set -e
     mount -t tmpfs nat64d-test /run/systemd
     mkdir /run/systemd/journal
-    /usr/bin/python3 "$1/journal.py" "$1/journal.out" &
+    /usr/bin/python3 "$4" "$1/journal.out" 15 &
     listener=$!
     for _ in $(seq 1 50); do [[ -S /run/systemd/journal/socket ]] && break; sleep 0.1; done
     ip netns exec "$2" "$3" -n --journal -c "$1/j.conf" >"$1/j.out" 2>&1 &
@@ -329,7 +315,7 @@ unshare --mount bash -c '
     daemon=$!
     for _ in $(seq 1 50); do grep -q "translating on" "$1/j2.out" && break; sleep 0.1; done
     kill -TERM $daemon; wait $daemon
-' _ "$DIR" "$NS" "$NAT64D" || fail "journal run"
+' _ "$DIR" "$NS" "$NAT64D" "$(dirname "$(readlink -f "$0")")/journal_listener.py" || fail "journal run"
 grep -q "^MESSAGE=nat64d .* translating on $TUN" "$DIR/journal.out" || { cat "$DIR/journal.out" "$DIR/j.out"; fail "no journal entry"; }
 grep -A3 "^PRIORITY=6$" "$DIR/journal.out" | grep -q "^SYSLOG_IDENTIFIER=nat64d$" || fail "journal fields"
 grep -q "^SYSLOG_PID=[0-9]*$" "$DIR/journal.out" || fail "journal SYSLOG_PID"

@@ -33,22 +33,6 @@ ipv6-addr $XLAT6_OWN
 log drop
 CONF
 
-# The listener runs in the translator's namespace, so that the lab's
-# cleanup ends it too; a pathname socket is reached from any namespace.
-cat > "$LAB_DIR/listener.py" <<'PY'
-import socket, sys, time
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind("/run/systemd/journal/socket")
-s.settimeout(0.2)
-deadline = time.time() + 120
-with open(sys.argv[1], "wb") as out:
-    while time.time() < deadline:
-        try:
-            out.write(s.recv(65536) + b"--\n")
-            out.flush()
-        except socket.timeout:
-            pass
-PY
 # journalctl's matching on the recorded entries: those with every
 # FIELD=VALUE given, printed with a "--" line after each.
 cat > "$LAB_DIR/select.py" <<'PY'
@@ -60,7 +44,9 @@ for entry in data.split("--\n"):
     if entry and all(w in fields for w in want):
         print(entry + "--")
 PY
-inx "$PYTHON" "$LAB_DIR/listener.py" "$LAB_DIR/journal.out" &
+# The listener runs in the translator's namespace, so that the lab's
+# cleanup ends it too; a pathname socket is reached from any namespace.
+inx "$PYTHON" "$(dirname "$(readlink -f "$0")")/journal_listener.py" "$LAB_DIR/journal.out" 120 &
 for _ in $(seq 1 50); do [[ -S /run/systemd/journal/socket ]] && break; sleep 0.1; done
 [[ -S /run/systemd/journal/socket ]] || fail "the stand-in journal socket did not appear"
 

@@ -5,6 +5,8 @@
 // host, in this order; its dynamic.map is reproduced below byte for byte.
 #include <catch2/catch.hpp>
 
+#include "support/tempdir.hpp"
+
 #include "support/addrs.hpp"
 
 #include <signal.h>
@@ -34,6 +36,8 @@ using namespace nat64d;
 using namespace nat64d::addr;
 
 namespace {
+
+using nat64d::test::TempDir;
 
 using nat64d::test::p4;
 using nat64d::test::p6;
@@ -71,21 +75,6 @@ std::optional<Ipv6Addr> lookup4(DynamicPool& pool, const char* addr) {
     if (pool.map_4to6(v4(addr), out, reader()) != Pool4::Leased) return std::nullopt;
     return out;
 }
-
-// A scratch directory, removed with everything in it at the end of the test.
-struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        char tmpl[] = "/tmp/nat64d-pool-XXXXXX";
-        REQUIRE(mkdtemp(tmpl) != nullptr);
-        path = tmpl;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path, ec);
-    }
-    [[nodiscard]] std::string file(const char* name) const { return (path / name).string(); }
-};
 
 std::string slurp(const std::string& path) {
     std::ifstream in(path, std::ios::binary);

@@ -3,6 +3,8 @@
 // combine is config::apply_map_file (test/unit/config/test_map_file.cpp).
 #include <catch2/catch.hpp>
 
+#include "support/tempdir.hpp"
+
 #include "support/addrs.hpp"
 
 #include <cstdlib>
@@ -135,10 +137,9 @@ TEST_CASE("map: reserved classes refused as TAYGA refuses them, on the prefix's 
 }
 
 TEST_CASE("map-file: read_map_file reads a file and fails on a missing or unreadable one", "[addr][map-file]") {
-    char tmpl[] = "/tmp/nat64d-mapfile-XXXXXX";
-    REQUIRE(mkdtemp(tmpl) != nullptr);
-    const std::filesystem::path dir = tmpl;
-    const std::string path = (dir / "maps").string();
+    const nat64d::test::TempDir tmp;
+    const std::filesystem::path& dir = tmp.path;
+    const std::string path = tmp.file("maps");
     {
         std::ofstream out(path);
         out << "map 192.0.2.10 2001:db8::10\nmap 192.0.2.11\n";
@@ -155,5 +156,4 @@ TEST_CASE("map-file: read_map_file reads a file and fails on a missing or unread
     const auto directory = read_map_file(dir.string());
     REQUIRE_FALSE(directory.ok());
     CHECK(directory.error() == "unable to read " + dir.string() + ": not a regular file (a directory)");
-    std::filesystem::remove_all(dir);
 }

@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+
+#include "support/tempdir.hpp"
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -18,19 +20,7 @@ using namespace nat64d::common;
 
 namespace {
 
-struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        char tmpl[] = "/tmp/nat64d-file-XXXXXX";
-        REQUIRE(mkdtemp(tmpl) != nullptr);
-        path = tmpl;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path, ec);
-    }
-    [[nodiscard]] std::string file(const char* name) const { return (path / name).string(); }
-};
+using nat64d::test::TempDir;
 
 }  // namespace
 
