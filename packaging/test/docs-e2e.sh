@@ -71,27 +71,8 @@ block() {
     ' "$SRC/docs/$1.md" | sed -e 's/64:ff9b::/3fff:6464::/g' -e 's/192\.0\.0\.1\b/203.0.113.254/g'
 }
 
-# netns NAME...: creates the namespaces with lo up (and remembers them for
-# the clean-up, so this must not run in a subshell).
-netns() {
-    local ns
-    for ns in "$@"; do
-        ip netns add "$ns"
-        NAMESPACES+=("$ns")
-        ip -n "$ns" link set lo up
-    done
-}
+source "$(dirname "$(readlink -f "$0")")/netlab.sh"
 in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
-# link NS1 IF1 NS2 IF2: a veth pair between two namespaces, both ends up.
-link() {
-    ip link add "tmp$ID" type veth peer name "tmq$ID"
-    ip link set "tmp$ID" netns "$1"
-    ip link set "tmq$ID" netns "$3"
-    ip -n "$1" link set "tmp$ID" name "$2"
-    ip -n "$3" link set "tmq$ID" name "$4"
-    ip -n "$1" link set "$2" up
-    ip -n "$3" link set "$4" up
-}
 forwarding() {
     in_ns "$1" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
     # No duplicate address detection delay on the lab's links.

@@ -90,14 +90,8 @@ POOL=$(awk '$1 == "dynamic-pool" { print $2 }' "$WORK/tayga.conf")
 echo "== $DOC: the tayga.conf block (pool $POOL) and $nsteps sh blocks"
 
 # ---- the lab ----------------------------------------------------------------------
-netns() { local ns; for ns in "$@"; do ip netns add "$ns"; NAMESPACES+=("$ns"); ip -n "$ns" link set lo up; done; }
+source "$(dirname "$(readlink -f "$0")")/netlab.sh"
 netns "$H6" "$XL" "$H4"
-link() {
-    ip link add "tmp$ID" type veth peer name "tmq$ID"
-    ip link set "tmp$ID" netns "$1"; ip link set "tmq$ID" netns "$3"
-    ip -n "$1" link set "tmp$ID" name "$2"; ip -n "$3" link set "tmq$ID" name "$4"
-    ip -n "$1" link set "$2" up; ip -n "$3" link set "$4" up
-}
 link "$H6" eth0 "$XL" eth1
 link "$XL" eth0 "$H4" eth0
 for ns in "$H6" "$XL"; do ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0; done

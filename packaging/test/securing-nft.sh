@@ -51,13 +51,8 @@ awk '/^```nft[[:space:]]*$/ { inside = 1; next } /^```/ { inside = 0 } inside' "
     sed -e 's/64:ff9b::/3fff:6464::/g' >"$WORK/ruleset.nft"
 grep -q '^table inet nat64d' "$WORK/ruleset.nft" || fail "no \`\`\`nft block in docs/securing.md"
 
-for ns in "$H6" "$XL" "$H4"; do ip netns add "$ns"; NAMESPACES+=("$ns"); ip -n "$ns" link set lo up; done
-link() {
-    ip link add "tmp$ID" type veth peer name "tmq$ID"
-    ip link set "tmp$ID" netns "$1"; ip link set "tmq$ID" netns "$3"
-    ip -n "$1" link set "tmp$ID" name "$2"; ip -n "$3" link set "tmq$ID" name "$4"
-    ip -n "$1" link set "$2" up; ip -n "$3" link set "$4" up
-}
+source "$(dirname "$(readlink -f "$0")")/netlab.sh"
+netns "$H6" "$XL" "$H4"
 link "$H6" eth0 "$XL" lan0
 link "$XL" wan0 "$H4" eth0
 for ns in "$H6" "$XL"; do ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0; done
