@@ -100,6 +100,14 @@ ControlServer::~ControlServer() {
     }
 }
 
+bool ControlServer::removable() const noexcept { return dir_fd_ >= 0 && dir_writable(dir_fd_); }
+
+bool dir_writable(int dir_fd) noexcept {
+    // AT_EACCESS: the effective ids and capabilities, which are what
+    // unlinkat() will be judged by.
+    return dir_fd >= 0 && ::faccessat(dir_fd, ".", W_OK | X_OK, AT_EACCESS) == 0;
+}
+
 std::pair<std::string, std::string> split_path(const std::string& path) {
     const auto slash = path.rfind('/');
     if (slash == std::string::npos) return {".", path};

@@ -39,7 +39,13 @@ public:
     ControlServer(ControlServer&& o) noexcept;
     ControlServer& operator=(ControlServer&&) = delete;
     ControlServer(const ControlServer&) = delete;
-    ~ControlServer();  // closes and removes the socket file
+    ~ControlServer();  // closes and removes the socket file (see removable())
+
+    // Whether the daemon, as it runs now, may remove the socket file at
+    // exit: after -u/-g it holds no capability, so a directory it cannot
+    // write to (root's /run/nat64d) keeps the file; the next start finds
+    // nobody answering on it and replaces it.
+    [[nodiscard]] bool removable() const noexcept;
 
     [[nodiscard]] int fd() const noexcept { return fd_; }
     [[nodiscard]] const std::string& path() const noexcept { return path_; }
@@ -87,6 +93,11 @@ private:
 
 // Splits "/run/nat64d/x.sock" into its directory ("/run/nat64d") and name.
 [[nodiscard]] std::pair<std::string, std::string> split_path(const std::string& path);
+
+// Whether this process, with its current user, group and capabilities, may
+// add and remove entries in the directory open as `dir_fd` (an O_PATH
+// descriptor, usable also from inside a chroot).
+[[nodiscard]] bool dir_writable(int dir_fd) noexcept;
 
 // Client side (nat64dctl, tests): sends `request`, returns the whole reply.
 [[nodiscard]] common::Result<std::string> control_request(const std::string& path, std::string_view request,

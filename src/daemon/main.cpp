@@ -558,10 +558,20 @@ int run(const Options& opt) {
         if (!bound) throw StartupError(bound.error());
         metrics = std::move(*bound);
     }
-    drop_privileges(opt, *cfg);
-    if (!opt.user.empty() || !opt.group.empty() || opt.chroot)
-        log(LogLevel::Debug, "running as uid {} gid {}{}", ::getuid(), ::getgid(),
-            opt.chroot ? ", chrooted to " + cfg->data_dir : "");
+    // No thread runs yet: the capabilities dropped here are dropped for
+    // every thread started later (workers, metrics-listen).
+    const Dropped dropped = drop_privileges(opt, *cfg);
+    log(LogLevel::Debug, "running as uid {} gid {}{}, no capabilities, no_new_privs{}", ::getuid(), ::getgid(),
+        opt.chroot ? ", chrooted to " + cfg->data_dir : "",
+        dropped.bounding_cleared ? ", bounding set empty" : ", bounding set as given (no CAP_SETPCAP to empty it)");
+    // Said now rather than at exit: without capabilities the daemon can
+    // remove its files only from directories its user may write to.
+    if (pidfile && !pidfile->removable())
+        log(LogLevel::Notice, "pidfile {}: its directory is not writable by uid {}; the file will be emptied, not "
+            "removed, at exit", opt.pidfile, ::geteuid());
+    if (control && !control->removable())
+        log(LogLevel::Notice, "control socket {}: its directory is not writable by uid {}; the socket file will "
+            "stay at exit (the next start replaces it)", control->path(), ::geteuid());
     check_data_dir_writable(*cfg, opt.chroot ? "/" : cfg->data_dir);
 
     // Signals are taken synchronously by the main thread; the workers

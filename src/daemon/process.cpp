@@ -1,9 +1,12 @@
 #include "daemon/process.hpp"
 
+#include <cap-ng.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <pwd.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,6 +14,9 @@
 #include <cstdlib>
 #include <cstring>
 
+#include <fmt/core.h>
+
+#include "common/log.hpp"
 #include "daemon/control.hpp"
 
 namespace nat64d::daemon {
@@ -100,11 +106,21 @@ void PidFile::write_pid() {
     }
 }
 
+bool PidFile::removable() const noexcept { return dir_writable(dir_fd_); }
+
 PidFile::~PidFile() {
     // Removed while the lock is held, so no second daemon takes over a file
     // that is about to disappear (see the constructor for the other side).
     if (dir_fd_ >= 0) {
-        ::unlinkat(dir_fd_, name_.c_str(), 0);
+        if (::unlinkat(dir_fd_, name_.c_str(), 0) != 0 && errno != ENOENT) {
+            // After -u the daemon holds no capability and may not write to
+            // a root-owned directory: the file stays, but empty, so that
+            // nobody signals whatever process reuses this pid later.
+            const int err = errno;
+            (void)!::ftruncate(fd_, 0);
+            common::log(common::LogLevel::Notice, "pidfile {}: emptied, not removed ({})", path_,
+                        std::strerror(err));
+        }
         ::close(dir_fd_);
     }
     ::close(fd_);
@@ -140,9 +156,35 @@ void check_data_dir_writable(const Config& cfg, const std::string& dir) {
     }
 }
 
+namespace {
+
+// True when no capability is left in the permitted, effective, inheritable
+// or ambient set of the calling thread, as the kernel reports them now.
+bool holds_no_capability() {
+    if (capng_get_caps_process() != 0) return false;
+    for (unsigned cap = 0; cap <= CAP_LAST_CAP; ++cap) {
+        for (const capng_type_t set : {CAPNG_EFFECTIVE, CAPNG_PERMITTED, CAPNG_INHERITABLE, CAPNG_AMBIENT}) {
+            if (capng_have_capability(set, cap) != 0) return false;
+        }
+    }
+    return true;
+}
+
+}  // namespace
+
 // -r, -g, -u, in that order: the user and group are looked up before the
 // chroot hides /etc/passwd; the gid is set before the uid gives it up.
-void drop_privileges(const Options& opt, const Config& cfg) {
+//
+// Then no capability is kept. Everything that needs one is done by now:
+// the TUN queues are attached (TUNSETIFF), tun-ip, tun-up and tun-route
+// are applied over netlink (CAP_NET_ADMIN), the control socket and
+// metrics-listen are bound (a port below 1024: CAP_NET_BIND_SERVICE). A
+// reload changes none of these (they are restart settings); reading and
+// writing the TUN queues, dynamic.map, the metrics-file and the map-file
+// are plain file operations. So the daemon runs with empty permitted,
+// effective, inheritable and ambient sets, an empty bounding set, and
+// PR_SET_NO_NEW_PRIVS, so that nothing it might execute regains one.
+Dropped drop_privileges(const Options& opt, const Config& cfg) {
     uid_t uid = 0;
     gid_t gid = 0;
     const bool set_user = !opt.user.empty();
@@ -164,12 +206,39 @@ void drop_privileges(const Options& opt, const Config& cfg) {
             throw StartupError("chroot " + cfg.data_dir + ": " + std::strerror(errno));
         }
     }
-    if (set_group) {
-        if (::setgroups(1, &gid) != 0 || ::setgid(gid) != 0) {
-            throw StartupError(std::string("setgid: ") + std::strerror(errno));
+    if (capng_get_caps_process() != 0) throw StartupError(std::string("capget: ") + std::strerror(errno));
+    // The kernel lets only a holder of CAP_SETPCAP shrink the bounding set:
+    // root has it; an unprivileged user started with ambient CAP_NET_ADMIN
+    // alone has not, and keeps the bounding set it was given (the units
+    // grant CAP_SETPCAP for this). It is harmless then: with nothing
+    // permitted and no_new_privs, no capability can be raised or gained.
+    Dropped out;
+    out.bounding_cleared = capng_have_capability(CAPNG_EFFECTIVE, CAP_SETPCAP) == 1;
+    capng_clear(CAPNG_SELECT_ALL);
+    if (out.bounding_cleared && capng_apply(CAPNG_SELECT_BOUNDS) != 0) {
+        throw StartupError(std::string("capability bounding set: ") + std::strerror(errno));
+    }
+    // An id that is already ours needs no change (and an unprivileged user
+    // could not make one): -u naming the user the daemon runs as.
+    const int new_uid = set_user && uid != ::getuid() ? static_cast<int>(uid) : -1;
+    const int new_gid = set_group && (gid != ::getgid() || ::geteuid() == 0) ? static_cast<int>(gid) : -1;
+    if (new_uid != -1 || new_gid != -1) {
+        // setresgid, setgroups(0) (no supplementary group of root's stays),
+        // setresuid, keeping across the change only what the cleared state
+        // above holds: nothing.
+        if (const int rc = capng_change_id(new_uid, new_gid, CAPNG_DROP_SUPP_GRP); rc != 0) {
+            throw StartupError(fmt::format("setuid/setgid to {}:{}: {} (libcap-ng step {})", new_uid, new_gid,
+                                           std::strerror(errno), -rc));
         }
     }
-    if (set_user && ::setuid(uid) != 0) throw StartupError(std::string("setuid: ") + std::strerror(errno));
+    if (capng_apply(static_cast<capng_select_t>(CAPNG_SELECT_CAPS | CAPNG_SELECT_AMBIENT)) != 0) {
+        throw StartupError(std::string("capset: ") + std::strerror(errno));
+    }
+    if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+        throw StartupError(std::string("prctl(PR_SET_NO_NEW_PRIVS): ") + std::strerror(errno));
+    }
+    if (!holds_no_capability()) throw StartupError("capabilities: some are still held after dropping them all");
+    return out;
 }
 
 }  // namespace nat64d::daemon

@@ -30,7 +30,10 @@ gid_t target_gid(const Options& opt);
 // the device or anything else. The lock belongs to the open file, so it
 // survives detach()'s forks and lasts until the daemon exits. write_pid()
 // stores the daemon's pid (once it is known, after detach); the destructor
-// removes the file, also from inside a chroot.
+// removes the file, also from inside a chroot; where the daemon may no
+// longer write to the file's directory (after -u, without capabilities) it
+// empties the file instead, so that its pid, which another process may
+// reuse, is not read as the daemon's.
 class PidFile {
 public:
     explicit PidFile(const std::string& path);
@@ -39,6 +42,9 @@ public:
     ~PidFile();
 
     void write_pid();
+    // Whether the destructor will be able to remove the file (see
+    // ControlServer::removable()).
+    [[nodiscard]] bool removable() const noexcept;
 
 private:
     std::string path_;
@@ -58,7 +64,19 @@ bool prepare_data_dir(const Options& opt, const Config& cfg);
 // now ("/" once chrooted into it).
 void check_data_dir_writable(const Config& cfg, const std::string& dir);
 
-// -r, -g, -u (chroot to data-dir, setgid, setuid).
-void drop_privileges(const Options& opt, const Config& cfg);
+// What drop_privileges() left: `bounding_cleared` is false when the
+// daemon was started without CAP_SETPCAP (an unprivileged user given only
+// CAP_NET_ADMIN), which the kernel requires to shrink the bounding set.
+struct Dropped {
+    bool bounding_cleared = false;
+};
+
+// -r, -g, -u (chroot to data-dir, setgid, setuid), then every capability
+// given up and PR_SET_NO_NEW_PRIVS set, whoever started the daemon: root
+// with or without -u, or an unprivileged user with ambient CAP_NET_ADMIN.
+// Must run before any thread is started (capabilities belong to a thread;
+// new threads inherit them). Throws StartupError when a capability is
+// still held afterwards.
+Dropped drop_privileges(const Options& opt, const Config& cfg);
 
 }  // namespace nat64d::daemon
