@@ -6,8 +6,10 @@ set -euo pipefail
 PACKAGES=(
     build-essential cmake pkg-config
     libnl-3-dev libnl-route-3-dev libfmt-dev libtomlplusplus-dev libmicrohttpd-dev catch2
+    libcap-ng-dev           # the daemon's capability drop after start-up
     iproute2 iputils-ping iperf3 tcpdump python3 python3-scapy
     strace groff-base systemd curl bash-completion
+    util-linux              # setpriv, for test/e2e/privileges.sh and the package test
     prometheus              # promtool, for test/e2e/metrics.sh
     tayga                   # the reference of test/e2e/tayga_diff.sh and realworld.sh
     unbound nftables        # nat64d-lab and its end-to-end test

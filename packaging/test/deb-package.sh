@@ -5,12 +5,15 @@
 #      error or warning fails; overrides only in packaging/debian/*.lintian-overrides
 #   -> the .deb holds everything `cmake --install` installs
 #   -> dpkg -i: the nat64d system user, /var/lib/nat64d (nat64d:nat64d 0750),
-#      the units (User=nat64d, CAP_NET_ADMIN only), conffile, man pages
+#      the units (User=nat64d, ambient CAP_NET_ADMIN and CAP_SETPCAP only),
+#      sysusers.d, conffile, man pages
 #   -> hardening-check on every installed ELF file
 #   -> the installed nat64d run as the unit runs it (user nat64d, ambient
-#      CAP_NET_ADMIN, foreground) in a network namespace, on documentation
-#      addresses: it answers ping on its own addresses, translates a ping
-#      through a dynamic-pool lease, and saves dynamic.map in
+#      capabilities, foreground) in a network namespace, on documentation
+#      addresses: it holds no capability once running (/proc/PID/task/*/status),
+#      answers ping on its own addresses, translates a ping through a
+#      dynamic-pool lease and, after SIGHUP, through a new mapping (the
+#      source IPv6 is mapped: 198.51.100.200), and saves dynamic.map in
 #      /var/lib/nat64d at stop
 #   -> dpkg -r (conffile and state kept) -> dpkg -P (nothing left but the
 #      nat64d user, which Debian keeps on purge; this test then removes it
@@ -135,13 +138,17 @@ uid=$(id -u nat64d) || fail "no user nat64d"
 echo "ok: user nat64d (uid $uid, nologin), /var/lib/nat64d nat64d:nat64d 0750"
 UNIT=/lib/systemd/system/nat64d.service
 for u in "$UNIT" /lib/systemd/system/nat64d@.service; do
-    for line in User=nat64d Group=nat64d AmbientCapabilities=CAP_NET_ADMIN CapabilityBoundingSet=CAP_NET_ADMIN \
+    for line in User=nat64d Group=nat64d 'AmbientCapabilities=CAP_NET_ADMIN CAP_SETPCAP' \
+        'CapabilityBoundingSet=CAP_NET_ADMIN CAP_SETPCAP' NoNewPrivileges=yes \
         'ExecStart=/usr/sbin/nat64d -n -c /etc/nat64d.conf'; do
         [[ $u == *@* && $line == ExecStart=* ]] && line='ExecStart=/usr/sbin/nat64d -n -c /etc/nat64d/%i.conf'
         grep -qxF "$line" "$u" || fail "$u lacks '$line'"
     done
 done
-echo "ok: the units run /usr/sbin/nat64d as nat64d with CAP_NET_ADMIN only"
+echo "ok: the units run /usr/sbin/nat64d as nat64d with CAP_NET_ADMIN and CAP_SETPCAP only"
+grep -qx 'u nat64d - "nat64d translator" /var/lib/nat64d /usr/sbin/nologin' /usr/lib/sysusers.d/nat64d.conf ||
+    fail "/usr/lib/sysusers.d/nat64d.conf does not make the user nat64d"
+echo "ok: /usr/lib/sysusers.d/nat64d.conf"
 [[ $(/usr/sbin/nat64d --version) == "nat64d $VERSION" ]] || fail "nat64d --version"
 /usr/sbin/nat64d --check-config -c /etc/nat64d.conf >/dev/null || fail "the installed /etc/nat64d.conf is refused"
 /usr/sbin/nat64dctl --help >/dev/null || fail "nat64dctl --help"
@@ -226,6 +233,16 @@ for i in $(seq 1 100); do
 done
 [[ $(stat -c %U "/proc/$DAEMON") == "$run_user" ]] || fail "nat64d does not run as $run_user"
 echo "ok: nat64d runs as $run_user ($(grep -o 'translating on .*' "$WORK/daemon.log"))"
+# Once it translates, the daemon holds no capability in any thread: the
+# two ambient ones served start-up only (nat64d(8), SECURITY).
+for st in /proc/"$DAEMON"/task/*/status; do
+    for field in CapEff CapPrm CapInh CapAmb CapBnd; do
+        [[ $(sed -n "s/^$field:[[:space:]]*//p" "$st") == 0000000000000000 ]] ||
+            fail "$st: $(grep "^$field:" "$st") (expected none)"
+    done
+    [[ $(sed -n 's/^NoNewPrivs:[[:space:]]*//p' "$st") == 1 ]] || fail "$st: NoNewPrivs not set"
+done
+echo "ok: no capability left (CapEff, CapPrm, CapInh, CapAmb, CapBnd 0) and NoNewPrivs in $(ls /proc/"$DAEMON"/task | wc -l) threads"
 ping_ok() {
     ip netns exec "$NS" ping -c 2 -i 0.3 -W 2 -w 6 "$@" >"$WORK/ping.out" 2>&1 || { cat "$WORK/ping.out"; fail "ping $*"; }
     echo "ok: ping $* ($(grep -o '[0-9]* received' "$WORK/ping.out"))"
@@ -234,6 +251,16 @@ ping_ok 192.0.2.1
 ping_ok 3fff:6464::192.0.2.1
 # 2001:db8:1::2 has no map: it leases from the dynamic pool.
 ping_ok -I 2001:db8:1::2 3fff:6464::203.0.113.8
+# A reload by SIGHUP, without any capability: a new mapping translates.
+echo "map 198.51.100.200 2001:db8:1::3" >>"$WORK/pkg.conf"
+ip -n "$NS" addr add 2001:db8:1::3/128 dev lo
+kill -HUP "$DAEMON"
+for i in $(seq 1 50); do
+    grep -q 'reload done' "$WORK/daemon.log" && break
+    [[ $i -lt 50 ]] || fail "no reload 5 s after SIGHUP"
+    sleep 0.1
+done
+ping_ok -I 2001:db8:1::3 3fff:6464::203.0.113.8
 kill -TERM "$DAEMON"
 rc=0
 wait "$DAEMON" || rc=$?
