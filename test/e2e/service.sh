@@ -2,8 +2,8 @@
 # Daemon mode as a service manager runs it: detached, -u nobody, -p PIDFILE;
 # translates as nobody (a dynamic lease too), answers nat64dctl, reloads on
 # request, stops on SIGTERM sent through the pidfile, removes the pidfile and
-# leaves dynamic.map written. Then the same with -r (chroot to data-dir):
-# map-file reload and dynamic.map still work.
+# leaves dynamic.map written; it holds no capability while it runs. Then the
+# same with -r (chroot to data-dir): map-file reload and dynamic.map still work.
 # Usage: service.sh PATH/TO/nat64d
 NAT64D=$1
 source "$(dirname "$0")/lib.sh"
@@ -38,6 +38,10 @@ kill -0 "$DAEMON_PID" || fail "pid $DAEMON_PID from the pidfile is not running"
 [[ $(ps -o user= -p "$DAEMON_PID") == nobody ]] || fail "daemon runs as $(ps -o user= -p "$DAEMON_PID")"
 [[ $(ps -o sid= -p "$DAEMON_PID" | tr -d ' ') != "$DAEMON_PID" ]] || fail "daemon is a session leader (no double fork)"
 [[ $(readlink "/proc/$DAEMON_PID/fd/0") == /dev/null ]] || fail "stdin not /dev/null"
+# Least privilege (privileges.sh has every way of starting): nothing kept.
+grep -Eq '^CapEff:[[:space:]]+0+$' "/proc/$DAEMON_PID/status" || fail "capabilities kept: $(grep ^CapEff "/proc/$DAEMON_PID/status")"
+grep -Eq '^CapBnd:[[:space:]]+0+$' "/proc/$DAEMON_PID/status" || fail "bounding set kept: $(grep ^CapBnd "/proc/$DAEMON_PID/status")"
+grep -Eq '^NoNewPrivs:[[:space:]]+1$' "/proc/$DAEMON_PID/status" || fail "no_new_privs not set"
 
 log "translates as nobody"
 for _ in $(seq 1 50); do in4 ping -c1 -W1 -q "$XLAT4" >/dev/null 2>&1 && break; sleep 0.1; done
