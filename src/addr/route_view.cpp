@@ -88,8 +88,10 @@ RouteView RouteView::build(const std::vector<KernelRoute>& routes) {
     std::map<Prefix4, KernelRoute> best4;
     std::map<Prefix6, KernelRoute> best6;
     for (const auto& r : routes) {
-        if (r.is_v6) keep_best(best6, r.v6, r);
-        else keep_best(best4, r.v4, r);
+        if (r.is_v6)
+            keep_best(best6, r.v6, r);
+        else
+            keep_best(best4, r.v4, r);
     }
     RouteView view;
     keep_relevant(best4, view.v4_, view.kept_);

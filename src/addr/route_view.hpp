@@ -59,9 +59,9 @@ struct KernelRoute {
     bool is_v6 = false;
     Prefix4 v4;
     Prefix6 v6;
-    bool into_tun = false;      // unicast, a nexthop on the TUN device
-    bool local_table = false;   // table local: consulted before main (rule 0)
-    std::uint32_t priority = 0; // metric: the lower wins among equal prefixes
+    bool into_tun = false;       // unicast, a nexthop on the TUN device
+    bool local_table = false;    // table local: consulted before main (rule 0)
+    std::uint32_t priority = 0;  // metric: the lower wins among equal prefixes
     friend bool operator==(const KernelRoute&, const KernelRoute&) = default;
 };
 

@@ -39,9 +39,9 @@ KernelRoute route6(const char* prefix, bool into_tun, std::uint32_t priority = 1
 }  // namespace
 
 TEST_CASE("RouteView: NAT64, the pool's /24 and the prefix routed into the device", "[addr][route]") {
-    const auto view = RouteView::build({route4("0.0.0.0/0", false), route4("198.51.100.0/24", true),
-                                        route4("192.0.2.0/24", false), route6("::/0", false),
-                                        route6("3fff:6464::/96", true), route6("2001:db8::/64", false)});
+    const auto view =
+        RouteView::build({route4("0.0.0.0/0", false), route4("198.51.100.0/24", true), route4("192.0.2.0/24", false),
+                          route6("::/0", false), route6("3fff:6464::/96", true), route6("2001:db8::/64", false)});
     CHECK(view.into_tun(v4("198.51.100.50")));
     CHECK(view.into_tun(v4("198.51.100.255")));
     CHECK_FALSE(view.into_tun(v4("198.51.101.1")));
@@ -59,8 +59,8 @@ TEST_CASE("RouteView: CLAT, IPv4 default into the device, the PLAT prefix out vi
     // 464XLAT customer side (RFC 6877): every IPv4 destination enters the
     // device, the PLAT prefix leaves by the uplink's IPv6 default route,
     // the LAN's IPv4 subnet is a hole in the IPv4 default.
-    const auto view = RouteView::build({route4("0.0.0.0/0", true), route4("192.0.2.0/24", false),
-                                        route6("::/0", false), route6("2001:db8:464::/128", true)});
+    const auto view = RouteView::build({route4("0.0.0.0/0", true), route4("192.0.2.0/24", false), route6("::/0", false),
+                                        route6("2001:db8:464::/128", true)});
     CHECK(view.into_tun(v4("203.0.113.5")));
     CHECK_FALSE(view.into_tun(v4("192.0.2.10")));
     CHECK_FALSE(view.into_tun(v6("64:ff9b::cb00:7105")));

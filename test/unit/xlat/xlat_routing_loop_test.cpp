@@ -19,11 +19,11 @@ using namespace nat64d::test;
 namespace {
 
 constexpr std::int64_t kT0 = 1'800'000'000;
-const Ipv6Addr kXlat6Own = v6("2001:db8:64::1");     // ipv6-addr, outside the prefix
-const Ipv4Addr kUnmapped4 = v4("198.51.100.50");      // inside the routed /24, no map, not in the pool
+const Ipv6Addr kXlat6Own = v6("2001:db8:64::1");  // ipv6-addr, outside the prefix
+const Ipv4Addr kUnmapped4 = v4("198.51.100.50");  // inside the routed /24, no map, not in the pool
 const Ipv6Addr kUnmapped6 = v6("3fff:6464::c633:6432");
-const Ipv4Addr kPoolFree4 = v4("198.51.100.70");      // in the pool, no lease
-const Ipv4Addr kClient4 = v4("203.0.113.5");          // an IPv4 host
+const Ipv4Addr kPoolFree4 = v4("198.51.100.70");  // in the pool, no lease
+const Ipv4Addr kClient4 = v4("203.0.113.5");      // an IPv4 host
 const Ipv6Addr kClient4via6 = v6("3fff:6464::cb00:7105");
 
 addr::KernelRoute route4(const char* prefix, bool into_tun) {
@@ -45,8 +45,8 @@ addr::KernelRoute route6(const char* prefix, bool into_tun) {
 // 198.51.100.10 is mapped (EAM) and 198.51.100.64/26 is the dynamic pool;
 // the prefix and ipv4-addr routed into the device, ipv6-addr too.
 std::vector<addr::KernelRoute> nat64_routes() {
-    return {route4("0.0.0.0/0", false),   route4("198.51.100.0/24", true), route4("192.0.2.1/32", true),
-            route6("::/0", false),        route6("3fff:6464::/96", true),  route6("2001:db8:64::1/128", true)};
+    return {route4("0.0.0.0/0", false), route4("198.51.100.0/24", true), route4("192.0.2.1/32", true),
+            route6("::/0", false),      route6("3fff:6464::/96", true),  route6("2001:db8:64::1/128", true)};
 }
 
 Config nat64_config() {
@@ -98,7 +98,9 @@ Bytes error6(std::uint8_t type, std::uint8_t code, const Bytes& quoted, const Ip
     return ipv6({kXlat6Own, to, 58, 64}, seal6(icmp_msg(type, code, 0, quoted), 58, kXlat6Own, to));
 }
 
-Ipv4Addr dst4_of(const Bytes& p) { return Ipv4Addr{{p[16], p[17], p[18], p[19]}}; }
+Ipv4Addr dst4_of(const Bytes& p) {
+    return Ipv4Addr{{p[16], p[17], p[18], p[19]}};
+}
 Ipv6Addr dst6_of(const Bytes& p) {
     Ipv6Addr a;
     std::copy(p.begin() + 24, p.begin() + 40, a.bytes.begin());
@@ -210,8 +212,9 @@ TEST_CASE("Routing loop, legitimate: 464XLAT CLAT (RFC 6877), IPv4 default into 
     cfg.ipv4_addr = v4("192.0.2.1");
     cfg.ipv6_addr = v6("2001:db8:464::1");
     cfg.maps.push_back(MapEntry{p4("192.0.2.0/28"), p6("2001:db8:464::100/124"), {}});  // the CLAT's LAN
-    Fixture f(cfg, {route4("0.0.0.0/0", true), route4("192.0.2.0/28", false), route6("::/0", false),
-                    route6("2001:db8:464::100/124", true), route6("2001:db8:464::1/128", true)},
+    Fixture f(cfg,
+              {route4("0.0.0.0/0", true), route4("192.0.2.0/28", false), route6("::/0", false),
+               route6("2001:db8:464::100/124", true), route6("2001:db8:464::1/128", true)},
               /*with_pool=*/false);
     const Ipv4Addr lan = v4("192.0.2.5");
     const Ipv6Addr lan6 = v6("2001:db8:464::105");
@@ -220,16 +223,18 @@ TEST_CASE("Routing loop, legitimate: 464XLAT CLAT (RFC 6877), IPv4 default into 
     require_bytes(out.out, udp6_to(lan6, kClient4via6, 63));
     const auto back = run_xlat(f.t, udp6_to(kClient4via6, lan6));
     REQUIRE(back.verdict == Verdict::Forward);
-    require_bytes(back.out, ipv4({kClient4, lan, 17, 63, 0, test_id()}, seal4(udp(40000, 53, kData), 17, kClient4, lan)));
+    require_bytes(back.out,
+                  ipv4({kClient4, lan, 17, 63, 0, test_id()}, seal4(udp(40000, 53, kData), 17, kClient4, lan)));
 }
 
 TEST_CASE("Routing loop, legitimate: SIIT, IPv6 hosts holding prefix-embedded addresses behind a longer route",
           "[xlat][loop][siit]") {
     // The prefix is routed into the device; the data centre's IPv6 hosts
     // 3fff:6464::c633:6400/120 (IPv4-translatable, RFC 6052) elsewhere.
-    Fixture f(nat64_config(), {route4("198.51.100.0/24", true), route6("3fff:6464::/96", true),
-                               route6("3fff:6464::c633:6400/120", false)},
-              /*with_pool=*/false);
+    Fixture f(
+        nat64_config(),
+        {route4("198.51.100.0/24", true), route6("3fff:6464::/96", true), route6("3fff:6464::c633:6400/120", false)},
+        /*with_pool=*/false);
     const auto o = run_xlat(f.t, udp4_to(kClient4, kUnmapped4));
     REQUIRE(o.verdict == Verdict::Forward);
     require_bytes(o.out, udp6_to(kClient4via6, kUnmapped6, 63));
@@ -262,16 +267,16 @@ TEST_CASE("Routing loop, legitimate: with hairpinning off, a mapped destination 
     const auto o = run_xlat(f.t, udp6_to(other, v6("3fff:6464::c633:640a")));
     REQUIRE(o.verdict == Verdict::Forward);
     const Ipv4Addr mapped = v4("198.51.100.10");
-    require_bytes(o.out, ipv4({kClient4, mapped, 17, 63, 0, test_id()}, seal4(udp(40000, 53, kData), 17, kClient4, mapped)));
+    require_bytes(o.out,
+                  ipv4({kClient4, mapped, 17, 63, 0, test_id()}, seal4(udp(40000, 53, kData), 17, kClient4, mapped)));
 }
 
 TEST_CASE("Routing loop, legitimate: the translator's own addresses answer", "[xlat][loop][self]") {
     Fixture f(nat64_config(), nat64_routes());
     // An IPv6 ping to the prefix image of ipv4-addr leaves as IPv4 to
     // 192.0.2.1 (routed into the device, answered on the next pass).
-    const Bytes ping6 =
-        ipv6({kHost6, v6("3fff:6464::c000:201"), 58, 64},
-             seal6(icmp_echo(128, 7, 1, kData), 58, kHost6, v6("3fff:6464::c000:201")));
+    const Bytes ping6 = ipv6({kHost6, v6("3fff:6464::c000:201"), 58, 64},
+                             seal6(icmp_echo(128, 7, 1, kData), 58, kHost6, v6("3fff:6464::c000:201")));
     const auto o = run_xlat(f.t, ping6);
     REQUIRE(o.verdict == Verdict::Forward);
     CHECK(dst4_of(o.out) == kXlat4);
@@ -279,12 +284,12 @@ TEST_CASE("Routing loop, legitimate: the translator's own addresses answer", "[x
     CHECK(reply.verdict == Verdict::Local);
     // IPv4 ping to ipv4-addr (whose prefix image, the default ipv6-addr,
     // is routed into the device): answered, never translated.
-    CHECK(run_xlat(f.t, ipv4({kClient4, kXlat4, 1, 64}, seal4(icmp_echo(8, 7, 1, kData), 1, kClient4, kXlat4)))
-              .verdict == Verdict::Local);
+    CHECK(
+        run_xlat(f.t, ipv4({kClient4, kXlat4, 1, 64}, seal4(icmp_echo(8, 7, 1, kData), 1, kClient4, kXlat4))).verdict ==
+        Verdict::Local);
 }
 
-TEST_CASE("Routing loop: what decides is where the translation is routed, not how the packet came in",
-          "[xlat][loop]") {
+TEST_CASE("Routing loop: what decides is where the translation is routed, not how the packet came in", "[xlat][loop]") {
     Fixture f(nat64_config(), nat64_routes());
     // 198.51.101.50 is outside the routed /24 (the packet came by policy
     // routing, say), but its prefix image is routed into the device: the
@@ -296,7 +301,8 @@ TEST_CASE("Routing loop: what decides is where the translation is routed, not ho
     // IPv6 to an IPv4 server on the Internet (routed out): the normal case.
     const auto s = run_xlat(f.t, udp6_to(kHost6, kClient4via6));
     REQUIRE(s.verdict == Verdict::Forward);
-    require_bytes(s.out, ipv4({kHost4, kClient4, 17, 63, 0, test_id()}, seal4(udp(40000, 53, kData), 17, kHost4, kClient4)));
+    require_bytes(s.out,
+                  ipv4({kHost4, kClient4, 17, 63, 0, test_id()}, seal4(udp(40000, 53, kData), 17, kHost4, kClient4)));
     CHECK(drops(s, Reason::UnmappedDestination) == 0);
 }
 
@@ -361,8 +367,8 @@ TEST_CASE("deny4: an ICMP error quoting a denied address is not translated (inne
     Fixture f(cfg, {}, false);
     // A router 192.0.2.99 reports a packet 198.51.100.10 -> 203.0.113.9.
     const Bytes quoted = udp4_to(kHost4, v4("203.0.113.9"), 1);
-    const Bytes in = ipv4({v4("192.0.2.99"), kHost4, 1, 64},
-                          seal4(icmp_msg(11, 0, 0, quoted), 1, v4("192.0.2.99"), kHost4));
+    const Bytes in =
+        ipv4({v4("192.0.2.99"), kHost4, 1, 64}, seal4(icmp_msg(11, 0, 0, quoted), 1, v4("192.0.2.99"), kHost4));
     const auto o = run_xlat(f.t, in);
     CHECK(o.verdict == Verdict::Drop);
     CHECK(drops(o, Reason::InnerUnmappable) == 1);
