@@ -84,6 +84,7 @@ struct Config {
     std::optional<Prefix4> dynamic_pool;  // dynamic-pool
     std::string data_dir;               // data-dir; empty = $STATE_DIRECTORY or no persistence
     std::vector<MapEntry> maps;         // map (many)
+    std::vector<Prefix4> deny4;         // deny4 (many): never translated through the prefix
     std::string map_file;               // map-file
     UdpCksumMode udp_cksum_mode = UdpCksumMode::Drop;  // udp-cksum-mode
     LogFlags log;                       // log

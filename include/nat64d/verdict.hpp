@@ -33,10 +33,13 @@ enum class Verdict : std::uint8_t {
     X(BadExtHeader, "bad-ext-header", "IPv6 extension header chain malformed or not translatable")   \
     X(Ipv6OnlyProtocol, "ipv6-only-protocol", "IPv4 protocol number is an IPv6 extension header")    \
     X(Icmpv4InIpv6, "icmpv4-in-ipv6", "IPv6 packet with Next Header 1 (ICMPv4; RFC 7915 §5.1, §5.3)") \
-    X(SrcUnmappable4, "src-unmappable-4to6", "IPv4 source has no IPv6 mapping")                     \
-    X(DstUnmappable4, "dst-unmappable-4to6", "IPv4 destination has no IPv6 mapping")                \
-    X(SrcUnmappable6, "src-unmappable-6to4", "IPv6 source has no IPv4 mapping")                     \
-    X(DstUnmappable6, "dst-unmappable-6to4", "IPv6 destination has no IPv4 mapping")                \
+    X(SrcUnmappable4, "src-unmappable-4to6", "IPv4 source has no IPv6 mapping (deny4 included)")                 \
+    X(DstUnmappable4, "dst-unmappable-4to6", "IPv4 destination has no IPv6 mapping (no map, lease or prefix translates it)") \
+    X(SrcUnmappable6, "src-unmappable-6to4", "IPv6 source has no IPv4 mapping (deny4 included)")                 \
+    X(DstUnmappable6, "dst-unmappable-6to4", "IPv6 destination has no IPv4 mapping (no map, lease or prefix translates it)") \
+    X(UnmappedDestination, "unmapped-destination",                                                       \
+      "destination not mapped, leased nor the translator's own, refused through the prefix: in deny4, or "  \
+      "its translation is routed back into the translator (a routing loop)")                              \
     X(WkpNonGlobal, "wkp-non-global", "well-known prefix with a non-global IPv4 address (RFC 6052 §3.1)") \
     X(IllegalSource, "illegal-source",                                                                   \
       "reserved source: 0/8, 127/8, 224/4, 255.255.255.255, ::/8, fe80::/10, ff00::/8, or 169.254/16 "    \

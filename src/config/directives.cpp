@@ -162,6 +162,16 @@ Status apply_map(Draft& d, Args a, const SourcePos& pos) {
     return {};
 }
 
+// deny4 PREFIX (Jool's denylist4): IPv4 addresses never translated through
+// the RFC 6052 prefix. A bare address is a /32.
+Status apply_deny4(Draft& d, Args a, const SourcePos&) {
+    const auto loose = parse_prefix4(a[0], /*allow_host_bits=*/true);
+    if (!loose) return Error{"expected an IPv4 address or prefix but found " + quote(a[0])};
+    if (!parse_prefix4(a[0])) return host_bits_set(a[0]);
+    d.cfg.deny4.push_back(*loose);
+    return {};
+}
+
 Status apply_map_file(Draft& d, Args a, const SourcePos&) {
     if (a[0].empty()) return Error{"expected a path but found ''"};
     d.cfg.map_file = std::string(a[0]);
@@ -439,6 +449,11 @@ void print_map(const Config& c, std::string& out) {
     }
 }
 
+void print_deny4(const Config& c, std::string& out) {
+    if (c.deny4.empty()) return unset(out, "deny4", "none");
+    for (const auto& p : c.deny4) line(out, "deny4", host_or_prefix(p));
+}
+
 void print_map_file(const Config& c, std::string& out) {
     if (c.map_file.empty()) return unset(out, "map-file", "not set");
     line(out, "map-file", c.map_file);
@@ -573,6 +588,11 @@ const std::array kTable{
                         .many = true, .reload = kRuntime, .deprecated = false},
               .min_args = 2, .max_args = 2, .toml = TomlShape::Map,
               .apply = apply_map, .print = print_map},
+    Directive{.info = {.name = "deny4", .syntax = "IPV4[/LEN]",
+                        .doc = "IPv4 addresses never translated through the prefix, either direction (Jool's denylist4)",
+                        .many = true, .reload = kRuntime, .deprecated = false},
+              .min_args = 1, .max_args = 1, .toml = TomlShape::String,
+              .apply = apply_deny4, .print = print_deny4},
     Directive{.info = {.name = "map-file", .syntax = "PATH",
                         .doc = "file of further map lines; relative paths are taken from data-dir",
                         .many = false, .reload = kRuntime, .deprecated = false},

@@ -33,6 +33,7 @@
 #include "addr/dynamic_pool.hpp"
 #include "addr/map_file.hpp"
 #include "addr/persist.hpp"
+#include "addr/route_view.hpp"
 #include "common/log.hpp"
 #include "common/text.hpp"
 #include "config/config.hpp"
@@ -169,10 +170,47 @@ addr::PoolOptions pool_options(const Config& cfg) {
     return o;
 }
 
+// The routing loop check's view of the kernel's routes (main and local
+// tables; docs/rfc-compliance.md, "Routing loops"), or null when they
+// cannot be read: the check is then off and `why_not` says why.
+std::shared_ptr<const addr::RouteView> read_routes(const std::string& tun_device, std::string& why_not) {
+    auto sock = netlink::Socket::open();
+    if (!sock) {
+        why_not = sock.error();
+        return nullptr;
+    }
+    auto table = sock->route_table(tun_device);
+    if (!table) {
+        why_not = table.error();
+        return nullptr;
+    }
+    std::vector<addr::KernelRoute> routes;
+    routes.reserve(table->size());
+    for (const auto& e : *table) {
+        routes.push_back(addr::KernelRoute{.is_v6 = e.dst.is_v6, .v4 = e.dst.v4, .v6 = e.dst.v6, .into_tun = e.via_link,
+                                           .local_table = e.local_table, .priority = e.priority});
+    }
+    return std::make_shared<const addr::RouteView>(addr::RouteView::build(routes));
+}
+
+// One line for the log: how many routes the loop check knows.
+std::string describe_routes(const addr::RouteView& v, const std::string& tun_device) {
+    std::size_t into4 = 0, into6 = 0;
+    for (const auto& r : v.kept()) {
+        if (r.into_tun) ++(r.is_v6 ? into6 : into4);
+    }
+    return fmt::format("{} IPv4 and {} IPv6 route{} into {}, {} more specific route{} elsewhere", into4, into6,
+                       into4 + into6 == 1 ? "" : "s", tun_device, v.kept().size() - into4 - into6,
+                       v.kept().size() - into4 - into6 == 1 ? "" : "s");
+}
+
 // One generation of translation tables for `cfg`, with the process-wide
-// pool and the device MTU (offlink-mtu caps the IPv6 side, RFC 7915 §4.1).
-std::shared_ptr<const xlat::Tables> build_tables(const Config& cfg, addr::DynamicPool* pool, unsigned tun_mtu) {
+// pool, the device MTU (offlink-mtu caps the IPv6 side, RFC 7915 §4.1) and
+// the routes the loop check reads (null: no check).
+std::shared_ptr<const xlat::Tables> build_tables(const Config& cfg, addr::DynamicPool* pool, unsigned tun_mtu,
+                                                 std::shared_ptr<const addr::RouteView> routes) {
     auto t = std::make_shared<xlat::Tables>(xlat::make_tables(cfg));
+    t->routes = std::move(routes);
     t->pool = pool;
     t->ipv4_mtu = tun_mtu;
     t->ipv6_mtu = tun_mtu;
@@ -203,6 +241,11 @@ struct Runtime {
     io::TablesSource& source;
     std::vector<std::unique_ptr<io::Worker>>& workers;
     bool main_thread_translates = false;  // `workers 0`: workers[0] runs in the event loop, no threads
+    // The routing loop check: the routes it reads, and the notifications
+    // that tell when to read them again (absent: never again).
+    std::shared_ptr<const addr::RouteView> routes{};
+    std::optional<netlink::RouteMonitor> route_monitor{};
+    std::string routes_error{};  // why the routes could not be read last time, logged once
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
     std::int64_t start_time = static_cast<std::int64_t>(std::time(nullptr));
     // Fixed at start (restart settings), so that snapshot() may run on the
@@ -246,6 +289,7 @@ struct Runtime {
     // Once a second: lease aging, `log dyn` events, and dynamic.map written
     // soon after a change (batched: at most every 5 s) and every 5 minutes.
     void tick(std::int64_t now) {
+        if (route_monitor && route_monitor->changed()) refresh_routes();
         if (pool == nullptr) return;
         pool->maintenance(now);
         for (const auto& e : pool->take_events()) {
@@ -265,6 +309,31 @@ struct Runtime {
             log(LogLevel::Debug, "{}: leases saved", dynamic_map);
         }
         last_save_ = now;
+    }
+
+    // Reads the routes again (start, reload, notifications). A failure
+    // turns the check off until a read succeeds, logged once.
+    void read_routes_now() {
+        std::string why_not;
+        routes = read_routes(tun_device, why_not);
+        if (!routes && why_not != routes_error) {
+            log(LogLevel::Warning, "routing loop check off: {}", why_not);
+        } else if (routes && !routes_error.empty()) {
+            log(LogLevel::Notice, "routing loop check on again: {}", describe_routes(*routes, tun_device));
+        }
+        routes_error = routes ? std::string{} : why_not;
+    }
+
+    // After a route or link notification: the tables get the new routes
+    // when they changed what the loop check answers.
+    void refresh_routes() {
+        const auto before = routes;
+        read_routes_now();
+        if (before && routes && before->kept() == routes->kept()) return;
+        if (routes) log(LogLevel::Debug, "routes changed: {}", describe_routes(*routes, tun_device));
+        auto next = std::make_shared<xlat::Tables>(*source.load());
+        next->routes = routes;
+        source.publish(std::move(next));
     }
 
     // SIGHUP and `nat64dctl reload`: re-read the configuration; a bad one is
@@ -320,7 +389,8 @@ private:
         keep_restart_settings(effective, running);
         std::shared_ptr<const xlat::Tables> tables;
         try {
-            tables = build_tables(effective, pool, tun_mtu);
+            read_routes_now();
+            tables = build_tables(effective, pool, tun_mtu, routes);
         } catch (const std::exception& e) {
             log(LogLevel::Err, "reload failed: {}", e.what());
             return false;
@@ -521,7 +591,18 @@ int run(const Options& opt) {
         }
         log_pool_sizes(pool.get());
     }
-    auto source = io::TablesSource(build_tables(*cfg, pool.get(), mtu));
+    // Routing loop check: the notifications first, so that no change
+    // between the first read and the subscription goes unseen.
+    auto route_monitor = netlink::RouteMonitor::open();
+    if (!route_monitor) log(LogLevel::Warning, "routes are read at start and reload only: {}", route_monitor.error());
+    std::string routes_error;
+    auto routes = read_routes(cfg->tun_device, routes_error);
+    if (routes) {
+        log(LogLevel::Info, "routing loop check: {}", describe_routes(*routes, cfg->tun_device));
+    } else {
+        log(LogLevel::Warning, "routing loop check off: {}", routes_error);
+    }
+    auto source = io::TablesSource(build_tables(*cfg, pool.get(), mtu, routes));
 
     int ready_fd = -1;
     if (!foreground) {
@@ -623,6 +704,9 @@ int run(const Options& opt) {
     const std::string lease_file = dynamic_map.empty() || root.empty() ? dynamic_map : "/dynamic.map";
     Runtime rt{opt, *base, *cfg, root, pool.get(), lease_file, mtu, source, workers};
     rt.main_thread_translates = main_thread_translates;
+    rt.routes = std::move(routes);
+    rt.routes_error = std::move(routes_error);
+    if (route_monitor) rt.route_monitor.emplace(std::move(*route_monitor));
     rt.tun_device = cfg->tun_device;
     rt.instance = cfg->metrics_instance.empty() ? cfg->tun_device : cfg->metrics_instance;
     // The workers run already: a failure from here on stops them in order

@@ -22,7 +22,10 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
+
+#include <unistd.h>
 
 namespace nat64d::netlink {
 
@@ -411,6 +414,89 @@ Result<std::vector<TunRoute>> Socket::routes(const std::string& ifname) {
         out.push_back(route);
     }
     return out;
+}
+
+Result<std::vector<RouteEntry>> Socket::route_table(const std::string& ifname) {
+    auto index = ifindex(ifname);
+    if (!index) return Error{index.error()};
+    *kernel_error_ = {};
+    nl_cache* raw = nullptr;
+    const int err = rtnl_route_alloc_cache(sock_.get(), AF_UNSPEC, 0, &raw);
+    CachePtr cache(raw);
+    if (err < 0) return Error{fmt::format("cannot list routes: {}", error_text(err))};
+
+    std::vector<RouteEntry> out;
+    for (nl_object* obj = nl_cache_get_first(cache.get()); obj != nullptr; obj = nl_cache_get_next(obj)) {
+        auto* rt = reinterpret_cast<rtnl_route*>(obj);
+        const int family = rtnl_route_get_family(rt);
+        const auto table = rtnl_route_get_table(rt);
+        nl_addr* dst = rtnl_route_get_dst(rt);
+        if ((family != AF_INET && family != AF_INET6) || dst == nullptr) continue;
+        if (table != RT_TABLE_MAIN && table != RT_TABLE_LOCAL) continue;
+        RouteEntry e;
+        e.local_table = table == RT_TABLE_LOCAL;
+        e.priority = rtnl_route_get_priority(rt);
+        if (rtnl_route_get_type(rt) == RTN_UNICAST) {
+            for (int i = 0; i < rtnl_route_get_nnexthops(rt); ++i)
+                e.via_link = e.via_link || rtnl_route_nh_get_ifindex(rtnl_route_nexthop_n(rt, i)) == *index;
+        }
+        e.dst.is_v6 = family == AF_INET6;
+        const auto len = static_cast<unsigned>(nl_addr_get_prefixlen(dst));
+        if (e.dst.is_v6) {
+            copy_binary(dst, e.dst.v6.addr.bytes);
+            e.dst.v6 = Prefix6{mask(e.dst.v6.addr, len), len};
+        } else {
+            copy_binary(dst, e.dst.v4.addr.bytes);
+            e.dst.v4 = Prefix4{mask(e.dst.v4.addr, len), len};
+        }
+        out.push_back(e);
+    }
+    return out;
+}
+
+Result<RouteMonitor> RouteMonitor::open() {
+    const int fd = ::socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
+    if (fd < 0) return Error{fmt::format("netlink: cannot open a socket: {}", std::strerror(errno))};
+    RouteMonitor m(fd);
+    sockaddr_nl sa{};
+    sa.nl_family = AF_NETLINK;
+    sa.nl_groups = RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE | RTMGRP_LINK;
+    if (::bind(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa) < 0)
+        return Error{fmt::format("netlink: cannot join the route notifications: {}", std::strerror(errno))};
+    return m;
+}
+
+RouteMonitor& RouteMonitor::operator=(RouteMonitor&& o) noexcept {
+    if (this != &o) {
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = std::exchange(o.fd_, -1);
+    }
+    return *this;
+}
+
+RouteMonitor::~RouteMonitor() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+bool RouteMonitor::changed() {
+    bool any = false;
+    // Contents do not matter: any notification means "dump again". Bounded,
+    // so that a storm of notifications cannot hold the caller.
+    for (int i = 0; i < 1024; ++i) {
+        char buf[8192];
+        const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+        if (n > 0) {
+            any = true;
+            continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && errno == ENOBUFS) {
+            any = true;  // notifications were lost: assume a change
+            continue;
+        }
+        break;  // EAGAIN: nothing more
+    }
+    return any;
 }
 
 }  // namespace nat64d::netlink

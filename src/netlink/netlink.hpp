@@ -10,7 +10,9 @@
 
 #include <memory>
 #include <optional>
+#include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/result.hpp"
@@ -70,6 +72,15 @@ struct TunInfo {
     std::optional<unsigned> disabled_queues;
 };
 
+// One route of the main or the local table, as the routing loop check
+// needs it (the daemon turns these into an addr::RouteView).
+struct RouteEntry {
+    TunRoute dst;               // the destination prefix, either family
+    bool via_link = false;      // unicast, with a nexthop on the link asked about
+    bool local_table = false;   // table local (looked up before main)
+    std::uint32_t priority = 0; // metric
+};
+
 // A connected NETLINK_ROUTE socket. Move-only.
 class Socket {
 public:
@@ -113,6 +124,11 @@ public:
     // The unicast routes of the main table whose nexthop is the link,
     // including kernel-made prefix routes.
     common::Result<std::vector<TunRoute>> routes(const std::string& ifname);
+    // Every route of the main and the local table, both families, each
+    // marked whether it sends packets into the link: unicast with a
+    // nexthop (one of several will do) on it. Routes of other types
+    // (local, broadcast, blackhole, unreachable...) never do.
+    common::Result<std::vector<RouteEntry>> route_table(const std::string& ifname);
 
 private:
     Socket(SockPtr sock, std::unique_ptr<KernelError> kernel_error)
@@ -126,6 +142,28 @@ private:
 
     SockPtr sock_;
     std::unique_ptr<KernelError> kernel_error_;
+};
+
+// Tells that routes or links changed: a netlink socket subscribed to the
+// IPv4 and IPv6 route and the link notifications (a link going down takes
+// its IPv4 routes without a route notification), read without blocking.
+// Kept open for the daemon's life; joining these groups needs no privilege.
+class RouteMonitor {
+public:
+    static common::Result<RouteMonitor> open();
+    RouteMonitor(RouteMonitor&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+    RouteMonitor& operator=(RouteMonitor&& o) noexcept;
+    RouteMonitor(const RouteMonitor&) = delete;
+    RouteMonitor& operator=(const RouteMonitor&) = delete;
+    ~RouteMonitor();
+
+    // Reads every pending notification; true when there was one, or when
+    // the kernel dropped some (ENOBUFS: the socket buffer overflowed).
+    [[nodiscard]] bool changed();
+
+private:
+    explicit RouteMonitor(int fd) : fd_(fd) {}
+    int fd_ = -1;
 };
 
 }  // namespace nat64d::netlink

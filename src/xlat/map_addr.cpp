@@ -35,6 +35,10 @@ std::optional<Ipv4Addr> map_6to4_static(const Tables& t, const Ipv6Addr& a, MapM
             why = MapMiss::WkpNonGlobal;
             return std::nullopt;
         }
+        if (t.deny4.contains(v4)) {
+            why = MapMiss::Denied;
+            return std::nullopt;
+        }
         via_prefix = true;
         return v4;
     }
@@ -50,6 +54,11 @@ bool is_owned_ipv4(const Tables& t, const Ipv4Addr& a) noexcept {
 
 std::optional<Ipv4Addr> map_6to4(const Tables& t, Context& ctx, const Ipv6Addr& a, MapMiss& why) noexcept {
     bool via_prefix = false;
+    return map_6to4(t, ctx, a, why, via_prefix);
+}
+
+std::optional<Ipv4Addr> map_6to4(const Tables& t, Context& ctx, const Ipv6Addr& a, MapMiss& why,
+                                 bool& via_prefix) noexcept {
     if (auto v4 = map_6to4_static(t, a, why, via_prefix)) return v4;
     if (why != MapMiss::NoMapping || t.pool == nullptr) return std::nullopt;
     // An existing lease answers for its host (TAYGA's map6 tree holds the
@@ -94,6 +103,13 @@ std::optional<Ipv4Addr> map_6to4_src(const Tables& t, Context& ctx, const Ipv6Ad
 }
 
 std::optional<Ipv6Addr> map_4to6(const Tables& t, Context& ctx, const Ipv4Addr& a, MapMiss& why) noexcept {
+    bool via_prefix = false;
+    return map_4to6(t, ctx, a, why, via_prefix);
+}
+
+std::optional<Ipv6Addr> map_4to6(const Tables& t, Context& ctx, const Ipv4Addr& a, MapMiss& why,
+                                 bool& via_prefix) noexcept {
+    via_prefix = false;
     // Never translated, whatever the mapping (RFC 1812 §5.3.7, RFC 7915 §1.2).
     if (addr::is_reserved_ipv4(a)) {
         why = MapMiss::Reserved;
@@ -114,7 +130,20 @@ std::optional<Ipv6Addr> map_4to6(const Tables& t, Context& ctx, const Ipv4Addr& 
                 break;
         }
     }
-    return map_4to6_prefix(t, a, why);
+    auto v6 = map_4to6_prefix(t, a, why);
+    via_prefix = v6.has_value();
+    return v6;
+}
+
+bool loops_back_4to6(const Tables& t, const Ipv6Addr& dst6) noexcept {
+    return t.routes != nullptr && t.routes->into_tun(dst6);
+}
+
+bool loops_back_6to4(const Tables& t, Context& ctx, const Ipv4Addr& dst4) noexcept {
+    if (t.routes == nullptr || dst4 == t.ipv4_addr || !t.routes->into_tun(dst4)) return false;
+    if (t.maps.find4(dst4) != nullptr) return false;
+    Ipv6Addr leased;
+    return t.pool == nullptr || t.pool->map_4to6(dst4, leased, ctx.pool_reader) != addr::Pool4::Leased;
 }
 
 }  // namespace nat64d::xlat

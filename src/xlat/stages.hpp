@@ -38,14 +38,37 @@ inline void record_event(Context& ctx, EventKind kind, Reason why) noexcept {
 // (addr/special.hpp). On failure `why` tells the caller what refused it;
 // miss_reason() picks the Reason. The pool is read through the worker's
 // ctx.pool_reader.
-enum class MapMiss { None, NoMapping, WkpNonGlobal, PoolExhausted, Reserved, Spoofed };
+// MapMiss::Denied: the prefix would translate the address, but deny4 lists
+// its IPv4 side.
+enum class MapMiss { None, NoMapping, WkpNonGlobal, PoolExhausted, Reserved, Spoofed, Denied };
 [[nodiscard]] std::optional<Ipv4Addr> map_6to4(const Tables& t, Context& ctx, const Ipv6Addr& a, MapMiss& why) noexcept;
+// The same, telling whether the RFC 6052 prefix (not a map or a lease) gave
+// the address: the routing loop check applies to those only.
+[[nodiscard]] std::optional<Ipv4Addr> map_6to4(const Tables& t, Context& ctx, const Ipv6Addr& a, MapMiss& why,
+                                               bool& via_prefix) noexcept;
 // The outer IPv6 source: as map_6to4, plus the anti-spoofing rule (an
 // address inside the prefix that embeds an IPv4 address of ours, MapMiss::
 // Spoofed) and, with `may_lease`, a new pool lease for an unmapped host.
 [[nodiscard]] std::optional<Ipv4Addr> map_6to4_src(const Tables& t, Context& ctx, const Ipv6Addr& a, MapMiss& why,
                                                    bool may_lease) noexcept;
 [[nodiscard]] std::optional<Ipv6Addr> map_4to6(const Tables& t, Context& ctx, const Ipv4Addr& a, MapMiss& why) noexcept;
+[[nodiscard]] std::optional<Ipv6Addr> map_4to6(const Tables& t, Context& ctx, const Ipv4Addr& a, MapMiss& why,
+                                               bool& via_prefix) noexcept;
+
+// Routing loops (docs/rfc-compliance.md, "Routing loops"). A destination
+// that no map, lease or own address claims reaches the translator only
+// because the kernel routes it into the TUN device; translated through the
+// prefix, it loops when its translation is routed back in too (it would
+// come back translated to where it started, until the TTL runs out). The
+// answer is ICMPv4 3/1 / ICMPv6 1/3 and Reason::UnmappedDestination.
+// 4->6: `dst6` (made from the prefix) is routed into the device. (The one
+// prefix address of the translator's own, a defaulted ipv6-addr, is the
+// image of ipv4-addr, which is answered before any mapping.)
+[[nodiscard]] bool loops_back_4to6(const Tables& t, const Ipv6Addr& dst6) noexcept;
+// 6->4: `dst4` (taken from the prefix) is routed into the device and is
+// neither ipv4-addr nor the IPv4 side of a map or of an active lease (those
+// come back to an IPv6 host: hairpinning, RFC 7757 §4.2, is no loop).
+[[nodiscard]] bool loops_back_6to4(const Tables& t, Context& ctx, const Ipv4Addr& dst4) noexcept;
 
 // IPv4 addresses that belong to the IPv6 side or to the translator:
 // ipv4-addr, the IPv4 side of any map entry (map-file included), the

@@ -20,6 +20,7 @@ Tables make_tables(const Config& cfg) {
     t.log = cfg.log;
     t.icmp_rate = cfg.icmp_rate;
     t.icmp_burst = cfg.icmp_burst;
+    for (const auto& p : cfg.deny4) t.deny4.add(p);
     for (const auto& m : cfg.maps) {
         // The validator refuses overlaps; a failure here is a validator bug.
         if (auto st = t.maps.add(m); !st) throw std::runtime_error(st.error());
@@ -61,6 +62,10 @@ std::optional<Ipv6Addr> map_4to6_prefix(const Tables& t, const Ipv4Addr& a, MapM
     // RFC 6052 §3.1: the WKP never carries non-global IPv4 addresses.
     if (t.prefix_is_wkp && t.wkpf_strict && !addr::is_global_ipv4(a)) {
         why = MapMiss::WkpNonGlobal;
+        return std::nullopt;
+    }
+    if (t.deny4.contains(a)) {
+        why = MapMiss::Denied;
         return std::nullopt;
     }
     return addr::embed(*t.prefix, a);

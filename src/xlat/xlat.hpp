@@ -5,12 +5,14 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string_view>
 #include <string>
 
 #include "addr/dynamic_pool.hpp"  // the one shared mutable table, and PoolReader
 #include "addr/map_table.hpp"
+#include "addr/route_view.hpp"
 #include "xlat/ipv4_id.hpp"
 #include "nat64d/config.hpp"
 #include "nat64d/ip.hpp"
@@ -31,6 +33,15 @@ struct Tables {
     Ipv4Addr ipv4_addr;             // the translator's own addresses
     Ipv6Addr ipv6_addr;
     addr::MapTable maps;            // RFC 7757 explicit address mappings
+    // deny4: IPv4 addresses never translated through the RFC 6052 prefix,
+    // in either direction and in either role (maps and leases still apply).
+    addr::PrefixSet4 deny4;
+    // What the kernel routes into the TUN device (the daemon's snapshot,
+    // refreshed when routes change), for the routing loop check: a
+    // destination translated through the prefix whose translation would
+    // be routed straight back in is refused (docs/rfc-compliance.md,
+    // "Routing loops"). Null: not known, no check.
+    std::shared_ptr<const addr::RouteView> routes;
     UdpCksumMode udp_cksum_mode = UdpCksumMode::Drop;
     // Dynamic IPv4 pool (dynamic-pool), or null. Not part of the immutable
     // snapshot: it outlives every generation and locks internally, only on

@@ -180,10 +180,20 @@ Verdict translate_4to6_pass(const Tables& t, Context& ctx, PacketBuf& pkt, Pass 
         if (miss == MapMiss::Reserved) return drop(ctx, Reason::IllegalSource);
         return refuse(miss_reason(miss, Reason::SrcUnmappable4), prohibited, ErrorClass::Policy);
     }
-    const auto dst6 = map_4to6(t, ctx, dst4, miss);
+    // An unmapped destination that only the prefix would translate, but
+    // that deny4 excludes or whose translation the kernel would route
+    // straight back into the TUN device (a loop until the TTL runs out):
+    // host unreachable (RFC 1812 §5.2.7.1), never translated.
+    const IcmpError host_unreachable{icmp4::kDestUnreach, icmp4::kHostUnreach, 0};
+    bool dst_via_prefix = false;
+    const auto dst6 = map_4to6(t, ctx, dst4, miss, dst_via_prefix);
     if (!dst6) {
         if (miss == MapMiss::Reserved) return drop(ctx, Reason::ReservedDestination);
+        if (miss == MapMiss::Denied) return refuse(Reason::UnmappedDestination, host_unreachable, ErrorClass::Router);
         return refuse(miss_reason(miss, Reason::DstUnmappable4), prohibited, ErrorClass::Policy);
+    }
+    if (dst_via_prefix && loops_back_4to6(t, *dst6)) {
+        return refuse(Reason::UnmappedDestination, host_unreachable, ErrorClass::Router);
     }
     // RFC 7915 §1.2: fragmented ICMP is not translated.
     if (proto4 == proto::kIcmp && fragmented) return drop(ctx, Reason::FragmentedIcmp);

@@ -239,10 +239,19 @@ Verdict translate_6to4(const Tables& t, Context& ctx, PacketBuf& pkt) noexcept {
     // The destination first (it never leases): a refused destination must
     // not cost a pool address for the sender. RFC 6052 §3.1 (WKP, non-global
     // IPv4): no route to it, 1/0 (as TAYGA answers).
+    // An unmapped destination that deny4 excludes, or whose IPv4 address
+    // would be routed straight back into the TUN device (below): address
+    // unreachable (RFC 4443 §3.1 code 3, the counterpart of ICMPv4 host
+    // unreachable), never translated.
+    const IcmpError addr_unreachable{icmp6::kDestUnreach, icmp6::kAddrUnreach, 0};
     MapMiss miss = MapMiss::None;
-    const auto dst4 = map_6to4(t, ctx, dst6, miss);
+    bool dst_via_prefix = false;
+    const auto dst4 = map_6to4(t, ctx, dst6, miss, dst_via_prefix);
     if (!dst4) {
         if (miss == MapMiss::Reserved) return drop(ctx, Reason::ReservedDestination);
+        if (miss == MapMiss::Denied) {
+            return reject6(t, ctx, pkt, len, Reason::UnmappedDestination, addr_unreachable, ErrorClass::Router);
+        }
         const IcmpError err = miss == MapMiss::WkpNonGlobal ? IcmpError{icmp6::kDestUnreach, icmp6::kNoRoute, 0}
                                                              : prohibited;
         return reject6(t, ctx, pkt, len, miss_reason(miss, Reason::DstUnmappable6), err, ErrorClass::Policy);
@@ -255,12 +264,16 @@ Verdict translate_6to4(const Tables& t, Context& ctx, PacketBuf& pkt) noexcept {
         const auto back = map_4to6(t, ctx, *dst4, back_miss);
         hairpin = back && *back != dst6;
     }
+    if (!hairpin && dst_via_prefix && loops_back_6to4(t, ctx, *dst4)) {
+        return reject6(t, ctx, pkt, len, Reason::UnmappedDestination, addr_unreachable, ErrorClass::Router);
+    }
 
     // Then the source (TAYGA's order). Only a source may lease from the
     // dynamic pool; an ICMPv6 error from an unmapped router takes ipv4-addr
     // below instead.
     auto src4 = map_6to4_src(t, ctx, src6, miss, !icmp_error);
-    if (!src4 && icmp_error && t.ipv4_addr != Ipv4Addr{} && miss != MapMiss::Reserved && miss != MapMiss::Spoofed) {
+    if (!src4 && icmp_error && t.ipv4_addr != Ipv4Addr{} && miss != MapMiss::Reserved && miss != MapMiss::Spoofed &&
+        miss != MapMiss::Denied) {
         // RFC 6791 / RFC 7915 §6: an ICMPv6 error from an IPv6 router with
         // no IPv4 mapping leaves from the translator's own IPv4 address.
         src4 = t.ipv4_addr;
@@ -268,9 +281,9 @@ Verdict translate_6to4(const Tables& t, Context& ctx, PacketBuf& pkt) noexcept {
     if (!src4) {
         if (miss == MapMiss::Reserved) return drop(ctx, Reason::IllegalSource);
         // RFC 4443 §3.1 code 5, "source address failed ingress/egress
-        // policy": a spoofed source (RFC 6052 §5.1) or a WKP source with a
-        // non-global IPv4 address (RFC 6052 §3.1).
-        const bool policy = miss == MapMiss::Spoofed || miss == MapMiss::WkpNonGlobal;
+        // policy": a spoofed source (RFC 6052 §5.1), a WKP source with a
+        // non-global IPv4 address (RFC 6052 §3.1), or one in deny4.
+        const bool policy = miss == MapMiss::Spoofed || miss == MapMiss::WkpNonGlobal || miss == MapMiss::Denied;
         const IcmpError err = policy ? IcmpError{icmp6::kDestUnreach, icmp6::kSourcePolicy, 0} : prohibited;
         return reject6(t, ctx, pkt, len, miss_reason(miss, Reason::SrcUnmappable6), err, ErrorClass::Policy);
     }

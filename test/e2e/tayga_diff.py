@@ -435,6 +435,10 @@ def cases_for(ph):
     add("6to4-err-quoting-nh1", icmp6_err(H6, H4_AS6, ICMPv6DestUnreach(code=4), q6_nh1))
     add("6to4-err-quoting-src-fe80::1",
         icmp6_err(H6, H4_AS6, ICMPv6DestUnreach(code=4), bytes(udp6(H4_AS6, "fe80::1"))))
+    # 203.0.113.77 is routed into each daemon's TUN device (tayga_diff.sh)
+    # and neither mapped nor in the pool: TAYGA sends it back into the
+    # device, where it would come back to it; nat64d answers 1/3.
+    add("6to4-loop-unmapped-routed-into-tun", udp6(H6, P("203.0.113.77")))
 
     add_udp_zero(add, P)
     add_pool_probe(add, H4)

@@ -124,6 +124,18 @@ run_phase() {
     PID_T=$STARTED_PID
     start "$NS_N" "$TUN_N" "$LAB_DIR/nat64d.log" "$NAT64D" -d -c "$dir/nat64d.conf"
     PID_N=$STARTED_PID
+    if [[ $phase == nsp ]]; then
+        # An unmapped address routed into the device (the routing loop
+        # case); nat64d learns the route from a notification (-d logs it).
+        local seen
+        seen=$(grep -c "routes changed" "$LAB_DIR/nat64d.log" || true)
+        ip -n "$NS_T" route add 203.0.113.77/32 dev "$TUN_T"
+        ip -n "$NS_N" route add 203.0.113.77/32 dev "$TUN_N"
+        for _ in $(seq 1 30); do
+            (( $(grep -c "routes changed" "$LAB_DIR/nat64d.log" || true) > seen )) && break
+            sleep 0.1
+        done
+    fi
     timeout -k 5 60 "$PYTHON" "$HERE/tayga_diff.py" run "$phase" "$HERE/tayga_diff_allow.txt" "$RESULTS" \
         "$NS_T" "$TUN_T" "$NS_N" "$TUN_N" || fail "phase $phase did not run to the end"
     kill -0 "$PID_T" 2>/dev/null || fail "tayga died during phase $phase"

@@ -73,6 +73,7 @@ inline void require_same_settings(const Config& a, const Config& b) {
     CHECK(a.dynamic_pool == b.dynamic_pool);
     CHECK(a.data_dir == b.data_dir);
     CHECK(a.maps == b.maps);
+    CHECK(a.deny4 == b.deny4);
     CHECK(a.map_file == b.map_file);
     CHECK(a.udp_cksum_mode == b.udp_cksum_mode);
     CHECK(a.log == b.log);

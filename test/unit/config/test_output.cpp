@@ -19,6 +19,7 @@ TEST_CASE("to_tayga_syntax: defaults and unset settings of a minimal file", "[co
           "# dynamic-pool (not set)\n"
           "# data-dir (not set)\n"
           "# map (none)\n"
+          "# deny4 (none)\n"
           "# map-file (not set)\n"
           "udp-cksum-mode drop\n"
           "# log (none)\n"
@@ -46,6 +47,8 @@ TEST_CASE("to_tayga_syntax: every setting", "[config][output]") {
         "data-dir /var/lib/nat64d\n"
         "map 198.51.100.10 2001:db8:5::10\n"
         "map 203.0.113.0/24 2001:db8:1::/120\n"
+        "deny4 198.51.100.128/25\n"
+        "deny4 203.0.113.7/32\n"
         "map-file maps.conf\n"
         "udp-cksum-mode fwd\n"
         "log dyn icmp\n"
@@ -73,6 +76,8 @@ TEST_CASE("to_tayga_syntax: every setting", "[config][output]") {
           "data-dir /var/lib/nat64d\n"
           "map 198.51.100.10 2001:db8:5::10\n"
           "map 203.0.113.0/24 2001:db8:1::/120\n"
+          "deny4 198.51.100.128/25\n"
+          "deny4 203.0.113.7\n"
           "map-file /var/lib/nat64d/maps.conf\n"
           "udp-cksum-mode fwd\n"
           "log drop icmp dyn\n"
@@ -134,7 +139,7 @@ TEST_CASE("directives: the table lists every tayga.conf directive once", "[confi
     }
     CHECK(names == std::vector<std::string_view>{"tun-device",       "ipv4-addr",      "ipv6-addr",    "prefix",
                                                  "wkpf-strict",      "dynamic-pool",   "data-dir",     "map",
-                                                 "map-file",         "udp-cksum-mode", "log",          "offlink-mtu",
+                                                 "deny4",            "map-file",         "udp-cksum-mode", "log",          "offlink-mtu",
                                                  "icmp-rate",        "icmp-burst",
                                                  "tun-up",           "tun-ip",         "tun-route",    "workers",
                                                  "offload",          "control-socket", "control-group", "metrics-file",

@@ -468,6 +468,21 @@ TEST_CASE("tun-route: IPv4 or IPv6 prefix, host bits zero", "[config][tun-route]
           Lines{"t.conf:4: tun-route: expected an IPv4 or IPv6 prefix but found 'default'"});
 }
 
+TEST_CASE("deny4: IPv4 address or prefix, host bits zero, repeatable", "[config][deny4]") {
+    const Config c = good(
+        "deny4 198.51.100.128/25\n"
+        "deny4 203.0.113.7\n"
+        "deny4 0.0.0.0/0\n");
+    CHECK(c.deny4 == std::vector<Prefix4>{p4("198.51.100.128/25"), p4("203.0.113.7/32"), p4("0.0.0.0/0")});
+    CHECK(good("").deny4.empty());
+    CHECK(bad("deny4 198.51.100.1/24\n") == Lines{"t.conf:4: deny4: '198.51.100.1/24' has host bits set"});
+    CHECK(bad("deny4 3fff:6464::/96\n") ==
+          Lines{"t.conf:4: deny4: expected an IPv4 address or prefix but found '3fff:6464::/96'"});
+    CHECK(bad("deny4 198.51.100.0/33\n") ==
+          Lines{"t.conf:4: deny4: expected an IPv4 address or prefix but found '198.51.100.0/33'"});
+    CHECK(bad("deny4\n") == Lines{"t.conf:4: deny4: incorrect number of arguments (expected 1, found 0)"});
+}
+
 TEST_CASE("workers: 0 to 256; 0 is TAYGA's single queue, kept apart from the default (one per CPU)",
           "[config][workers]") {
     CHECK_FALSE(good("").workers.has_value());

@@ -16,6 +16,7 @@ wkpf-strict = false
 dynamic-pool = "192.0.2.128/25"
 data-dir = "/var/lib/nat64d"
 map = ["198.51.100.10 2001:db8:5::10", "203.0.113.0/24 2001:db8:1::/120"]
+deny4 = ["198.51.100.128/25", "203.0.113.7"]
 map-file = "maps.conf"
 udp-cksum-mode = "calc"
 log = ["drop", "icmp"]
@@ -35,6 +36,8 @@ dynamic-pool 192.0.2.128/25
 data-dir /var/lib/nat64d
 map 198.51.100.10 2001:db8:5::10
 map 203.0.113.0/24 2001:db8:1::/120
+deny4 198.51.100.128/25
+deny4 203.0.113.7
 map-file maps.conf
 udp-cksum-mode calc
 log drop
@@ -68,6 +71,7 @@ TEST_CASE("toml: every key gives the same Config as the TAYGA text", "[config][t
     CHECK(t.cfg->map_file == "/var/lib/nat64d/maps.conf");
     CHECK(t.cfg->log == LogFlags{.drop = true, .icmp = true});
     CHECK(t.cfg->tun_ips.size() == 2);
+    CHECK(t.cfg->deny4.size() == 2);
     // Positions are the keys' lines.
     CHECK(t.cfg->prefix_pos.line == 4);
     REQUIRE(t.cfg->maps.size() == 2);
@@ -140,6 +144,8 @@ TEST_CASE("toml: bad values give the TAYGA messages at the value's position", "[
           Lines{"t.toml:4:16: log: unknown flag 'loud' (expected drop, reject, icmp, self or dyn)"});
     CHECK(toml_plus("map = [\"198.51.100.1\"]\n").diag.errors ==
           Lines{"t.toml:4:8: map: incorrect number of arguments (expected 2, found 1)"});
+    CHECK(toml_plus("deny4 = [\"198.51.100.0/24\", \"198.51.100.1/24\"]\n").diag.errors ==
+          Lines{"t.toml:4:29: deny4: '198.51.100.1/24' has host bits set"});
     CHECK(toml_plus("tun-device2 = \"x\"\nworkers = 300\n").diag.errors ==
           Lines{"t.toml:4:1: unknown key 'tun-device2'",
                 "t.toml:5:11: workers: expected a number from 0 to 256 but found '300'"});

@@ -758,7 +758,7 @@ TEST_CASE("Reload keeps every restart setting at its running value, and only tho
     // Every directive changed at once.
     const auto edited = config::load_tayga_text(
         "tun-device clat\nipv4-addr 192.0.2.2\nipv6-addr 2001:db8::2\nprefix 3fff:6464:1::/96\nwkpf-strict no\n"
-        "dynamic-pool 198.51.100.0/24\ndata-dir /var/lib/x\nmap 203.0.113.5 2001:db8:5::5\nmap-file /etc/m\n"
+        "dynamic-pool 198.51.100.0/24\ndata-dir /var/lib/x\nmap 203.0.113.5 2001:db8:5::5\ndeny4 198.51.100.0/25\nmap-file /etc/m\n"
         "udp-cksum-mode calc\nlog drop\nofflink-mtu 1400\nicmp-rate 10\nicmp-burst 20\ntun-up yes\ntun-ip 192.0.2.9\ntun-route 203.0.113.0/24\n"
         "workers 3\noffload no\ncontrol-socket /run/x.sock\nmetrics-file /var/lib/x/m.prom\n"
         "metrics-listen 127.0.0.1:9164\nmetrics-instance x\n",

@@ -294,3 +294,36 @@ TEST_CASE("netlink: Socket is movable and keeps working after a move", "[netlink
         if (c.expect_ok(lo, "ifindex(lo) after a move")) c.expect(*lo == 1, "ifindex(lo) == 1");
     });
 }
+
+TEST_CASE("netlink: route_table marks the routes into the link; local table apart; RouteMonitor sees changes",
+          "[netlink][route]") {
+    run_in_netns([](NetnsChecks& c) {
+        make_tun(c, "nat64k");
+        Socket sock = open_socket(c);
+        auto monitor = nat64d::netlink::RouteMonitor::open();
+        c.require_ok(monitor, "RouteMonitor::open");
+        c.require_ok(sock.set_up("nat64k"), "set_up");
+        c.require_ok(sock.add_address("nat64k", ip4("192.0.2.1", 32)), "add_address");
+        c.require_ok(sock.add_route("nat64k", route4("198.51.100.0/24")), "add_route v4");
+        c.require_ok(sock.add_route("nat64k", route6("3fff:6464::/96")), "add_route v6");
+        c.expect(monitor->changed(), "the link, address and routes were notified");
+        c.expect(!monitor->changed(), "nothing more pending");
+
+        auto table = sock.route_table("nat64k");
+        c.require_ok(table, "route_table");
+        const auto find = [&](const TunRoute& r) -> const nat64d::netlink::RouteEntry* {
+            for (const auto& e : *table) {
+                if (e.dst.is_v6 == r.is_v6 && (r.is_v6 ? e.dst.v6 == r.v6 : e.dst.v4 == r.v4)) return &e;
+            }
+            return nullptr;
+        };
+        const auto* v4 = find(route4("198.51.100.0/24"));
+        const auto* v6 = find(route6("3fff:6464::/96"));
+        const auto* local = find(route4("192.0.2.1/32"));  // the address's route in table local
+        c.expect(v4 != nullptr && v4->via_link && !v4->local_table, "198.51.100.0/24 into nat64k, table main");
+        c.expect(v6 != nullptr && v6->via_link && v6->priority == 1024, "3fff:6464::/96 into nat64k, metric 1024");
+        c.expect(local != nullptr && !local->via_link && local->local_table, "192.0.2.1 local, not into the link");
+
+        c.expect_error(sock.route_table("nat64d-none"), "no such interface 'nat64d-none'", "route_table(missing)");
+    });
+}
