@@ -100,7 +100,10 @@ Offloaded translate_offloaded(const xlat::Tables& t, xlat::Context& ctx, xlat::P
         if (gso != kGsoNone) {
             const bool v4 = (pkt.data()[0] >> 4) == 4;
             r.out.gso_type = static_cast<std::uint8_t>((v4 ? kGsoTcpV4 : kGsoTcpV6) | (in.gso_type & kGsoEcn));
-            r.out.hdr_len = static_cast<std::uint16_t>(in.hdr_len + moved);
+            // hdr_len is a hint that may cover the whole linear part; it
+            // never points past the packet, bytes read behind it included.
+            r.out.hdr_len = static_cast<std::uint16_t>(
+                std::min<std::size_t>(static_cast<std::size_t>(in.hdr_len + moved), pkt.length));
             r.out.gso_size = in.gso_size;
         }
     }
