@@ -16,6 +16,9 @@ PACKAGES=(
     # The Debian package (scripts/build-deb.sh) and its test: dpkg-buildpackage,
     # dh, lintian, hardening-check (devscripts), adduser for its postinst.
     dpkg-dev debhelper devscripts lintian adduser
+    # scripts/fuzz.sh: clang 14 and its libFuzzer (libclang_rt.fuzzer*.a
+    # ships in libclang-rt-14-dev, as do the ASan/UBSan runtimes).
+    clang libclang-rt-14-dev
 )
 
 missing=()

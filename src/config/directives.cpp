@@ -720,6 +720,21 @@ void apply_directive(const Directive& d, Args args, const SourcePos& pos, std::s
                                           d.info.name, expected, args.size()));
         return;
     }
+    // Whatever is accepted must print back (`nat64d --check-config`) as a
+    // tayga.conf line that reads the same: there '#' starts a comment and
+    // blanks and line ends separate words. The tayga.conf reader never
+    // hands over such an argument; a TOML string can.
+    for (const auto arg : args) {
+        const auto bad = std::find_if(arg.begin(), arg.end(), [](char c) {
+            return c == '#' || c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' || c == '\0';
+        });
+        if (bad != arg.end()) {
+            diag.errors.push_back(fmt::format("{}: {}: {} holds {}, which tayga.conf syntax cannot carry in a value", where,
+                                              d.info.name, quote(arg),
+                                              *bad == '#' ? "'#' (a comment there)" : "a blank or line end"));
+            return;
+        }
+    }
     draft.cautions.clear();
     if (const auto status = d.apply(draft, args, pos); !status) {
         diag.errors.push_back(fmt::format("{}: {}: {}", where, d.info.name, status.error()));

@@ -55,6 +55,20 @@ std::string_view expected_type(TomlShape shape) {
     return "";
 }
 
+// Control bytes (and DEL, and bytes >= 0x80, as quote() shows them) as \xNN.
+std::string escape_control(std::string_view text) {
+    std::string out;
+    for (const char c : text) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u < 0x20 || u >= 0x7f) {
+            out += fmt::format("\\x{:02x}", u);
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
 std::string where_of(const std::string& name, const toml::source_region& src) {
     return fmt::format("{}:{}:{}", name, src.begin.line, src.begin.column);
 }
@@ -181,7 +195,10 @@ bool parse_toml(std::string_view text, const std::string& name, Draft& draft, Di
     try {
         root = toml::parse(text, name);
     } catch (const toml::parse_error& e) {
-        diag.errors.push_back(fmt::format("{}: {}", where_of(name, e.source()), e.description()));
+        // toml++ describes the offending text as it found it: escaped as
+        // every message quoting the file is (common::quote), so that a
+        // control byte in the file cannot reach the terminal or the log.
+        diag.errors.push_back(fmt::format("{}: {}", where_of(name, e.source()), escape_control(e.description())));
         return false;
     }
     // toml::table iterates in key order; report in file order instead.

@@ -12,6 +12,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "common/text.hpp"
+
 namespace nat64d::daemon {
 namespace {
 
@@ -134,6 +136,53 @@ void ControlServer::accept_all(Clock::time_point now) {
     }
 }
 
+Framed frame_request(std::string_view received, bool eof) {
+    const auto nl = received.find('\n');
+    // A line that ends within kMaxRequest bytes is served even when the
+    // client sent more behind it; one that does not is refused.
+    if (received.size() > kMaxRequest && (nl == std::string_view::npos || nl > kMaxRequest)) {
+        return Framed{Framed::What::TooLong, {}};
+    }
+    if (nl != std::string_view::npos || eof) return Framed{Framed::What::Request, received.substr(0, nl)};
+    return Framed{};
+}
+
+common::Result<ControlRequest> parse_request(std::string_view request) {
+    using Kind = ControlRequest::Kind;
+    const auto words = common::split_words(request);
+    if (words.empty()) return common::Error{"error: empty request\n"};
+    const auto& cmd = words[0];
+    const bool json = words.size() == 2 && words[1] == "--json";
+    const bool plain = words.size() == 1;
+    if (cmd == "status" && plain) return ControlRequest{Kind::Status, false, {}};
+    if (cmd == "stats" && (plain || json)) return ControlRequest{Kind::Stats, json, {}};
+    if (cmd == "metrics" && plain) return ControlRequest{Kind::Metrics, false, {}};
+    if (cmd == "config" && plain) return ControlRequest{Kind::Config, false, {}};
+    if (cmd == "reload" && plain) return ControlRequest{Kind::Reload, false, {}};
+    if (cmd == "mappings" && words.size() <= 3) {
+        // `mappings [ADDRESS] [--json]`, in either order.
+        ControlRequest r{Kind::Mappings, false, {}};
+        for (std::size_t i = 1; i < words.size(); ++i) {
+            if (words[i] == "--json" && !r.json) {
+                r.json = true;
+            } else if (!r.filter) {
+                r.filter = parse_address_filter(words[i]);
+                if (!r.filter) {
+                    return common::Error{"error: mappings: " + common::quote(words[i]) +
+                                         " is not an IPv4 or IPv6 address\n"};
+                }
+            } else {
+                return common::Error{"error: mappings takes one address and --json at most\n"};
+            }
+        }
+        return r;
+    }
+    // The request is quoted (control bytes escaped): a client cannot make
+    // the reply, or a log line that shows it, say something else.
+    return common::Error{"error: unknown request " + common::quote(request.substr(0, 64)) +
+                         " (expected status, stats [--json], mappings [ADDRESS] [--json], config, reload, metrics)\n"};
+}
+
 bool ControlServer::serve(Client& c, short revents, const Handler& handler) {
     if (!c.answered && (revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
         char buf[256];
@@ -150,11 +199,11 @@ bool ControlServer::serve(Client& c, short revents, const Handler& handler) {
             c.in.append(buf, static_cast<std::size_t>(n));
             if (c.in.find('\n') != std::string::npos) break;
         }
-        const auto nl = c.in.find('\n');
-        if (c.in.size() > kMaxRequest && (nl == std::string::npos || nl > kMaxRequest)) {
+        const Framed f = frame_request(c.in, eof);
+        if (f.what == Framed::What::TooLong) {
             c.out = "error: request too long\n";
-        } else if (nl != std::string::npos || eof) {
-            c.out = handler(std::string_view(c.in).substr(0, nl));
+        } else if (f.what == Framed::What::Request) {
+            c.out = handler(f.request);
         } else {
             return true;  // wait for more
         }

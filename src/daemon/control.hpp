@@ -10,12 +10,14 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/result.hpp"
+#include "daemon/mappings.hpp"
 
 namespace nat64d::daemon {
 
@@ -25,6 +27,27 @@ inline constexpr std::size_t kMaxRequest = 1024;
 inline constexpr std::chrono::milliseconds kRequestDeadline{2000};
 // Connections served at once; more are closed as soon as accepted.
 inline constexpr std::size_t kMaxClients = 8;
+
+// What the bytes a connection sent so far amount to: not yet a request
+// (wait for more), a request (the first line, or everything before the
+// client closed its side), or one too long to serve.
+struct Framed {
+    enum class What { Wait, Request, TooLong } what = What::Wait;
+    std::string_view request;  // What::Request: the line, without its '\n'
+};
+// `received`: every byte read so far; `eof`: the client closed its side.
+[[nodiscard]] Framed frame_request(std::string_view received, bool eof);
+
+// The requests nat64dctl sends (nat64dctl(8)).
+struct ControlRequest {
+    enum class Kind { Status, Stats, Metrics, Mappings, Config, Reload } kind = Kind::Status;
+    bool json = false;                    // stats --json, mappings --json
+    std::optional<AddressFilter> filter;  // mappings ADDRESS
+};
+
+// The request, or the error reply to send instead ("error: ...\n", bytes
+// of the request quoted with control and non-ASCII bytes escaped).
+[[nodiscard]] common::Result<ControlRequest> parse_request(std::string_view request);
 
 class ControlServer {
 public:

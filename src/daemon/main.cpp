@@ -460,42 +460,23 @@ OnDisk Runtime::on_disk() const {
     return d;
 }
 
-// `mappings [ADDRESS] [--json]`, in either order.
-std::string mappings_request(const Config& running, const addr::DynamicPool* pool,
-                             const std::vector<std::string_view>& words) {
-    bool json = false;
-    std::optional<AddressFilter> filter;
-    for (std::size_t i = 1; i < words.size(); ++i) {
-        if (words[i] == "--json" && !json) {
-            json = true;
-        } else if (!filter) {
-            filter = parse_address_filter(words[i]);
-            if (!filter) return "error: mappings: " + common::quote(words[i]) + " is not an IPv4 or IPv6 address\n";
-        } else {
-            return "error: mappings takes one address and --json at most\n";
-        }
-    }
-    return format_mappings(running, lease_view(pool), filter, json);
-}
-
 std::string Runtime::handle(std::string_view request) {
-    const auto words = common::split_words(request);
-    if (words.empty()) return "error: empty request\n";
-    const auto& cmd = words[0];
-    const bool json = words.size() == 2 && words[1] == "--json";
-    const bool plain = words.size() == 1;
-    if (cmd == "status" && plain) {
-        const auto s = snapshot();
-        return fmt::format("nat64d {} running, pid {}, tun-device {}, {} worker{}, up {:.0f} s\n", NAT64D_VERSION,
-                           ::getpid(), s.tun_device, s.workers, s.workers == 1 ? "" : "s", s.uptime_seconds);
+    const auto r = parse_request(request);
+    if (!r) return r.error();
+    using Kind = ControlRequest::Kind;
+    switch (r->kind) {
+        case Kind::Status: {
+            const auto s = snapshot();
+            return fmt::format("nat64d {} running, pid {}, tun-device {}, {} worker{}, up {:.0f} s\n", NAT64D_VERSION,
+                               ::getpid(), s.tun_device, s.workers, s.workers == 1 ? "" : "s", s.uptime_seconds);
+        }
+        case Kind::Stats: return r->json ? format_stats_json(snapshot()) : format_stats_table(snapshot());
+        case Kind::Metrics: return format_metrics(snapshot());
+        case Kind::Mappings: return format_mappings(running, lease_view(pool), r->filter, r->json);
+        case Kind::Config: return format_running_config(running, on_disk());
+        case Kind::Reload: return reload_reply(reload());
     }
-    if (cmd == "stats" && (plain || json)) return json ? format_stats_json(snapshot()) : format_stats_table(snapshot());
-    if (cmd == "metrics" && plain) return format_metrics(snapshot());
-    if (cmd == "mappings" && words.size() <= 3) return mappings_request(running, pool, words);
-    if (cmd == "config" && plain) return format_running_config(running, on_disk());
-    if (cmd == "reload" && plain) return reload_reply(reload());
-    return "error: unknown request '" + std::string(request.substr(0, 64)) +
-           "' (expected status, stats [--json], mappings [ADDRESS] [--json], config, reload, metrics)\n";
+    return "error: unknown request\n";
 }
 
 // `log dyn` aside, what a start-up did, for -d.
@@ -773,7 +754,7 @@ int run(const Options& opt) {
         if (control)
             control->on_poll(std::span<const pollfd>(fds).subspan(2),
                              [&rt](std::string_view r) {
-                                 log(LogLevel::Debug, "control request '{}'", r.substr(0, 64));
+                                 log(LogLevel::Debug, "control request {}", common::quote(r.substr(0, 64)));
                                  return rt.handle(r);
                              },
                              ControlServer::Clock::now());

@@ -16,6 +16,7 @@
 #include "common/bytes.hpp"
 #include "common/checksum.hpp"
 #include "common/log.hpp"
+#include "io/offload.hpp"
 #include "io/vnet.hpp"
 
 namespace nat64d::io {
@@ -105,59 +106,16 @@ void Worker::process_one(std::size_t got) {
     VnetHdr in;
     if (vnet_hdr_) std::memcpy(&in, buf_.data() + xlat::kHeadroom - hdr, hdr);
 
-    // A partial checksum (CHECKSUM_PARTIAL: the field holds only the folded
-    // pseudo-header sum) of an ordinary packet is completed here, so that the
-    // translator sees a normal one. A super-packet keeps it partial: its
-    // field is complemented around the translation, which turns RFC 1624's
-    // update of a checksum into the same update of a partial sum.
-    std::uint8_t* partial = nullptr;
-    if ((in.flags & kVnetNeedsCsum) != 0) {
-        const std::size_t at = std::size_t{in.csum_start} + in.csum_offset;
-        if (in.csum_start > pkt.length || at + 2 > pkt.length) {
-            offload_errors_.fetch_add(1, std::memory_order_relaxed);
-            return;
-        }
-        std::uint8_t* field = pkt.data() + at;
-        if (in.gso_type == kGsoNone) {
-            const std::uint16_t sum = common::csum_finish(
-                common::csum_partial(pkt.data() + in.csum_start, pkt.length - in.csum_start));
-            common::store16(field, sum);
-        } else {
-            partial = field;
-            common::store16(field, static_cast<std::uint16_t>(~common::load16(field)));
-        }
-    }
-    const std::uint8_t gso = in.gso_type & static_cast<std::uint8_t>(~kGsoEcn);
-    if (gso != kGsoNone && gso != kGsoTcpV4 && gso != kGsoTcpV6) {
-        offload_errors_.fetch_add(1, std::memory_order_relaxed);  // not offered (TUNSETOFFLOAD)
+    const std::uint64_t seq = ctx_.event_seq;
+    const Offloaded r = translate_offloaded(*tables_, ctx_, pkt, in);
+    if (r.offload_error) {
+        offload_errors_.fetch_add(1, std::memory_order_relaxed);
         return;
     }
-    pkt.gso = gso != kGsoNone;
-
-    const std::size_t in_offset = pkt.offset;
-    const std::uint64_t seq = ctx_.event_seq;
-    const Verdict v = xlat::translate(*tables_, ctx_, pkt);
     if (ctx_.event_seq != seq) log_event();
+    const Verdict v = r.verdict;
     if (v == Verdict::Drop) return;
-
-    VnetHdr out;
-    if (v == Verdict::Forward && (partial != nullptr || gso != kGsoNone)) {
-        // The payload stayed where it was; only the headers in front changed
-        // size, so offsets into the packet move by the same amount.
-        const auto moved = static_cast<std::ptrdiff_t>(in_offset) - static_cast<std::ptrdiff_t>(pkt.offset);
-        if (partial != nullptr) {
-            common::store16(partial, static_cast<std::uint16_t>(~common::load16(partial)));
-            out.flags = kVnetNeedsCsum;
-            out.csum_start = static_cast<std::uint16_t>(in.csum_start + moved);
-            out.csum_offset = in.csum_offset;
-        }
-        if (gso != kGsoNone) {
-            const bool v4 = (pkt.data()[0] >> 4) == 4;
-            out.gso_type = static_cast<std::uint8_t>((v4 ? kGsoTcpV4 : kGsoTcpV6) | (in.gso_type & kGsoEcn));
-            out.hdr_len = static_cast<std::uint16_t>(in.hdr_len + moved);
-            out.gso_size = in.gso_size;
-        }
-    }
+    const VnetHdr& out = r.out;
     // Forward, Local and IcmpError all go back into the TUN: the kernel
     // routes the result. Fragments made by the translator follow in order.
     write_packet(out, pkt.data(), pkt.length);

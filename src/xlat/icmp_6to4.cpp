@@ -123,6 +123,7 @@ std::optional<Reason> icmp_6to4(const Tables& t, Context& ctx, std::uint8_t* icm
         case icmp6::kEchoReply:
             // §5.2: 128/129 -> 8/0; code, identifier, sequence, data kept.
             echo_6to4(icmp, pseudo6);
+            icmp4_checksum_zero_fix(icmp, len);
             out = IcmpOut{icmp, len};
             return std::nullopt;
         case icmp6::kDestUnreach:

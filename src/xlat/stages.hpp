@@ -215,4 +215,16 @@ inline void rewrite_icmp_type(std::uint8_t* icmp, std::uint8_t type, std::uint32
                                            common::csum_add(added, common::load16(icmp))));
 }
 
+// RFC 1624 §3 eqn. 3 gives 0x0000 when the words now covered sum to zero.
+// For a message whose every word is zero that is wrong: the checksum must
+// be 0xFFFF, else a receiver's sum is +0 and fails (a computed checksum is
+// never +0 for such data, RFC 1071). Only ICMPv4 (no pseudo-header) can be
+// all zeros: an echo reply with ID 0, sequence 0 and no data. In that rare
+// case (field 0x0000) the checksum of the `len` bytes is computed anew.
+inline void icmp4_checksum_zero_fix(std::uint8_t* icmp, std::size_t len) noexcept {
+    std::uint8_t* c = icmp + kIcmpCsumOffset;
+    if (common::load16(c) != 0) return;
+    common::store16(c, common::csum_finish(common::csum_partial(icmp, len)));
+}
+
 }  // namespace nat64d::xlat

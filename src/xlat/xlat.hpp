@@ -220,6 +220,16 @@ struct Context {
 // One packet in a buffer: bytes [offset, offset + length) of `base`, with
 // `offset` >= kHeadroom on input. Translation rewrites it in place and moves
 // offset/length to the bytes to send.
+//
+// What the translator needs of the buffer: kHeadroom bytes in front of the
+// packet (the bigger IPv6 header, a Fragment Header, or an ICMP error built
+// in front of the packet it quotes) and nothing behind it: `capacity` may
+// end right after the packet, and nothing outside [base, base + capacity)
+// is read or written. Room behind the packet, up to `capacity`, is used
+// only to keep an RFC 4884 extension whole when the quoted packet in front
+// of it grows (4->6); without it the extension is left out (RFC 4884 §4.2
+// allows it). The fuzz targets (test/fuzz/fuzz_xlat.cpp) hold the
+// translator to this under AddressSanitizer.
 struct PacketBuf {
     std::uint8_t* base = nullptr;
     std::size_t capacity = 0;

@@ -58,6 +58,7 @@ inline constexpr std::uint8_t kOptSsrr = 137;
     store16(p + 10, 0);
     store16(p + 10, common::csum_finish(common::csum_partial(p, ihl)));
     rewrite_icmp_type(p + ihl, icmp4::kEchoReply);
+    icmp4_checksum_zero_fix(p + ihl, len - ihl);
     pkt.length = len;
     ++ctx.counters.local_replies;
     record_event(ctx, EventKind::Self, Reason::LocalUnsupported);

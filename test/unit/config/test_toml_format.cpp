@@ -168,6 +168,35 @@ TEST_CASE("toml: syntax errors carry toml++'s line and column, nothing else is c
           Lines{"t.toml:2:11: Error while parsing key-value pair: cannot redefine existing integer 'workers'"});
 }
 
+TEST_CASE("toml: toml++'s descriptions reach the message with control bytes escaped", "[config][toml]") {
+    // toml++ (Debian 12's 3.3) quotes what it saw of a misspelt boolean
+    // raw; the message shows the byte as \x01, as every message quoting
+    // the file does, so that it cannot reach a terminal or the log as is.
+    CHECK(toml_plus("tun-up = tr\x01\n").diag.errors ==
+          Lines{"t.toml:4:12: Error while parsing boolean: expected 'true', saw 'tr\\x01'"});
+}
+
+TEST_CASE("toml: a value tayga.conf syntax cannot carry is refused, so --check-config prints what was read",
+          "[config][toml][check-config]") {
+    // "#at33" is a valid Linux device name, but `tun-device #at33` would
+    // be a comment in the TAYGA-syntax output of --check-config.
+    CHECK(toml("tun-device = \"#at33\"\nipv4-addr = \"192.0.2.1\"\nprefix = \"3fff:6464::/96\"\n").diag.errors ==
+          Lines{"t.toml:1:14: tun-device: '#at33' holds '#' (a comment there), which tayga.conf syntax cannot carry in "
+                "a value"});
+    CHECK(toml_plus("metrics-instance = \"edge one\"\n").diag.errors ==
+          Lines{"t.toml:4:20: metrics-instance: 'edge one' holds a blank or line end, which tayga.conf syntax cannot "
+                "carry in a value"});
+    CHECK(toml_plus("data-dir = \"/var/lib/a\\nb\"\n").diag.errors ==
+          Lines{"t.toml:4:12: data-dir: '/var/lib/a\\x0ab' holds a blank or line end, which tayga.conf syntax cannot "
+                "carry in a value"});
+    // What is accepted prints back to the same settings.
+    const auto ok = toml_plus("metrics-instance = \"edge-1\"\n");
+    REQUIRE(ok.cfg);
+    const auto back = tayga(to_tayga_syntax(*ok.cfg));
+    REQUIRE(back.cfg);
+    CHECK(changed_directives(*ok.cfg, *back.cfg).empty());
+}
+
 TEST_CASE("toml: validation errors cite the key's line", "[config][toml][validate]") {
     CHECK(toml("tun-device = \"nat64\"\nprefix = \"3fff:6464::/96\"\n").diag.errors ==
           Lines{"t.toml: no ipv4-addr directive found"});

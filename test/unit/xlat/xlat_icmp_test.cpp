@@ -504,3 +504,22 @@ TEST_CASE("RFC 7915 §4.3 with TAYGA's address rules: reserved addresses in the 
     REQUIRE(o.verdict == Verdict::Forward);
     require_bytes(o.out, want6(1, 0, 0, q6));
 }
+
+// Found by fuzz_xlat4to6 (seed echo-reply-all-zero@local): RFC 1624 eqn. 3
+// turned the checksum of an all-zero echo reply into 0x0000, which a
+// receiver's sum (+0) rejects; RFC 1071's checksum of all zeros is 0xFFFF.
+TEST_CASE("RFC 1624 §3 / RFC 1071: an all-zero ICMPv4 echo reply carries checksum 0xFFFF", "[xlat][icmp][checksum]") {
+    const auto t = default_tables();
+    // To the translator's own address: echo request, ID 0, sequence 0, no data.
+    const Bytes request = ipv4({kServer4, kXlat4, 1, 64, 0, 1}, Bytes{8, 0, 0xf7, 0xff, 0, 0, 0, 0});
+    auto o = run_xlat(t, request);
+    REQUIRE(o.verdict == Verdict::Local);
+    REQUIRE(o.out.size() == 28);
+    CHECK(Bytes(o.out.begin() + 20, o.out.end()) == Bytes{0, 0, 0xff, 0xff, 0, 0, 0, 0});
+    // ICMPv6 echo reply, ID 0, sequence 0, no data -> ICMPv4 echo reply of zeros.
+    const Bytes reply6 = ipv6({kHost6, kServer6, 58, 64}, seal6(icmp_echo(129, 0, 0, {}), 58, kHost6, kServer6));
+    o = run_xlat(t, reply6);
+    REQUIRE(o.verdict == Verdict::Forward);
+    REQUIRE(o.out.size() == 28);
+    CHECK(Bytes(o.out.begin() + 20, o.out.end()) == Bytes{0, 0, 0xff, 0xff, 0, 0, 0, 0});
+}
