@@ -3,7 +3,7 @@
 // chrooted. test/e2e/sanitized.sh must fail on its report: this pins that a
 // sanitizer report of a detached daemon is not lost (built and registered
 // only in sanitized builds, test/e2e/CMakeLists.txt).
-// Usage: sanitizer_probe overflow|leak|race [CHROOT-DIR]
+// Usage: sanitizer_probe overflow|leak|undefined|race [CHROOT-DIR]
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -35,6 +35,12 @@ int leak() {
     return 0;
 }
 
+int undefined() {
+    volatile int big = 0x7fffffff;
+    const int sum = big + 1;  // signed overflow
+    return sum == 0 ? 1 : 0;
+}
+
 int race() {
     std::atomic<bool> go{false};
     std::thread t([&] {
@@ -51,7 +57,7 @@ int race() {
 
 int main(int argc, char** argv) {
     if (argc < 2) {
-        std::fprintf(stderr, "usage: %s overflow|leak|race [CHROOT-DIR]\n", argv[0]);
+        std::fprintf(stderr, "usage: %s overflow|leak|undefined|race [CHROOT-DIR]\n", argv[0]);
         return 2;
     }
     // As nat64d detaches: the bug happens in a child whose stderr is /dev/null.
@@ -67,6 +73,7 @@ int main(int argc, char** argv) {
     if (argc > 2 && (::chroot(argv[2]) != 0 || ::chdir("/") != 0)) return 2;
     if (std::strcmp(argv[1], "overflow") == 0) return overflow();
     if (std::strcmp(argv[1], "leak") == 0) return leak();
+    if (std::strcmp(argv[1], "undefined") == 0) return undefined();
     if (std::strcmp(argv[1], "race") == 0) return race();
     return 2;
 }

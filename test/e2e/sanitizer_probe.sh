@@ -3,7 +3,7 @@
 # end-to-end tests run nat64d, under test/e2e/sanitized.sh: its report must
 # reach the wrapper, which then fails. "chroot" puts the child in a chroot
 # prepared by lib.sh's sanitizer_chroot, as service.sh does with -r.
-# Usage: sanitizer_probe.sh PATH/TO/sanitizer_probe overflow|leak|race|chroot
+# Usage: sanitizer_probe.sh PATH/TO/sanitizer_probe overflow|leak|undefined|race|chroot
 PROBE=$1
 MODE=$2
 source "$(dirname "$0")/lib.sh"
