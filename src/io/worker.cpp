@@ -12,6 +12,7 @@
 #include <span>
 #include <string>
 #include <system_error>
+#include <utility>
 
 #include "common/bytes.hpp"
 #include "common/checksum.hpp"
@@ -24,11 +25,19 @@ namespace nat64d::io {
 TablesSource::TablesSource(std::shared_ptr<const xlat::Tables> initial) : tables_(std::move(initial)) {}
 
 void TablesSource::publish(std::shared_ptr<const xlat::Tables> next) {
-    tables_.store(std::move(next), std::memory_order_release);
+    std::shared_ptr<const xlat::Tables> previous;  // released after the unlock, if this was its last reference
+    {
+        const std::lock_guard lock(mutex_);
+        previous = std::exchange(tables_, std::move(next));
+    }
+    // After the store: a worker that sees the new generation loads the new tables.
     generation_.fetch_add(1, std::memory_order_acq_rel);
 }
 
-std::shared_ptr<const xlat::Tables> TablesSource::load() const { return tables_.load(std::memory_order_acquire); }
+std::shared_ptr<const xlat::Tables> TablesSource::load() const {
+    const std::lock_guard lock(mutex_);
+    return tables_;
+}
 
 Worker::Worker(int fd, const TablesSource& tables, std::uint16_t id_counter_start, bool vnet_hdr)
     : fd_(fd), source_(tables), buf_(xlat::kHeadroom + kMaxPacket), vnet_hdr_(vnet_hdr) {

@@ -18,6 +18,10 @@ namespace nat64d::io {
 // thread, on start and reload) stores a new snapshot and bumps the
 // generation; a worker compares generations between batches and takes a new
 // reference only when it changed, so the hot path touches one atomic load.
+// The reference itself is copied under a mutex, taken once per reload and
+// worker: libstdc++ 12's std::atomic<std::shared_ptr> releases its internal
+// lock after a load with relaxed order, so its pointer read is not ordered
+// before a concurrent store (ThreadSanitizer reports it).
 class TablesSource {
 public:
     explicit TablesSource(std::shared_ptr<const xlat::Tables> initial);
@@ -26,7 +30,8 @@ public:
     [[nodiscard]] std::shared_ptr<const xlat::Tables> load() const;
 
 private:
-    std::atomic<std::shared_ptr<const xlat::Tables>> tables_;
+    mutable std::mutex mutex_;
+    std::shared_ptr<const xlat::Tables> tables_;  // under mutex_
     std::atomic<std::uint64_t> generation_{1};
 };
 

@@ -85,6 +85,7 @@ log "-r: chrooted to data-dir, as nobody; map-file and dynamic.map still work"
 sed -i -e '/^metrics-file/d' -e '/198.51.100.300/d' "$LAB_DIR/nat64d.conf"  # outside the chroot; the bad line
 echo "map-file maps.conf" >> "$LAB_DIR/nat64d.conf"    # relative: inside data-dir
 : > "$DATA/maps.conf"
+sanitizer_chroot "$DATA"
 inx "$NAT64D" -c "$LAB_DIR/nat64d.conf" -u nobody -r -p "$PIDFILE"
 DAEMON_PID=$(cat "$PIDFILE")
 [[ $(readlink "/proc/$DAEMON_PID/root") == "$DATA" ]] || fail "not chrooted to $DATA: $(readlink "/proc/$DAEMON_PID/root")"

@@ -6,12 +6,17 @@
 #include <poll.h>
 
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <memory>
+#include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
+#include "addr/dynamic_pool.hpp"
 #include "io/vnet.hpp"
 #include "io/worker.hpp"
 #include "support/packet_builder.hpp"
@@ -308,4 +313,181 @@ TEST_CASE("Worker heartbeat moves while idle; run() says why it ended without be
         CHECK(ended_alone);
         CHECK(why.find("queue failed") != std::string::npos);
     }
+}
+
+namespace {
+
+// The configuration of the concurrency test below: `with_map` adds a static
+// map for a host that sends nothing, so that republishing changes the map
+// table and the pool's exclusions as a reload does.
+Config reload_config(bool with_map) {
+    Config cfg;
+    cfg.prefix = *parse_prefix6("3fff:6464::/96");
+    cfg.ipv4_addr = v4("192.0.2.1");
+    cfg.ipv6_addr = v6("3fff:6464::c000:201");
+    cfg.maps.push_back(MapEntry{*parse_prefix4("198.51.100.10/32"), *parse_prefix6("2001:db8::10/128"), {}});
+    if (with_map) cfg.maps.push_back(MapEntry{*parse_prefix4("198.51.100.20/32"), *parse_prefix6("2001:db8::20/128"), {}});
+    return cfg;
+}
+
+addr::PoolOptions reload_pool_options(const Config& cfg) {
+    addr::PoolOptions o;
+    o.prefix = *parse_prefix4("198.51.100.128/25");
+    o.excluded4.push_back(Prefix4{*cfg.ipv4_addr, 32});
+    for (const auto& m : cfg.maps) {
+        o.excluded4.push_back(m.v4);
+        o.excluded6.push_back(m.v6);
+    }
+    o.excluded6.push_back(*cfg.prefix);
+    return o;
+}
+
+}  // namespace
+
+// Worker threads, the tables' publication and the dynamic pool at once, as
+// in the daemon during a reload under traffic: two workers translate (6to4
+// from unmapped hosts, which lease pool addresses, and 4to6 back to those
+// leases) while the main thread republishes the tables with the pool's
+// exclusions changed, and another thread reads counters and pool state and
+// runs the pool's maintenance (the metrics thread and the one-second tick).
+// Each packet must come out as if nothing else happened; the ThreadSanitizer
+// build (scripts/test.sh) runs it to find races between them.
+TEST_CASE("Workers translate and lease while tables are republished and counters read (threads)",
+          "[io][worker][threads]") {
+    constexpr int kHosts = 16;
+    constexpr int kRounds = 60;
+    auto pool = addr::DynamicPool::create(reload_pool_options(reload_config(false)));
+    REQUIRE(pool);
+    addr::DynamicPool* const p = pool->get();
+    p->set_now(1'700'000'000);
+    const auto make = [p](bool with_map) {
+        auto t = std::make_shared<xlat::Tables>(xlat::make_tables(reload_config(with_map)));
+        t->pool = p;
+        return std::shared_ptr<const xlat::Tables>(std::move(t));
+    };
+    io::TablesSource source(make(false));
+
+    const Ipv4Addr s4 = v4("192.0.2.33");
+    const Ipv6Addr s6 = v6("3fff:6464::c000:221");
+    std::vector<Ipv6Addr> hosts;  // unmapped: they lease from the pool
+    for (int i = 0; i < kHosts; ++i) hosts.push_back(v6("2001:db8:1::" + std::to_string(i + 1)));
+    const auto host = [&hosts](int i) { return hosts[static_cast<std::size_t>(i)]; };
+
+    // What one injector saw, checked on the main thread after the join
+    // (Catch2 assertions are not thread-safe).
+    struct Seen {
+        int sent = 0, received = 0, wrong = 0, write_failed = 0;
+        std::vector<Ipv4Addr> lease = std::vector<Ipv4Addr>(kHosts);
+    };
+    FakeTun tuns[2];
+    std::unique_ptr<io::Worker> workers[2];
+    std::unique_ptr<RunningWorker> running[2];
+    for (int w = 0; w < 2; ++w) {
+        workers[w] = std::make_unique<io::Worker>(tuns[w].daemon_end(), source, static_cast<std::uint16_t>(w));
+        running[w] = std::make_unique<RunningWorker>(*workers[w]);
+    }
+    Seen seen[2];
+    std::atomic<int> injectors_done{0};
+    const auto inject = [&](int w) {
+        Seen& s = seen[w];
+        const FakeTun& tun = tuns[w];
+        const auto send = [&](const Bytes& pkt) {
+            ++s.sent;
+            if (::write(tun.fds[1], pkt.data(), pkt.size()) != static_cast<ssize_t>(pkt.size())) ++s.write_failed;
+        };
+        for (int round = 0; round < kRounds; ++round) {
+            const auto seq = static_cast<std::uint16_t>(round);
+            // Both workers see every host, in opposite orders: they race to lease.
+            for (int k = 0; k < kHosts; ++k) {
+                const int i = w == 0 ? k : kHosts - 1 - k;
+                const Ipv6Addr h = host(i);
+                send(ipv6({h, s6, 58}, seal6(icmp_echo(128, static_cast<std::uint16_t>(i), seq, {}), 58, h, s6)));
+                if (round > 0) {
+                    const Ipv4Addr l = s.lease[i];
+                    send(ipv4({s4, l, 1}, seal4(icmp_echo(0, static_cast<std::uint16_t>(i), seq, {}), 1, s4, l)));
+                }
+            }
+            for (int n = round > 0 ? 2 * kHosts : kHosts; n > 0; --n) {
+                const Bytes out = tun.receive();
+                if (out.empty()) break;  // counted as missing below
+                ++s.received;
+                const int i = get16(out, (out[0] >> 4) == 4 ? 24 : 44);  // the echo identifier
+                if (i >= kHosts) {
+                    ++s.wrong;
+                } else if ((out[0] >> 4) == 4) {
+                    // 6to4: from the host's lease; the first one sets it.
+                    Ipv4Addr src;
+                    std::copy(out.begin() + 12, out.begin() + 16, src.bytes.begin());
+                    if (s.lease[i] == Ipv4Addr{}) s.lease[i] = src;
+                    if (src != s.lease[i] || Ipv4Addr{{out[16], out[17], out[18], out[19]}} != s4) ++s.wrong;
+                } else {
+                    // 4to6: back to the host that holds the lease.
+                    Ipv6Addr dst;
+                    std::copy(out.begin() + 24, out.begin() + 40, dst.bytes.begin());
+                    if (dst != host(i)) ++s.wrong;
+                }
+            }
+        }
+        ++injectors_done;
+    };
+    std::thread injector0(inject, 0), injector1(inject, 1);
+
+    // As the metrics-listen thread and the maintenance tick do.
+    std::atomic<bool> stop_reader{false};
+    std::uint64_t reads = 0;
+    std::thread reader([&] {
+        while (!stop_reader) {
+            xlat::Counters sum;
+            for (const auto& w : workers) sum += w->counters();
+            (void)p->counts();
+            (void)p->leases();
+            p->maintenance(1'700'000'000);
+            (void)p->take_events();
+            ++reads;
+            std::this_thread::yield();
+        }
+    });
+
+    // The reload: the pool's exclusions first, then the new tables (as
+    // Runtime::reload_config does), until the traffic is through.
+    int publications = 0;
+    while (injectors_done < 2) {
+        const Config cfg = reload_config(publications % 2 == 0);
+        const auto o = reload_pool_options(cfg);
+        p->set_exclusions(o.excluded4, o.excluded6);
+        source.publish(make(publications % 2 == 0));
+        ++publications;
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    injector0.join();
+    injector1.join();
+    stop_reader = true;
+    reader.join();
+    for (auto& r : running) r->halt();
+
+    const int expected = kHosts + 2 * kHosts * (kRounds - 1);
+    for (const Seen& s : seen) {
+        CHECK(s.write_failed == 0);
+        CHECK(s.sent == expected);
+        CHECK(s.received == expected);
+        CHECK(s.wrong == 0);
+    }
+    CHECK(publications > 1);
+    CHECK(reads > 0);
+    // One lease per host, the same through both workers, all different.
+    const auto leases = p->leases();
+    CHECK(leases.size() == static_cast<std::size_t>(kHosts));
+    std::set<Ipv4Addr> distinct;
+    for (int i = 0; i < kHosts; ++i) {
+        CHECK(seen[0].lease[i] == seen[1].lease[i]);
+        distinct.insert(seen[0].lease[i]);
+        const bool listed = std::any_of(leases.begin(), leases.end(), [&](const addr::LeaseInfo& l) {
+            return l.v6 == host(i) && l.v4 == seen[0].lease[i] && l.active;
+        });
+        CHECK(listed);
+    }
+    CHECK(distinct.size() == static_cast<std::size_t>(kHosts));
+    const xlat::Counters c0 = workers[0]->counters(), c1 = workers[1]->counters();
+    CHECK(c0.packets_6to4 + c1.packets_6to4 == static_cast<std::uint64_t>(2 * kHosts * kRounds));
+    CHECK(c0.packets_4to6 + c1.packets_4to6 == static_cast<std::uint64_t>(2 * kHosts * (kRounds - 1)));
 }
