@@ -19,6 +19,7 @@ PACKAGES=(
     # scripts/fuzz.sh: clang 14 and its libFuzzer (libclang_rt.fuzzer*.a
     # ships in libclang-rt-14-dev, as do the ASan/UBSan runtimes).
     clang libclang-rt-14-dev
+    clang-format-14         # scripts/check-format.sh (ctest style_format)
 )
 
 missing=()
