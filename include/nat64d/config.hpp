@@ -44,8 +44,8 @@ struct LogFlags {
 // `tun-ip`: an address (with prefix length) put on the TUN device.
 struct TunIp {
     bool is_v6 = false;
-    Ipv4Addr v4;            // the host address, when !is_v6
-    Ipv6Addr v6;            // the host address, when is_v6
+    Ipv4Addr v4;              // the host address, when !is_v6
+    Ipv6Addr v6;              // the host address, when is_v6
     unsigned prefix_len = 0;  // on-link prefix length (default /32 or /128)
     friend bool operator==(const TunIp&, const TunIp&) = default;
 };
@@ -79,32 +79,32 @@ struct Config {
     std::optional<Ipv4Addr> ipv4_addr;  // ipv4-addr (required)
     std::optional<Ipv6Addr> ipv6_addr;  // ipv6-addr; defaulted from prefix + ipv4-addr by validation
     bool ipv6_addr_defaulted = false;
-    std::optional<Prefix6> prefix;      // prefix (RFC 6052; /32 /40 /48 /56 /64 /96)
-    bool wkpf_strict = true;            // wkpf-strict (RFC 6052 §3.1)
-    std::optional<Prefix4> dynamic_pool;  // dynamic-pool
-    std::string data_dir;               // data-dir; empty = $STATE_DIRECTORY or no persistence
-    std::vector<MapEntry> maps;         // map (many)
-    std::vector<Prefix4> deny4;         // deny4 (many): never translated through the prefix
-    std::string map_file;               // map-file
+    std::optional<Prefix6> prefix;                     // prefix (RFC 6052; /32 /40 /48 /56 /64 /96)
+    bool wkpf_strict = true;                           // wkpf-strict (RFC 6052 §3.1)
+    std::optional<Prefix4> dynamic_pool;               // dynamic-pool
+    std::string data_dir;                              // data-dir; empty = $STATE_DIRECTORY or no persistence
+    std::vector<MapEntry> maps;                        // map (many)
+    std::vector<Prefix4> deny4;                        // deny4 (many): never translated through the prefix
+    std::string map_file;                              // map-file
     UdpCksumMode udp_cksum_mode = UdpCksumMode::Drop;  // udp-cksum-mode
-    LogFlags log;                       // log
-    unsigned offlink_mtu = 1280;        // offlink-mtu (RFC 7915 §4.1 lowest-ipv6-mtu)
+    LogFlags log;                                      // log
+    unsigned offlink_mtu = 1280;                       // offlink-mtu (RFC 7915 §4.1 lowest-ipv6-mtu)
     // icmp-rate, icmp-burst: the translator's own ICMP errors per second
     // and burst, per destination and worker (RFC 4443 §2.4(f)); rate 0 = no limit.
     unsigned icmp_rate = 100;
     unsigned icmp_burst = 100;
-    bool tun_up = false;                // tun-up
-    std::vector<TunIp> tun_ips;         // tun-ip (many)
-    std::vector<TunRoute> tun_routes;   // tun-route (many)
+    bool tun_up = false;               // tun-up
+    std::vector<TunIp> tun_ips;        // tun-ip (many)
+    std::vector<TunRoute> tun_routes;  // tun-route (many)
     // workers: worker threads, one TUN queue each; 0 = TAYGA's single queue
     // translated by the main thread; unset = one per online CPU.
     std::optional<unsigned> workers;
-    std::string control_group;          // control-group; empty = the daemon's group
-    std::string control_socket;         // control-socket; empty = RUNTIME_DIRECTORY/TUN.sock
-    std::string metrics_file;           // metrics-file; empty = none
+    std::string control_group;                 // control-group; empty = the daemon's group
+    std::string control_socket;                // control-socket; empty = RUNTIME_DIRECTORY/TUN.sock
+    std::string metrics_file;                  // metrics-file; empty = none
     std::optional<ListenAddr> metrics_listen;  // metrics-listen; unset = no HTTP server
     std::string metrics_instance;              // metrics-instance; empty = tun-device
-    bool offload = true;                // offload: TUN checksum/segmentation offload
+    bool offload = true;                       // offload: TUN checksum/segmentation offload
 
     // Positions of the directives, for cross-field diagnostics.
     SourcePos ipv4_addr_pos, ipv6_addr_pos, prefix_pos, dynamic_pool_pos;

@@ -16,8 +16,8 @@ struct Ipv4Addr {
 
     // Host-order 32-bit value; handy for arithmetic on pools and masks.
     [[nodiscard]] constexpr std::uint32_t to_u32() const noexcept {
-        return (std::uint32_t{bytes[0]} << 24) | (std::uint32_t{bytes[1]} << 16) |
-               (std::uint32_t{bytes[2]} << 8) | std::uint32_t{bytes[3]};
+        return (std::uint32_t{bytes[0]} << 24) | (std::uint32_t{bytes[1]} << 16) | (std::uint32_t{bytes[2]} << 8) |
+               std::uint32_t{bytes[3]};
     }
     [[nodiscard]] static constexpr Ipv4Addr from_u32(std::uint32_t v) noexcept {
         return Ipv4Addr{{static_cast<std::uint8_t>(v >> 24), static_cast<std::uint8_t>(v >> 16),

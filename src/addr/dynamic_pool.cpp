@@ -13,8 +13,7 @@ namespace nat64d::addr {
 namespace {
 
 std::uint32_t load_le32(const std::uint8_t* p) noexcept {
-    return std::uint32_t{p[0]} | (std::uint32_t{p[1]} << 8) | (std::uint32_t{p[2]} << 16) |
-           (std::uint32_t{p[3]} << 24);
+    return std::uint32_t{p[0]} | (std::uint32_t{p[1]} << 8) | (std::uint32_t{p[2]} << 16) | (std::uint32_t{p[3]} << 24);
 }
 
 // Refreshes a lease's last use. Skips the store when the second has not
@@ -99,8 +98,8 @@ common::Result<std::unique_ptr<DynamicPool>> DynamicPool::create(PoolOptions opt
     // TAYGA: "Cannot use a prefix longer than /31 in dynamic-pool directive";
     // the lowest address is reserved, so a pool needs two addresses.
     if (options.prefix.len < 1 || options.prefix.len > 31)
-        return common::Error{fmt::format("dynamic-pool {}: prefix length must be between /1 and /31",
-                                         to_string(options.prefix))};
+        return common::Error{
+            fmt::format("dynamic-pool {}: prefix length must be between /1 and /31", to_string(options.prefix))};
     if (options.min_lease < 0 || options.max_lease < options.min_lease)
         return common::Error{"dynamic-pool: lease times must satisfy 0 <= min_lease <= max_lease"};
     return std::unique_ptr<DynamicPool>(new DynamicPool(std::move(options)));
@@ -607,8 +606,7 @@ LoadReport DynamicPool::restore(const std::vector<LeaseRecord>& records, std::st
                 continue;
             }
             if (in_runs(s.excluded4, offset)) {
-                skip(fmt::format("ignoring map for {} that conflicts with statically-configured map or ipv4-addr",
-                                 v4));
+                skip(fmt::format("ignoring map for {} that conflicts with statically-configured map or ipv4-addr", v4));
                 continue;
             }
             if (!is_leasable_ipv6(r.v6)) {

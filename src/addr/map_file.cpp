@@ -47,34 +47,37 @@ std::string map_caution(const MapEntry& entry) {
 
 MapFileResult parse_map_file(std::string_view content, const std::string& name) {
     MapFileResult out;
-    common::for_each_config_line(content, [&](unsigned line_no, std::string_view line) {
-        const auto words = split_words(line);
-        if (words.empty()) return;
-        const std::string where = fmt::format("{}:{}", name, line_no);
-        const auto error = [&](std::string message) {
-            out.errors.push_back(MapFileNote{line_no, fmt::format("{}: {}", where, message)});
-        };
-        if (!equals_ignore_case(words[0], "map")) {
-            error(fmt::format("{} is not allowed in a map-file (only map lines are)", quote(words[0])));
-            return;
-        }
-        if (words.size() != 3) {
-            error(fmt::format("map: incorrect number of arguments (expected 2, found {})", words.size() - 1));
-            return;
-        }
-        auto entry = parse_map(words[1], words[2], SourcePos{name, line_no});
-        if (!entry) {
-            error("map: " + entry.error());
-            return;
-        }
-        entry->from_map_file = true;
-        if (auto caution = map_caution(*entry); !caution.empty())
-            out.warnings.push_back(MapFileNote{line_no, fmt::format("{}: {}", where, caution)});
-        out.entries.push_back(std::move(*entry));
-    }, [&](unsigned line_no) {
-        out.errors.push_back(
-            MapFileNote{line_no, fmt::format("{}:{}: NUL byte in a map-file line (a binary or damaged file?)", name, line_no)});
-    });
+    common::for_each_config_line(
+        content,
+        [&](unsigned line_no, std::string_view line) {
+            const auto words = split_words(line);
+            if (words.empty()) return;
+            const std::string where = fmt::format("{}:{}", name, line_no);
+            const auto error = [&](std::string message) {
+                out.errors.push_back(MapFileNote{line_no, fmt::format("{}: {}", where, message)});
+            };
+            if (!equals_ignore_case(words[0], "map")) {
+                error(fmt::format("{} is not allowed in a map-file (only map lines are)", quote(words[0])));
+                return;
+            }
+            if (words.size() != 3) {
+                error(fmt::format("map: incorrect number of arguments (expected 2, found {})", words.size() - 1));
+                return;
+            }
+            auto entry = parse_map(words[1], words[2], SourcePos{name, line_no});
+            if (!entry) {
+                error("map: " + entry.error());
+                return;
+            }
+            entry->from_map_file = true;
+            if (auto caution = map_caution(*entry); !caution.empty())
+                out.warnings.push_back(MapFileNote{line_no, fmt::format("{}: {}", where, caution)});
+            out.entries.push_back(std::move(*entry));
+        },
+        [&](unsigned line_no) {
+            out.errors.push_back(MapFileNote{
+                line_no, fmt::format("{}:{}: NUL byte in a map-file line (a binary or damaged file?)", name, line_no)});
+        });
     return out;
 }
 

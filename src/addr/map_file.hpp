@@ -22,9 +22,9 @@ struct MapFileNote {
 };
 
 struct MapFileResult {
-    std::vector<MapEntry> entries;       // every well-formed line, in file order, MapEntry::from_map_file set
-    std::vector<MapFileNote> errors;     // malformed lines, left out of `entries`
-    std::vector<MapFileNote> warnings;   // lines taken with a caution (link-local IPv4)
+    std::vector<MapEntry> entries;      // every well-formed line, in file order, MapEntry::from_map_file set
+    std::vector<MapFileNote> errors;    // malformed lines, left out of `entries`
+    std::vector<MapFileNote> warnings;  // lines taken with a caution (link-local IPv4)
 };
 
 // The `map` directive's two arguments (tayga.conf, map-file, TOML): host or

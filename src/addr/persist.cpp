@@ -42,8 +42,9 @@ private:
     int fd_;
 };
 
-std::string errno_text(int err) { return std::strerror(err); }
-
+std::string errno_text(int err) {
+    return std::strerror(err);
+}
 
 // Unix seconds: decimal digits only (TAYGA refuses signs and trailing junk).
 std::optional<std::int64_t> parse_time(std::string_view text) {
@@ -55,7 +56,6 @@ std::optional<std::int64_t> parse_time(std::string_view text) {
     }
     return v;
 }
-
 
 }  // namespace
 
@@ -160,7 +160,8 @@ common::Status write_file_atomic(const std::string& path, std::string_view conte
         std::uint64_t r = 0;
         if (::getrandom(&r, sizeof r, 0) != static_cast<ssize_t>(sizeof r)) {
             const int err = errno;
-            return common::Error{fmt::format("unable to create a temp file for {}: getrandom: {}", path, errno_text(err))};
+            return common::Error{
+                fmt::format("unable to create a temp file for {}: getrandom: {}", path, errno_text(err))};
         }
         tmp_base = fmt::format(".{}.{:016x}~", base, r);
         raw_fd = ::openat(dfd.get(), tmp_base.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);

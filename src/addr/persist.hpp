@@ -20,7 +20,7 @@
 namespace nat64d::addr {
 
 struct DynamicMapFile {
-    std::vector<LeaseRecord> records;   // well-formed lines, in file order, with their line numbers
+    std::vector<LeaseRecord> records;  // well-formed lines, in file order, with their line numbers
     // "NAME:LINE: ignoring malformed line: ..." for the first
     // kMaxMalformedMessages other lines, then "NAME: ... and K more
     // malformed lines ignored".

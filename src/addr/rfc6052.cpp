@@ -54,7 +54,12 @@ constexpr std::uint32_t prefix_mask(unsigned len) noexcept {
 
 bool is_valid_rfc6052_len(unsigned len) noexcept {
     switch (len) {
-        case 32: case 40: case 48: case 56: case 64: case 96: return true;
+        case 32:
+        case 40:
+        case 48:
+        case 56:
+        case 64:
+        case 96: return true;
         default: return false;
     }
 }

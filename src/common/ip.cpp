@@ -35,13 +35,25 @@ bool split_prefix(std::string_view text, unsigned max_len, std::string_view& add
 
 }  // namespace
 
-Ipv4Addr mask(const Ipv4Addr& a, unsigned len) noexcept { return Ipv4Addr{mask_bytes(a.bytes, len)}; }
-Ipv6Addr mask(const Ipv6Addr& a, unsigned len) noexcept { return Ipv6Addr{mask_bytes(a.bytes, len)}; }
+Ipv4Addr mask(const Ipv4Addr& a, unsigned len) noexcept {
+    return Ipv4Addr{mask_bytes(a.bytes, len)};
+}
+Ipv6Addr mask(const Ipv6Addr& a, unsigned len) noexcept {
+    return Ipv6Addr{mask_bytes(a.bytes, len)};
+}
 
-bool Prefix4::contains(const Ipv4Addr& a) const noexcept { return mask(a, len) == addr; }
-bool Prefix6::contains(const Ipv6Addr& a) const noexcept { return mask(a, len) == addr; }
-bool Prefix4::overlaps(const Prefix4& o) const noexcept { return len <= o.len ? contains(o.addr) : o.contains(addr); }
-bool Prefix6::overlaps(const Prefix6& o) const noexcept { return len <= o.len ? contains(o.addr) : o.contains(addr); }
+bool Prefix4::contains(const Ipv4Addr& a) const noexcept {
+    return mask(a, len) == addr;
+}
+bool Prefix6::contains(const Ipv6Addr& a) const noexcept {
+    return mask(a, len) == addr;
+}
+bool Prefix4::overlaps(const Prefix4& o) const noexcept {
+    return len <= o.len ? contains(o.addr) : o.contains(addr);
+}
+bool Prefix6::overlaps(const Prefix6& o) const noexcept {
+    return len <= o.len ? contains(o.addr) : o.contains(addr);
+}
 
 std::optional<Ipv4Addr> parse_ipv4(std::string_view text) {
     if (text.size() >= INET_ADDRSTRLEN) return std::nullopt;
@@ -92,7 +104,11 @@ std::string to_string(const Ipv6Addr& a) {
     return inet_ntop(AF_INET6, a.bytes.data(), buf, sizeof buf);
 }
 
-std::string to_string(const Prefix4& p) { return to_string(p.addr) + "/" + std::to_string(p.len); }
-std::string to_string(const Prefix6& p) { return to_string(p.addr) + "/" + std::to_string(p.len); }
+std::string to_string(const Prefix4& p) {
+    return to_string(p.addr) + "/" + std::to_string(p.len);
+}
+std::string to_string(const Prefix6& p) {
+    return to_string(p.addr) + "/" + std::to_string(p.len);
+}
 
 }  // namespace nat64d

@@ -119,7 +119,9 @@ void log_init(LogSink sink, LogLevel max_level, std::string_view ident) {
     g_sink = sink;
 }
 
-bool log_enabled(LogLevel level) noexcept { return static_cast<int>(level) <= g_max_level.load(); }
+bool log_enabled(LogLevel level) noexcept {
+    return static_cast<int>(level) <= g_max_level.load();
+}
 
 void log_write(LogLevel level, std::string_view message) {
     switch (g_sink.load()) {

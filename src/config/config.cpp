@@ -17,7 +17,8 @@ std::optional<Config> load(ParseFn parse, std::string_view text, const std::stri
                            Diagnostics& diag) {
     const std::size_t errors_before = diag.errors.size();
     if (const unsigned nul = common::first_nul_line(text); nul != 0) {
-        diag.errors.push_back(fmt::format("{}:{}: NUL byte in a configuration line (a binary or damaged file?)", name, nul));
+        diag.errors.push_back(
+            fmt::format("{}:{}: NUL byte in a configuration line (a binary or damaged file?)", name, nul));
         return std::nullopt;
     }
     detail::Draft draft;

@@ -56,9 +56,13 @@ std::optional<bool> parse_bool(std::string_view text) {
     return std::nullopt;
 }
 
-Error bad_bool(std::string_view text) { return Error{"expected yes or no but found " + quote(text)}; }
+Error bad_bool(std::string_view text) {
+    return Error{"expected yes or no but found " + quote(text)};
+}
 
-Error host_bits_set(std::string_view text) { return Error{quote(text) + " has host bits set"}; }
+Error host_bits_set(std::string_view text) {
+    return Error{quote(text) + " has host bits set"};
+}
 
 // Linux dev_valid_name() (net/core/dev.c): 1 to IFNAMSIZ-1 = 15 bytes, not
 // "." or "..", and no '/', ':' or whitespace.
@@ -70,9 +74,13 @@ bool valid_ifname(std::string_view name) {
     });
 }
 
-bool looks_v6(std::string_view text) { return text.find(':') != std::string_view::npos; }
+bool looks_v6(std::string_view text) {
+    return text.find(':') != std::string_view::npos;
+}
 
-const char* yes_no(bool b) { return b ? "yes" : "no"; }
+const char* yes_no(bool b) {
+    return b ? "yes" : "no";
+}
 
 // ---- apply functions, one per directive -------------------------------------
 
@@ -326,7 +334,9 @@ Status apply_offload(Draft& d, Args a, const SourcePos&) {
     return {};
 }
 
-Status apply_control_socket(Draft& d, Args a, const SourcePos&) { return apply_absolute_path(d.cfg.control_socket, a); }
+Status apply_control_socket(Draft& d, Args a, const SourcePos&) {
+    return apply_absolute_path(d.cfg.control_socket, a);
+}
 
 // A group name as useradd(8) accepts it (letters, digits, '_', '-', '.', a
 // trailing '$'; not starting with '-'); whether it exists is checked at start.
@@ -342,7 +352,9 @@ Status apply_control_group(Draft& d, Args a, const SourcePos&) {
     return {};
 }
 
-Status apply_metrics_file(Draft& d, Args a, const SourcePos&) { return apply_absolute_path(d.cfg.metrics_file, a); }
+Status apply_metrics_file(Draft& d, Args a, const SourcePos&) {
+    return apply_absolute_path(d.cfg.metrics_file, a);
+}
 
 // ADDR:PORT with a literal address, IPv6 in brackets (RFC 3986 §3.2.2):
 // no names, so that start-up never waits for a resolver.
@@ -423,7 +435,9 @@ void print_prefix(const Config& c, std::string& out) {
     line(out, "prefix", to_string(*c.prefix));
 }
 
-void print_wkpf_strict(const Config& c, std::string& out) { line(out, "wkpf-strict", yes_no(c.wkpf_strict)); }
+void print_wkpf_strict(const Config& c, std::string& out) {
+    line(out, "wkpf-strict", yes_no(c.wkpf_strict));
+}
 
 void print_dynamic_pool(const Config& c, std::string& out) {
     if (!c.dynamic_pool) return unset(out, "dynamic-pool", "not set");
@@ -461,12 +475,9 @@ void print_map_file(const Config& c, std::string& out) {
 
 void print_udp_cksum_mode(const Config& c, std::string& out) {
     switch (c.udp_cksum_mode) {
-        case UdpCksumMode::Drop:
-            return line(out, "udp-cksum-mode", "drop");
-        case UdpCksumMode::Forward:
-            return line(out, "udp-cksum-mode", "fwd");
-        case UdpCksumMode::Calc:
-            return line(out, "udp-cksum-mode", "calc");
+        case UdpCksumMode::Drop: return line(out, "udp-cksum-mode", "drop");
+        case UdpCksumMode::Forward: return line(out, "udp-cksum-mode", "fwd");
+        case UdpCksumMode::Calc: return line(out, "udp-cksum-mode", "calc");
     }
 }
 
@@ -486,13 +497,21 @@ void print_log(const Config& c, std::string& out) {
     line(out, "log", flags);
 }
 
-void print_offlink_mtu(const Config& c, std::string& out) { line(out, "offlink-mtu", std::to_string(c.offlink_mtu)); }
+void print_offlink_mtu(const Config& c, std::string& out) {
+    line(out, "offlink-mtu", std::to_string(c.offlink_mtu));
+}
 
-void print_icmp_rate(const Config& c, std::string& out) { line(out, "icmp-rate", std::to_string(c.icmp_rate)); }
+void print_icmp_rate(const Config& c, std::string& out) {
+    line(out, "icmp-rate", std::to_string(c.icmp_rate));
+}
 
-void print_icmp_burst(const Config& c, std::string& out) { line(out, "icmp-burst", std::to_string(c.icmp_burst)); }
+void print_icmp_burst(const Config& c, std::string& out) {
+    line(out, "icmp-burst", std::to_string(c.icmp_burst));
+}
 
-void print_tun_up(const Config& c, std::string& out) { line(out, "tun-up", yes_no(c.tun_up)); }
+void print_tun_up(const Config& c, std::string& out) {
+    line(out, "tun-up", yes_no(c.tun_up));
+}
 
 void print_tun_ip(const Config& c, std::string& out) {
     if (c.tun_ips.empty()) return unset(out, "tun-ip", "none");
@@ -511,7 +530,9 @@ void print_workers(const Config& c, std::string& out) {
     line(out, "workers", std::to_string(*c.workers));
 }
 
-void print_offload(const Config& c, std::string& out) { line(out, "offload", yes_no(c.offload)); }
+void print_offload(const Config& c, std::string& out) {
+    line(out, "offload", yes_no(c.offload));
+}
 
 void print_control_group(const Config& c, std::string& out) {
     if (c.control_group.empty()) return unset(out, "control-group", "default: the daemon's group");
@@ -538,7 +559,9 @@ void print_metrics_instance(const Config& c, std::string& out) {
     line(out, "metrics-instance", c.metrics_instance);
 }
 
-void print_strict_frag_hdr(const Config&, std::string& out) { unset(out, "strict-frag-hdr", "deprecated and ignored"); }
+void print_strict_frag_hdr(const Config&, std::string& out) {
+    unset(out, "strict-frag-hdr", "deprecated and ignored");
+}
 
 // ---- the table -------------------------------------------------------------------
 
@@ -683,7 +706,9 @@ const std::array kTable{
 
 }  // namespace
 
-std::span<const Directive> directive_table() { return kTable; }
+std::span<const Directive> directive_table() {
+    return kTable;
+}
 
 const Directive* find_directive(std::string_view name) {
     const auto it =
@@ -696,8 +721,12 @@ std::string at(const SourcePos& pos, std::string_view message) {
     return fmt::format("{}:{}: {}", pos.file, pos.line, message);
 }
 
-std::string host_or_prefix(const Prefix4& p) { return p.len == 32 ? to_string(p.addr) : to_string(p); }
-std::string host_or_prefix(const Prefix6& p) { return p.len == 128 ? to_string(p.addr) : to_string(p); }
+std::string host_or_prefix(const Prefix4& p) {
+    return p.len == 32 ? to_string(p.addr) : to_string(p);
+}
+std::string host_or_prefix(const Prefix6& p) {
+    return p.len == 128 ? to_string(p.addr) : to_string(p);
+}
 
 void apply_directive(const Directive& d, Args args, const SourcePos& pos, std::string_view where, Draft& draft,
                      Diagnostics& diag) {
@@ -729,8 +758,8 @@ void apply_directive(const Directive& d, Args args, const SourcePos& pos, std::s
             return c == '#' || c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' || c == '\0';
         });
         if (bad != arg.end()) {
-            diag.errors.push_back(fmt::format("{}: {}: {} holds {}, which tayga.conf syntax cannot carry in a value", where,
-                                              d.info.name, quote(arg),
+            diag.errors.push_back(fmt::format("{}: {}: {} holds {}, which tayga.conf syntax cannot carry in a value",
+                                              where, d.info.name, quote(arg),
                                               *bad == '#' ? "'#' (a comment there)" : "a blank or line end"));
             return;
         }

@@ -15,42 +15,27 @@ namespace {
 
 std::string_view type_name(toml::node_type t) {
     switch (t) {
-        case toml::node_type::table:
-            return "a table";
-        case toml::node_type::array:
-            return "an array";
-        case toml::node_type::string:
-            return "a string";
-        case toml::node_type::integer:
-            return "an integer";
-        case toml::node_type::floating_point:
-            return "a floating-point number";
-        case toml::node_type::boolean:
-            return "a boolean";
-        case toml::node_type::date:
-            return "a date";
-        case toml::node_type::time:
-            return "a time";
-        case toml::node_type::date_time:
-            return "a date-time";
-        case toml::node_type::none:
-            break;
+        case toml::node_type::table: return "a table";
+        case toml::node_type::array: return "an array";
+        case toml::node_type::string: return "a string";
+        case toml::node_type::integer: return "an integer";
+        case toml::node_type::floating_point: return "a floating-point number";
+        case toml::node_type::boolean: return "a boolean";
+        case toml::node_type::date: return "a date";
+        case toml::node_type::time: return "a time";
+        case toml::node_type::date_time: return "a date-time";
+        case toml::node_type::none: break;
     }
     return "nothing";
 }
 
 std::string_view expected_type(TomlShape shape) {
     switch (shape) {
-        case TomlShape::Bool:
-            return "a boolean";
-        case TomlShape::Integer:
-            return "an integer";
-        case TomlShape::String:
-            return "a string";
-        case TomlShape::Words:
-            return "a string";
-        case TomlShape::Map:
-            return "a string or a table";
+        case TomlShape::Bool: return "a boolean";
+        case TomlShape::Integer: return "an integer";
+        case TomlShape::String: return "a string";
+        case TomlShape::Words: return "a string";
+        case TomlShape::Map: return "a string or a table";
     }
     return "";
 }
@@ -87,7 +72,8 @@ public:
         // nat64d.conf(5) spells them (only tayga.conf syntax, for TAYGA's
         // sake, takes them in any case).
         if (k.str() != d->info.name) {
-            error(k.source(), fmt::format("unknown key {} (TOML keys are lowercase: {})", quote(k.str()), d->info.name));
+            error(k.source(),
+                  fmt::format("unknown key {} (TOML keys are lowercase: {})", quote(k.str()), d->info.name));
             draft_.first.try_emplace(std::string(d->info.name), pos(k.source()));  // no "missing" complaint
             return;
         }

@@ -183,9 +183,9 @@ void validate(Draft& draft, const Environment& env, Diagnostics& diag) {
             problems.add(cfg.ipv6_addr_pos,
                          "ipv6-addr directive cannot contain an address in the Well-Known Prefix (64:ff9b::/96)");
         } else if (cfg.prefix && cfg.prefix->contains(*cfg.ipv6_addr)) {
-            problems.add(cfg.ipv6_addr_pos, fmt::format("ipv6-addr cannot reside within configured prefix {} at {}:{}",
-                                                        to_string(*cfg.prefix), cfg.prefix_pos.file,
-                                                        cfg.prefix_pos.line));
+            problems.add(cfg.ipv6_addr_pos,
+                         fmt::format("ipv6-addr cannot reside within configured prefix {} at {}:{}",
+                                     to_string(*cfg.prefix), cfg.prefix_pos.file, cfg.prefix_pos.line));
         }
     }
 

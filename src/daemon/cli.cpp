@@ -65,7 +65,8 @@ std::optional<Options> parse_args(int argc, char** argv, std::string& error) {
             case 'h': o.help = true; break;
             case 'V': o.version = true; break;
             case ':':
-                error = std::string("option ") + (optopt ? std::string("-") + static_cast<char>(optopt) : argv[optind - 1]) +
+                error = std::string("option ") +
+                        (optopt ? std::string("-") + static_cast<char>(optopt) : argv[optind - 1]) +
                         " requires an argument";
                 return std::nullopt;
             default:

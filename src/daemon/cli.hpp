@@ -13,20 +13,20 @@ inline constexpr const char* kDefaultConfig = "/etc/nat64d.conf";
 
 struct Options {
     std::string config_file = kDefaultConfig;  // -c, --config
-    bool debug = false;          // -d, --debug: foreground, debug messages (to stdout unless a sink is named)
-    bool nodetach = false;       // -n, --nodetach
-    std::string user;            // -u, --user
-    std::string group;           // -g, --group
-    bool chroot = false;         // -r, --chroot: chroot() to data-dir
-    std::string pidfile;         // -p, --pidfile
+    bool debug = false;     // -d, --debug: foreground, debug messages (to stdout unless a sink is named)
+    bool nodetach = false;  // -n, --nodetach
+    std::string user;       // -u, --user
+    std::string group;      // -g, --group
+    bool chroot = false;    // -r, --chroot: chroot() to data-dir
+    std::string pidfile;    // -p, --pidfile
     // --syslog, --stdout, --journal (the last one given wins); unset: stdout
     // with -d, stderr in the foreground, syslog once detached.
     std::optional<common::LogSink> log_sink;
-    bool mktun = false;          // --mktun
-    bool rmtun = false;          // --rmtun
-    bool check_config = false;   // -t, --check-config
-    bool help = false;           // -h, --help
-    bool version = false;        // -V, --version
+    bool mktun = false;                 // --mktun
+    bool rmtun = false;                 // --rmtun
+    bool check_config = false;          // -t, --check-config
+    bool help = false;                  // -h, --help
+    bool version = false;               // -V, --version
     std::vector<std::string> warnings;  // accepted, but worth telling the operator
 };
 

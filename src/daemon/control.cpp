@@ -17,7 +17,9 @@
 namespace nat64d::daemon {
 namespace {
 
-std::string errno_text(const std::string& what) { return what + ": " + std::strerror(errno); }
+std::string errno_text(const std::string& what) {
+    return what + ": " + std::strerror(errno);
+}
 
 bool fill_addr(const std::string& path, sockaddr_un& addr) {
     std::memset(&addr, 0, sizeof addr);
@@ -102,7 +104,9 @@ ControlServer::~ControlServer() {
     }
 }
 
-bool ControlServer::removable() const noexcept { return dir_fd_ >= 0 && dir_writable(dir_fd_); }
+bool ControlServer::removable() const noexcept {
+    return dir_fd_ >= 0 && dir_writable(dir_fd_);
+}
 
 bool dir_writable(int dir_fd) noexcept {
     // AT_EACCESS: the effective ids and capabilities, which are what
@@ -235,8 +239,10 @@ void ControlServer::on_poll(std::span<const pollfd> fds, const Handler& handler,
             ++timed_out_;
             open = false;
         }
-        if (open) kept.push_back(std::move(c));
-        else ::close(c.fd);
+        if (open)
+            kept.push_back(std::move(c));
+        else
+            ::close(c.fd);
     }
     clients_ = std::move(kept);
     if (!fds.empty() && (fds[0].revents & POLLIN) != 0) accept_all(now);

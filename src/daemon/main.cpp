@@ -65,8 +65,10 @@ config::Environment environment() {
 
 void report(const std::vector<std::string>& lines, LogLevel level, bool to_log) {
     for (const auto& l : lines) {
-        if (to_log) log(level, "{}", l);
-        else std::fprintf(stderr, "%s\n", l.c_str());
+        if (to_log)
+            log(level, "{}", l);
+        else
+            std::fprintf(stderr, "%s\n", l.c_str());
     }
 }
 
@@ -155,7 +157,6 @@ std::vector<std::string> split_lines(const std::string& text) {
     return lines;
 }
 
-
 // dynamic-pool: the translator's own address and every mapping's sides
 // leave the pool (TAYGA; RFC 7757 §3.2 one-to-one).
 addr::PoolOptions pool_options(const Config& cfg) {
@@ -187,8 +188,12 @@ std::shared_ptr<const addr::RouteView> read_routes(const std::string& tun_device
     std::vector<addr::KernelRoute> routes;
     routes.reserve(table->size());
     for (const auto& e : *table) {
-        routes.push_back(addr::KernelRoute{.is_v6 = e.dst.is_v6, .v4 = e.dst.v4, .v6 = e.dst.v6, .into_tun = e.via_link,
-                                           .local_table = e.local_table, .priority = e.priority});
+        routes.push_back(addr::KernelRoute{.is_v6 = e.dst.is_v6,
+                                           .v4 = e.dst.v4,
+                                           .v6 = e.dst.v6,
+                                           .into_tun = e.via_link,
+                                           .local_table = e.local_table,
+                                           .priority = e.priority});
     }
     return std::make_shared<const addr::RouteView>(addr::RouteView::build(routes));
 }
@@ -232,11 +237,11 @@ void log_pool_sizes(const addr::DynamicPool* pool) {
 // Everything the main thread's event loop looks after once the workers run.
 struct Runtime {
     const Options& opt;
-    Config base;     // the configuration file as read
-    Config running;  // base plus the map-file's entries
-    std::string root;  // data-dir when chrooted into it, else empty
-    addr::DynamicPool* pool;       // null without dynamic-pool
-    std::string dynamic_map;       // where leases persist; empty: nowhere
+    Config base;              // the configuration file as read
+    Config running;           // base plus the map-file's entries
+    std::string root;         // data-dir when chrooted into it, else empty
+    addr::DynamicPool* pool;  // null without dynamic-pool
+    std::string dynamic_map;  // where leases persist; empty: nowhere
     unsigned tun_mtu;
     io::TablesSource& source;
     std::vector<std::unique_ptr<io::Worker>>& workers;
@@ -256,7 +261,7 @@ struct Runtime {
     std::atomic<std::uint64_t> reloads_failed = 0;
     std::atomic<std::uint64_t> saves_failed = 0;    // dynamic.map writes that failed
     std::atomic<std::uint64_t> leases_revoked = 0;  // Revoked pool events
-    std::int64_t last_save_ = 0;  // when dynamic.map was last written
+    std::int64_t last_save_ = 0;                    // when dynamic.map was last written
     // What the last reload skipped (map-file lines) or why it failed, for
     // the `nat64dctl reload` reply.
     std::vector<std::string> last_skipped_{};
@@ -406,7 +411,8 @@ private:
         running = std::move(effective);
         base = std::move(*next_base);
         log(LogLevel::Info, "reload done: {} mappings{}", running.maps.size(),
-            last_skipped_.empty() ? std::string{} : fmt::format(", {} map-file problem(s) skipped", last_skipped_.size()));
+            last_skipped_.empty() ? std::string{}
+                                  : fmt::format(", {} map-file problem(s) skipped", last_skipped_.size()));
         log_pool_sizes(pool);
         return true;
     }
@@ -426,14 +432,15 @@ std::optional<LeaseView> lease_view(const addr::DynamicPool* pool) {
 
 // metrics-file: replaced atomically, so node_exporter never reads half a file.
 void write_metrics_file(const std::string& path, const std::string& text) {
-    if (auto st = addr::write_file_atomic(path, text); !st) log(LogLevel::Warning, "metrics-file {}: {}", path, st.error());
+    if (auto st = addr::write_file_atomic(path, text); !st)
+        log(LogLevel::Warning, "metrics-file {}: {}", path, st.error());
 }
 
 // `nat64dctl reload`: the outcome, then every map-file line it skipped.
 std::string Runtime::reload_reply(bool ok) const {
-    std::string out = ok ? fmt::format("ok: reloaded, {} mappings\n", running.maps.size())
-                         : fmt::format("error: reload failed, the running configuration and mappings stay: {}\n",
-                                       last_failure_);
+    std::string out =
+        ok ? fmt::format("ok: reloaded, {} mappings\n", running.maps.size())
+           : fmt::format("error: reload failed, the running configuration and mappings stay: {}\n", last_failure_);
     if (!last_skipped_.empty()) out += "map-file lines skipped:\n";
     for (const auto& line : last_skipped_) out += "  " + line + "\n";
     return out;
@@ -629,11 +636,15 @@ int run(const Options& opt) {
     // Said now rather than at exit: without capabilities the daemon can
     // remove its files only from directories its user may write to.
     if (pidfile && !pidfile->removable())
-        log(LogLevel::Notice, "pidfile {}: its directory is not writable by uid {}; the file will be emptied, not "
-            "removed, at exit", opt.pidfile, ::geteuid());
+        log(LogLevel::Notice,
+            "pidfile {}: its directory is not writable by uid {}; the file will be emptied, not "
+            "removed, at exit",
+            opt.pidfile, ::geteuid());
     if (control && !control->removable())
-        log(LogLevel::Notice, "control socket {}: its directory is not writable by uid {}; the socket file will "
-            "stay at exit (the next start replaces it)", control->path(), ::geteuid());
+        log(LogLevel::Notice,
+            "control socket {}: its directory is not writable by uid {}; the socket file will "
+            "stay at exit (the next start replaces it)",
+            control->path(), ::geteuid());
     check_data_dir_writable(*cfg, opt.chroot ? "/" : cfg->data_dir);
 
     // Signals are taken synchronously by the main thread; the workers
@@ -752,12 +763,13 @@ int run(const Options& opt) {
             workers.front()->on_readable();
         }
         if (control)
-            control->on_poll(std::span<const pollfd>(fds).subspan(2),
-                             [&rt](std::string_view r) {
-                                 log(LogLevel::Debug, "control request {}", common::quote(r.substr(0, 64)));
-                                 return rt.handle(r);
-                             },
-                             ControlServer::Clock::now());
+            control->on_poll(
+                std::span<const pollfd>(fds).subspan(2),
+                [&rt](std::string_view r) {
+                    log(LogLevel::Debug, "control request {}", common::quote(r.substr(0, 64)));
+                    return rt.handle(r);
+                },
+                ControlServer::Clock::now());
         signalfd_siginfo si;
         while (::read(sfd, &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
             log(LogLevel::Debug, "signal {} received", strsignal(static_cast<int>(si.ssi_signo)));

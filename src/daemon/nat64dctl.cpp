@@ -60,8 +60,8 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "nat64dctl: cannot find the control socket (use -s SOCKET)\n");
             return 2;
         }
-        socket_path = cfg->control_socket.empty() ? nat64d::daemon::find_control_socket(cfg->tun_device)
-                                                  : cfg->control_socket;
+        socket_path =
+            cfg->control_socket.empty() ? nat64d::daemon::find_control_socket(cfg->tun_device) : cfg->control_socket;
     }
     const auto reply = nat64d::daemon::control_request(socket_path, request);
     if (!reply) {

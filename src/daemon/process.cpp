@@ -35,7 +35,8 @@ int detach() {
         ::close(ready[1]);
         char byte = 0;
         ssize_t n = 0;
-        do n = ::read(ready[0], &byte, 1); while (n < 0 && errno == EINTR);
+        do n = ::read(ready[0], &byte, 1);
+        while (n < 0 && errno == EINTR);
         std::_Exit(n == 1 ? 0 : 1);
     }
     ::close(ready[0]);
@@ -106,7 +107,9 @@ void PidFile::write_pid() {
     }
 }
 
-bool PidFile::removable() const noexcept { return dir_writable(dir_fd_); }
+bool PidFile::removable() const noexcept {
+    return dir_writable(dir_fd_);
+}
 
 PidFile::~PidFile() {
     // Removed while the lock is held, so no second daemon takes over a file
@@ -118,8 +121,7 @@ PidFile::~PidFile() {
             // nobody signals whatever process reuses this pid later.
             const int err = errno;
             (void)!::ftruncate(fd_, 0);
-            common::log(common::LogLevel::Notice, "pidfile {}: emptied, not removed ({})", path_,
-                        std::strerror(err));
+            common::log(common::LogLevel::Notice, "pidfile {}: emptied, not removed ({})", path_, std::strerror(err));
         }
         ::close(dir_fd_);
     }

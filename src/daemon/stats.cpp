@@ -35,7 +35,8 @@ std::string format_stats_table(const StatsSnapshot& s) {
     row("ICMP translated 6to4", c.icmp_translated_6to4);
     row("ICMP errors sent by the translator", c.icmp_errors_sent);
     for (std::size_t k = 0; k < xlat::kIcmpErrorKinds; ++k) {
-        if (c.icmp_errors_by_kind[k] != 0) row(fmt::format("  {}", xlat::kIcmpErrorKindNames[k]), c.icmp_errors_by_kind[k]);
+        if (c.icmp_errors_by_kind[k] != 0)
+            row(fmt::format("  {}", xlat::kIcmpErrorKindNames[k]), c.icmp_errors_by_kind[k]);
     }
     row("ICMP errors held back (rate limit)", c.icmp_errors_rate_limited);
     for (std::size_t k = 0; k < xlat::kIcmpErrorKinds; ++k) {
@@ -78,9 +79,8 @@ std::string format_stats_json(const StatsSnapshot& s) {
         "\"icmp_errors\":{{\"sent\":{},\"rate_limited\":{}}},\"fragments_out\":{},\"hairpinned\":{},"
         "\"write_errors\":{},\"offload_errors\":{},\"reloads\":{{\"ok\":{},\"failed\":{}}},",
         c.packets_4to6, c.packets_6to4, c.bytes_4to6, c.bytes_6to4, c.local_replies, c.icmp_translated_4to6,
-        c.icmp_translated_6to4, c.icmp_errors_sent,
-        c.icmp_errors_rate_limited, c.fragments_out, c.hairpinned, s.write_errors, s.offload_errors, s.reloads_ok,
-        s.reloads_failed);
+        c.icmp_translated_6to4, c.icmp_errors_sent, c.icmp_errors_rate_limited, c.fragments_out, c.hairpinned,
+        s.write_errors, s.offload_errors, s.reloads_ok, s.reloads_failed);
     if (s.pool) {
         out += fmt::format("\"dynamic_leases\":{{\"active\":{},\"dormant\":{},\"free\":{}}},", s.pool->active,
                            s.pool->dormant, s.pool->free);
@@ -89,7 +89,8 @@ std::string format_stats_json(const StatsSnapshot& s) {
     }
     out += "\"icmp_errors_by_kind\":{";
     for (std::size_t k = 0; k < xlat::kIcmpErrorKinds; ++k) {
-        out += fmt::format("{}{}:{}", k ? "," : "", json_string(xlat::kIcmpErrorKindNames[k]), c.icmp_errors_by_kind[k]);
+        out +=
+            fmt::format("{}{}:{}", k ? "," : "", json_string(xlat::kIcmpErrorKindNames[k]), c.icmp_errors_by_kind[k]);
     }
     out += "},\"icmp_errors_held_back_by_kind\":{";
     for (std::size_t k = 0; k < xlat::kIcmpErrorKinds; ++k) {
@@ -143,7 +144,8 @@ std::string format_metrics(const StatsSnapshot& s) {
     sample("nat64d_translated_bytes_total", "direction=\"6to4\"", c.bytes_6to4);
     family("nat64d_local_replies_total", "counter", "Echo replies sent from the translator's own addresses.");
     sample("nat64d_local_replies_total", "", c.local_replies);
-    family("nat64d_icmp_errors_total", "counter", "ICMP errors the translator built, sent or held back by the rate limit.");
+    family("nat64d_icmp_errors_total", "counter",
+           "ICMP errors the translator built, sent or held back by the rate limit.");
     sample("nat64d_icmp_errors_total", "result=\"sent\"", c.icmp_errors_sent);
     sample("nat64d_icmp_errors_total", "result=\"rate_limited\"", c.icmp_errors_rate_limited);
     family("nat64d_icmp_translated_total", "counter", "ICMP messages translated, by direction.");
@@ -162,7 +164,8 @@ std::string format_metrics(const StatsSnapshot& s) {
     }
     family("nat64d_fragments_out_total", "counter", "Extra packets made by the translator's fragmentation.");
     sample("nat64d_fragments_out_total", "", c.fragments_out);
-    family("nat64d_hairpinned_packets_total", "counter", "Packets translated 6to4 and back to 6 (RFC 7757 hairpinning).");
+    family("nat64d_hairpinned_packets_total", "counter",
+           "Packets translated 6to4 and back to 6 (RFC 7757 hairpinning).");
     sample("nat64d_hairpinned_packets_total", "", c.hairpinned);
     family("nat64d_dropped_packets_total", "counter", "Packets not translated, by reason.");
     for (std::size_t i = 0; i < kReasonCount; ++i) {

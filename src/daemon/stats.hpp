@@ -30,9 +30,9 @@ struct StatsSnapshot {
     std::string instance;
     unsigned workers = 0;
     double uptime_seconds = 0;
-    std::int64_t start_time = 0;    // Unix seconds: when the daemon started
-    xlat::Counters counters;        // summed over the workers
-    std::uint64_t write_errors = 0;  // translated but not written (queue full)
+    std::int64_t start_time = 0;       // Unix seconds: when the daemon started
+    xlat::Counters counters;           // summed over the workers
+    std::uint64_t write_errors = 0;    // translated but not written (queue full)
     std::uint64_t offload_errors = 0;  // offload headers that could not be honoured
     std::uint64_t reloads_ok = 0;
     std::uint64_t reloads_failed = 0;

@@ -17,7 +17,8 @@ std::size_t datagram_length(const xlat::PacketBuf& pkt) noexcept {
     std::size_t declared = pkt.length;
     if (pkt.length >= 20 && p[0] >> 4 == 4) declared = common::load16(p + 2);
     // IPv6 payload length 0: a jumbogram, translated by no one; keep it whole.
-    if (pkt.length >= 40 && p[0] >> 4 == 6 && common::load16(p + 4) != 0) declared = 40 + std::size_t{common::load16(p + 4)};
+    if (pkt.length >= 40 && p[0] >> 4 == 6 && common::load16(p + 4) != 0)
+        declared = 40 + std::size_t{common::load16(p + 4)};
     return std::min(declared, pkt.length);
 }
 
@@ -77,8 +78,8 @@ Offloaded translate_offloaded(const xlat::Tables& t, xlat::Context& ctx, xlat::P
         }
         std::uint8_t* field = pkt.data() + at;
         if (gso == kGsoNone) {
-            const std::uint16_t sum = common::csum_finish(
-                common::csum_partial(pkt.data() + in.csum_start, length - in.csum_start));
+            const std::uint16_t sum =
+                common::csum_finish(common::csum_partial(pkt.data() + in.csum_start, length - in.csum_start));
             common::store16(field, sum);
         } else {
             partial = field;

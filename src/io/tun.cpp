@@ -105,17 +105,18 @@ std::string attach_error(const std::string& name, const Attach& a) {
             return fmt::format("tun-device {}: cannot attach: {} (CAP_NET_ADMIN is needed)", name,
                                std::strerror(a.error));
         case EBUSY:
-            return fmt::format("tun-device {}: in use by another process (a device without multi-queue "
-                               "support takes a single queue)",
-                               name);
+            return fmt::format(
+                "tun-device {}: in use by another process (a device without multi-queue "
+                "support takes a single queue)",
+                name);
         case E2BIG:
             return fmt::format("tun-device {}: too many queues (the kernel allows at most {})", name, kMaxTunQueues);
         case EINVAL:
-            return fmt::format("tun-device {}: cannot attach: {} (is it a TAP device or an interface of another "
-                               "kind?)",
-                               name, std::strerror(a.error));
-        default:
-            return fmt::format("tun-device {}: cannot attach: {}", name, std::strerror(a.error));
+            return fmt::format(
+                "tun-device {}: cannot attach: {} (is it a TAP device or an interface of another "
+                "kind?)",
+                name, std::strerror(a.error));
+        default: return fmt::format("tun-device {}: cannot attach: {}", name, std::strerror(a.error));
     }
 }
 
@@ -126,9 +127,10 @@ Status check_name(const std::string& name) {
         return c == '/' || c == ':' || c == '%' || c == '\0' || std::isspace(static_cast<unsigned char>(c)) != 0;
     });
     if (name.empty() || name.size() >= IFNAMSIZ || name == "." || name == ".." || bad_char)
-        return Error{fmt::format("tun-device {}: invalid interface name (1 to {} characters, none of / : % "
-                                 "or blanks)",
-                                 name, IFNAMSIZ - 1)};
+        return Error{
+            fmt::format("tun-device {}: invalid interface name (1 to {} characters, none of / : % "
+                        "or blanks)",
+                        name, IFNAMSIZ - 1)};
     return {};
 }
 
@@ -165,7 +167,9 @@ TunDevice& TunDevice::operator=(TunDevice&& other) noexcept {
     return *this;
 }
 
-TunDevice::~TunDevice() { close_all(); }
+TunDevice::~TunDevice() {
+    close_all();
+}
 
 void TunDevice::close_all() noexcept {
     for (int fd : fds_) ::close(fd);
@@ -215,8 +219,7 @@ Result<TunDevice> TunDevice::open(const std::string& name, unsigned queues, bool
                             "to use {}",
                             name, queues, queues);
             else
-                common::log(LogLevel::Info, "tun-device {}: made without multi-queue support, using it as such",
-                            name);
+                common::log(LogLevel::Info, "tun-device {}: made without multi-queue support, using it as such", name);
             break;
         }
     }
@@ -228,9 +231,10 @@ Result<TunDevice> TunDevice::open(const std::string& name, unsigned queues, bool
     if (::ioctl(dev.fds_.front(), TUNGETIFF, &ifr) < 0)
         return Error{fmt::format("tun-device {}: cannot read its flags: {}", name, std::strerror(errno))};
     if ((ifr.ifr_flags & IFF_TUN) == 0 || (ifr.ifr_flags & IFF_NO_PI) == 0)
-        return Error{fmt::format("tun-device {}: another process has it open with packet information headers "
-                                 "(IFF_NO_PI is not in effect); stop that process first",
-                                 name)};
+        return Error{
+            fmt::format("tun-device {}: another process has it open with packet information headers "
+                        "(IFF_NO_PI is not in effect); stop that process first",
+                        name)};
     if (offload) {
         dev.vnet_hdr_ = true;
         // The header size is the device's: the plain virtio_net_hdr.
@@ -243,8 +247,8 @@ Result<TunDevice> TunDevice::open(const std::string& name, unsigned queues, bool
         if (::ioctl(dev.fds_.front(), TUNSETOFFLOAD, features) == 0) {
             dev.offload_active_ = true;
         } else {
-            common::log(LogLevel::Warning, "tun-device {}: the kernel refused checksum/segmentation offload: {}",
-                        name, std::strerror(errno));
+            common::log(LogLevel::Warning, "tun-device {}: the kernel refused checksum/segmentation offload: {}", name,
+                        std::strerror(errno));
         }
     }
     return dev;

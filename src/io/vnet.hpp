@@ -10,10 +10,10 @@
 namespace nat64d::io {
 
 struct VnetHdr {
-    std::uint8_t flags = 0;     // kVnetNeedsCsum, kVnetDataValid
-    std::uint8_t gso_type = 0;  // kGso*
-    std::uint16_t hdr_len = 0;  // bytes of headers to copy into every segment
-    std::uint16_t gso_size = 0; // payload bytes per segment
+    std::uint8_t flags = 0;         // kVnetNeedsCsum, kVnetDataValid
+    std::uint8_t gso_type = 0;      // kGso*
+    std::uint16_t hdr_len = 0;      // bytes of headers to copy into every segment
+    std::uint16_t gso_size = 0;     // payload bytes per segment
     std::uint16_t csum_start = 0;   // where the partial checksum starts
     std::uint16_t csum_offset = 0;  // the checksum field, from csum_start
 };

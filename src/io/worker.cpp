@@ -68,7 +68,7 @@ std::string Worker::run(const std::atomic<bool>& stop) {
             // `ip link del` of the TUN device: its queues report an error
             // or hang-up and never become readable again.
             why = (pfd.revents & POLLNVAL) != 0 ? "the queue's descriptor is invalid"
-                                                 : "the queue failed (the TUN device was deleted?)";
+                                                : "the queue failed (the TUN device was deleted?)";
             break;
         }
         refresh_tables();
@@ -96,9 +96,9 @@ void Worker::refresh_tables() {
 void Worker::process_batch() {
     const std::size_t hdr = vnet_hdr_ ? kVnetHdrLen : 0;
     // One clock read per batch: the ICMP error token bucket runs on it.
-    ctx_.now_ms = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                 std::chrono::steady_clock::now().time_since_epoch())
-                                                 .count());
+    ctx_.now_ms = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+            .count());
     for (int i = 0; i < kBatch; ++i) {
         // The vnet header lands just in front of the packet, inside the headroom.
         const ssize_t got = ::read(fd_, buf_.data() + xlat::kHeadroom - hdr, kMaxPacket + hdr);
@@ -129,7 +129,8 @@ void Worker::process_one(std::size_t got) {
     // routes the result. Fragments made by the translator follow in order.
     write_packet(out, pkt.data(), pkt.length);
     if (v != Verdict::Forward) return;
-    for (std::size_t i = 0; i < ctx_.extra_count; ++i) write_packet(VnetHdr{}, ctx_.extra[i].data, ctx_.extra[i].length);
+    for (std::size_t i = 0; i < ctx_.extra_count; ++i)
+        write_packet(VnetHdr{}, ctx_.extra[i].data, ctx_.extra[i].length);
 }
 
 void Worker::write_packet(const VnetHdr& hdr, const std::uint8_t* data, std::size_t length) {

@@ -2,8 +2,8 @@
 
 #include <fmt/core.h>
 #include <netlink/addr.h>
-#include <netlink/cache.h>
 #include <netlink/attr.h>
+#include <netlink/cache.h>
 #include <netlink/errno.h>
 #include <netlink/handlers.h>
 #include <netlink/msg.h>
@@ -29,13 +29,27 @@
 
 namespace nat64d::netlink {
 
-void SockDeleter::operator()(nl_sock* p) const noexcept { nl_socket_free(p); }
-void NlAddrDeleter::operator()(nl_addr* p) const noexcept { nl_addr_put(p); }
-void CacheDeleter::operator()(nl_cache* p) const noexcept { nl_cache_free(p); }
-void LinkDeleter::operator()(rtnl_link* p) const noexcept { rtnl_link_put(p); }
-void AddrDeleter::operator()(rtnl_addr* p) const noexcept { rtnl_addr_put(p); }
-void RouteDeleter::operator()(rtnl_route* p) const noexcept { rtnl_route_put(p); }
-void NexthopDeleter::operator()(rtnl_nexthop* p) const noexcept { rtnl_route_nh_free(p); }
+void SockDeleter::operator()(nl_sock* p) const noexcept {
+    nl_socket_free(p);
+}
+void NlAddrDeleter::operator()(nl_addr* p) const noexcept {
+    nl_addr_put(p);
+}
+void CacheDeleter::operator()(nl_cache* p) const noexcept {
+    nl_cache_free(p);
+}
+void LinkDeleter::operator()(rtnl_link* p) const noexcept {
+    rtnl_link_put(p);
+}
+void AddrDeleter::operator()(rtnl_addr* p) const noexcept {
+    rtnl_addr_put(p);
+}
+void RouteDeleter::operator()(rtnl_route* p) const noexcept {
+    rtnl_route_put(p);
+}
+void NexthopDeleter::operator()(rtnl_nexthop* p) const noexcept {
+    rtnl_route_nh_free(p);
+}
 
 namespace {
 
@@ -172,8 +186,7 @@ Result<Socket> Socket::open() {
     (void)setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof one);
 
     auto kernel_error = std::make_unique<KernelError>();
-    if (int err = nl_socket_modify_err_cb(sock.get(), NL_CB_CUSTOM, on_kernel_error, kernel_error.get());
-        err < 0)
+    if (int err = nl_socket_modify_err_cb(sock.get(), NL_CB_CUSTOM, on_kernel_error, kernel_error.get()); err < 0)
         return Error{fmt::format("netlink: cannot install the error handler: {}", nl_geterror(err))};
     return Socket(std::move(sock), std::move(kernel_error));
 }
@@ -183,8 +196,8 @@ std::string Socket::error_text(int nl_error) const {
     // (ENETDOWN, EADDRNOTAVAIL on routes...) it says "Unspecific failure",
     // so the kernel's errno is the better text then.
     const int code = nl_error < 0 ? -nl_error : nl_error;
-    std::string text = (code == NLE_FAILURE && kernel_error_->error > 0) ? std::strerror(kernel_error_->error)
-                                                                          : nl_geterror(code);
+    std::string text =
+        (code == NLE_FAILURE && kernel_error_->error > 0) ? std::strerror(kernel_error_->error) : nl_geterror(code);
     if (!kernel_error_->message.empty()) text += fmt::format(" ({})", kernel_error_->message);
     return text;
 }
@@ -339,8 +352,8 @@ Status Socket::add_route(const std::string& ifname, const TunRoute& route) {
         if (!present) return Error{fmt::format("{}: {}", label, present.error())};
         if (std::any_of(present->begin(), present->end(), [&](const TunRoute& r) { return same_route(r, route); }))
             return {};
-        return Error{fmt::format("{}: cannot add route: {}; the existing route does not use '{}'", label,
-                                 exists_text, ifname)};
+        return Error{
+            fmt::format("{}: cannot add route: {}; the existing route does not use '{}'", label, exists_text, ifname)};
     }
     if (err < 0) return Error{fmt::format("{}: cannot add route: {}", label, error_text(err))};
     return {};
@@ -373,8 +386,10 @@ Result<std::vector<TunIp>> Socket::addresses(const std::string& ifname) {
         if (local == nullptr || (family != AF_INET && family != AF_INET6)) continue;
         TunIp ip;
         ip.is_v6 = family == AF_INET6;
-        if (ip.is_v6) copy_binary(local, ip.v6.bytes);
-        else copy_binary(local, ip.v4.bytes);
+        if (ip.is_v6)
+            copy_binary(local, ip.v6.bytes);
+        else
+            copy_binary(local, ip.v4.bytes);
         ip.prefix_len = static_cast<unsigned>(rtnl_addr_get_prefixlen(addr));
         out.push_back(ip);
     }

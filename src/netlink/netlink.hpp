@@ -8,9 +8,9 @@
 // not thread-safe); the daemon uses one at start-up and closes it.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
-#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,13 +30,27 @@ namespace nat64d::netlink {
 
 // Deleters drop one reference (libnl objects are reference counted) or free
 // the socket. They accept nullptr like free(3).
-struct SockDeleter { void operator()(nl_sock* p) const noexcept; };
-struct NlAddrDeleter { void operator()(nl_addr* p) const noexcept; };
-struct CacheDeleter { void operator()(nl_cache* p) const noexcept; };
-struct LinkDeleter { void operator()(rtnl_link* p) const noexcept; };
-struct AddrDeleter { void operator()(rtnl_addr* p) const noexcept; };
-struct RouteDeleter { void operator()(rtnl_route* p) const noexcept; };
-struct NexthopDeleter { void operator()(rtnl_nexthop* p) const noexcept; };
+struct SockDeleter {
+    void operator()(nl_sock* p) const noexcept;
+};
+struct NlAddrDeleter {
+    void operator()(nl_addr* p) const noexcept;
+};
+struct CacheDeleter {
+    void operator()(nl_cache* p) const noexcept;
+};
+struct LinkDeleter {
+    void operator()(rtnl_link* p) const noexcept;
+};
+struct AddrDeleter {
+    void operator()(rtnl_addr* p) const noexcept;
+};
+struct RouteDeleter {
+    void operator()(rtnl_route* p) const noexcept;
+};
+struct NexthopDeleter {
+    void operator()(rtnl_nexthop* p) const noexcept;
+};
 
 using SockPtr = std::unique_ptr<nl_sock, SockDeleter>;
 using NlAddrPtr = std::unique_ptr<nl_addr, NlAddrDeleter>;
@@ -52,18 +66,18 @@ using NexthopPtr = std::unique_ptr<rtnl_nexthop, NexthopDeleter>;
 // that its address, registered with libnl as callback argument, survives a
 // move of the Socket.
 struct KernelError {
-    int error = 0;          // positive errno, 0 = none
-    std::string message;    // extack NLMSGERR_ATTR_MSG, may be empty
+    int error = 0;        // positive errno, 0 = none
+    std::string message;  // extack NLMSGERR_ATTR_MSG, may be empty
 };
 
 // What the kernel reports about a TUN/TAP device: the IFLA_INFO_DATA of link
 // kind "tun" (drivers/net/tun.c tun_fill_info, Linux 4.15+). libnl 3.7 does
 // not parse it, so Socket::tun_info() does.
 struct TunInfo {
-    bool tap = false;            // IFF_TAP rather than IFF_TUN
-    bool packet_info = false;    // queues see a struct tun_pi header (no IFF_NO_PI)
-    bool multi_queue = false;    // created with IFF_MULTI_QUEUE
-    bool persist = false;        // IFF_PERSIST
+    bool tap = false;          // IFF_TAP rather than IFF_TUN
+    bool packet_info = false;  // queues see a struct tun_pi header (no IFF_NO_PI)
+    bool multi_queue = false;  // created with IFF_MULTI_QUEUE
+    bool persist = false;      // IFF_PERSIST
     // Queues attached now, by any process, and how many of those are
     // disabled (TUNSETQUEUE). The kernel reports them for multi-queue
     // devices only; a plain device has one queue at most, and attaching a
@@ -75,10 +89,10 @@ struct TunInfo {
 // One route of the main or the local table, as the routing loop check
 // needs it (the daemon turns these into an addr::RouteView).
 struct RouteEntry {
-    TunRoute dst;               // the destination prefix, either family
-    bool via_link = false;      // unicast, with a nexthop on the link asked about
-    bool local_table = false;   // table local (looked up before main)
-    std::uint32_t priority = 0; // metric
+    TunRoute dst;                // the destination prefix, either family
+    bool via_link = false;       // unicast, with a nexthop on the link asked about
+    bool local_table = false;    // table local (looked up before main)
+    std::uint32_t priority = 0;  // metric
 };
 
 // A connected NETLINK_ROUTE socket. Move-only.

@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <cstring>
 
-#include "common/bytes.hpp"
 #include "addr/special.hpp"
+#include "common/bytes.hpp"
 #include "common/checksum.hpp"
 #include "xlat/proto.hpp"
 #include "xlat/stages.hpp"
@@ -53,15 +53,23 @@ inline constexpr std::size_t kIcmp6ErrorMax = 1280;
 [[nodiscard]] IcmpErrorKind error_kind(bool v6, std::uint8_t type, std::uint8_t code) noexcept {
     IcmpErrorKind kind = IcmpErrorKind::Other;
     if (v6) {
-        if (type == icmp6::kDestUnreach) kind = IcmpErrorKind::DestUnreachable;
-        else if (type == icmp6::kTimeExceeded) kind = IcmpErrorKind::TimeExceeded;
-        else if (type == icmp6::kPacketTooBig) kind = IcmpErrorKind::TooBig;
-        else if (type == icmp6::kParamProblem) kind = IcmpErrorKind::ParamProblem;
+        if (type == icmp6::kDestUnreach)
+            kind = IcmpErrorKind::DestUnreachable;
+        else if (type == icmp6::kTimeExceeded)
+            kind = IcmpErrorKind::TimeExceeded;
+        else if (type == icmp6::kPacketTooBig)
+            kind = IcmpErrorKind::TooBig;
+        else if (type == icmp6::kParamProblem)
+            kind = IcmpErrorKind::ParamProblem;
     } else {
-        if (type == icmp4::kTimeExceeded) kind = IcmpErrorKind::TimeExceeded;
-        else if (type == icmp4::kParamProblem) kind = IcmpErrorKind::ParamProblem;
-        else if (type == icmp4::kDestUnreach && code == 4) kind = IcmpErrorKind::TooBig;  // Fragmentation Needed
-        else if (type == icmp4::kDestUnreach) kind = IcmpErrorKind::DestUnreachable;
+        if (type == icmp4::kTimeExceeded)
+            kind = IcmpErrorKind::TimeExceeded;
+        else if (type == icmp4::kParamProblem)
+            kind = IcmpErrorKind::ParamProblem;
+        else if (type == icmp4::kDestUnreach && code == 4)
+            kind = IcmpErrorKind::TooBig;  // Fragmentation Needed
+        else if (type == icmp4::kDestUnreach)
+            kind = IcmpErrorKind::DestUnreachable;
     }
     return kind;
 }
@@ -181,7 +189,8 @@ Verdict reject4(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t len, 
     pkt.offset -= kHdr;
     pkt.length = kHdr + quote;
     count_error(ctx, kind);
-    const bool router = err.type == icmp4::kTimeExceeded || (err.type == icmp4::kDestUnreach && err.code == icmp4::kFragNeeded);
+    const bool router =
+        err.type == icmp4::kTimeExceeded || (err.type == icmp4::kDestUnreach && err.code == icmp4::kFragNeeded);
     record_event(ctx, router ? EventKind::RouterError : EventKind::Reject, why);
     return Verdict::IcmpError;
 }
@@ -222,8 +231,8 @@ Verdict reject6(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t len, 
     const std::size_t quote = std::min(len, kIcmp6ErrorMax - kHdr);
     std::uint8_t* h = pkt.data() - kHdr;
     std::uint8_t* icmp = h + kIpv6HdrLen;
-    write_ipv6_header(h, 0, static_cast<std::uint16_t>(kIcmpHdrLen + quote), proto::kIcmpv6, kOwnHopLimit,
-                      t.ipv6_addr, src);
+    write_ipv6_header(h, 0, static_cast<std::uint16_t>(kIcmpHdrLen + quote), proto::kIcmpv6, kOwnHopLimit, t.ipv6_addr,
+                      src);
     icmp[0] = err.type;
     icmp[1] = err.code;
     store16(icmp + 2, 0);

@@ -123,13 +123,20 @@ std::uint32_t ptb_mtu_4to6(const Tables& t, std::uint16_t mtu4, std::uint16_t qu
 
 std::optional<std::uint8_t> param_pointer_4to6(std::uint8_t ptr4) noexcept {
     switch (ptr4) {
-        case 0: return 0;            // Version/IHL -> Version/Traffic Class
-        case 1: return 1;            // Type of Service -> Traffic Class/Flow Label
-        case 2: case 3: return 4;    // Total Length -> Payload Length
-        case 8: return 7;            // Time to Live -> Hop Limit
-        case 9: return 6;            // Protocol -> Next Header
-        case 12: case 13: case 14: case 15: return 8;    // Source Address
-        case 16: case 17: case 18: case 19: return 24;   // Destination Address
+        case 0: return 0;  // Version/IHL -> Version/Traffic Class
+        case 1: return 1;  // Type of Service -> Traffic Class/Flow Label
+        case 2:
+        case 3: return 4;  // Total Length -> Payload Length
+        case 8: return 7;  // Time to Live -> Hop Limit
+        case 9: return 6;  // Protocol -> Next Header
+        case 12:
+        case 13:
+        case 14:
+        case 15: return 8;  // Source Address
+        case 16:
+        case 17:
+        case 18:
+        case 19: return 24;            // Destination Address
         default: return std::nullopt;  // Identification, flags, checksum, options: n/a
     }
 }
@@ -145,22 +152,25 @@ std::optional<Reason> icmp_4to6(const Tables& t, Context& ctx, std::uint8_t* icm
         case icmp4::kEchoRequest:
         case icmp4::kEchoReply:
             // §4.2: Echo 8/0 -> 128/129; identifier, sequence, data kept.
-            echo_4to6(icmp, common::csum_pseudo6(src6.bytes.data(), dst6.bytes.data(),
-                                                 static_cast<std::uint32_t>(len), proto::kIcmpv6));
+            echo_4to6(icmp, common::csum_pseudo6(src6.bytes.data(), dst6.bytes.data(), static_cast<std::uint32_t>(len),
+                                                 proto::kIcmpv6));
             out = IcmpOut{icmp, len};
             return std::nullopt;
         case icmp4::kDestUnreach:
             e.type = icmp6::kDestUnreach;
             switch (code) {
-                case icmp4::kNetUnreach: case icmp4::kHostUnreach: case icmp4::kSourceRouteFailed:
-                case icmp4::kNetUnknown: case icmp4::kHostUnknown: case icmp4::kSourceHostIsolated:
-                case icmp4::kNetUnreachTos: case icmp4::kHostUnreachTos:
-                    e.code = icmp6::kNoRoute;
-                    break;
-                case icmp4::kNetProhibited: case icmp4::kHostProhibited: case icmp4::kAdminProhibited:
-                case icmp4::kPrecedenceCutoff:
-                    e.code = icmp6::kAdminProhibited;
-                    break;
+                case icmp4::kNetUnreach:
+                case icmp4::kHostUnreach:
+                case icmp4::kSourceRouteFailed:
+                case icmp4::kNetUnknown:
+                case icmp4::kHostUnknown:
+                case icmp4::kSourceHostIsolated:
+                case icmp4::kNetUnreachTos:
+                case icmp4::kHostUnreachTos: e.code = icmp6::kNoRoute; break;
+                case icmp4::kNetProhibited:
+                case icmp4::kHostProhibited:
+                case icmp4::kAdminProhibited:
+                case icmp4::kPrecedenceCutoff: e.code = icmp6::kAdminProhibited; break;
                 case icmp4::kPortUnreach: e.code = icmp6::kPortUnreach; break;
                 case icmp4::kProtoUnreach:
                     // §4.2: Parameter Problem, unrecognized Next Header,
@@ -186,12 +196,15 @@ std::optional<Reason> icmp_4to6(const Tables& t, Context& ctx, std::uint8_t* icm
         }
         case icmp4::kRedirect:
         case icmp4::kRouterAdvert:
-        case icmp4::kRouterSolicit:
-            return Reason::IcmpSingleHop;
-        case icmp4::kSourceQuench: case icmp4::kAltHostAddress: case icmp4::kTimestamp:
-        case icmp4::kTimestampReply: case icmp4::kInfoRequest: case icmp4::kInfoReply:
-        case icmp4::kAddrMaskRequest: case icmp4::kAddrMaskReply:
-            return Reason::IcmpObsolete;
+        case icmp4::kRouterSolicit: return Reason::IcmpSingleHop;
+        case icmp4::kSourceQuench:
+        case icmp4::kAltHostAddress:
+        case icmp4::kTimestamp:
+        case icmp4::kTimestampReply:
+        case icmp4::kInfoRequest:
+        case icmp4::kInfoReply:
+        case icmp4::kAddrMaskRequest:
+        case icmp4::kAddrMaskReply: return Reason::IcmpObsolete;
         default: return Reason::IcmpUntranslatable;
     }
 
@@ -216,7 +229,8 @@ std::optional<Reason> icmp_4to6(const Tables& t, Context& ctx, std::uint8_t* icm
     std::uint8_t* inner = icmp + kIcmpHdrLen;
     Inner4to6 in;
     if (const auto r = inner_4to6(t, ctx, inner, avail, pass, in)) return r;
-    if (e.type == icmp6::kPacketTooBig) e.rest = ptb_mtu_4to6(t, load16(icmp + 6), static_cast<std::uint16_t>(in.total_len));
+    if (e.type == icmp6::kPacketTooBig)
+        e.rest = ptb_mtu_4to6(t, load16(icmp + 6), static_cast<std::uint16_t>(in.total_len));
 
     // §4.3: the quoted packet ends at its own Total Length (dropping RFC
     // 4884 padding) and the ICMPv6 error at 1280 bytes (RFC 4443 §2.4(c)).
@@ -246,8 +260,8 @@ std::optional<Reason> icmp_4to6(const Tables& t, Context& ctx, std::uint8_t* icm
     std::uint8_t words = 0;
     const std::size_t mlen = layout_rfc4884(msg, in.hdr6_len + keep, ext, ext_len, 8, words);
     if (words != 0) msg[kIcmp6LengthAttr] = words;  // 64-bit words (RFC 4884 §4.4, §4.5)
-    const std::uint32_t pseudo = common::csum_pseudo6(src6.bytes.data(), dst6.bytes.data(),
-                                                      static_cast<std::uint32_t>(mlen), proto::kIcmpv6);
+    const std::uint32_t pseudo =
+        common::csum_pseudo6(src6.bytes.data(), dst6.bytes.data(), static_cast<std::uint32_t>(mlen), proto::kIcmpv6);
     store16(msg + 2, common::csum_finish(common::csum_partial(msg, mlen, pseudo)));
     out = IcmpOut{msg, mlen};
     return std::nullopt;

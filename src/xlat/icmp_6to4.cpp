@@ -102,14 +102,14 @@ std::uint16_t frag_needed_mtu_6to4(const Tables& t, std::uint32_t mtu6) noexcept
 }
 
 std::optional<std::uint8_t> param_pointer_6to4(std::uint32_t ptr6) noexcept {
-    if (ptr6 == 0) return 0;                   // Version/Traffic Class -> Version/IHL
-    if (ptr6 == 1) return 1;                   // Traffic Class/Flow Label -> Type of Service
-    if (ptr6 == 4 || ptr6 == 5) return 2;      // Payload Length -> Total Length
-    if (ptr6 == 6) return 9;                   // Next Header -> Protocol
-    if (ptr6 == 7) return 8;                   // Hop Limit -> Time to Live
-    if (ptr6 >= 8 && ptr6 <= 23) return 12;    // Source Address
-    if (ptr6 >= 24 && ptr6 <= 39) return 16;   // Destination Address
-    return std::nullopt;                       // Flow Label (2, 3), extension headers (>= 40)
+    if (ptr6 == 0) return 0;                  // Version/Traffic Class -> Version/IHL
+    if (ptr6 == 1) return 1;                  // Traffic Class/Flow Label -> Type of Service
+    if (ptr6 == 4 || ptr6 == 5) return 2;     // Payload Length -> Total Length
+    if (ptr6 == 6) return 9;                  // Next Header -> Protocol
+    if (ptr6 == 7) return 8;                  // Hop Limit -> Time to Live
+    if (ptr6 >= 8 && ptr6 <= 23) return 12;   // Source Address
+    if (ptr6 >= 24 && ptr6 <= 39) return 16;  // Destination Address
+    return std::nullopt;                      // Flow Label (2, 3), extension headers (>= 40)
 }
 
 std::optional<Reason> icmp_6to4(const Tables& t, Context& ctx, std::uint8_t* icmp, std::size_t len,
@@ -130,9 +130,9 @@ std::optional<Reason> icmp_6to4(const Tables& t, Context& ctx, std::uint8_t* icm
             e.type = icmp4::kDestUnreach;
             switch (code) {
                 // §5.2: 0, 2, 3 -> host unreachable (not net unreachable).
-                case icmp6::kNoRoute: case icmp6::kBeyondScope: case icmp6::kAddrUnreach:
-                    e.code = icmp4::kHostUnreach;
-                    break;
+                case icmp6::kNoRoute:
+                case icmp6::kBeyondScope:
+                case icmp6::kAddrUnreach: e.code = icmp4::kHostUnreach; break;
                 case icmp6::kAdminProhibited: e.code = icmp4::kHostProhibited; break;  // 10, not 13
                 case icmp6::kPortUnreach: e.code = icmp4::kPortUnreach; break;
                 default: return Reason::IcmpUntranslatable;
@@ -203,7 +203,7 @@ std::optional<Reason> icmp_6to4(const Tables& t, Context& ctx, std::uint8_t* icm
     std::memcpy(msg + kIcmpHdrLen, in.hdr4, kIpv4HdrLen);
     std::uint8_t words = 0;
     const std::size_t mlen = layout_rfc4884(msg, kIpv4HdrLen + keep, ext, ext_len, 4, words);
-    if (words != 0) msg[kIcmp4LengthAttr] = words;  // 32-bit words (RFC 4884 §4.1-§4.3)
+    if (words != 0) msg[kIcmp4LengthAttr] = words;                           // 32-bit words (RFC 4884 §4.1-§4.3)
     store16(msg + 2, common::csum_finish(common::csum_partial(msg, mlen)));  // no pseudo-header in ICMPv4
     out = IcmpOut{msg, mlen};
     return std::nullopt;

@@ -1,10 +1,11 @@
 #include "xlat/ipv4_id.hpp"
 
-
 namespace nat64d::xlat {
 namespace {
 
-[[nodiscard]] constexpr std::uint64_t rotl(std::uint64_t x, int b) noexcept { return (x << b) | (x >> (64 - b)); }
+[[nodiscard]] constexpr std::uint64_t rotl(std::uint64_t x, int b) noexcept {
+    return (x << b) | (x >> (64 - b));
+}
 
 struct SipState {
     std::uint64_t v0, v1, v2, v3;

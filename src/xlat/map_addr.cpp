@@ -121,13 +121,9 @@ std::optional<Ipv6Addr> map_4to6(const Tables& t, Context& ctx, const Ipv4Addr& 
         // falls through to the prefix (the IPv4 side routes the pool to us).
         Ipv6Addr v6;
         switch (t.pool->map_4to6(a, v6, ctx.pool_reader)) {
-            case addr::Pool4::Leased:
-                return v6;
-            case addr::Pool4::Unleased:
-                why = MapMiss::NoMapping;
-                return std::nullopt;
-            case addr::Pool4::NotManaged:
-                break;
+            case addr::Pool4::Leased: return v6;
+            case addr::Pool4::Unleased: why = MapMiss::NoMapping; return std::nullopt;
+            case addr::Pool4::NotManaged: break;
         }
     }
     auto v6 = map_4to6_prefix(t, a, why);

@@ -7,10 +7,10 @@
 
 namespace nat64d::xlat {
 
-inline constexpr std::size_t kIpv4HdrLen = 20;   // RFC 791, no options
-inline constexpr std::size_t kIpv6HdrLen = 40;   // RFC 8200 §3
-inline constexpr std::size_t kFragHdrLen = 8;    // RFC 8200 §4.5
-inline constexpr std::size_t kIcmpHdrLen = 8;    // type, code, checksum, 4 bytes
+inline constexpr std::size_t kIpv4HdrLen = 20;  // RFC 791, no options
+inline constexpr std::size_t kIpv6HdrLen = 40;  // RFC 8200 §3
+inline constexpr std::size_t kFragHdrLen = 8;   // RFC 8200 §4.5
+inline constexpr std::size_t kIcmpHdrLen = 8;   // type, code, checksum, 4 bytes
 inline constexpr std::size_t kUdpHdrLen = 8;
 inline constexpr std::size_t kTcpCsumOffset = 16;  // RFC 9293 §3.1
 inline constexpr std::size_t kUdpCsumOffset = 6;   // RFC 768
@@ -88,9 +88,9 @@ inline constexpr std::uint8_t kTimeExceeded = 3;
 inline constexpr std::uint8_t kParamProblem = 4;
 inline constexpr std::uint8_t kEchoRequest = 128;
 inline constexpr std::uint8_t kEchoReply = 129;
-inline constexpr std::uint8_t kMldQuery = 130;      // 130-132 MLD (RFC 2710)
-inline constexpr std::uint8_t kRedirect = 137;      // 133-137 ND (RFC 4861)
-inline constexpr std::uint8_t kMldv2Report = 143;   // RFC 3810
+inline constexpr std::uint8_t kMldQuery = 130;     // 130-132 MLD (RFC 2710)
+inline constexpr std::uint8_t kRedirect = 137;     // 133-137 ND (RFC 4861)
+inline constexpr std::uint8_t kMldv2Report = 143;  // RFC 3810
 
 // Destination Unreachable codes.
 inline constexpr std::uint8_t kNoRoute = 0;

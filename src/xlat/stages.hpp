@@ -78,7 +78,8 @@ enum class MapMiss { None, NoMapping, WkpNonGlobal, PoolExhausted, Reserved, Spo
 // The Reason to count for a failed mapping; `plain` is the caller's
 // source/destination flavour of a miss (e.g. Reason::SrcUnmappable6),
 // `reserved` the flavour of a reserved address.
-[[nodiscard]] constexpr Reason miss_reason(MapMiss why, Reason plain, Reason reserved = Reason::IllegalSource) noexcept {
+[[nodiscard]] constexpr Reason miss_reason(MapMiss why, Reason plain,
+                                           Reason reserved = Reason::IllegalSource) noexcept {
     switch (why) {
         case MapMiss::WkpNonGlobal: return Reason::WkpNonGlobal;
         case MapMiss::PoolExhausted: return Reason::PoolExhausted;
@@ -111,20 +112,22 @@ enum class Pass : std::uint8_t { Normal, Hairpin };
            p == proto::kDestOpts;
 }
 // RFC 4443 §2.1: types 0-127 are errors.
-[[nodiscard]] constexpr bool is_icmp6_error(std::uint8_t type) noexcept { return type < 128; }
+[[nodiscard]] constexpr bool is_icmp6_error(std::uint8_t type) noexcept {
+    return type < 128;
+}
 
 // ---- IPv6 extension headers (xlat_6to4.cpp), RFC 7915 §5.1 ----
 
 // The result of walking the IPv6 extension header chain.
 struct Ext6 {
-    std::size_t l4_off = 40;        // first byte after the headers we strip
-    std::uint8_t proto = 0;         // upper-layer protocol
+    std::size_t l4_off = 40;  // first byte after the headers we strip
+    std::uint8_t proto = 0;   // upper-layer protocol
     bool has_frag = false;
     std::uint16_t frag_offset = 0;  // in 8-octet units
     bool more_frags = false;
     std::uint32_t frag_id = 0;
-    std::size_t bad_off = 0;        // Reason::RoutingHeader: offset of Segments Left
-    std::size_t proto_off = 6;      // offset of the Next Header field that names `proto`
+    std::size_t bad_off = 0;          // Reason::RoutingHeader: offset of Segments Left
+    std::size_t proto_off = 6;        // offset of the Next Header field that names `proto`
     bool ext_after_fragment = false;  // failed: an extension header follows the Fragment Header
 };
 
@@ -160,10 +163,10 @@ enum class ErrorClass : std::uint8_t { Router, Policy };
 // back to its source) and returns Verdict::IcmpError, or, when the rules
 // forbid an error (ICMP error, non-first fragment, multicast/broadcast,
 // invalid source, rate limit, errors disabled), returns Verdict::Drop.
-[[nodiscard]] Verdict reject4(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t len, Reason why,
-                              IcmpError err, ErrorClass cls) noexcept;
-[[nodiscard]] Verdict reject6(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t len, Reason why,
-                              IcmpError err, ErrorClass cls) noexcept;
+[[nodiscard]] Verdict reject4(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t len, Reason why, IcmpError err,
+                              ErrorClass cls) noexcept;
+[[nodiscard]] Verdict reject6(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t len, Reason why, IcmpError err,
+                              ErrorClass cls) noexcept;
 
 // RFC 4443 §2.4(f) token buckets: true when one more error to the
 // destination `dst` (`dst_len` address bytes) may be sent from `lim` at

@@ -7,16 +7,16 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <string_view>
 #include <string>
+#include <string_view>
 
 #include "addr/dynamic_pool.hpp"  // the one shared mutable table, and PoolReader
 #include "addr/map_table.hpp"
 #include "addr/route_view.hpp"
-#include "xlat/ipv4_id.hpp"
 #include "nat64d/config.hpp"
 #include "nat64d/ip.hpp"
 #include "nat64d/verdict.hpp"
+#include "xlat/ipv4_id.hpp"
 
 namespace nat64d::xlat {
 
@@ -32,7 +32,7 @@ struct Tables {
     bool wkpf_strict = true;        // RFC 6052 §3.1 enforcement for the WKP
     Ipv4Addr ipv4_addr;             // the translator's own addresses
     Ipv6Addr ipv6_addr;
-    addr::MapTable maps;            // RFC 7757 explicit address mappings
+    addr::MapTable maps;  // RFC 7757 explicit address mappings
     // deny4: IPv4 addresses never translated through the RFC 6052 prefix,
     // in either direction and in either role (maps and leases still apply).
     addr::PrefixSet4 deny4;
@@ -91,14 +91,14 @@ struct Counters {
     std::uint64_t packets_6to4 = 0;
     std::uint64_t bytes_6to4 = 0;
     std::uint64_t local_replies = 0;
-    std::uint64_t icmp_translated_4to6 = 0;     // ICMPv4 messages translated to ICMPv6 (echo and errors)
-    std::uint64_t icmp_translated_6to4 = 0;     // ICMPv6 messages translated to ICMPv4
-    std::uint64_t icmp_errors_sent = 0;         // built by the translator (Verdict::IcmpError)
+    std::uint64_t icmp_translated_4to6 = 0;  // ICMPv4 messages translated to ICMPv6 (echo and errors)
+    std::uint64_t icmp_translated_6to4 = 0;  // ICMPv6 messages translated to ICMPv4
+    std::uint64_t icmp_errors_sent = 0;      // built by the translator (Verdict::IcmpError)
     std::array<std::uint64_t, kIcmpErrorKinds> icmp_errors_by_kind{};  // the same, by IcmpErrorKind
-    std::uint64_t icmp_errors_rate_limited = 0;  // wanted but refused by the token bucket
+    std::uint64_t icmp_errors_rate_limited = 0;                        // wanted but refused by the token bucket
     std::array<std::uint64_t, kIcmpErrorKinds> icmp_errors_held_back_by_kind{};  // the same, by IcmpErrorKind
-    std::uint64_t fragments_out = 0;            // extra packets made by fragmentation (Context::extra)
-    std::uint64_t hairpinned = 0;               // RFC 7757 §4.2.2: 6->4->6
+    std::uint64_t fragments_out = 0;  // extra packets made by fragmentation (Context::extra)
+    std::uint64_t hairpinned = 0;     // RFC 7757 §4.2.2: 6->4->6
     std::array<std::uint64_t, kReasonCount> drops{};
 
     Counters& operator+=(const Counters& o) noexcept;

@@ -17,7 +17,7 @@ using common::load16;
 using common::store16;
 using common::store32;
 
-inline constexpr std::uint8_t kOptEnd = 0;    // RFC 791 §3.1
+inline constexpr std::uint8_t kOptEnd = 0;  // RFC 791 §3.1
 inline constexpr std::uint8_t kOptNop = 1;
 inline constexpr std::uint8_t kOptLsrr = 131;
 inline constexpr std::uint8_t kOptSsrr = 137;
@@ -68,7 +68,8 @@ inline constexpr std::uint8_t kOptSsrr = 137;
 // A packet to ipv4-addr. The translator is a host there only for ICMP: an
 // echo request is answered, other ICMP is dropped, any other protocol gets
 // Protocol Unreachable (RFC 1122 §3.2.2.1, as TAYGA answers).
-[[nodiscard]] Verdict to_self4(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t ihl, std::size_t len) noexcept {
+[[nodiscard]] Verdict to_self4(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t ihl,
+                               std::size_t len) noexcept {
     const std::uint8_t* p = pkt.data();
     if (p[9] != proto::kIcmp) {
         const Verdict v = reject4(t, ctx, pkt, len, Reason::ProtocolUnreachable,
@@ -77,7 +78,8 @@ inline constexpr std::uint8_t kOptSsrr = 137;
         return v;
     }
     const bool fragmented = (load16(p + 6) & (kIpv4FlagMf | kIpv4OffsetMask)) != 0;
-    if (!fragmented && len >= ihl + kIcmpHdrLen && p[ihl] == icmp4::kEchoRequest) return echo_reply4(ctx, pkt, ihl, len);
+    if (!fragmented && len >= ihl + kIcmpHdrLen && p[ihl] == icmp4::kEchoRequest)
+        return echo_reply4(ctx, pkt, ihl, len);
     ++ctx.counters.drops[static_cast<std::size_t>(Reason::LocalUnsupported)];
     record_event(ctx, EventKind::Self, Reason::LocalUnsupported);
     return Verdict::Drop;
@@ -165,14 +167,16 @@ Verdict translate_4to6_pass(const Tables& t, Context& ctx, PacketBuf& pkt, Pass 
     // (rule 1), or when an error's source is its quoted destination (rule 3).
     bool src_by_prefix = false;
     if (hairpin) {
-        src_by_prefix = !icmp_error ||
-                        (l4_len >= kIcmpHdrLen + kIpv4HdrLen && std::memcmp(p + 12, l4 + kIcmpHdrLen + 16, 4) == 0);
+        src_by_prefix =
+            !icmp_error || (l4_len >= kIcmpHdrLen + kIpv4HdrLen && std::memcmp(p + 12, l4 + kIcmpHdrLen + 16, 4) == 0);
     }
     MapMiss miss = MapMiss::None;
     std::optional<Ipv6Addr> src6;
     if (unaddressed_error) {
-        if (t.ipv6_addr != Ipv6Addr{}) src6 = t.ipv6_addr;
-        else miss = MapMiss::Reserved;
+        if (t.ipv6_addr != Ipv6Addr{})
+            src6 = t.ipv6_addr;
+        else
+            miss = MapMiss::Reserved;
     } else {
         src6 = src_by_prefix ? map_4to6_prefix(t, src4, miss) : map_4to6(t, ctx, src4, miss);
     }
@@ -216,7 +220,8 @@ Verdict translate_4to6_pass(const Tables& t, Context& ctx, PacketBuf& pkt, Pass 
             // datagram (options included) whose translation fits.
             const std::size_t mtu4 = std::max<std::size_t>(t.ipv6_mtu - hdr6_len + ihl, kIpv4MinMtu);
             return refuse(Reason::TooBig,
-                          {icmp4::kDestUnreach, icmp4::kFragNeeded, static_cast<std::uint32_t>(std::min<std::size_t>(mtu4, 0xffff))},
+                          {icmp4::kDestUnreach, icmp4::kFragNeeded,
+                           static_cast<std::uint32_t>(std::min<std::size_t>(mtu4, 0xffff))},
                           ErrorClass::Router);
         }
         if (!df) {

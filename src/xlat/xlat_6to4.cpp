@@ -51,10 +51,10 @@ using common::store32;
     Ext6 e;
     Reason why{};
     if (walk_ext_headers(p, len, false, e, why) && e.proto != proto::kIcmpv6) {
-        const Verdict v = reject6(t, ctx, pkt, len, Reason::ProtocolUnreachable,
-                                  {icmp6::kParamProblem, icmp6::kUnrecognizedNextHeader,
-                                   static_cast<std::uint32_t>(e.proto_off)},
-                                  ErrorClass::Router);
+        const Verdict v =
+            reject6(t, ctx, pkt, len, Reason::ProtocolUnreachable,
+                    {icmp6::kParamProblem, icmp6::kUnrecognizedNextHeader, static_cast<std::uint32_t>(e.proto_off)},
+                    ErrorClass::Router);
         ctx.last_event.kind = EventKind::Self;
         return v;
     }
@@ -190,8 +190,8 @@ Verdict translate_6to4(const Tables& t, Context& ctx, PacketBuf& pkt) noexcept {
     const auto traffic_class = static_cast<std::uint8_t>(load16(p) >> 4);
     // RFC 7915 §5.1: decrement, and at zero send Time Exceeded instead.
     if (hop_limit <= 1) {
-        return reject6(t, ctx, pkt, len, Reason::HopLimitExpired,
-                       {icmp6::kTimeExceeded, icmp6::kHopLimitExceeded, 0}, ErrorClass::Router);
+        return reject6(t, ctx, pkt, len, Reason::HopLimitExpired, {icmp6::kTimeExceeded, icmp6::kHopLimitExceeded, 0},
+                       ErrorClass::Router);
     }
     // RFC 7915 §5.4: a discarded packet gets ICMPv6 1/1 (administratively
     // prohibited) unless a rule names another error.
@@ -252,8 +252,8 @@ Verdict translate_6to4(const Tables& t, Context& ctx, PacketBuf& pkt) noexcept {
         if (miss == MapMiss::Denied) {
             return reject6(t, ctx, pkt, len, Reason::UnmappedDestination, addr_unreachable, ErrorClass::Router);
         }
-        const IcmpError err = miss == MapMiss::WkpNonGlobal ? IcmpError{icmp6::kDestUnreach, icmp6::kNoRoute, 0}
-                                                             : prohibited;
+        const IcmpError err =
+            miss == MapMiss::WkpNonGlobal ? IcmpError{icmp6::kDestUnreach, icmp6::kNoRoute, 0} : prohibited;
         return reject6(t, ctx, pkt, len, miss_reason(miss, Reason::DstUnmappable6), err, ErrorClass::Policy);
     }
     // RFC 7757 §4.2.2 intrinsic hairpinning: the IPv4 destination stands

@@ -44,7 +44,8 @@ int undefined() {
 int race() {
     std::atomic<bool> go{false};
     std::thread t([&] {
-        while (!go.load(std::memory_order_relaxed)) {}
+        while (!go.load(std::memory_order_relaxed)) {
+        }
         ++g_shared;
     });
     go = true;

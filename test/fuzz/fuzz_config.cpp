@@ -57,9 +57,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     nat64d::config::Diagnostics again_diag;
     const auto again = nat64d::config::load_tayga_text(shown, "effective.conf", {}, again_diag);
     if (!again) violated("the effective settings are refused", shown + "\n" + again_diag.errors.front());
-    if (!again_diag.warnings.empty()) violated("the effective settings read with a warning", again_diag.warnings.front());
+    if (!again_diag.warnings.empty())
+        violated("the effective settings read with a warning", again_diag.warnings.front());
     const auto changed = nat64d::config::changed_directives(*cfg, *again);
-    if (!changed.empty()) violated("the effective settings read back differ", std::string(changed.front()) + "\n" + shown);
+    if (!changed.empty())
+        violated("the effective settings read back differ", std::string(changed.front()) + "\n" + shown);
     if (nat64d::config::to_tayga_syntax(*again) != shown) violated("the effective settings print differently", shown);
     return 0;
 }

@@ -57,11 +57,10 @@ const Config& running() {
 }
 
 const daemon::LeaseView& leases() {
-    static const daemon::LeaseView view{{addr::LeaseInfo{*parse_ipv4("198.51.100.7"), *parse_ipv6("2001:db8:9::7"),
-                                                         1700000000 - 60, true},
-                                         addr::LeaseInfo{*parse_ipv4("198.51.100.9"), *parse_ipv6("2001:db8:9::9"),
-                                                         1700000000 - 86400, false}},
-                                        1700000000};
+    static const daemon::LeaseView view{
+        {addr::LeaseInfo{*parse_ipv4("198.51.100.7"), *parse_ipv6("2001:db8:9::7"), 1700000000 - 60, true},
+         addr::LeaseInfo{*parse_ipv4("198.51.100.9"), *parse_ipv6("2001:db8:9::9"), 1700000000 - 86400, false}},
+        1700000000};
     return view;
 }
 
@@ -77,7 +76,9 @@ std::string_view kind_name(ControlRequest::Kind k) {
     violated("unknown request kind");
 }
 
-std::string address_text(const daemon::AddressFilter& f) { return f.is_v6 ? to_string(f.v6) : to_string(f.v4); }
+std::string address_text(const daemon::AddressFilter& f) {
+    return f.is_v6 ? to_string(f.v6) : to_string(f.v4);
+}
 
 }  // namespace
 
@@ -123,7 +124,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (r->filter) canonical += " " + address_text(*r->filter);
     if (r->json) canonical += " --json";
     const auto again = daemon::parse_request(canonical);
-    if (!again || again->kind != r->kind || again->json != r->json || again->filter.has_value() != r->filter.has_value() ||
+    if (!again || again->kind != r->kind || again->json != r->json ||
+        again->filter.has_value() != r->filter.has_value() ||
         (r->filter && address_text(*again->filter) != address_text(*r->filter))) {
         violated("request printed and read again differs", canonical);
     }

@@ -86,7 +86,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     addr::PoolReader reader;
     std::vector<addr::LeaseRecord> records;
     for (const auto& l : leases) {
-        if (!o.prefix.contains(l.v4) || l.v4 == o.prefix.addr) violated("lease outside the pool or on its lowest address");
+        if (!o.prefix.contains(l.v4) || l.v4 == o.prefix.addr)
+            violated("lease outside the pool or on its lowest address");
         for (const auto& x : o.excluded4) {
             if (x.contains(l.v4)) violated("lease on an excluded IPv4 address");
         }
@@ -95,7 +96,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (l.last_use > kNow) violated("last use in the future");
         if (l.active) {
             Ipv6Addr back;
-            if (pool->map_4to6(l.v4, back, reader) != addr::Pool4::Leased || back != l.v6) violated("active lease 4to6");
+            if (pool->map_4to6(l.v4, back, reader) != addr::Pool4::Leased || back != l.v6)
+                violated("active lease 4to6");
             const auto fwd = pool->find_6to4(l.v6, reader);
             if (!fwd || *fwd != l.v4) violated("active lease 6to4");
         }
@@ -113,7 +115,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (std::size_t i = 0; i < leases.size(); ++i) {
         // Lookups above refreshed the active leases' last use (to now):
         // compare what the file says, not the clock.
-        if (leases2[i].v4 != leases[i].v4 || leases2[i].v6 != leases[i].v6) violated("written leases restore differently");
+        if (leases2[i].v4 != leases[i].v4 || leases2[i].v6 != leases[i].v6)
+            violated("written leases restore differently");
     }
 
     pool->maintenance(kNow + o.max_lease + o.min_lease + 1);

@@ -64,7 +64,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::string rewritten;
     for (const auto& m : applied.entries) {
         if (!m.from_map_file) violated("map-file entry not marked");
-        if (!nat64d::config::map_conflicts(base(), m).empty()) violated("map-file entry clashes with the configuration");
+        if (!nat64d::config::map_conflicts(base(), m).empty())
+            violated("map-file entry clashes with the configuration");
         if (!table.add(m)) violated("map-file entries clash");
         rewritten += "map " + to_string(m.v4) + " " + to_string(m.v6) + "\n";
     }
@@ -75,7 +76,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         violated("kept lines written out apply differently", rewritten);
     }
     for (std::size_t i = 0; i < applied.entries.size(); ++i) {
-        if (!(applied_again.entries[i] == applied.entries[i])) violated("kept lines written out read back differently", rewritten);
+        if (!(applied_again.entries[i] == applied.entries[i]))
+            violated("kept lines written out read back differently", rewritten);
     }
     return 0;
 }

@@ -60,7 +60,9 @@ std::string outcome;
 }  // namespace
 
 // What the last input reached (seeds named NAME@OUTCOME, replay driver).
-extern "C" const char* nat64d_fuzz_outcome() { return outcome.c_str(); }
+extern "C" const char* nat64d_fuzz_outcome() {
+    return outcome.c_str();
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     outcome = "none";
@@ -115,7 +117,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::uint8_t gso = in.gso_type & static_cast<std::uint8_t>(~io::kGsoEcn);
     const bool v4_out = q[0] >> 4 == 4;
     if (gso != io::kGsoNone) {
-        if ((out.gso_type & ~io::kGsoEcn) != (v4_out ? io::kGsoTcpV4 : io::kGsoTcpV6)) violated("GSO type of the wrong family");
+        if ((out.gso_type & ~io::kGsoEcn) != (v4_out ? io::kGsoTcpV4 : io::kGsoTcpV6))
+            violated("GSO type of the wrong family");
         if ((out.gso_type & io::kGsoEcn) != (in.gso_type & io::kGsoEcn)) violated("GSO ECN flag lost");
         if (out.gso_size != in.gso_size) violated("GSO segment size changed");
         if (ctx.extra_count != 0) violated("a super-packet fragmented by the translator");

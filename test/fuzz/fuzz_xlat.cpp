@@ -75,7 +75,8 @@ const xlat::Tables& second_tables() {
     static std::unique_ptr<addr::DynamicPool> pool = [] {
         addr::PoolOptions o;
         o.prefix = *parse_prefix4("203.0.113.0/28");
-        o.excluded4 = {*parse_prefix4("192.0.2.1/32"), *parse_prefix4("198.51.100.0/24"), *parse_prefix4("192.0.2.77/32")};
+        o.excluded4 = {*parse_prefix4("192.0.2.1/32"), *parse_prefix4("198.51.100.0/24"),
+                       *parse_prefix4("192.0.2.77/32")};
         o.excluded6 = {*parse_prefix6("2001:db8::/120"), *parse_prefix6("2001:db8:77::77/128"),
                        *parse_prefix6("3fff:6464::/96")};
         auto p = addr::DynamicPool::create(std::move(o));
@@ -110,7 +111,9 @@ bool mapped_otherwise(const xlat::Tables& t, const std::uint8_t* v4) {
     return t.pool != nullptr && t.pool->prefix().contains(a);
 }
 
-std::uint64_t total_drops(const xlat::Counters& c) { return std::accumulate(c.drops.begin(), c.drops.end(), std::uint64_t{0}); }
+std::uint64_t total_drops(const xlat::Counters& c) {
+    return std::accumulate(c.drops.begin(), c.drops.end(), std::uint64_t{0});
+}
 
 std::string outcome;
 
@@ -132,7 +135,9 @@ bool same_source_substituted(const xlat::Tables& t, const std::uint8_t* in, cons
 
 }  // namespace
 
-extern "C" const char* nat64d_fuzz_outcome() { return outcome.c_str(); }
+extern "C" const char* nat64d_fuzz_outcome() {
+    return outcome.c_str();
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     outcome = "none";
@@ -180,9 +185,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             check_output(buf.data(), buf.size(), pkt);
             if (in_csum == 1 && fuzz::l4_checksum_state(pkt.data(), pkt.length) == 0) violated("local reply checksum");
             return 0;
-        case Verdict::Forward:
-            outcome = "forward";
-            break;
+        case Verdict::Forward: outcome = "forward"; break;
     }
     check_output(buf.data(), buf.size(), pkt);
     for (std::size_t i = 0; i < ctx.extra_count; ++i) fuzz::check_well_formed(ctx.extra[i].data, ctx.extra[i].length);

@@ -71,12 +71,13 @@ int main(int argc, char** argv) {
                 break;
             }
             default:  // append random bytes
-                for (int k = 0; k < static_cast<int>(rng() % 16); ++k) input.push_back(static_cast<std::uint8_t>(rng()));
+                for (int k = 0; k < static_cast<int>(rng() % 16); ++k)
+                    input.push_back(static_cast<std::uint8_t>(rng()));
                 break;
         }
         LLVMFuzzerTestOneInput(input.data(), input.size());
     }
-    std::printf("replayed %zu corpus files (%zu with their outcome checked) and %d mutations\n", corpus.size(),
-                checked, kMutations);
+    std::printf("replayed %zu corpus files (%zu with their outcome checked) and %d mutations\n", corpus.size(), checked,
+                kMutations);
     return 0;
 }

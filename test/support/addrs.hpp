@@ -17,9 +17,17 @@ T must(const std::optional<T>& v, std::string_view what, std::string_view text) 
     return *v;
 }
 
-inline Ipv4Addr v4(std::string_view s) { return must(parse_ipv4(s), "an IPv4 address", s); }
-inline Ipv6Addr v6(std::string_view s) { return must(parse_ipv6(s), "an IPv6 address", s); }
-inline Prefix4 p4(std::string_view s) { return must(parse_prefix4(s), "an IPv4 prefix", s); }
-inline Prefix6 p6(std::string_view s) { return must(parse_prefix6(s), "an IPv6 prefix", s); }
+inline Ipv4Addr v4(std::string_view s) {
+    return must(parse_ipv4(s), "an IPv4 address", s);
+}
+inline Ipv6Addr v6(std::string_view s) {
+    return must(parse_ipv6(s), "an IPv6 address", s);
+}
+inline Prefix4 p4(std::string_view s) {
+    return must(parse_prefix4(s), "an IPv4 prefix", s);
+}
+inline Prefix6 p6(std::string_view s) {
+    return must(parse_prefix6(s), "an IPv6 prefix", s);
+}
 
 }  // namespace nat64d::test

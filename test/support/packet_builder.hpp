@@ -29,13 +29,14 @@ inline void put16(Bytes& b, std::size_t at, std::uint16_t v) {
     b[at] = static_cast<std::uint8_t>(v >> 8);
     b[at + 1] = static_cast<std::uint8_t>(v);
 }
-inline std::uint16_t get16(const Bytes& b, std::size_t at) { return static_cast<std::uint16_t>((b[at] << 8) | b[at + 1]); }
+inline std::uint16_t get16(const Bytes& b, std::size_t at) {
+    return static_cast<std::uint16_t>((b[at] << 8) | b[at + 1]);
+}
 
 inline Bytes cat(Bytes a, const Bytes& b) {
     a.insert(a.end(), b.begin(), b.end());
     return a;
 }
-
 
 inline Bytes pseudo4(const Ipv4Addr& s, const Ipv4Addr& d, std::uint8_t proto, std::size_t len) {
     Bytes p(s.bytes.begin(), s.bytes.end());
@@ -57,8 +58,14 @@ inline Bytes pseudo6(const Ipv6Addr& s, const Ipv6Addr& d, std::uint8_t nh, std:
 
 // L4 segments with their checksum left zero; seal4/seal6 fill it in.
 inline Bytes icmp_echo(std::uint8_t type, std::uint16_t id, std::uint16_t seq, const Bytes& data) {
-    Bytes b{type, 0, 0, 0, static_cast<std::uint8_t>(id >> 8), static_cast<std::uint8_t>(id),
-            static_cast<std::uint8_t>(seq >> 8), static_cast<std::uint8_t>(seq)};
+    Bytes b{type,
+            0,
+            0,
+            0,
+            static_cast<std::uint8_t>(id >> 8),
+            static_cast<std::uint8_t>(id),
+            static_cast<std::uint8_t>(seq >> 8),
+            static_cast<std::uint8_t>(seq)};
     return cat(b, data);
 }
 inline Bytes udp(std::uint16_t sport, std::uint16_t dport, const Bytes& data) {
@@ -177,8 +184,10 @@ inline std::string hex(const Bytes& b) {
     static const char* digits = "0123456789abcdef";
     std::string s;
     for (std::size_t i = 0; i < b.size(); ++i) {
-        if (i && i % 16 == 0) s += '\n';
-        else if (i) s += ' ';
+        if (i && i % 16 == 0)
+            s += '\n';
+        else if (i)
+            s += ' ';
         s += digits[b[i] >> 4];
         s += digits[b[i] & 15];
     }
@@ -190,11 +199,15 @@ inline Bytes from_hex(const std::string& text) {
     int hi = -1;
     for (char c : text) {
         int v = -1;
-        if (c >= '0' && c <= '9') v = c - '0';
-        else if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
-        else if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
+        if (c >= '0' && c <= '9')
+            v = c - '0';
+        else if (c >= 'a' && c <= 'f')
+            v = c - 'a' + 10;
+        else if (c >= 'A' && c <= 'F')
+            v = c - 'A' + 10;
         if (v < 0) continue;
-        if (hi < 0) hi = v;
+        if (hi < 0)
+            hi = v;
         else {
             b.push_back(static_cast<std::uint8_t>(hi << 4 | v));
             hi = -1;

@@ -9,8 +9,8 @@
 
 #include "support/addrs.hpp"
 
-#include <signal.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -413,8 +413,10 @@ TEST_CASE("dynamic-pool: workers racing on new and known hosts get one address e
                 a.bytes[15] = static_cast<std::uint8_t>(i);
                 PoolMiss why = PoolMiss::None;
                 const auto r = pool->map_6to4(a, why, rd);
-                if (!r) failed = true;
-                else got[w][i] = *r;
+                if (!r)
+                    failed = true;
+                else
+                    got[w][i] = *r;
                 Ipv6Addr back;
                 if (r && pool->map_4to6(*r, back, rd) != Pool4::Leased) failed = true;
             }
@@ -858,20 +860,20 @@ TEST_CASE("dynamic.map: round trip keeps addresses, hosts, times and dormancy", 
 
 TEST_CASE("dynamic.map: malformed lines are reported with their line numbers and skipped", "[addr][pool][persist]") {
     const std::string text =
-        "# comment\n"                                          // 1
-        "198.51.100.80\t2001:db8::69\t1795351528\n"             // 2 good
-        "198.51.100.81 2001:db8::70 1795351528\n"               // 3 good: blanks separate fields
-        "  # indented comment\n"                               // 4
-        "198.51.100.82\t2001:db8::71\n"                         // 5 no time
-        "198.51.100.83\t2001:db8::72\tabc\n"                    // 6
-        "198.51.100.87\t2001:db8::77\t1795351528 extra\n"       // 7
-        "garbage\n"                                            // 8
-        "198.51.100.91\t2001:db8::7a\t-5\n"                     // 9 TAYGA refuses signs too
-        "198.51.100.92\t2001:db8::7b\t1795351528x\n"            // 10
-        "198.51.100.300\t2001:db8::7c\t1\n"                     // 11
-        "198.51.100.93\t2001:db8::7g\t1\n"                      // 12
-        "\n"                                                   // 13
-        "198.51.100.94\t2001:db8::7d\t1795300000\r\n";          // 14 good: CRLF
+        "# comment\n"                                      // 1
+        "198.51.100.80\t2001:db8::69\t1795351528\n"        // 2 good
+        "198.51.100.81 2001:db8::70 1795351528\n"          // 3 good: blanks separate fields
+        "  # indented comment\n"                           // 4
+        "198.51.100.82\t2001:db8::71\n"                    // 5 no time
+        "198.51.100.83\t2001:db8::72\tabc\n"               // 6
+        "198.51.100.87\t2001:db8::77\t1795351528 extra\n"  // 7
+        "garbage\n"                                        // 8
+        "198.51.100.91\t2001:db8::7a\t-5\n"                // 9 TAYGA refuses signs too
+        "198.51.100.92\t2001:db8::7b\t1795351528x\n"       // 10
+        "198.51.100.300\t2001:db8::7c\t1\n"                // 11
+        "198.51.100.93\t2001:db8::7g\t1\n"                 // 12
+        "\n"                                               // 13
+        "198.51.100.94\t2001:db8::7d\t1795300000\r\n";     // 14 good: CRLF
     const auto f = parse_dynamic_map(text, "dynamic.map");
     REQUIRE(f.records.size() == 3);
     CHECK(f.records[0] == LeaseRecord{v4("198.51.100.80"), v6("2001:db8::69"), 1795351528, 2});
@@ -893,11 +895,12 @@ TEST_CASE("dynamic.map: malformed lines are reported with their line numbers and
 }
 
 TEST_CASE("dynamic.map: NUL bytes and control bytes in lines are reported escaped", "[addr][persist]") {
-    const std::string text("198.51.100.80\t2001:db8::69\t1795351528\n"   // 1 good
-                           "198.51.100.81\t2001:db8::6a\t17\0\n"         // 2 NUL byte
-                           "198.51.100.82\t2001:db8::6b\t1\x1b[2J\n"     // 3 terminal escape
-                           "# comment \0\n",                               // 4 NUL even in a comment
-                           114);
+    const std::string text(
+        "198.51.100.80\t2001:db8::69\t1795351528\n"  // 1 good
+        "198.51.100.81\t2001:db8::6a\t17\0\n"        // 2 NUL byte
+        "198.51.100.82\t2001:db8::6b\t1\x1b[2J\n"    // 3 terminal escape
+        "# comment \0\n",                            // 4 NUL even in a comment
+        114);
     const auto f = parse_dynamic_map(text, "dynamic.map");
     REQUIRE(f.records.size() == 1);
     const std::vector<std::string> want{
@@ -916,8 +919,9 @@ TEST_CASE("dynamic.map: a million malformed lines give a bounded number of messa
     CHECK(f.records.size() == 1);
     CHECK(f.malformed == 1000000);
     REQUIRE(f.messages.size() == kMaxMalformedMessages + 1);
-    CHECK(f.messages.front() ==
-          "dynamic.map:2: ignoring malformed line: expected IPv4 address, IPv6 address and last-use time, found 1 field");
+    CHECK(
+        f.messages.front() ==
+        "dynamic.map:2: ignoring malformed line: expected IPv4 address, IPv6 address and last-use time, found 1 field");
     CHECK(f.messages[kMaxMalformedMessages - 1].rfind("dynamic.map:21: ", 0) == 0);
     CHECK(f.messages.back() == "dynamic.map: ... and 999980 more malformed lines ignored");
 }
@@ -926,18 +930,18 @@ TEST_CASE("dynamic.map: lines the pool cannot take are skipped with TAYGA's reas
     TempDir dir;
     const std::int64_t now = 1795351600;
     spit(dir.file("dynamic.map"),
-         "198.51.100.80\t2001:db8::69\t1795351528\n"        // 1 loaded
-         "10.1.1.1\t2001:db8::73\t1795351528\n"             // 2 outside
-         "198.51.100.5\t2001:db8::74\t1795351528\n"         // 3 static map's IPv4 side
-         "198.51.100.1\t2001:db8::75\t1795351528\n"         // 4 ipv4-addr
-         "198.51.100.84\tff02::1\t1795351528\n"             // 5 invalid IPv6
-         "198.51.100.80\t2001:db8::76\t1795351528\n"        // 6 duplicate IPv4
-         "198.51.100.85\t2001:db8::69\t1795351528\n"        // 7 duplicate IPv6
-         "198.51.100.0\t2001:db8::78\t1795351528\n"         // 8 the pool's lowest address
-         "198.51.100.89\t2001:db8:5::5\t1795351528\n"       // 9 static map's IPv6 side
-         "198.51.100.90\t2001:db8:64::1\t1795351528\n"      // 10 inside the NAT64 prefix
-         "198.51.100.86\t2001:db8::7e\t9999999999\n"        // 11 future: loaded as used now
-         "198.51.100.88\t2001:db8::79\t100\n");             // 12 loaded, expires at maintenance
+         "198.51.100.80\t2001:db8::69\t1795351528\n"    // 1 loaded
+         "10.1.1.1\t2001:db8::73\t1795351528\n"         // 2 outside
+         "198.51.100.5\t2001:db8::74\t1795351528\n"     // 3 static map's IPv4 side
+         "198.51.100.1\t2001:db8::75\t1795351528\n"     // 4 ipv4-addr
+         "198.51.100.84\tff02::1\t1795351528\n"         // 5 invalid IPv6
+         "198.51.100.80\t2001:db8::76\t1795351528\n"    // 6 duplicate IPv4
+         "198.51.100.85\t2001:db8::69\t1795351528\n"    // 7 duplicate IPv6
+         "198.51.100.0\t2001:db8::78\t1795351528\n"     // 8 the pool's lowest address
+         "198.51.100.89\t2001:db8:5::5\t1795351528\n"   // 9 static map's IPv6 side
+         "198.51.100.90\t2001:db8:64::1\t1795351528\n"  // 10 inside the NAT64 prefix
+         "198.51.100.86\t2001:db8::7e\t9999999999\n"    // 11 future: loaded as used now
+         "198.51.100.88\t2001:db8::79\t100\n");         // 12 loaded, expires at maintenance
     auto pool = make_pool("198.51.100.0/24", {p4("198.51.100.5/32"), p4("198.51.100.1/32")},
                           {p6("2001:db8:5::5/128"), p6("2001:db8:64::/96")}, now);
     const std::string name = dir.file("dynamic.map");

@@ -56,10 +56,11 @@ TEST_CASE("map-file: map lines, comments and blank lines (RFC 7757 §3.2 host an
 
 TEST_CASE("map-file: a line with a NUL byte is an error, even in a comment", "[addr][map-file]") {
     using namespace std::string_literals;
-    const auto r = parse_map_file("map 192.0.2.10 2001:db8::10\n"
-                                  "map 192.0.2.11 2001:db8::11\0\n"
-                                  "map 192.0.2.12 2001:db8::12 # \0\n"s,
-                                  "maps.conf");
+    const auto r = parse_map_file(
+        "map 192.0.2.10 2001:db8::10\n"
+        "map 192.0.2.11 2001:db8::11\0\n"
+        "map 192.0.2.12 2001:db8::12 # \0\n"s,
+        "maps.conf");
     CHECK(r.entries.size() == 1);
     CHECK(texts(r.errors) == std::vector<std::string>{
                                  "maps.conf:2: NUL byte in a map-file line (a binary or damaged file?)",
@@ -69,17 +70,17 @@ TEST_CASE("map-file: a line with a NUL byte is an error, even in a comment", "[a
 
 TEST_CASE("map-file: every malformed line is reported with FILE:LINE and left out", "[addr][map-file]") {
     const auto r = parse_map_file(
-        "map 192.0.2.10 2001:db8::10\n"              // 1 good
-        "prefix 64:ff9b::/96\n"                      // 2 not a map line
-        "map 192.0.2.11\n"                           // 3 one argument
-        "map 192.0.2.12 2001:db8::12 extra\n"        // 4 three arguments
-        "map 192.0.2.300 2001:db8::13\n"             // 5 bad IPv4
-        "map 192.0.2.14 2001:db8::zz\n"              // 6 bad IPv6
-        "map 192.0.2.1/24 2001:db8:3::/120\n"        // 7 host bits set
-        "map 192.0.2.64/26 2001:db8:4::/120\n"       // 8 sizes differ (6 vs 8 host bits)
-        "map 127.0.0.1 2001:db8::15\n"               // 9 reserved IPv4 (loopback)
-        "map 192.0.2.16 fe80::16\n"                  // 10 reserved IPv6 (link-local)
-        "map 192.0.2.10 2001:db8::10\n",             // 11 good (duplicates are not this pass's business)
+        "map 192.0.2.10 2001:db8::10\n"         // 1 good
+        "prefix 64:ff9b::/96\n"                 // 2 not a map line
+        "map 192.0.2.11\n"                      // 3 one argument
+        "map 192.0.2.12 2001:db8::12 extra\n"   // 4 three arguments
+        "map 192.0.2.300 2001:db8::13\n"        // 5 bad IPv4
+        "map 192.0.2.14 2001:db8::zz\n"         // 6 bad IPv6
+        "map 192.0.2.1/24 2001:db8:3::/120\n"   // 7 host bits set
+        "map 192.0.2.64/26 2001:db8:4::/120\n"  // 8 sizes differ (6 vs 8 host bits)
+        "map 127.0.0.1 2001:db8::15\n"          // 9 reserved IPv4 (loopback)
+        "map 192.0.2.16 fe80::16\n"             // 10 reserved IPv6 (link-local)
+        "map 192.0.2.10 2001:db8::10\n",        // 11 good (duplicates are not this pass's business)
         "maps.conf");
     CHECK(texts(r.errors) == std::vector<std::string>{
                                  "maps.conf:2: 'prefix' is not allowed in a map-file (only map lines are)",

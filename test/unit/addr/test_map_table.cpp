@@ -35,10 +35,10 @@ MapEntry entry(const char* p4, const char* p6, const char* file = "", unsigned l
 // #4 and #5 have longer IPv6 suffixes, which MapTable refuses (see below).
 MapTable rfc7757_table() {
     MapTable t;
-    REQUIRE(t.add(entry("192.0.2.1", "2001:db8:aaaa::")).ok());            // #1, implicit /32 /128
-    REQUIRE(t.add(entry("192.0.2.2/32", "2001:db8:bbbb::b/128")).ok());    // #2
-    REQUIRE(t.add(entry("192.0.2.16/28", "2001:db8:cccc::/124")).ok());    // #3
-    REQUIRE(t.add(entry("192.0.2.224/31", "64:ff9b::/127")).ok());         // #6
+    REQUIRE(t.add(entry("192.0.2.1", "2001:db8:aaaa::")).ok());          // #1, implicit /32 /128
+    REQUIRE(t.add(entry("192.0.2.2/32", "2001:db8:bbbb::b/128")).ok());  // #2
+    REQUIRE(t.add(entry("192.0.2.16/28", "2001:db8:cccc::/124")).ok());  // #3
+    REQUIRE(t.add(entry("192.0.2.224/31", "64:ff9b::/127")).ok());       // #6
     return t;
 }
 
@@ -51,12 +51,10 @@ TEST_CASE("RFC 7757 App. B: EAM vectors both directions", "[addr][eam]") {
         const char* a6;
     };
     const Vec vecs[] = {
-        {"192.0.2.1", "2001:db8:aaaa::"},   // #1
-        {"192.0.2.2", "2001:db8:bbbb::b"},  // #2
-        {"192.0.2.16", "2001:db8:cccc::"},  // #3
-        {"192.0.2.24", "2001:db8:cccc::8"},
-        {"192.0.2.31", "2001:db8:cccc::f"},
-        {"192.0.2.225", "64:ff9b::1"},      // #6
+        {"192.0.2.1", "2001:db8:aaaa::"},                                                                       // #1
+        {"192.0.2.2", "2001:db8:bbbb::b"},                                                                      // #2
+        {"192.0.2.16", "2001:db8:cccc::"},                                                                      // #3
+        {"192.0.2.24", "2001:db8:cccc::8"}, {"192.0.2.31", "2001:db8:cccc::f"}, {"192.0.2.225", "64:ff9b::1"},  // #6
         {"192.0.2.224", "64:ff9b::"},
     };
     for (const Vec& v : vecs) {
@@ -135,16 +133,19 @@ TEST_CASE("map: suffix lengths must be equal (RFC 7757 Figure 1 #4, #5 refused)"
     MapTable t;
     const auto s4 = t.add(entry("192.0.2.128/26", "2001:db8:dddd::/64"));
     REQUIRE_FALSE(s4.ok());
-    CHECK(s4.error() == "map 192.0.2.128/26 2001:db8:dddd::/64: suffix lengths differ "
-                        "(/26 leaves 6 host bits, /64 leaves 64)");
+    CHECK(s4.error() ==
+          "map 192.0.2.128/26 2001:db8:dddd::/64: suffix lengths differ "
+          "(/26 leaves 6 host bits, /64 leaves 64)");
     const auto s5 = t.add(entry("192.0.2.192/29", "2001:db8:eeee:8::/62"));
     REQUIRE_FALSE(s5.ok());
-    CHECK(s5.error() == "map 192.0.2.192/29 2001:db8:eeee:8::/62: suffix lengths differ "
-                        "(/29 leaves 3 host bits, /62 leaves 66)");
+    CHECK(s5.error() ==
+          "map 192.0.2.192/29 2001:db8:eeee:8::/62: suffix lengths differ "
+          "(/29 leaves 3 host bits, /62 leaves 66)");
     const auto s6 = t.add(entry("192.0.2.1", "2001:db8::/127"));
     REQUIRE_FALSE(s6.ok());
-    CHECK(s6.error() == "map 192.0.2.1/32 2001:db8::/127: suffix lengths differ "
-                        "(/32 leaves 0 host bits, /127 leaves 1)");
+    CHECK(s6.error() ==
+          "map 192.0.2.1/32 2001:db8::/127: suffix lengths differ "
+          "(/32 leaves 0 host bits, /127 leaves 1)");
     CHECK(t.empty());
 }
 
@@ -157,38 +158,44 @@ TEST_CASE("map: an identical IPv4 side or overlapping IPv6 sides are refused, ci
     SECTION("identical IPv4 side") {
         const auto s = t.add(entry("192.0.2.1", "2001:db8:9::1"));
         REQUIRE_FALSE(s.ok());
-        CHECK(s.error() == "map 192.0.2.1/32 2001:db8:9::1/128 conflicts with map 192.0.2.1/32 2001:db8:aaaa::/128 "
-                           "at /etc/tayga.conf:12");
+        CHECK(s.error() ==
+              "map 192.0.2.1/32 2001:db8:9::1/128 conflicts with map 192.0.2.1/32 2001:db8:aaaa::/128 "
+              "at /etc/tayga.conf:12");
     }
     SECTION("identical IPv4 subnet") {
         const auto s = t.add(entry("198.51.100.0/24", "2001:db8:9::/120"));
         REQUIRE_FALSE(s.ok());
-        CHECK(s.error() == "map 198.51.100.0/24 2001:db8:9::/120 conflicts with map 198.51.100.0/24 2001:db8:1::/120 "
-                           "at /etc/tayga.conf:13");
+        CHECK(s.error() ==
+              "map 198.51.100.0/24 2001:db8:9::/120 conflicts with map 198.51.100.0/24 2001:db8:1::/120 "
+              "at /etc/tayga.conf:13");
     }
     SECTION("IPv6 side inside an existing IPv6 side") {
         const auto s = t.add(entry("203.0.113.1", "2001:db8:1::80"));
         REQUIRE_FALSE(s.ok());
-        CHECK(s.error() == "map 203.0.113.1/32 2001:db8:1::80/128 overlaps map 198.51.100.0/24 2001:db8:1::/120 "
-                           "at /etc/tayga.conf:13");
+        CHECK(s.error() ==
+              "map 203.0.113.1/32 2001:db8:1::80/128 overlaps map 198.51.100.0/24 2001:db8:1::/120 "
+              "at /etc/tayga.conf:13");
     }
     SECTION("IPv6 side contains an existing IPv6 side") {
         const auto s = t.add(entry("10.1.0.0/16", "2001:db8:1::/112"));
         REQUIRE_FALSE(s.ok());
-        CHECK(s.error() == "map 10.1.0.0/16 2001:db8:1::/112 overlaps map 198.51.100.0/24 2001:db8:1::/120 "
-                           "at /etc/tayga.conf:13");
+        CHECK(s.error() ==
+              "map 10.1.0.0/16 2001:db8:1::/112 overlaps map 198.51.100.0/24 2001:db8:1::/120 "
+              "at /etc/tayga.conf:13");
     }
     SECTION("IPv6 /127 contains an existing /128") {
         const auto s = t.add(entry("203.0.113.0/31", "2001:db8:aaaa::/127"));
         REQUIRE_FALSE(s.ok());
-        CHECK(s.error() == "map 203.0.113.0/31 2001:db8:aaaa::/127 overlaps map 192.0.2.1/32 2001:db8:aaaa::/128 "
-                           "at /etc/tayga.conf:12");
+        CHECK(s.error() ==
+              "map 203.0.113.0/31 2001:db8:aaaa::/127 overlaps map 192.0.2.1/32 2001:db8:aaaa::/128 "
+              "at /etc/tayga.conf:12");
     }
     SECTION("both sides clash: the IPv4 clash is reported") {
         const auto s = t.add(entry("192.0.2.1", "2001:db8:1::5"));
         REQUIRE_FALSE(s.ok());
-        CHECK(s.error() == "map 192.0.2.1/32 2001:db8:1::5/128 conflicts with map 192.0.2.1/32 2001:db8:aaaa::/128 "
-                           "at /etc/tayga.conf:12");
+        CHECK(s.error() ==
+              "map 192.0.2.1/32 2001:db8:1::5/128 conflicts with map 192.0.2.1/32 2001:db8:aaaa::/128 "
+              "at /etc/tayga.conf:12");
     }
     // A refused entry leaves the table as it was.
     CHECK(t.entries().size() == 2);
@@ -251,8 +258,7 @@ TEST_CASE("map: trie lookups agree with a linear reference on random tables", "[
         for (int i = 0; i < 200; ++i) {
             // Addresses drawn from a small space so that overlaps happen.
             const unsigned host = rng() % 9;  // 0..8 host bits
-            const Prefix4 p4{nat64d::mask(Ipv4Addr::from_u32(0xc0000000u | (rng() & 0x0fffu)), 32 - host),
-                             32 - host};
+            const Prefix4 p4{nat64d::mask(Ipv4Addr::from_u32(0xc0000000u | (rng() & 0x0fffu)), 32 - host), 32 - host};
             Ipv6Addr a6 = v6("2001:db8::");
             a6.bytes[14] = static_cast<std::uint8_t>(rng() & 0x0f);
             a6.bytes[15] = static_cast<std::uint8_t>(rng());

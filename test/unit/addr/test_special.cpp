@@ -16,11 +16,11 @@ TEST_CASE("RFC 1812 §5.3.7: reserved IPv4 addresses at every block edge", "[add
         bool reserved;
     };
     const Case cases[] = {
-        {"0.0.0.0", true},       {"0.0.0.1", true},         {"0.255.255.255", true},  {"1.0.0.0", false},
-        {"126.255.255.255", false}, {"127.0.0.0", true},    {"127.0.0.1", true},      {"127.255.255.255", true},
-        {"128.0.0.0", false},    {"223.255.255.255", false}, {"224.0.0.0", true},      {"224.0.0.1", true},
-        {"239.255.255.255", true}, {"240.0.0.0", false},    {"240.0.0.1", false},     {"255.255.255.254", false},
-        {"255.255.255.255", true}, {"169.254.0.1", false},  {"192.0.2.1", false},     {"198.51.100.1", false},
+        {"0.0.0.0", true},          {"0.0.0.1", true},          {"0.255.255.255", true}, {"1.0.0.0", false},
+        {"126.255.255.255", false}, {"127.0.0.0", true},        {"127.0.0.1", true},     {"127.255.255.255", true},
+        {"128.0.0.0", false},       {"223.255.255.255", false}, {"224.0.0.0", true},     {"224.0.0.1", true},
+        {"239.255.255.255", true},  {"240.0.0.0", false},       {"240.0.0.1", false},    {"255.255.255.254", false},
+        {"255.255.255.255", true},  {"169.254.0.1", false},     {"192.0.2.1", false},    {"198.51.100.1", false},
     };
     for (const Case& c : cases) {
         INFO(c.a);
@@ -49,8 +49,8 @@ TEST_CASE("RFC 4291 §2.4: reserved IPv6 addresses, 64:ff9b::/32 excepted", "[ad
         {"0:ff::1", true},
         {"63:ffff::1", true},
         {"64:ff9a:ffff::1", true},
-        {"64:ff9b::192.0.2.1", false},     // RFC 6052 well-known prefix
-        {"64:ff9b:1::c000:201", false},    // RFC 8215 local-use prefix
+        {"64:ff9b::192.0.2.1", false},   // RFC 6052 well-known prefix
+        {"64:ff9b:1::c000:201", false},  // RFC 8215 local-use prefix
         {"64:ff9b:ffff::1", false},
         {"64:ff9c::1", true},
         {"ff:ffff::1", true},

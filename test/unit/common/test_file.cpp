@@ -6,12 +6,12 @@
 
 #include <catch2/catch.hpp>
 
-#include "support/tempdir.hpp"
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include "support/tempdir.hpp"
 
 #include "common/file.hpp"
 #include "common/text.hpp"

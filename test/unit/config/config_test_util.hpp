@@ -38,7 +38,9 @@ inline constexpr std::string_view kBase =
     "ipv4-addr 192.0.2.1\n"
     "prefix 3fff:6464::/96\n";
 
-inline std::string base_plus(std::string_view lines) { return std::string(kBase) + std::string(lines); }
+inline std::string base_plus(std::string_view lines) {
+    return std::string(kBase) + std::string(lines);
+}
 
 // Loads kBase + `lines`, requires success, returns the Config.
 inline Config good(std::string_view lines, const Environment& env = {}) {

@@ -32,7 +32,7 @@ TEST_CASE("to_tayga_syntax: defaults and unset settings of a minimal file", "[co
           "# workers (default: one per online CPU)\n"
           "offload yes\n"
           "# control-socket (default: RUNTIME_DIRECTORY/TUN-DEVICE.sock)\n"
-              "# control-group (default: the daemon's group)\n"
+          "# control-group (default: the daemon's group)\n"
           "# metrics-file (not set)\n"
           "# metrics-listen (not set: no HTTP server)\n"
           "# metrics-instance (default: tun-device)\n"
@@ -92,7 +92,7 @@ TEST_CASE("to_tayga_syntax: every setting", "[config][output]") {
           "workers 2\n"
           "offload yes\n"
           "# control-socket (default: RUNTIME_DIRECTORY/TUN-DEVICE.sock)\n"
-              "# control-group (default: the daemon's group)\n"
+          "# control-group (default: the daemon's group)\n"
           "# metrics-file (not set)\n"
           "metrics-listen [::1]:9164\n"
           "metrics-instance edge-a\n"
@@ -104,9 +104,10 @@ TEST_CASE("to_tayga_syntax: parsing the output again gives the same settings", "
     for (const std::string_view extra : {
              std::string_view{""},
              std::string_view{"ipv6-addr 2001:db8::1\nwkpf-strict no\nlog reject self\ntun-up yes\n"},
-             std::string_view{"dynamic-pool 198.51.100.0/24\nmap 203.0.113.7 2001:db8::7\nmap-file m\n"
-                              "udp-cksum-mode calc\nofflink-mtu 9000\nicmp-rate 20\nicmp-burst 5\ntun-ip 2001:db8::2/64\n"
-                              "tun-route 203.0.113.0/24\nworkers 256\n"},
+             std::string_view{
+                 "dynamic-pool 198.51.100.0/24\nmap 203.0.113.7 2001:db8::7\nmap-file m\n"
+                 "udp-cksum-mode calc\nofflink-mtu 9000\nicmp-rate 20\nicmp-burst 5\ntun-ip 2001:db8::2/64\n"
+                 "tun-route 203.0.113.0/24\nworkers 256\n"},
              std::string_view{"metrics-listen 127.0.0.1:9164\nmetrics-instance nat64-edge\n"},
          }) {
         INFO(extra);
@@ -137,13 +138,13 @@ TEST_CASE("directives: the table lists every tayga.conf directive once", "[confi
         CHECK_FALSE(d.syntax.empty());
         CHECK_FALSE(d.doc.empty());
     }
-    CHECK(names == std::vector<std::string_view>{"tun-device",       "ipv4-addr",      "ipv6-addr",    "prefix",
-                                                 "wkpf-strict",      "dynamic-pool",   "data-dir",     "map",
-                                                 "deny4",            "map-file",         "udp-cksum-mode", "log",          "offlink-mtu",
-                                                 "icmp-rate",        "icmp-burst",
-                                                 "tun-up",           "tun-ip",         "tun-route",    "workers",
-                                                 "offload",          "control-socket", "control-group", "metrics-file",
-                                                 "metrics-listen",   "metrics-instance", "strict-frag-hdr"});
+    CHECK(names == std::vector<std::string_view>{
+                       "tun-device",     "ipv4-addr",     "ipv6-addr",    "prefix",         "wkpf-strict",
+                       "dynamic-pool",   "data-dir",      "map",          "deny4",          "map-file",
+                       "udp-cksum-mode", "log",           "offlink-mtu",  "icmp-rate",      "icmp-burst",
+                       "tun-up",         "tun-ip",        "tun-route",    "workers",        "offload",
+                       "control-socket", "control-group", "metrics-file", "metrics-listen", "metrics-instance",
+                       "strict-frag-hdr"});
     const auto info = [](std::string_view name) {
         const auto all = directives();
         const auto it = std::find_if(all.begin(), all.end(), [name](const DirectiveInfo& d) { return d.name == name; });

@@ -199,7 +199,8 @@ TEST_CASE("ipv4-addr, dynamic-pool, map: reserved addresses refused with TAYGA's
           Lines{"t.conf:4: map: Cannot use reserved address 127.0.0.1 in map directive"});
     CHECK(bad("map 224.1.0.0/16 2001:db8::/112\n") ==
           Lines{"t.conf:4: map: Cannot use reserved address 224.1.0.0 in map directive"});
-    CHECK(bad("map 198.51.100.1 ff02::1\n") == Lines{"t.conf:4: map: Cannot use reserved address ff02::1 in map directive"});
+    CHECK(bad("map 198.51.100.1 ff02::1\n") ==
+          Lines{"t.conf:4: map: Cannot use reserved address ff02::1 in map directive"});
     const auto map = tayga(base_plus("map 169.254.1.1 2001:db8::1\n"));
     CHECK(map.diag.errors.empty());
     CHECK(map.diag.warnings ==
@@ -207,7 +208,8 @@ TEST_CASE("ipv4-addr, dynamic-pool, map: reserved addresses refused with TAYGA's
 }
 
 TEST_CASE("ipv6-addr, prefix: reserved IPv6 addresses refused with TAYGA's message", "[config][reserved]") {
-    CHECK(bad("ipv6-addr ::1\n") == Lines{"t.conf:4: ipv6-addr: Cannot use reserved address ::1 in ipv6-addr directive"});
+    CHECK(bad("ipv6-addr ::1\n") ==
+          Lines{"t.conf:4: ipv6-addr: Cannot use reserved address ::1 in ipv6-addr directive"});
     CHECK(bad("ipv6-addr fe80::1\n") ==
           Lines{"t.conf:4: ipv6-addr: Cannot use reserved address fe80::1 in ipv6-addr directive"});
     CHECK(bad("ipv6-addr ff05::2\n") ==
@@ -366,10 +368,8 @@ TEST_CASE("udp-cksum-mode: drop|fwd|calc (RFC 7915 §4.5) by TAYGA's prefixes in
         CHECK(mode(v) == UdpCksumMode::Calc);
     }
     CHECK(bad("udp-cksum-mode d\n") == Lines{"t.conf:4: udp-cksum-mode: expected drop, fwd or calc but found 'd'"});
-    CHECK(bad("udp-cksum-mode cal\n") ==
-          Lines{"t.conf:4: udp-cksum-mode: expected drop, fwd or calc but found 'cal'"});
-    CHECK(bad("udp-cksum-mode for\n") ==
-          Lines{"t.conf:4: udp-cksum-mode: expected drop, fwd or calc but found 'for'"});
+    CHECK(bad("udp-cksum-mode cal\n") == Lines{"t.conf:4: udp-cksum-mode: expected drop, fwd or calc but found 'cal'"});
+    CHECK(bad("udp-cksum-mode for\n") == Lines{"t.conf:4: udp-cksum-mode: expected drop, fwd or calc but found 'for'"});
     CHECK(bad("udp-cksum-mode fw\n") == Lines{"t.conf:4: udp-cksum-mode: expected drop, fwd or calc but found 'fw'"});
     CHECK(bad("udp-cksum-mode pass\n") ==
           Lines{"t.conf:4: udp-cksum-mode: expected drop, fwd or calc but found 'pass'"});
@@ -401,8 +401,9 @@ TEST_CASE("icmp-rate, icmp-burst: the translator's error budget per destination 
     CHECK(bad("icmp-burst 0\n") == Lines{"t.conf:4: icmp-burst: expected a number from 1 to 1000000 but found '0'"});
     CHECK(bad("icmp-burst 5 6\n") ==
           Lines{"t.conf:4: icmp-burst: incorrect number of arguments (expected 1, found 2)"});
-    const auto t = toml("tun-device = \"nat64\"\nipv4-addr = \"192.0.2.1\"\nprefix = \"3fff:6464::/96\"\n"
-                        "icmp-rate = 10\nicmp-burst = 4\n");
+    const auto t = toml(
+        "tun-device = \"nat64\"\nipv4-addr = \"192.0.2.1\"\nprefix = \"3fff:6464::/96\"\n"
+        "icmp-rate = 10\nicmp-burst = 4\n");
     REQUIRE(t.cfg.has_value());
     CHECK(t.cfg->icmp_rate == 10);
     CHECK(t.cfg->icmp_burst == 4);

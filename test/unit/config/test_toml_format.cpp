@@ -55,7 +55,9 @@ ipv4-addr = "192.0.2.1"
 prefix = "3fff:6464::/96"
 )";
 
-Loaded toml_plus(std::string_view lines) { return toml(std::string(kBaseToml) + std::string(lines)); }
+Loaded toml_plus(std::string_view lines) {
+    return toml(std::string(kBaseToml) + std::string(lines));
+}
 
 }  // namespace
 
@@ -202,9 +204,9 @@ TEST_CASE("toml: validation errors cite the key's line", "[config][toml][validat
           Lines{"t.toml: no ipv4-addr directive found"});
     CHECK(toml_plus("offlink-mtu = 1000\n").diag.errors ==
           Lines{"t.toml:4: offlink-mtu: 1000 is out of range (1280 to 65535)"});
-    CHECK(toml_plus("map = [\n  \"198.51.100.1 2001:db8::1\",\n  \"198.51.100.1 2001:db8:1::1\",\n]\n")
-              .diag.errors == Lines{"t.toml:6: IPv4 address in map directive conflicts with earlier definition of "
-                                    "198.51.100.1/32 at t.toml:5"});
+    CHECK(toml_plus("map = [\n  \"198.51.100.1 2001:db8::1\",\n  \"198.51.100.1 2001:db8:1::1\",\n]\n").diag.errors ==
+          Lines{"t.toml:6: IPv4 address in map directive conflicts with earlier definition of "
+                "198.51.100.1/32 at t.toml:5"});
 }
 
 TEST_CASE("toml: keys are lowercase (TOML is case-sensitive); values in any case, as in tayga.conf",

@@ -106,14 +106,15 @@ TEST_CASE("validate: the same IPv4 map prefix twice is refused, citing both line
               "map 198.51.100.1 2001:db8::2\n") ==
           Lines{"t.conf:5: IPv4 address in map directive conflicts with earlier definition of 198.51.100.1/32 at "
                 "t.conf:4"});
-    CHECK(bad("map 198.51.100.0/24 2001:db8:1::/120\n"
-              "map 203.0.113.9 2001:db8:2::9\n"
-              "map 198.51.100.0/24 2001:db8:3::/120\n"
-              "map 198.51.100.0/24 2001:db8:4::/120\n") ==
-          Lines{
-              "t.conf:6: IPv4 address in map directive conflicts with earlier definition of 198.51.100.0/24 at t.conf:4",
-              "t.conf:7: IPv4 address in map directive conflicts with earlier definition of 198.51.100.0/24 at t.conf:4",
-          });
+    CHECK(
+        bad("map 198.51.100.0/24 2001:db8:1::/120\n"
+            "map 203.0.113.9 2001:db8:2::9\n"
+            "map 198.51.100.0/24 2001:db8:3::/120\n"
+            "map 198.51.100.0/24 2001:db8:4::/120\n") ==
+        Lines{
+            "t.conf:6: IPv4 address in map directive conflicts with earlier definition of 198.51.100.0/24 at t.conf:4",
+            "t.conf:7: IPv4 address in map directive conflicts with earlier definition of 198.51.100.0/24 at t.conf:4",
+        });
 }
 
 TEST_CASE("validate: overlapping IPv6 map sides are refused, citing both lines (TAYGA)", "[config][validate][map]") {
@@ -133,15 +134,16 @@ TEST_CASE("validate: overlapping IPv6 map sides are refused, citing both lines (
 }
 
 TEST_CASE("validate: every clashing pair is reported, in line order", "[config][validate][map]") {
-    CHECK(bad("map 198.51.100.0/24 2001:db8:1::/120\n"
-              "map 203.0.113.5 2001:db8:1::5\n"
-              "map 198.51.100.7 2001:db8:1::7\n"
-              "map 198.51.100.0/24 2001:db8:4::/120\n") ==
-          Lines{
-              "t.conf:5: IPv6 address in map directive overlaps with earlier definition of 2001:db8:1::/120 at t.conf:4",
-              "t.conf:6: IPv6 address in map directive overlaps with earlier definition of 2001:db8:1::/120 at t.conf:4",
-              "t.conf:7: IPv4 address in map directive conflicts with earlier definition of 198.51.100.0/24 at t.conf:4",
-          });
+    CHECK(
+        bad("map 198.51.100.0/24 2001:db8:1::/120\n"
+            "map 203.0.113.5 2001:db8:1::5\n"
+            "map 198.51.100.7 2001:db8:1::7\n"
+            "map 198.51.100.0/24 2001:db8:4::/120\n") ==
+        Lines{
+            "t.conf:5: IPv6 address in map directive overlaps with earlier definition of 2001:db8:1::/120 at t.conf:4",
+            "t.conf:6: IPv6 address in map directive overlaps with earlier definition of 2001:db8:1::/120 at t.conf:4",
+            "t.conf:7: IPv4 address in map directive conflicts with earlier definition of 198.51.100.0/24 at t.conf:4",
+        });
 }
 
 TEST_CASE("validate: disjoint maps side by side are fine", "[config][validate][map]") {

@@ -10,8 +10,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -58,7 +58,8 @@ std::string temp_path(const char* name) {
 
 TEST_CASE("TAYGA's command line: -c -d -n -u -g -r -p --mktun --rmtun", "[daemon][cli]") {
     std::string err;
-    auto o = args({"-c", "/etc/tayga.conf", "-d", "-n", "-u", "nobody", "-g", "nogroup", "-r", "-p", "/run/t.pid"}, err);
+    auto o =
+        args({"-c", "/etc/tayga.conf", "-d", "-n", "-u", "nobody", "-g", "nogroup", "-r", "-p", "/run/t.pid"}, err);
     REQUIRE(o);
     CHECK(o->config_file == "/etc/tayga.conf");
     CHECK(o->debug);
@@ -286,7 +287,8 @@ std::string read_reply(int fd, int ms) {
 
 }  // namespace
 
-TEST_CASE("Control socket: one request line, one reply; bad requests get an error, never a crash", "[daemon][control]") {
+TEST_CASE("Control socket: one request line, one reply; bad requests get an error, never a crash",
+          "[daemon][control]") {
     const std::string path = temp_path("nat64d-ctl-test-");
     {
         auto srv = ControlServer::listen(path, ::getgid());
@@ -475,7 +477,8 @@ TEST_CASE("Counters: table, JSON and Prometheus text carry the same numbers", "[
         const auto name = line.substr(0, line.find_first_of("{ "));
         CHECK(m.find("# TYPE " + name + " ") != std::string::npos);
     }
-    CHECK(samples == 1 + 1 + 2 + 2 + 1 + 2 + 2 + xlat::kIcmpErrorKinds + xlat::kIcmpErrorKinds + 1 + 1 + kReasonCount + 1 + 1 + 2 + 3 + 1 + 1 + 1 + 1);
+    CHECK(samples == 1 + 1 + 2 + 2 + 1 + 2 + 2 + xlat::kIcmpErrorKinds + xlat::kIcmpErrorKinds + 1 + 1 + kReasonCount +
+                         1 + 1 + 2 + 3 + 1 + 1 + 1 + 1);
 }
 
 namespace {
@@ -758,8 +761,10 @@ TEST_CASE("Reload keeps every restart setting at its running value, and only tho
     // Every directive changed at once.
     const auto edited = config::load_tayga_text(
         "tun-device clat\nipv4-addr 192.0.2.2\nipv6-addr 2001:db8::2\nprefix 3fff:6464:1::/96\nwkpf-strict no\n"
-        "dynamic-pool 198.51.100.0/24\ndata-dir /var/lib/x\nmap 203.0.113.5 2001:db8:5::5\ndeny4 198.51.100.0/25\nmap-file /etc/m\n"
-        "udp-cksum-mode calc\nlog drop\nofflink-mtu 1400\nicmp-rate 10\nicmp-burst 20\ntun-up yes\ntun-ip 192.0.2.9\ntun-route 203.0.113.0/24\n"
+        "dynamic-pool 198.51.100.0/24\ndata-dir /var/lib/x\nmap 203.0.113.5 2001:db8:5::5\ndeny4 "
+        "198.51.100.0/25\nmap-file /etc/m\n"
+        "udp-cksum-mode calc\nlog drop\nofflink-mtu 1400\nicmp-rate 10\nicmp-burst 20\ntun-up yes\ntun-ip "
+        "192.0.2.9\ntun-route 203.0.113.0/24\n"
         "workers 3\noffload no\ncontrol-socket /run/x.sock\nmetrics-file /var/lib/x/m.prom\n"
         "metrics-listen 127.0.0.1:9164\nmetrics-instance x\n",
         "b.conf", {}, diag);

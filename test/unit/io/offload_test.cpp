@@ -72,16 +72,16 @@ TEST_CASE("offload: a GSO header whose csum_start does not name the TCP header i
           "[io][offload][vnet]") {
     const Bytes pkt = ipv6({h6, s6, 6}, tcp(40000, 80, 1, 0x10, Bytes(100, 1)));
     CHECK(run(gso_tcp6(60, 40), pkt).r.offload_error == false);
-    CHECK(run(gso_tcp6(60, 0), pkt).r.offload_error);   // into the IPv6 header the translator rewrites
+    CHECK(run(gso_tcp6(60, 0), pkt).r.offload_error);  // into the IPv6 header the translator rewrites
     io::VnetHdr v4type = gso_tcp6(60, 40);
-    v4type.gso_type = io::kGsoTcpV4;                     // type of the other family
+    v4type.gso_type = io::kGsoTcpV4;  // type of the other family
     CHECK(run(v4type, pkt).r.offload_error);
     io::VnetHdr no_csum = gso_tcp6(60, 40);
-    no_csum.flags = 0;                                   // GSO without NEEDS_CSUM
+    no_csum.flags = 0;  // GSO without NEEDS_CSUM
     CHECK(run(no_csum, pkt).r.offload_error);
     const Bytes udp6 = ipv6({h6, s6, 17}, udp(1, 2, Bytes(100, 1)));
     io::VnetHdr on_udp = gso_tcp6(48, 40);
-    on_udp.csum_offset = 6;                              // a UDP datagram as a TCP super-packet
+    on_udp.csum_offset = 6;  // a UDP datagram as a TCP super-packet
     CHECK(run(on_udp, udp6).r.offload_error);
 }
 
@@ -104,7 +104,7 @@ TEST_CASE("offload: a partial checksum is completed over the IP datagram, not th
     // Translated 6->4: the completed checksum, updated for the IPv4
     // pseudo-header, verifies over the 9-byte datagram.
     REQUIRE(o.out.size() == 29);
-    const std::uint32_t sum = common::csum_partial(o.out.data() + 20, 9,
-                                                   common::csum_pseudo4(o.out.data() + 12, o.out.data() + 16, 9, 17));
+    const std::uint32_t sum =
+        common::csum_partial(o.out.data() + 20, 9, common::csum_pseudo4(o.out.data() + 12, o.out.data() + 16, 9, 17));
     CHECK(common::csum_fold(sum) == 0xffff);
 }

@@ -1,13 +1,13 @@
 // The worker loop over a fake TUN: one end of a SOCK_SEQPACKET socketpair
 // keeps packet boundaries exactly like a TUN queue, without privileges.
-#include <sys/socket.h>
-#include <unistd.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
-#include <catch2/catch.hpp>
 #include <algorithm>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstring>
 #include <memory>
@@ -28,15 +28,15 @@ namespace {
 
 struct FakeTun {
     int fds[2] = {-1, -1};
-    FakeTun() {
-        REQUIRE(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) == 0);
-    }
+    FakeTun() { REQUIRE(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) == 0); }
     ~FakeTun() {
         ::close(fds[0]);
         ::close(fds[1]);
     }
     int daemon_end() const { return fds[0]; }
-    void inject(const Bytes& pkt) const { REQUIRE(::write(fds[1], pkt.data(), pkt.size()) == static_cast<ssize_t>(pkt.size())); }
+    void inject(const Bytes& pkt) const {
+        REQUIRE(::write(fds[1], pkt.data(), pkt.size()) == static_cast<ssize_t>(pkt.size()));
+    }
     // Waits up to 2 s for the next packet the worker wrote.
     Bytes receive() const {
         pollfd p{fds[1], POLLIN, 0};
@@ -161,7 +161,9 @@ namespace {
 
 // Reference: the folded pseudo-header sum the kernel leaves in the checksum
 // field of a CHECKSUM_PARTIAL TCP segment (~tcp_v4_check / ~tcp_v6_check).
-std::uint16_t partial_field(const Bytes& pseudo) { return static_cast<std::uint16_t>(~ref_checksum(pseudo)); }
+std::uint16_t partial_field(const Bytes& pseudo) {
+    return static_cast<std::uint16_t>(~ref_checksum(pseudo));
+}
 
 Bytes with_vnet(const io::VnetHdr& h, const Bytes& pkt) {
     Bytes b(io::kVnetHdrLen);
@@ -177,7 +179,8 @@ io::VnetHdr vnet_of(const Bytes& b) {
 
 }  // namespace
 
-TEST_CASE("Offload: a partial checksum of an ordinary packet is completed before translation", "[io][worker][offload]") {
+TEST_CASE("Offload: a partial checksum of an ordinary packet is completed before translation",
+          "[io][worker][offload]") {
     FakeTun tun;
     io::TablesSource source(tables());
     io::Worker worker(tun.daemon_end(), source, 0x2000, /*vnet_hdr=*/true);
@@ -204,7 +207,8 @@ TEST_CASE("Offload: a partial checksum of an ordinary packet is completed before
     running.halt();
 }
 
-TEST_CASE("Offload: a TCP super-packet is translated once, its GSO header and partial sum follow", "[io][worker][offload]") {
+TEST_CASE("Offload: a TCP super-packet is translated once, its GSO header and partial sum follow",
+          "[io][worker][offload]") {
     FakeTun tun;
     io::TablesSource source(tables());
     io::Worker worker(tun.daemon_end(), source, 0x3000, /*vnet_hdr=*/true);
@@ -326,7 +330,8 @@ Config reload_config(bool with_map) {
     cfg.ipv4_addr = v4("192.0.2.1");
     cfg.ipv6_addr = v6("3fff:6464::c000:201");
     cfg.maps.push_back(MapEntry{*parse_prefix4("198.51.100.10/32"), *parse_prefix6("2001:db8::10/128"), {}});
-    if (with_map) cfg.maps.push_back(MapEntry{*parse_prefix4("198.51.100.20/32"), *parse_prefix6("2001:db8::20/128"), {}});
+    if (with_map)
+        cfg.maps.push_back(MapEntry{*parse_prefix4("198.51.100.20/32"), *parse_prefix6("2001:db8::20/128"), {}});
     return cfg;
 }
 

@@ -136,8 +136,8 @@ TEST_CASE("netlink: tun_info reports the TUN driver's IFLA_INFO_DATA", "[netlink
 
         // The raw request's trailing ACK is consumed: the next request gets
         // its own answer (a stale ACK would turn this refusal into success).
-        c.expect_error_prefix(sock.set_mtu("nat64k", 10), "interface 'nat64k': cannot set MTU 10: ",
-                              "set_mtu 10 right after tun_info");
+        c.expect_error_prefix(sock.set_mtu("nat64k", 10),
+                              "interface 'nat64k': cannot set MTU 10: ", "set_mtu 10 right after tun_info");
         auto again = sock.tun_info("nat64k");
         c.expect_ok(again, "tun_info after an error");
         c.expect_ok(sock.set_mtu("nat64k", 1400), "set_mtu 1400 after tun_info");

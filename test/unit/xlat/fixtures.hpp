@@ -21,13 +21,23 @@ inline const Bytes kData{'n', 'a', 't', '6', '4', 'd', '!', 0x00, 0xff, 0x10, 0x
 // An ICMP message with its checksum left 0 (seal4/seal6 fill it in):
 // type, code, the 32-bit second word, body.
 inline Bytes icmp_msg(std::uint8_t type, std::uint8_t code, std::uint32_t rest, const Bytes& body) {
-    Bytes b{type, code, 0, 0, static_cast<std::uint8_t>(rest >> 24), static_cast<std::uint8_t>(rest >> 16),
-            static_cast<std::uint8_t>(rest >> 8), static_cast<std::uint8_t>(rest)};
+    Bytes b{type,
+            code,
+            0,
+            0,
+            static_cast<std::uint8_t>(rest >> 24),
+            static_cast<std::uint8_t>(rest >> 16),
+            static_cast<std::uint8_t>(rest >> 8),
+            static_cast<std::uint8_t>(rest)};
     return cat(b, body);
 }
 
-inline Bytes head(const Bytes& b, std::size_t n) { return Bytes(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(std::min(n, b.size()))); }
-inline Bytes tail(const Bytes& b, std::size_t from) { return Bytes(b.begin() + static_cast<std::ptrdiff_t>(from), b.end()); }
+inline Bytes head(const Bytes& b, std::size_t n) {
+    return Bytes(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(std::min(n, b.size())));
+}
+inline Bytes tail(const Bytes& b, std::size_t from) {
+    return Bytes(b.begin() + static_cast<std::ptrdiff_t>(from), b.end());
+}
 
 inline void require_bytes(const Bytes& got, const Bytes& want) {
     INFO("got (" << got.size() << " bytes):\n" << hex(got) << "\nwant (" << want.size() << " bytes):\n" << hex(want));

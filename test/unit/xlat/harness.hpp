@@ -14,7 +14,7 @@ namespace nat64d::test {
 
 struct Outcome {
     Verdict verdict;
-    Bytes out;                // the bytes the worker would write (empty on Drop)
+    Bytes out;                 // the bytes the worker would write (empty on Drop)
     std::vector<Bytes> extra;  // further packets (fragments), in order
     xlat::Counters counters;
     xlat::Event event;         // ctx.last_event
@@ -75,7 +75,9 @@ inline Outcome run_xlat(const xlat::Tables& t, const Bytes& in) {
     return run_xlat_ctx(t, *ctx, in);
 }
 
-inline std::uint64_t drops(const Outcome& o, Reason r) { return o.counters.drops[static_cast<std::size_t>(r)]; }
+inline std::uint64_t drops(const Outcome& o, Reason r) {
+    return o.counters.drops[static_cast<std::size_t>(r)];
+}
 
 // The tables of most fixtures: NSP 3fff:6464::/96, translator 192.0.2.1 /
 // 3fff:6464::c000:201, and an explicit host mapping

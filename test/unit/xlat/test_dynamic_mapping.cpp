@@ -14,7 +14,7 @@ namespace {
 
 const Ipv4Addr kServer4 = v4("192.0.2.33");  // IPv4 host, reached as 3fff:6464::c000:221
 const Ipv6Addr kServer6 = v6("3fff:6464::c000:221");
-const Ipv6Addr kDynHost6 = v6("2001:db8::69");  // no static mapping: leases from the pool
+const Ipv6Addr kDynHost6 = v6("2001:db8::69");   // no static mapping: leases from the pool
 const Ipv4Addr kDynHost4 = v4("198.51.100.80");  // its TAYGA address in 198.51.100.0/24
 const Bytes kData{'p', 'o', 'o', 'l'};
 constexpr std::int64_t kT0 = 1'800'000'000;
@@ -72,8 +72,8 @@ TEST_CASE("dynamic-pool: an unmapped IPv6 source leases TAYGA's address; the IPv
 
     o = run_xlat(f.t, echo4_reply(kServer4, kDynHost4));
     REQUIRE(o.verdict == Verdict::Forward);
-    require_bytes(o.out, ipv6({kServer6, kDynHost6, 58, 63},
-                              seal6(icmp_echo(129, 0x77, 1, kData), 58, kServer6, kDynHost6)));
+    require_bytes(o.out,
+                  ipv6({kServer6, kDynHost6, 58, 63}, seal6(icmp_echo(129, 0x77, 1, kData), 58, kServer6, kDynHost6)));
 }
 
 TEST_CASE("dynamic-pool: a static map comes before the pool", "[xlat][pool]") {

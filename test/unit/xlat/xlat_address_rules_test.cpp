@@ -66,7 +66,9 @@ Config wkp_config() {
     return cfg;
 }
 
-Ipv6Addr addr_embed_wkp(const Ipv4Addr& a) { return addr::embed(p6("64:ff9b::/96"), a); }
+Ipv6Addr addr_embed_wkp(const Ipv4Addr& a) {
+    return addr::embed(p6("64:ff9b::/96"), a);
+}
 
 Bytes udp6_from(const Ipv6Addr& s, const Ipv6Addr& d, const Bytes& data = kData) {
     return ipv6({s, d, 17}, seal6(udp(40000, 53, data), 17, s, d));
@@ -114,13 +116,16 @@ TEST_CASE("RFC 6052 §5.1: legitimate sources still pass (an IPv4-side address i
     const Ipv6Addr outside = v6("3fff:6464::cb00:7101");  // 203.0.113.1: outside the pool
     auto o = run_xlat(f.t, udp6_from(outside, kServer6));
     REQUIRE(o.verdict == Verdict::Forward);
-    require_bytes(o.out, ipv4({kRouter4, kServer4, 17, 63, 0, test_id()}, seal4(udp(40000, 53, kData), 17, kRouter4, kServer4)));
+    require_bytes(
+        o.out, ipv4({kRouter4, kServer4, 17, 63, 0, test_id()}, seal4(udp(40000, 53, kData), 17, kRouter4, kServer4)));
     o = run_xlat(f.t, udp6_from(kHost6, kServer6));
     REQUIRE(o.verdict == Verdict::Forward);
-    require_bytes(o.out, ipv4({kHost4, kServer4, 17, 63, 0, test_id()}, seal4(udp(40000, 53, kData), 17, kHost4, kServer4)));
+    require_bytes(o.out,
+                  ipv4({kHost4, kServer4, 17, 63, 0, test_id()}, seal4(udp(40000, 53, kData), 17, kHost4, kServer4)));
 }
 
-TEST_CASE("RFC 6052 §5.1 RFC 7915 §5.4: a spoofed ICMPv6 message is counted, and answered by nothing", "[xlat][6to4][spoof]") {
+TEST_CASE("RFC 6052 §5.1 RFC 7915 §5.4: a spoofed ICMPv6 message is counted, and answered by nothing",
+          "[xlat][6to4][spoof]") {
     Fixture f(default_config());
     const Ipv6Addr src = v6("3fff:6464::c633:640a");
     const auto o = run_xlat(f.t, ipv6({src, kServer6, 58}, seal6(icmp_echo(128, 1, 1, {}), 58, src, kServer6)));
@@ -151,10 +156,11 @@ TEST_CASE("RFC 6052 §5.1: log drop shows a spoofed source even though it is ans
     CHECK(xlat::wanted(flags, o.event));
 }
 
-TEST_CASE("RFC 1812 §5.3.7: an IPv6 source embedding a reserved IPv4 address is dropped silently", "[xlat][6to4][spoof]") {
+TEST_CASE("RFC 1812 §5.3.7: an IPv6 source embedding a reserved IPv4 address is dropped silently",
+          "[xlat][6to4][spoof]") {
     Fixture f(default_config());
-    for (const char* a : {"3fff:6464::1", "3fff:6464::7f00:1", "3fff:6464::a9fe:1", "3fff:6464::e000:1",
-                          "3fff:6464::ffff:ffff"}) {
+    for (const char* a :
+         {"3fff:6464::1", "3fff:6464::7f00:1", "3fff:6464::a9fe:1", "3fff:6464::e000:1", "3fff:6464::ffff:ffff"}) {
         INFO(a);
         const auto o = run_xlat(f.t, udp6_from(v6(a), kServer6));
         CHECK(o.verdict == Verdict::Drop);
@@ -165,7 +171,8 @@ TEST_CASE("RFC 1812 §5.3.7: an IPv6 source embedding a reserved IPv4 address is
 
 // ---- Reserved, link-local and class E addresses ----
 
-TEST_CASE("RFC 1812 §5.3.7 RFC 7915 §1.2: reserved IPv4 addresses are dropped silently in both directions", "[xlat][address]") {
+TEST_CASE("RFC 1812 §5.3.7 RFC 7915 §1.2: reserved IPv4 addresses are dropped silently in both directions",
+          "[xlat][address]") {
     Fixture f(default_config());
     struct Case {
         const char* what;
@@ -182,9 +189,12 @@ TEST_CASE("RFC 1812 §5.3.7 RFC 7915 §1.2: reserved IPv4 addresses are dropped 
         {"4to6 destination 224.0.0.1", udp4_from(kServer4, v4("224.0.0.1")), Reason::MulticastDestination},
         {"4to6 destination 255.255.255.255", udp4_from(kServer4, v4("255.255.255.255")), Reason::MulticastDestination},
         {"6to4 destination embedding 0.0.0.1", udp6_from(kHost6, v6("3fff:6464::1")), Reason::ReservedDestination},
-        {"6to4 destination embedding 127.0.0.1", udp6_from(kHost6, v6("3fff:6464::7f00:1")), Reason::ReservedDestination},
-        {"6to4 destination embedding 224.0.0.1", udp6_from(kHost6, v6("3fff:6464::e000:1")), Reason::ReservedDestination},
-        {"6to4 destination embedding 255.255.255.255", udp6_from(kHost6, v6("3fff:6464::ffff:ffff")), Reason::ReservedDestination},
+        {"6to4 destination embedding 127.0.0.1", udp6_from(kHost6, v6("3fff:6464::7f00:1")),
+         Reason::ReservedDestination},
+        {"6to4 destination embedding 224.0.0.1", udp6_from(kHost6, v6("3fff:6464::e000:1")),
+         Reason::ReservedDestination},
+        {"6to4 destination embedding 255.255.255.255", udp6_from(kHost6, v6("3fff:6464::ffff:ffff")),
+         Reason::ReservedDestination},
     };
     for (const auto& c : cases) {
         INFO(c.what);
@@ -195,7 +205,8 @@ TEST_CASE("RFC 1812 §5.3.7 RFC 7915 §1.2: reserved IPv4 addresses are dropped 
     }
 }
 
-TEST_CASE("RFC 4291 §2.5: IPv6 sources and destinations in ::/8, fe80::/10, ff00::/8 are dropped silently", "[xlat][6to4][address]") {
+TEST_CASE("RFC 4291 §2.5: IPv6 sources and destinations in ::/8, fe80::/10, ff00::/8 are dropped silently",
+          "[xlat][6to4][address]") {
     Fixture f(default_config());
     struct Case {
         const char* what;
@@ -259,7 +270,7 @@ TEST_CASE("RFC 3927 §2.6.2: 169.254/16 does not cross the prefix, but an explic
 
 TEST_CASE("RFC 6052 §3.1: WKP destination with a non-global IPv4 address -> ICMPv6 1/0, source -> 1/5", "[xlat][wkp]") {
     Fixture f(wkp_config());
-    const Ipv6Addr private6 = v6("64:ff9b::a00:1");  // 10.0.0.1
+    const Ipv6Addr private6 = v6("64:ff9b::a00:1");     // 10.0.0.1
     const Ipv6Addr global6 = v6("64:ff9b::c058:6301");  // 192.88.99.1: global
     Bytes in = udp6_from(kHost6, private6);
     auto o = run_xlat(f.t, in);
@@ -273,7 +284,8 @@ TEST_CASE("RFC 6052 §3.1: WKP destination with a non-global IPv4 address -> ICM
     CHECK(drops(o, Reason::WkpNonGlobal) == 1);
 }
 
-TEST_CASE("RFC 6052 §3.1: TAYGA's non-global list; 192.0.0.0/29 (RFC 7335) and 192.88.99.0/24 are translated", "[xlat][wkp]") {
+TEST_CASE("RFC 6052 §3.1: TAYGA's non-global list; 192.0.0.0/29 (RFC 7335) and 192.88.99.0/24 are translated",
+          "[xlat][wkp]") {
     Fixture f(wkp_config());
     for (const char* a : {"192.0.0.2", "192.88.99.1", "100.63.255.255", "172.32.0.1"}) {
         INFO(a);
@@ -313,16 +325,19 @@ TEST_CASE("RFC 7915 §5.1: an IPv6 packet with Next Header 1 (ICMPv4) is dropped
     CHECK(o.counters.icmp_errors_sent == 0);
 }
 
-TEST_CASE("RFC 7915 §5.3: an ICMPv6 error quoting an IPv6 packet with Next Header 1 is dropped", "[xlat][6to4][icmp][inner]") {
+TEST_CASE("RFC 7915 §5.3: an ICMPv6 error quoting an IPv6 packet with Next Header 1 is dropped",
+          "[xlat][6to4][icmp][inner]") {
     const Bytes echo4 = seal4(icmp_echo(8, 1, 1, kData), 1, kServer4, kHost4);
     const Bytes quoted = ipv6({kServer6, kHost6, 1, 20}, echo4);
-    const Bytes err = ipv6({kRouter6Native, kServer6, 58}, seal6(icmp_msg(1, 3, 0, quoted), 58, kRouter6Native, kServer6));
+    const Bytes err =
+        ipv6({kRouter6Native, kServer6, 58}, seal6(icmp_msg(1, 3, 0, quoted), 58, kRouter6Native, kServer6));
     const auto o = run_xlat(default_tables(), err);
     CHECK(o.verdict == Verdict::Drop);
     CHECK(drops(o, Reason::Icmpv4InIpv6) == 1);
 }
 
-TEST_CASE("RFC 7915 §4.3: an ICMPv4 error quoting an IPv6-only protocol (0, 43, 44, 58, 60) is dropped", "[xlat][4to6][icmp][inner]") {
+TEST_CASE("RFC 7915 §4.3: an ICMPv4 error quoting an IPv6-only protocol (0, 43, 44, 58, 60) is dropped",
+          "[xlat][4to6][icmp][inner]") {
     for (const std::uint8_t proto : {0, 43, 44, 58, 60}) {
         INFO(int{proto});
         const Bytes quoted = ipv4({kHost4, kServer4, proto, 20}, Bytes(8, 0x11));
@@ -333,18 +348,21 @@ TEST_CASE("RFC 7915 §4.3: an ICMPv4 error quoting an IPv6-only protocol (0, 43,
     }
 }
 
-TEST_CASE("RFC 7915 §4.1: an ICMPv4 error from 0/8 or 127/8 is still translated, from ipv6-addr (traceroute)", "[xlat][4to6][icmp]") {
+TEST_CASE("RFC 7915 §4.1: an ICMPv4 error from 0/8 or 127/8 is still translated, from ipv6-addr (traceroute)",
+          "[xlat][4to6][icmp]") {
     for (const char* a : {"127.0.0.1", "0.0.0.0"}) {
         INFO(a);
         const Ipv4Addr r4 = v4(a);
         const Bytes in = ipv4({r4, kHost4, 1, 64}, seal4(icmp_msg(11, 0, 0, quoted_udp4()), 1, r4, kHost4));
         const auto o = run_xlat(default_tables(), in);
         REQUIRE(o.verdict == Verdict::Forward);
-        require_bytes(o.out, ipv6({kXlat6, kHost6, 58, 63}, seal6(icmp_msg(3, 0, 0, quoted_udp6()), 58, kXlat6, kHost6)));
+        require_bytes(o.out,
+                      ipv6({kXlat6, kHost6, 58, 63}, seal6(icmp_msg(3, 0, 0, quoted_udp6()), 58, kXlat6, kHost6)));
     }
     // Not a multicast or broadcast source, nor anything but an ICMP error.
     const Ipv4Addr m4 = v4("224.0.0.1");
-    auto o = run_xlat(default_tables(), ipv4({m4, kHost4, 1, 64}, seal4(icmp_msg(11, 0, 0, quoted_udp4()), 1, m4, kHost4)));
+    auto o =
+        run_xlat(default_tables(), ipv4({m4, kHost4, 1, 64}, seal4(icmp_msg(11, 0, 0, quoted_udp4()), 1, m4, kHost4)));
     CHECK(drops(o, Reason::IllegalSource) == 1);
     o = run_xlat(default_tables(), udp4_from(v4("127.0.0.1"), kHost4));
     CHECK(drops(o, Reason::IllegalSource) == 1);
@@ -356,12 +374,14 @@ TEST_CASE("RFC 1122 §3.2.2.1: a non-ICMP packet to ipv4-addr gets ICMPv4 3/2 (p
     const Bytes in = udp4_from(kServer4, kXlat4);
     const auto o = run_xlat(default_tables(), in);
     REQUIRE(o.verdict == Verdict::IcmpError);
-    require_bytes(o.out, ipv4({kXlat4, kServer4, 1, 64, 0, test_id()}, seal4(icmp_msg(3, 2, 0, in), 1, kXlat4, kServer4)));
+    require_bytes(o.out,
+                  ipv4({kXlat4, kServer4, 1, 64, 0, test_id()}, seal4(icmp_msg(3, 2, 0, in), 1, kXlat4, kServer4)));
     CHECK(drops(o, Reason::ProtocolUnreachable) == 1);
     CHECK(o.event.kind == xlat::EventKind::Self);
 }
 
-TEST_CASE("RFC 8200 §4: a non-ICMPv6 packet to ipv6-addr gets ICMPv6 4/1 pointing at its Next Header field", "[xlat][local]") {
+TEST_CASE("RFC 8200 §4: a non-ICMPv6 packet to ipv6-addr gets ICMPv6 4/1 pointing at its Next Header field",
+          "[xlat][local]") {
     Bytes in = udp6_from(kHost6, kXlat6);
     auto o = run_xlat(default_tables(), in);
     REQUIRE(o.verdict == Verdict::IcmpError);
@@ -378,7 +398,8 @@ TEST_CASE("RFC 8200 §4: a non-ICMPv6 packet to ipv6-addr gets ICMPv6 4/1 pointi
 // ---- IPv4 Identification (RFC 6864) ----
 
 TEST_CASE("SipHash-2-4 reference vector (key 00..0f, message 00..07)", "[xlat][id]") {
-    CHECK(xlat::siphash24(0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL, 0x0706050403020100ULL) == 0x93f5f5799a932462ULL);
+    CHECK(xlat::siphash24(0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL, 0x0706050403020100ULL) ==
+          0x93f5f5799a932462ULL);
 }
 
 TEST_CASE("RFC 6864 §4.3 RFC 7739 §5: the keyed generator's first IDs under the test key", "[xlat][id]") {
@@ -425,18 +446,23 @@ TEST_CASE("RFC 7739 §5: another key gives another sequence", "[xlat][id]") {
     CHECK(a != b);
 }
 
-TEST_CASE("RFC 6864 §4.1 §4.3 RFC 7915 §5.1: DF=1 translations carry ID 0, DF=0 ones take the generator's next", "[xlat][6to4][id]") {
+TEST_CASE("RFC 6864 §4.1 §4.3 RFC 7915 §5.1: DF=1 translations carry ID 0, DF=0 ones take the generator's next",
+          "[xlat][6to4][id]") {
     const auto t = default_tables();
     auto ctx = test_context();
     auto o = run_xlat_ctx(t, *ctx, udp6_from(kHost6, kServer6));
-    require_bytes(o.out, ipv4({kHost4, kServer4, 17, 63, 0, 0xf61f}, seal4(udp(40000, 53, kData), 17, kHost4, kServer4)));
+    require_bytes(o.out,
+                  ipv4({kHost4, kServer4, 17, 63, 0, 0xf61f}, seal4(udp(40000, 53, kData), 17, kHost4, kServer4)));
     o = run_xlat_ctx(t, *ctx, udp6_from(kHost6, kServer6));
-    require_bytes(o.out, ipv4({kHost4, kServer4, 17, 63, 0, 0x6a80}, seal4(udp(40000, 53, kData), 17, kHost4, kServer4)));
+    require_bytes(o.out,
+                  ipv4({kHost4, kServer4, 17, 63, 0, 0x6a80}, seal4(udp(40000, 53, kData), 17, kHost4, kServer4)));
     const Bytes big(1300, 0x42);  // 20 + 8 + 1300 > 1260: DF=1
     o = run_xlat_ctx(t, *ctx, udp6_from(kHost6, kServer6, big));
-    require_bytes(o.out, ipv4({kHost4, kServer4, 17, 63, 0, 0, true}, seal4(udp(40000, 53, big), 17, kHost4, kServer4)));
+    require_bytes(o.out,
+                  ipv4({kHost4, kServer4, 17, 63, 0, 0, true}, seal4(udp(40000, 53, big), 17, kHost4, kServer4)));
     o = run_xlat_ctx(t, *ctx, udp6_from(kHost6, kServer6));
-    require_bytes(o.out, ipv4({kHost4, kServer4, 17, 63, 0, 0x83b2}, seal4(udp(40000, 53, kData), 17, kHost4, kServer4)));
+    require_bytes(o.out,
+                  ipv4({kHost4, kServer4, 17, 63, 0, 0x83b2}, seal4(udp(40000, 53, kData), 17, kHost4, kServer4)));
 }
 
 // ---- udp-cksum-mode from IPv6 to IPv4 ----
@@ -461,7 +487,8 @@ TEST_CASE("RFC 7915 §4.5 RFC 8200 §8.1: IPv6 UDP with checksum 0 per udp-cksum
     }
 }
 
-TEST_CASE("RFC 7915 §4.5: a zero-checksum first fragment is never checksummed from the fragment alone, both ways", "[xlat][udp][frag]") {
+TEST_CASE("RFC 7915 §4.5: a zero-checksum first fragment is never checksummed from the fragment alone, both ways",
+          "[xlat][udp][frag]") {
     const Bytes seg = udp(40000, 53, Bytes(16, 0x33));  // checksum 0, the datagram continues in another fragment
     const Bytes in6 = ipv6({kHost6, kServer6, 44}, cat(frag_hdr(17, 0, true, 0xabcd0042), seg));
     const Bytes in4 = ipv4({kServer4, kHost4, 17, 64, 0, 0x42, false, true}, seg);

@@ -21,10 +21,12 @@ Bytes udp6_in(std::uint8_t hop = 64, const Bytes& data = kData) {
 }
 // The error the translator sends back: from ipv4-addr / ipv6-addr, fresh
 // TTL 64, quoting the packet as received.
-Bytes reply4(std::uint8_t type, std::uint8_t code, std::uint32_t rest, const Bytes& quoted, const Ipv4Addr& to = kServer4) {
+Bytes reply4(std::uint8_t type, std::uint8_t code, std::uint32_t rest, const Bytes& quoted,
+             const Ipv4Addr& to = kServer4) {
     return ipv4({kXlat4, to, 1, 64, 0, test_id()}, seal4(icmp_msg(type, code, rest, quoted), 1, kXlat4, to));
 }
-Bytes reply6(std::uint8_t type, std::uint8_t code, std::uint32_t rest, const Bytes& quoted, const Ipv6Addr& to = kHost6) {
+Bytes reply6(std::uint8_t type, std::uint8_t code, std::uint32_t rest, const Bytes& quoted,
+             const Ipv6Addr& to = kHost6) {
     return ipv6({kXlat6, to, 58, 64}, seal6(icmp_msg(type, code, rest, quoted), 58, kXlat6, to));
 }
 
@@ -65,20 +67,23 @@ TEST_CASE("RFC 7915 §5.1: hop limit expiry -> ICMPv6 Time Exceeded 3/0 from ipv
 
 TEST_CASE("RFC 7915 §4.1: unexpired source route -> ICMPv4 3/5", "[xlat][4to6][errors]") {
     const Bytes ssrr{137, 7, 4, 192, 0, 2, 99, 0};
-    const Bytes in = ipv4({kServer4, kHost4, 17, 64, 0, 1, false, false, 0, ssrr}, seal4(udp(1, 2, kData), 17, kServer4, kHost4));
+    const Bytes in =
+        ipv4({kServer4, kHost4, 17, 64, 0, 1, false, false, 0, ssrr}, seal4(udp(1, 2, kData), 17, kServer4, kHost4));
     const auto o = run_xlat(default_tables(), in);
     REQUIRE(o.verdict == Verdict::IcmpError);
     require_bytes(o.out, reply4(3, 5, 0, in));
     SECTION("an expired one (pointer past the option) is ignored like any option") {
         const Bytes expired{131, 7, 8, 192, 0, 2, 99, 0};
-        const Bytes in2 = ipv4({kServer4, kHost4, 17, 64, 0, 1, false, false, 0, expired}, seal4(udp(1, 2, kData), 17, kServer4, kHost4));
+        const Bytes in2 = ipv4({kServer4, kHost4, 17, 64, 0, 1, false, false, 0, expired},
+                               seal4(udp(1, 2, kData), 17, kServer4, kHost4));
         const auto o2 = run_xlat(default_tables(), in2);
         REQUIRE(o2.verdict == Verdict::Forward);
         require_bytes(o2.out, ipv6({kServer6, kHost6, 17, 63}, seal6(udp(1, 2, kData), 17, kServer6, kHost6)));
     }
 }
 
-TEST_CASE("RFC 7915 §5.1: Routing header with Segments Left -> Parameter Problem pointing at it", "[xlat][6to4][errors]") {
+TEST_CASE("RFC 7915 §5.1: Routing header with Segments Left -> Parameter Problem pointing at it",
+          "[xlat][6to4][errors]") {
     const Bytes hbh{43, 0, 1, 4, 0, 0, 0, 0};  // Hop-by-Hop, then the Routing header at offset 48
     const Bytes rh{17, 0, 0, 2, 0, 0, 0, 0};   // segments left 2 at byte 3
     const Bytes in = ipv6({kHost6, kServer6, 0}, cat(cat(hbh, rh), seal6(udp(1, 2, kData), 17, kHost6, kServer6)));
@@ -88,9 +93,11 @@ TEST_CASE("RFC 7915 §5.1: Routing header with Segments Left -> Parameter Proble
     SECTION("Segments Left 0: skipped, translated") {
         Bytes rh0 = rh;
         rh0[3] = 0;
-        const auto o2 = run_xlat(default_tables(), ipv6({kHost6, kServer6, 43}, cat(rh0, seal6(udp(1, 2, kData), 17, kHost6, kServer6))));
+        const auto o2 = run_xlat(default_tables(),
+                                 ipv6({kHost6, kServer6, 43}, cat(rh0, seal6(udp(1, 2, kData), 17, kHost6, kServer6))));
         REQUIRE(o2.verdict == Verdict::Forward);
-        require_bytes(o2.out, ipv4({kHost4, kServer4, 17, 63, 0, test_id()}, seal4(udp(1, 2, kData), 17, kHost4, kServer4)));
+        require_bytes(o2.out,
+                      ipv4({kHost4, kServer4, 17, 63, 0, test_id()}, seal4(udp(1, 2, kData), 17, kHost4, kServer4)));
     }
 }
 
@@ -131,7 +138,8 @@ TEST_CASE("RFC 2675 §3: malformed or truncated jumbograms are dropped, not answ
         {"Jumbo Payload option length 3", with_hbh({17, 0, 0xc2, 3, 0, 1, 0, 0})},
         {"option runs past the header", with_hbh({17, 0, 1, 4, 0, 0, 0xc2, 4})},
         {"truncated: 65536 announced, 68 present", with_hbh({17, 0, 0xc2, 4, 0, 1, 0, 0})},
-        {"Hop-by-Hop past the packet", [&] {
+        {"Hop-by-Hop past the packet",
+         [&] {
              Bytes in = ipv6({kHost6, kServer6, 0}, Bytes{17, 2, 0xc2, 4, 0, 1, 0, 0});
              put16(in, 4, 0);
              return in;
@@ -147,7 +155,8 @@ TEST_CASE("RFC 2675 §3: malformed or truncated jumbograms are dropped, not answ
     }
 }
 
-TEST_CASE("RFC 7915 §4.4: discarded IPv4 packets get ICMPv4 3/13 (administratively prohibited)", "[xlat][4to6][errors]") {
+TEST_CASE("RFC 7915 §4.4: discarded IPv4 packets get ICMPv4 3/13 (administratively prohibited)",
+          "[xlat][4to6][errors]") {
     const auto t = tables_without_prefix();
     const Ipv4Addr nowhere = v4("203.0.113.9");
     SECTION("unmappable destination") {
@@ -175,7 +184,8 @@ TEST_CASE("RFC 7915 §4.4: discarded IPv4 packets get ICMPv4 3/13 (administrativ
     }
 }
 
-TEST_CASE("RFC 7915 §5.4: discarded IPv6 packets get ICMPv6 1/1, never for any ICMPv6 message", "[xlat][6to4][errors]") {
+TEST_CASE("RFC 7915 §5.4: discarded IPv6 packets get ICMPv6 1/1, never for any ICMPv6 message",
+          "[xlat][6to4][errors]") {
     const auto t = tables_without_prefix();
     const Ipv6Addr nowhere = v6("2001:db8:ffff::9");
     const Bytes in = ipv6({kHost6, nowhere, 17, 64}, seal6(udp(1, 2, kData), 17, kHost6, nowhere));
@@ -202,15 +212,21 @@ TEST_CASE("RFC 1812 §4.3.2.7 / RFC 4443 §2.4(e): when the translator sends no 
     const Bytes err6 = seal6(icmp_msg(1, 4, 0, quoted_udp6()), 58, kHost6, kServer6);
     const std::vector<Case> cases{
         {"ICMPv4 error with TTL 1", ipv4({kServer4, kHost4, 1, 1}, err4), Reason::TtlExpired},
-        {"non-first IPv4 fragment with TTL 1", ipv4({kServer4, kHost4, 17, 1, 0, 5, false, false, 10}, Bytes(16, 1)), Reason::TtlExpired},
+        {"non-first IPv4 fragment with TTL 1", ipv4({kServer4, kHost4, 17, 1, 0, 5, false, false, 10}, Bytes(16, 1)),
+         Reason::TtlExpired},
         // Address classes are refused before the TTL is looked at (TAYGA's order).
-        {"IPv4 multicast destination", ipv4({kServer4, v4("224.0.0.9"), 17, 1}, udp(1, 2, {})), Reason::MulticastDestination},
-        {"IPv4 limited broadcast destination", ipv4({kServer4, v4("255.255.255.255"), 17, 1}, udp(1, 2, {})), Reason::MulticastDestination},
-        {"IPv4 source 127.0.0.1 (invalid)", ipv4({v4("127.0.0.1"), kHost4, 17, 1}, udp(1, 2, {})), Reason::IllegalSource},
+        {"IPv4 multicast destination", ipv4({kServer4, v4("224.0.0.9"), 17, 1}, udp(1, 2, {})),
+         Reason::MulticastDestination},
+        {"IPv4 limited broadcast destination", ipv4({kServer4, v4("255.255.255.255"), 17, 1}, udp(1, 2, {})),
+         Reason::MulticastDestination},
+        {"IPv4 source 127.0.0.1 (invalid)", ipv4({v4("127.0.0.1"), kHost4, 17, 1}, udp(1, 2, {})),
+         Reason::IllegalSource},
         {"ICMPv6 error with hop limit 1", ipv6({kHost6, kServer6, 58, 1}, err6), Reason::HopLimitExpired},
-        {"non-first IPv6 fragment with hop limit 1", ipv6({kHost6, kServer6, 44, 1}, cat(frag_hdr(17, 10, false, 1), Bytes(16, 1))), Reason::HopLimitExpired},
+        {"non-first IPv6 fragment with hop limit 1",
+         ipv6({kHost6, kServer6, 44, 1}, cat(frag_hdr(17, 10, false, 1), Bytes(16, 1))), Reason::HopLimitExpired},
         // Multicast is refused before the hop limit is looked at (xlat_6to4.cpp).
-        {"IPv6 multicast destination", ipv6({kHost6, v6("ff0e::1"), 17, 1}, udp(1, 2, {})), Reason::MulticastDestination},
+        {"IPv6 multicast destination", ipv6({kHost6, v6("ff0e::1"), 17, 1}, udp(1, 2, {})),
+         Reason::MulticastDestination},
         {"IPv6 unspecified source", ipv6({v6("::"), kServer6, 17, 1}, udp(1, 2, {})), Reason::IllegalSource},
     };
     for (const auto& c : cases) {
@@ -244,7 +260,8 @@ TEST_CASE("RFC 1812 §4.3.2.3 / RFC 4443 §2.4(c): generated errors quote at mos
     require_bytes(o.out, reply6(3, 0, 0, head(in6, 1232)));
 }
 
-TEST_CASE("RFC 4443 §2.4(f): translator errors are rate-limited per destination by a token bucket", "[xlat][errors][ratelimit]") {
+TEST_CASE("RFC 4443 §2.4(f): translator errors are rate-limited per destination by a token bucket",
+          "[xlat][errors][ratelimit]") {
     auto t = default_tables();
     t.icmp_rate = 2;   // 2 per second
     t.icmp_burst = 3;  // bursts of 3
@@ -252,9 +269,11 @@ TEST_CASE("RFC 4443 §2.4(f): translator errors are rate-limited per destination
     ctx->now_ms = 5000;
     std::vector<Verdict> got;
     for (int i = 0; i < 5; ++i) got.push_back(run_xlat_ctx(t, *ctx, udp6_in(1)).verdict);
-    CHECK(got == std::vector<Verdict>{Verdict::IcmpError, Verdict::IcmpError, Verdict::IcmpError, Verdict::Drop, Verdict::Drop});
+    CHECK(got == std::vector<Verdict>{Verdict::IcmpError, Verdict::IcmpError, Verdict::IcmpError, Verdict::Drop,
+                                      Verdict::Drop});
     CHECK(ctx->counters.icmp_errors_rate_limited == 2);
-    CHECK(ctx->counters.icmp_errors_held_back_by_kind[static_cast<std::size_t>(xlat::IcmpErrorKind::TimeExceeded)] == 2);
+    CHECK(ctx->counters.icmp_errors_held_back_by_kind[static_cast<std::size_t>(xlat::IcmpErrorKind::TimeExceeded)] ==
+          2);
     CHECK(ctx->counters.drops[static_cast<std::size_t>(Reason::HopLimitExpired)] == 5);
     // Another destination (the IPv4 server) has a bucket of its own.
     for (int i = 0; i < 3; ++i) CHECK(run_xlat_ctx(t, *ctx, udp4_in(1)).verdict == Verdict::IcmpError);
@@ -273,8 +292,9 @@ TEST_CASE("RFC 4443 §2.4(f): translator errors are rate-limited per destination
     }
 }
 
-TEST_CASE("RFC 4443 §2.4(f) RFC 1191: a storm of Time Exceeded does not take Fragmentation Needed / Packet Too Big away",
-          "[xlat][errors][ratelimit][mtu]") {
+TEST_CASE(
+    "RFC 4443 §2.4(f) RFC 1191: a storm of Time Exceeded does not take Fragmentation Needed / Packet Too Big away",
+    "[xlat][errors][ratelimit][mtu]") {
     auto t = default_tables();
     t.icmp_rate = 1;
     t.icmp_burst = 2;
@@ -282,10 +302,12 @@ TEST_CASE("RFC 4443 §2.4(f) RFC 1191: a storm of Time Exceeded does not take Fr
     ctx->now_ms = 1000;
     // The server's Time Exceeded budget is spent...
     for (int i = 0; i < 50; ++i) (void)run_xlat_ctx(t, *ctx, udp4_in(1));
-    CHECK(ctx->counters.icmp_errors_held_back_by_kind[static_cast<std::size_t>(xlat::IcmpErrorKind::TimeExceeded)] == 48);
+    CHECK(ctx->counters.icmp_errors_held_back_by_kind[static_cast<std::size_t>(xlat::IcmpErrorKind::TimeExceeded)] ==
+          48);
     // ...and its oversized DF datagrams still get Fragmentation Needed
     // (RFC 7915 §4.1), from a budget of their own.
-    const Bytes big4 = ipv4({kServer4, kHost4, 17, 64, 0, 3, true}, seal4(udp(53, 40000, Bytes(1462, 0x5a)), 17, kServer4, kHost4));
+    const Bytes big4 =
+        ipv4({kServer4, kHost4, 17, 64, 0, 3, true}, seal4(udp(53, 40000, Bytes(1462, 0x5a)), 17, kServer4, kHost4));
     CHECK(run_xlat_ctx(t, *ctx, big4).verdict == Verdict::IcmpError);
     CHECK(run_xlat_ctx(t, *ctx, big4).verdict == Verdict::IcmpError);
     CHECK(run_xlat_ctx(t, *ctx, big4).verdict == Verdict::Drop);  // the Too Big budget is limited too
@@ -300,7 +322,8 @@ TEST_CASE("RFC 4443 §2.4(f) RFC 1191: a storm of Time Exceeded does not take Fr
     CHECK(o.out[40] == 2);  // ICMPv6 Packet Too Big
 }
 
-TEST_CASE("RFC 4443 §2.4(f): a worker-wide bucket bounds the errors to many (spoofed) sources", "[xlat][errors][ratelimit]") {
+TEST_CASE("RFC 4443 §2.4(f): a worker-wide bucket bounds the errors to many (spoofed) sources",
+          "[xlat][errors][ratelimit]") {
     auto t = default_tables();
     t.icmp_rate = 1;
     t.icmp_burst = 2;
@@ -321,11 +344,12 @@ TEST_CASE("RFC 4443 §2.4(f): a worker-wide bucket bounds the errors to many (sp
     // one second later (8 worker tokens) the first of them gets one again.
     ctx->now_ms += 1000;
     Ipv4Addr s1 = v4("203.0.113.1");
-    CHECK(run_xlat_ctx(t, *ctx, ipv4({s1, kHost4, 17, 1, 0, 0x4444}, seal4(udp(53, 40000, kData), 17, s1, kHost4))).verdict ==
-          Verdict::IcmpError);
+    CHECK(run_xlat_ctx(t, *ctx, ipv4({s1, kHost4, 17, 1, 0, 0x4444}, seal4(udp(53, 40000, kData), 17, s1, kHost4)))
+              .verdict == Verdict::IcmpError);
 }
 
-TEST_CASE("RFC 7915 §1.2 §4.2: IPv4 multicast/broadcast destinations and IGMP are dropped silently", "[xlat][4to6][drop]") {
+TEST_CASE("RFC 7915 §1.2 §4.2: IPv4 multicast/broadcast destinations and IGMP are dropped silently",
+          "[xlat][4to6][drop]") {
     const auto t = default_tables();
     auto o = run_xlat(t, ipv4({kServer4, v4("239.1.2.3"), 17}, seal4(udp(1, 2, kData), 17, kServer4, v4("239.1.2.3"))));
     CHECK(o.verdict == Verdict::Drop);

@@ -34,8 +34,10 @@ TEST_CASE("log reject: a packet answered with a translator error records Reject"
     CHECK(o.event.dst6 == kServer6);
 }
 
-TEST_CASE("log icmp: the translator's own Time Exceeded and Packet Too Big record RouterError (TAYGA's icmp)", "[xlat][log]") {
-    auto o = run_xlat(default_tables(), ipv6({kHost6, kServer6, 6, 1}, seal6(tcp(1, 2, 3, 2, {}), 6, kHost6, kServer6)));
+TEST_CASE("log icmp: the translator's own Time Exceeded and Packet Too Big record RouterError (TAYGA's icmp)",
+          "[xlat][log]") {
+    auto o =
+        run_xlat(default_tables(), ipv6({kHost6, kServer6, 6, 1}, seal6(tcp(1, 2, 3, 2, {}), 6, kHost6, kServer6)));
     REQUIRE(o.verdict == Verdict::IcmpError);
     CHECK(o.event.kind == xlat::EventKind::RouterError);
     CHECK(o.event.reason == Reason::HopLimitExpired);
@@ -47,7 +49,8 @@ TEST_CASE("log icmp: the translator's own Time Exceeded and Packet Too Big recor
     REQUIRE(o.verdict == Verdict::IcmpError);
     CHECK(o.event.kind == xlat::EventKind::RouterError);
     CHECK(o.event.reason == Reason::TooBig);
-    const Bytes big4 = ipv4({kServer4, kHost4, 17, 64, 0, 1, true}, seal4(udp(1, 2, Bytes(1480, 1)), 17, kServer4, kHost4));
+    const Bytes big4 =
+        ipv4({kServer4, kHost4, 17, 64, 0, 1, true}, seal4(udp(1, 2, Bytes(1480, 1)), 17, kServer4, kHost4));
     o = run_xlat(default_tables(), big4);
     REQUIRE(o.verdict == Verdict::IcmpError);
     CHECK(o.event.kind == xlat::EventKind::RouterError);
@@ -72,7 +75,8 @@ TEST_CASE("log reject: a suppressed error is recorded as a drop", "[xlat][log]")
 
 TEST_CASE("log icmp: a translated ICMP error from the network records Icmp", "[xlat][log]") {
     const Bytes q4 = quoted_udp4();
-    const auto o = run_xlat(default_tables(), ipv4({kRouter4, kHost4, 1}, seal4(icmp_msg(3, 3, 0, q4), 1, kRouter4, kHost4)));
+    const auto o =
+        run_xlat(default_tables(), ipv4({kRouter4, kHost4, 1}, seal4(icmp_msg(3, 3, 0, q4), 1, kRouter4, kHost4)));
     REQUIRE(o.verdict == Verdict::Forward);
     REQUIRE(o.events == 1);
     CHECK(o.event.kind == xlat::EventKind::Icmp);
@@ -80,7 +84,8 @@ TEST_CASE("log icmp: a translated ICMP error from the network records Icmp", "[x
 }
 
 TEST_CASE("log self: packets to the translator's own address record Self", "[xlat][log]") {
-    auto o = run_xlat(default_tables(), ipv6({kHost6, kXlat6, 58}, seal6(icmp_echo(128, 1, 1, {}), 58, kHost6, kXlat6)));
+    auto o =
+        run_xlat(default_tables(), ipv6({kHost6, kXlat6, 58}, seal6(icmp_echo(128, 1, 1, {}), 58, kHost6, kXlat6)));
     REQUIRE(o.verdict == Verdict::Local);
     CHECK(o.event.kind == xlat::EventKind::Self);
     o = run_xlat(default_tables(), ipv4({kServer4, kXlat4, 1}, seal4(icmp_echo(0, 1, 1, {}), 1, kServer4, kXlat4)));
@@ -98,8 +103,9 @@ TEST_CASE("log self: packets to the translator's own address record Self", "[xla
     f = LogFlags{};
     f.self = true;
     CHECK(xlat::wanted(f, o.event));
-    CHECK(xlat::describe(o.event) == "self 192.0.2.33 -> 192.0.2.1 proto 17: protocol-unreachable (non-ICMP packet to the "
-                                     "translator's own address (RFC 1122 §3.2.2.1, RFC 8200 §4))");
+    CHECK(xlat::describe(o.event) ==
+          "self 192.0.2.33 -> 192.0.2.1 proto 17: protocol-unreachable (non-ICMP packet to the "
+          "translator's own address (RFC 1122 §3.2.2.1, RFC 8200 §4))");
 }
 
 TEST_CASE("Forwarded ordinary packets record no event", "[xlat][log]") {
@@ -111,7 +117,8 @@ TEST_CASE("Forwarded ordinary packets record no event", "[xlat][log]") {
 TEST_CASE("wanted(): each event kind follows its TAYGA log flag", "[xlat][log]") {
     xlat::Event e;
     LogFlags f;
-    for (const auto kind : {xlat::EventKind::Drop, xlat::EventKind::Reject, xlat::EventKind::Icmp, xlat::EventKind::Self}) {
+    for (const auto kind :
+         {xlat::EventKind::Drop, xlat::EventKind::Reject, xlat::EventKind::Icmp, xlat::EventKind::Self}) {
         e.kind = kind;
         CHECK_FALSE(xlat::wanted(f, e));
     }
@@ -141,6 +148,7 @@ TEST_CASE("describe(): one concise line with addresses, protocol and reason", "[
     const auto o = run_xlat(default_tables(), in);
     CHECK(xlat::describe(o.event) ==
           "icmp 2001:db8::10 -> 3fff:6464::c000:221 proto 17: hop-limit-expired (IPv6 hop limit would reach zero)");
-    const auto o2 = run_xlat(default_tables(), ipv4({kRouter4, kHost4, 1}, seal4(icmp_msg(3, 3, 0, quoted_udp4()), 1, kRouter4, kHost4)));
+    const auto o2 = run_xlat(default_tables(),
+                             ipv4({kRouter4, kHost4, 1}, seal4(icmp_msg(3, 3, 0, quoted_udp4()), 1, kRouter4, kHost4)));
     CHECK(xlat::describe(o2.event) == "icmp 203.0.113.1 -> 198.51.100.10 proto 1");
 }

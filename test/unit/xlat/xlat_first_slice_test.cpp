@@ -12,9 +12,9 @@ using namespace nat64d::test;
 
 namespace {
 
-const Ipv6Addr kHost6 = v6("2001:db8::10");      // IPv6-only host, mapped to 198.51.100.10
+const Ipv6Addr kHost6 = v6("2001:db8::10");  // IPv6-only host, mapped to 198.51.100.10
 const Ipv4Addr kHost4 = v4("198.51.100.10");
-const Ipv4Addr kServer4 = v4("192.0.2.33");      // IPv4 host, reached as 3fff:6464::c000:221
+const Ipv4Addr kServer4 = v4("192.0.2.33");  // IPv4 host, reached as 3fff:6464::c000:221
 const Ipv6Addr kServer6 = v6("3fff:6464::c000:221");
 const Ipv4Addr kXlat4 = v4("192.0.2.1");
 const Ipv6Addr kXlat6 = v6("3fff:6464::c000:201");
@@ -29,8 +29,10 @@ void require_bytes(const Bytes& got, const Bytes& want) {
 
 TEST_CASE("RFC 7915 §5.1 §5.2: ICMPv6 echo request becomes ICMPv4 echo request", "[xlat][6to4][icmp]") {
     const auto t = default_tables();
-    const Bytes in = ipv6({kHost6, kServer6, 58, 64, 0xb8}, seal6(icmp_echo(128, 0x4242, 7, kData), 58, kHost6, kServer6));
-    const Bytes want = ipv4({kHost4, kServer4, 1, 63, 0xb8, test_id()}, seal4(icmp_echo(8, 0x4242, 7, kData), 1, kHost4, kServer4));
+    const Bytes in =
+        ipv6({kHost6, kServer6, 58, 64, 0xb8}, seal6(icmp_echo(128, 0x4242, 7, kData), 58, kHost6, kServer6));
+    const Bytes want =
+        ipv4({kHost4, kServer4, 1, 63, 0xb8, test_id()}, seal4(icmp_echo(8, 0x4242, 7, kData), 1, kHost4, kServer4));
     const auto o = run_xlat(t, in);
     REQUIRE(o.verdict == Verdict::Forward);
     require_bytes(o.out, want);
@@ -40,15 +42,18 @@ TEST_CASE("RFC 7915 §5.1 §5.2: ICMPv6 echo request becomes ICMPv4 echo request
 
 TEST_CASE("RFC 7915 §4.1 §4.2: ICMPv4 echo reply becomes ICMPv6 echo reply", "[xlat][4to6][icmp]") {
     const auto t = default_tables();
-    const Bytes in = ipv4({kServer4, kHost4, 1, 50, 0x20, 0x9999, true}, seal4(icmp_echo(0, 0x4242, 7, kData), 1, kServer4, kHost4));
-    const Bytes want = ipv6({kServer6, kHost6, 58, 49, 0x20}, seal6(icmp_echo(129, 0x4242, 7, kData), 58, kServer6, kHost6));
+    const Bytes in =
+        ipv4({kServer4, kHost4, 1, 50, 0x20, 0x9999, true}, seal4(icmp_echo(0, 0x4242, 7, kData), 1, kServer4, kHost4));
+    const Bytes want =
+        ipv6({kServer6, kHost6, 58, 49, 0x20}, seal6(icmp_echo(129, 0x4242, 7, kData), 58, kServer6, kHost6));
     const auto o = run_xlat(t, in);
     REQUIRE(o.verdict == Verdict::Forward);
     require_bytes(o.out, want);
     CHECK(o.counters.packets_4to6 == 1);
 }
 
-TEST_CASE("RFC 7915 §4.2: ICMPv4 echo request becomes ICMPv6 echo request (IPv4 side pings a mapped host)", "[xlat][4to6][icmp]") {
+TEST_CASE("RFC 7915 §4.2: ICMPv4 echo request becomes ICMPv6 echo request (IPv4 side pings a mapped host)",
+          "[xlat][4to6][icmp]") {
     const auto t = default_tables();
     const Bytes in = ipv4({kServer4, kHost4, 1, 64}, seal4(icmp_echo(8, 1, 1, {}), 1, kServer4, kHost4));
     const Bytes want = ipv6({kServer6, kHost6, 58, 63}, seal6(icmp_echo(128, 1, 1, {}), 58, kServer6, kHost6));
@@ -60,7 +65,8 @@ TEST_CASE("RFC 7915 §4.2: ICMPv4 echo request becomes ICMPv6 echo request (IPv4
 TEST_CASE("RFC 7915 §5.5: UDP checksum updated for the pseudo-header, 6to4", "[xlat][6to4][udp]") {
     const auto t = default_tables();
     const Bytes in = ipv6({kHost6, kServer6, 17}, seal6(udp(40000, 53, kData), 17, kHost6, kServer6));
-    const Bytes want = ipv4({kHost4, kServer4, 17, 63, 0, test_id()}, seal4(udp(40000, 53, kData), 17, kHost4, kServer4));
+    const Bytes want =
+        ipv4({kHost4, kServer4, 17, 63, 0, test_id()}, seal4(udp(40000, 53, kData), 17, kHost4, kServer4));
     const auto o = run_xlat(t, in);
     REQUIRE(o.verdict == Verdict::Forward);
     require_bytes(o.out, want);
@@ -99,7 +105,8 @@ TEST_CASE("RFC 1624 §3: a transport checksum that becomes 0x0000 is not written
     for (std::uint32_t n = 0; n < 70000 && !seen_zero; ++n) {
         const Bytes data{static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)};
         const Bytes seg6 = seal6(tcp(1, 2, 3, 0x10, data), 6, kHost6, kServer6);
-        const Bytes want4 = ipv4({kHost4, kServer4, 6, 63, 0, test_id()}, seal4(tcp(1, 2, 3, 0x10, data), 6, kHost4, kServer4));
+        const Bytes want4 =
+            ipv4({kHost4, kServer4, 6, 63, 0, test_id()}, seal4(tcp(1, 2, 3, 0x10, data), 6, kHost4, kServer4));
         if (get16(want4, 20 + 16) != 0) continue;
         seen_zero = true;
         const auto o = run_xlat(t, ipv6({kHost6, kServer6, 6, 64}, seg6));
@@ -141,7 +148,8 @@ TEST_CASE("RFC 7915 §5.1: DF is set only when the IPv4 packet exceeds 1260 byte
         const Bytes data(data_len, 0xab);
         const Bytes in = ipv6({kHost6, kServer6, 17}, seal6(udp(1, 2, data), 17, kHost6, kServer6));
         const bool df = 20 + 8 + data_len > 1260;
-        const Bytes want = ipv4({kHost4, kServer4, 17, 63, 0, df ? std::uint16_t{0} : test_id(), df}, seal4(udp(1, 2, data), 17, kHost4, kServer4));
+        const Bytes want = ipv4({kHost4, kServer4, 17, 63, 0, df ? std::uint16_t{0} : test_id(), df},
+                                seal4(udp(1, 2, data), 17, kHost4, kServer4));
         const auto o = run_xlat(t, in);
         REQUIRE(o.verdict == Verdict::Forward);
         require_bytes(o.out, want);
@@ -158,11 +166,13 @@ TEST_CASE("RFC 7915 §4.1: an IPv4 fragment gets a Fragment Header with ID, offs
     require_bytes(o.out, want);
 }
 
-TEST_CASE("RFC 7915 §5.1.1: an IPv6 fragment becomes an IPv4 fragment, DF clear, low 16 bits of the ID", "[xlat][6to4][frag]") {
+TEST_CASE("RFC 7915 §5.1.1: an IPv6 fragment becomes an IPv4 fragment, DF clear, low 16 bits of the ID",
+          "[xlat][6to4][frag]") {
     const auto t = default_tables();
     const Bytes seg = seal6(udp(1, 2, Bytes(32, 1)), 17, kHost6, kServer6);
     const Bytes in = ipv6({kHost6, kServer6, 44}, cat(frag_hdr(17, 0, true, 0x12345678), seg));
-    const Bytes want = ipv4({kHost4, kServer4, 17, 63, 0, 0x5678, false, true, 0}, seal4(udp(1, 2, Bytes(32, 1)), 17, kHost4, kServer4));
+    const Bytes want = ipv4({kHost4, kServer4, 17, 63, 0, 0x5678, false, true, 0},
+                            seal4(udp(1, 2, Bytes(32, 1)), 17, kHost4, kServer4));
     const auto o = run_xlat(t, in);
     REQUIRE(o.verdict == Verdict::Forward);
     require_bytes(o.out, want);
@@ -170,7 +180,7 @@ TEST_CASE("RFC 7915 §5.1.1: an IPv6 fragment becomes an IPv4 fragment, DF clear
 
 TEST_CASE("RFC 7915 §5.1: Hop-by-Hop and Destination Options headers are skipped", "[xlat][6to4]") {
     const auto t = default_tables();
-    const Bytes hbh{60, 0, 1, 4, 0, 0, 0, 0};     // next: DestOpts, PadN
+    const Bytes hbh{60, 0, 1, 4, 0, 0, 0, 0};       // next: DestOpts, PadN
     const Bytes dst_opts{17, 0, 1, 4, 0, 0, 0, 0};  // next: UDP
     const Bytes seg = seal6(udp(7, 9, kData), 17, kHost6, kServer6);
     const Bytes in = ipv6({kHost6, kServer6, 0}, cat(cat(hbh, dst_opts), seg));
@@ -215,13 +225,15 @@ TEST_CASE("The translator answers echo at its own IPv4 address", "[xlat][local]"
     const auto t = default_tables();
     const Bytes in = ipv4({kServer4, kXlat4, 1, 1, 0, 77}, seal4(icmp_echo(8, 5, 6, kData), 1, kServer4, kXlat4));
     // The reply is a new DF=0 datagram: its ID comes from the generator (RFC 6864 §4.3).
-    const Bytes want = ipv4({kXlat4, kServer4, 1, 64, 0, test_id()}, seal4(icmp_echo(0, 5, 6, kData), 1, kXlat4, kServer4));
+    const Bytes want =
+        ipv4({kXlat4, kServer4, 1, 64, 0, test_id()}, seal4(icmp_echo(0, 5, 6, kData), 1, kXlat4, kServer4));
     const auto o = run_xlat(t, in);
     REQUIRE(o.verdict == Verdict::Local);
     require_bytes(o.out, want);
 }
 
-TEST_CASE("ICMP to the translator's own addresses that is not an echo request is dropped and counted", "[xlat][local]") {
+TEST_CASE("ICMP to the translator's own addresses that is not an echo request is dropped and counted",
+          "[xlat][local]") {
     // (Other protocols get protocol unreachable: xlat_address_rules_test.cpp.)
     const auto t = default_tables();
     auto o = run_xlat(t, ipv6({kHost6, kXlat6, 58}, seal6(icmp_echo(129, 1, 1, {}), 58, kHost6, kXlat6)));
@@ -249,7 +261,7 @@ TEST_CASE("Malformed and untranslatable packets are dropped (or rejected) with t
     Bytes bad_ihl = ipv4({kServer4, kHost4, 1}, echo4);
     bad_ihl[0] = 0x44;
     const Bytes lsrr{131, 7, 4, 192, 0, 2, 99, 0};  // pointer 4 <= length 7: unexpired
-    const Bytes rh{58, 0, 0, 1, 0, 0, 0, 0};         // routing header, segments left 1
+    const Bytes rh{58, 0, 0, 1, 0, 0, 0, 0};        // routing header, segments left 1
     const std::vector<DropCase> cases{
         {"empty", {}, Reason::BadVersion},
         {"version 5", {0x50, 0, 0, 0}, Reason::BadVersion},
@@ -257,26 +269,40 @@ TEST_CASE("Malformed and untranslatable packets are dropped (or rejected) with t
         {"IPv4 IHL below 5", bad_ihl, Reason::BadIpv4Header},
         {"IPv4 header checksum wrong (RFC 1812 §5.2.2)", bad_csum, Reason::BadIpv4Checksum},
         {"IPv6 shorter than its payload length", short_payload6, Reason::Truncated6},
-        {"RFC 7915 §4.1: TTL 1 is not forwarded", ipv4({kServer4, kHost4, 1, 1}, echo4), Reason::TtlExpired, Verdict::IcmpError},
-        {"RFC 7915 §5.1: hop limit 1 is not forwarded", ipv6({kHost6, kServer6, 58, 1}, echo6), Reason::HopLimitExpired, Verdict::IcmpError},
-        {"RFC 7915 §4.1: protocol 58 in IPv4", ipv4({kServer4, kHost4, 58}, echo4), Reason::Ipv6OnlyProtocol, Verdict::IcmpError},
-        {"RFC 7915 §4.1: protocol 44 in IPv4", ipv4({kServer4, kHost4, 44}, echo4), Reason::Ipv6OnlyProtocol, Verdict::IcmpError},
-        {"RFC 7915 §4.1: unexpired LSRR", ipv4({kServer4, kHost4, 1, 64, 0, 0, false, false, 0, lsrr}, echo4), Reason::SourceRoute, Verdict::IcmpError},
-        {"RFC 7915 §5.1: routing header with segments left", ipv6({kHost6, kServer6, 43}, cat(rh, echo6)), Reason::RoutingHeader, Verdict::IcmpError},
-        {"RFC 2675 §3: payload length 0 without a Jumbo Payload", ipv6({kHost6, kServer6, 0}, {}), Reason::BadJumbogram},
-        {"RFC 1812 §5.3.7: IPv4 source 0.1.2.3 (this network)", ipv4({v4("0.1.2.3"), kHost4, 1}, echo4), Reason::IllegalSource},
+        {"RFC 7915 §4.1: TTL 1 is not forwarded", ipv4({kServer4, kHost4, 1, 1}, echo4), Reason::TtlExpired,
+         Verdict::IcmpError},
+        {"RFC 7915 §5.1: hop limit 1 is not forwarded", ipv6({kHost6, kServer6, 58, 1}, echo6), Reason::HopLimitExpired,
+         Verdict::IcmpError},
+        {"RFC 7915 §4.1: protocol 58 in IPv4", ipv4({kServer4, kHost4, 58}, echo4), Reason::Ipv6OnlyProtocol,
+         Verdict::IcmpError},
+        {"RFC 7915 §4.1: protocol 44 in IPv4", ipv4({kServer4, kHost4, 44}, echo4), Reason::Ipv6OnlyProtocol,
+         Verdict::IcmpError},
+        {"RFC 7915 §4.1: unexpired LSRR", ipv4({kServer4, kHost4, 1, 64, 0, 0, false, false, 0, lsrr}, echo4),
+         Reason::SourceRoute, Verdict::IcmpError},
+        {"RFC 7915 §5.1: routing header with segments left", ipv6({kHost6, kServer6, 43}, cat(rh, echo6)),
+         Reason::RoutingHeader, Verdict::IcmpError},
+        {"RFC 2675 §3: payload length 0 without a Jumbo Payload", ipv6({kHost6, kServer6, 0}, {}),
+         Reason::BadJumbogram},
+        {"RFC 1812 §5.3.7: IPv4 source 0.1.2.3 (this network)", ipv4({v4("0.1.2.3"), kHost4, 1}, echo4),
+         Reason::IllegalSource},
         {"IPv6 source ::1", ipv6({v6("::1"), kServer6, 58}, echo6), Reason::IllegalSource},
-        {"IPv6 source outside every mapping", ipv6({v6("2001:db8:ffff::1"), kServer6, 58}, echo6), Reason::SrcUnmappable6},
-        {"IPv6 destination outside every mapping", ipv6({kHost6, v6("2001:db8:ffff::1"), 58}, echo6), Reason::DstUnmappable6},
-        {"RFC 7915 §1.2: fragmented ICMPv4", ipv4({kServer4, kHost4, 1, 64, 0, 1, false, true}, echo4), Reason::FragmentedIcmp},
-        {"RFC 7915 §1.2: fragmented ICMPv6", ipv6({kHost6, kServer6, 44}, cat(frag_hdr(58, 0, true, 1), echo6)), Reason::FragmentedIcmp},
+        {"IPv6 source outside every mapping", ipv6({v6("2001:db8:ffff::1"), kServer6, 58}, echo6),
+         Reason::SrcUnmappable6},
+        {"IPv6 destination outside every mapping", ipv6({kHost6, v6("2001:db8:ffff::1"), 58}, echo6),
+         Reason::DstUnmappable6},
+        {"RFC 7915 §1.2: fragmented ICMPv4", ipv4({kServer4, kHost4, 1, 64, 0, 1, false, true}, echo4),
+         Reason::FragmentedIcmp},
+        {"RFC 7915 §1.2: fragmented ICMPv6", ipv6({kHost6, kServer6, 44}, cat(frag_hdr(58, 0, true, 1), echo6)),
+         Reason::FragmentedIcmp},
         {"ICMPv4 header cut short", ipv4({kServer4, kHost4, 1}, {8, 0, 0}), Reason::IcmpTruncated},
         {"UDP header cut short", ipv6({kHost6, kServer6, 17}, {0, 1, 0, 2}), Reason::TransportTruncated},
-        {"extension header runs past the packet", ipv6({kHost6, kServer6, 60}, {17, 9, 0, 0, 0, 0, 0, 0}), Reason::Truncated6},
+        {"extension header runs past the packet", ipv6({kHost6, kServer6, 60}, {17, 9, 0, 0, 0, 0, 0, 0}),
+         Reason::Truncated6},
         // The kernel's own MLDv2 report on the TUN link: hop limit 1, Hop-by-Hop
         // router alert, to ff02::16. Multicast, not an expired packet; no error.
         {"RFC 7915 §1.2: IPv6 multicast destination (an MLD report)",
-         ipv6({v6("fe80::1"), v6("ff02::16"), 0, 1}, cat(Bytes{58, 0, 5, 2, 0, 0, 1, 0}, Bytes{143, 0, 0, 0, 0, 0, 0, 0})),
+         ipv6({v6("fe80::1"), v6("ff02::16"), 0, 1},
+              cat(Bytes{58, 0, 5, 2, 0, 0, 1, 0}, Bytes{143, 0, 0, 0, 0, 0, 0, 0})),
          Reason::MulticastDestination},
     };
     const auto t = default_tables();
@@ -294,9 +320,11 @@ TEST_CASE("IPv4 destination with no mapping and no prefix is dropped", "[xlat][d
     cfg.ipv6_addr = v6("2001:db8::1");
     cfg.maps.push_back(MapEntry{*parse_prefix4("198.51.100.10/32"), *parse_prefix6("2001:db8::10/128"), {}});
     const auto t = xlat::make_tables(cfg);
-    const auto o = run_xlat(t, ipv4({kHost4, v4("203.0.113.9"), 1}, seal4(icmp_echo(8, 1, 1, {}), 1, kHost4, v4("203.0.113.9"))));
+    const auto o =
+        run_xlat(t, ipv4({kHost4, v4("203.0.113.9"), 1}, seal4(icmp_echo(8, 1, 1, {}), 1, kHost4, v4("203.0.113.9"))));
     CHECK(drops(o, Reason::DstUnmappable4) == 1);
-    const auto o2 = run_xlat(t, ipv4({v4("203.0.113.9"), kHost4, 1}, seal4(icmp_echo(8, 1, 1, {}), 1, v4("203.0.113.9"), kHost4)));
+    const auto o2 =
+        run_xlat(t, ipv4({v4("203.0.113.9"), kHost4, 1}, seal4(icmp_echo(8, 1, 1, {}), 1, v4("203.0.113.9"), kHost4)));
     CHECK(drops(o2, Reason::SrcUnmappable4) == 1);
 }
 
@@ -326,7 +354,8 @@ TEST_CASE("RFC 6052 §3.1: the well-known prefix never carries non-global IPv4 (
         const Ipv6Addr nsp = v6("64:ff9b:1:c000:2:2100::");
         const auto o = run_xlat(t, ipv6({kHost6, nsp, 58}, seal6(icmp_echo(128, 1, 1, {}), 58, kHost6, nsp)));
         REQUIRE(o.verdict == Verdict::Forward);
-        require_bytes(o.out, ipv4({kHost4, kServer4, 1, 63, 0, test_id()}, seal4(icmp_echo(8, 1, 1, {}), 1, kHost4, kServer4)));
+        require_bytes(
+            o.out, ipv4({kHost4, kServer4, 1, 63, 0, test_id()}, seal4(icmp_echo(8, 1, 1, {}), 1, kHost4, kServer4)));
     }
 }
 

@@ -32,11 +32,19 @@ std::vector<Bytes> seeds() {
         ipv6({kRouter6Native, kServer6, 58, 64}, seal6(icmp_msg(2, 0, 1400, q6), 58, kRouter6Native, kServer6)),
         ipv6({kRouter6, kServer6, 58, 64}, seal6(icmp_msg(4, 0, 7, q6), 58, kRouter6, kServer6)),
         // RFC 4884 extensions behind 128-byte quoted fields.
-        ipv4({kRouter4, kHost4, 1, 64}, seal4(icmp_msg(11, 0, 32u << 16, cat(cat(q4, Bytes(128 - q4.size(), 0)), Bytes{0x20, 0, 0, 0, 0, 8, 2, 1, 1, 2, 3, 4})), 1, kRouter4, kHost4)),
-        ipv6({kRouter6, kServer6, 58, 64}, seal6(icmp_msg(1, 4, 16u << 24, cat(cat(q6, Bytes(128 - q6.size(), 0)), Bytes{0x20, 0, 0, 0, 0, 8, 2, 1, 1, 2, 3, 4})), 58, kRouter6, kServer6)),
-        ipv6({kHost6, kServer6, 44}, cat(frag_hdr(17, 0, true, 5), seal6(udp(1, 2, Bytes(64, 1)), 17, kHost6, kServer6))),
+        ipv4({kRouter4, kHost4, 1, 64},
+             seal4(icmp_msg(11, 0, 32u << 16,
+                            cat(cat(q4, Bytes(128 - q4.size(), 0)), Bytes{0x20, 0, 0, 0, 0, 8, 2, 1, 1, 2, 3, 4})),
+                   1, kRouter4, kHost4)),
+        ipv6({kRouter6, kServer6, 58, 64},
+             seal6(icmp_msg(1, 4, 16u << 24,
+                            cat(cat(q6, Bytes(128 - q6.size(), 0)), Bytes{0x20, 0, 0, 0, 0, 8, 2, 1, 1, 2, 3, 4})),
+                   58, kRouter6, kServer6)),
+        ipv6({kHost6, kServer6, 44},
+             cat(frag_hdr(17, 0, true, 5), seal6(udp(1, 2, Bytes(64, 1)), 17, kHost6, kServer6))),
         ipv4({kServer4, kHost4, 17, 64, 0, 9, false, true, 0}, Bytes(3000, 9)),
-        ipv6({kHost6, kServer6, 0}, cat(Bytes{43, 0, 1, 4, 0, 0, 0, 0}, cat(Bytes{17, 0, 0, 1, 0, 0, 0, 0}, udp(1, 2, {})))),
+        ipv6({kHost6, kServer6, 0},
+             cat(Bytes{43, 0, 1, 4, 0, 0, 0, 0}, cat(Bytes{17, 0, 0, 1, 0, 0, 0, 0}, udp(1, 2, {})))),
     };
 }
 
@@ -89,7 +97,9 @@ TEST_CASE("Fuzz invariants: mutated packets through both directions (fixed seed)
         for (int f = 0; f < flips; ++f) {
             switch (rng() % 4) {
                 case 0: in[rng() % in.size()] = static_cast<std::uint8_t>(rng()); break;  // random byte
-                case 1: in[rng() % std::min<std::size_t>(in.size(), 48)] ^= static_cast<std::uint8_t>(1u << (rng() % 8)); break;
+                case 1:
+                    in[rng() % std::min<std::size_t>(in.size(), 48)] ^= static_cast<std::uint8_t>(1u << (rng() % 8));
+                    break;
                 case 2: in.resize(rng() % (in.size() + 1)); break;  // truncate
                 case 3: in.push_back(static_cast<std::uint8_t>(rng())); break;
             }
@@ -135,7 +145,10 @@ TEST_CASE("Fuzz invariants: 4to6 then 6to4 returns the same addresses and payloa
         Bytes data(rng() % 1200);
         for (auto& b : data) b = static_cast<std::uint8_t>(rng());
         const std::uint8_t proto = std::array<std::uint8_t, 4>{6, 17, 1, 47}[rng() % 4];
-        Bytes l4 = proto == 6 ? tcp(1, 2, 3, 0x10, data) : proto == 17 ? udp(1, 2, data) : proto == 1 ? icmp_echo(8, 1, 2, data) : data;
+        Bytes l4 = proto == 6    ? tcp(1, 2, 3, 0x10, data)
+                   : proto == 17 ? udp(1, 2, data)
+                   : proto == 1  ? icmp_echo(8, 1, 2, data)
+                                 : data;
         const Bytes in = ipv4({s4, kHost4, proto, 64, 0, 0, true}, proto == 47 ? l4 : seal4(l4, proto, s4, kHost4));
         const auto o6 = run_xlat(t, in);
         REQUIRE(o6.verdict == Verdict::Forward);

@@ -34,13 +34,15 @@ xlat::Tables rfc7757_tables(bool hairpin = true) {
 Bytes udp6_pkt(const Ipv6Addr& s, const Ipv6Addr& d, std::uint8_t hop) {
     return ipv6({s, d, 17, hop}, seal6(udp(1000, 2000, kData), 17, s, d));
 }
-Bytes error6_pkt(const Ipv6Addr& s, const Ipv6Addr& d, std::uint8_t type, std::uint8_t code, const Bytes& quoted, std::uint8_t hop) {
+Bytes error6_pkt(const Ipv6Addr& s, const Ipv6Addr& d, std::uint8_t type, std::uint8_t code, const Bytes& quoted,
+                 std::uint8_t hop) {
     return ipv6({s, d, 58, hop}, seal6(icmp_msg(type, code, 0, quoted), 58, s, d));
 }
 
 }  // namespace
 
-TEST_CASE("RFC 7757 App. B.1 Figure 8: A -> B through the prefix is hairpinned, source by RFC 6052", "[xlat][hairpin]") {
+TEST_CASE("RFC 7757 App. B.1 Figure 8: A -> B through the prefix is hairpinned, source by RFC 6052",
+          "[xlat][hairpin]") {
     const auto o = run_xlat(rfc7757_tables(), udp6_pkt(kA, kBviaPrefix, 64));
     REQUIRE(o.verdict == Verdict::Forward);
     // One hop limit decrement only (RFC 7757 §4.2.2: not again on the second pass).
@@ -54,7 +56,8 @@ TEST_CASE("RFC 7757 App. B.1 Figure 11: B's reply to A's prefix address is hairp
     require_bytes(o.out, udp6_pkt(kBviaPrefix, kA, 63));
 }
 
-TEST_CASE("RFC 7757 App. B.1 Figure 9: router error about a hairpinned packet (RFC 6791 source)", "[xlat][hairpin][icmp]") {
+TEST_CASE("RFC 7757 App. B.1 Figure 9: router error about a hairpinned packet (RFC 6791 source)",
+          "[xlat][hairpin][icmp]") {
     // The router on B's side reports the packet 64:ff9b::192.0.2.1 -> B.
     const Bytes in = error6_pkt(kRouter, kAviaPrefix, 3, 0, udp6_pkt(kAviaPrefix, kB, 1), 64);
     const auto o = run_xlat(rfc7757_tables(), in);

@@ -11,10 +11,12 @@ TEST_CASE("RFC 7915 §5.1: the flow label is dropped, the traffic class kept", "
     const Bytes in = ipv6({kHost6, kServer6, 17, 64, 0x2e, 0xabcde}, seal6(udp(1, 2, kData), 17, kHost6, kServer6));
     const auto o = run_xlat(default_tables(), in);
     REQUIRE(o.verdict == Verdict::Forward);
-    require_bytes(o.out, ipv4({kHost4, kServer4, 17, 63, 0x2e, test_id()}, seal4(udp(1, 2, kData), 17, kHost4, kServer4)));
+    require_bytes(o.out,
+                  ipv4({kHost4, kServer4, 17, 63, 0x2e, test_id()}, seal4(udp(1, 2, kData), 17, kHost4, kServer4)));
 }
 
-TEST_CASE("RFC 7915 §5.1.1 §5.4: an extension header after the Fragment Header is not translated; ICMPv6 1/1", "[xlat][6to4][frag]") {
+TEST_CASE("RFC 7915 §5.1.1 §5.4: an extension header after the Fragment Header is not translated; ICMPv6 1/1",
+          "[xlat][6to4][frag]") {
     const Bytes dst_opts{17, 0, 1, 4, 0, 0, 0, 0};
     const Bytes in = ipv6({kHost6, kServer6, 44}, cat(cat(frag_hdr(60, 0, true, 1), dst_opts), udp(1, 2, {})));
     const auto o = run_xlat(default_tables(), in);

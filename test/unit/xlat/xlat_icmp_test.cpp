@@ -30,10 +30,12 @@ Bytes quoted_back4(const Bytes& data = kData) {
     return ipv4({kServer4, kHost4, 17, 20, 0, 0}, seal4(udp(53, 40000, data), 17, kServer4, kHost4));
 }
 Bytes error6(std::uint8_t type, std::uint8_t code, std::uint32_t rest, const Bytes& quoted = quoted_back6()) {
-    return ipv6({kRouter6Native, kServer6, 58, 64}, seal6(icmp_msg(type, code, rest, quoted), 58, kRouter6Native, kServer6));
+    return ipv6({kRouter6Native, kServer6, 58, 64},
+                seal6(icmp_msg(type, code, rest, quoted), 58, kRouter6Native, kServer6));
 }
 Bytes want4(std::uint8_t type, std::uint8_t code, std::uint32_t rest, const Bytes& quoted = quoted_back4()) {
-    return ipv4({kXlat4, kServer4, 1, 63, 0, test_id()}, seal4(icmp_msg(type, code, rest, quoted), 1, kXlat4, kServer4));
+    return ipv4({kXlat4, kServer4, 1, 63, 0, test_id()},
+                seal4(icmp_msg(type, code, rest, quoted), 1, kXlat4, kServer4));
 }
 
 struct Map {
@@ -48,19 +50,19 @@ struct Map {
 TEST_CASE("RFC 7915 §4.2: ICMPv4 error type/code map, with the quoted packet translated (§4.3)", "[xlat][4to6][icmp]") {
     const auto t = default_tables();
     const std::vector<Map> table{
-        {3, 0, 0, 1, 0, 0},    // net unreachable -> no route
-        {3, 1, 0, 1, 0, 0},    // host unreachable -> no route
-        {3, 2, 0, 4, 1, 6},    // protocol unreachable -> Parameter Problem, next header, pointer 6
-        {3, 3, 0, 1, 4, 0},    // port unreachable
-        {3, 5, 0, 1, 0, 0},    // source route failed
-        {3, 6, 0, 1, 0, 0}, {3, 7, 0, 1, 0, 0}, {3, 8, 0, 1, 0, 0},
-        {3, 9, 0, 1, 1, 0},    // network administratively prohibited
-        {3, 10, 0, 1, 1, 0},   // host administratively prohibited
-        {3, 11, 0, 1, 0, 0}, {3, 12, 0, 1, 0, 0},
-        {3, 13, 0, 1, 1, 0},   // communication administratively prohibited
-        {3, 15, 0, 1, 1, 0},   // precedence cutoff
-        {11, 0, 0, 3, 0, 0},   // TTL exceeded in transit
-        {11, 1, 0, 3, 1, 0},   // fragment reassembly time exceeded
+        {3, 0, 0, 1, 0, 0},  // net unreachable -> no route
+        {3, 1, 0, 1, 0, 0},  // host unreachable -> no route
+        {3, 2, 0, 4, 1, 6},  // protocol unreachable -> Parameter Problem, next header, pointer 6
+        {3, 3, 0, 1, 4, 0},  // port unreachable
+        {3, 5, 0, 1, 0, 0},  // source route failed
+        {3, 6, 0, 1, 0, 0},         {3, 7, 0, 1, 0, 0},
+        {3, 8, 0, 1, 0, 0},         {3, 9, 0, 1, 1, 0},  // network administratively prohibited
+        {3, 10, 0, 1, 1, 0},                             // host administratively prohibited
+        {3, 11, 0, 1, 0, 0},        {3, 12, 0, 1, 0, 0},
+        {3, 13, 0, 1, 1, 0},         // communication administratively prohibited
+        {3, 15, 0, 1, 1, 0},         // precedence cutoff
+        {11, 0, 0, 3, 0, 0},         // TTL exceeded in transit
+        {11, 1, 0, 3, 1, 0},         // fragment reassembly time exceeded
         {12, 0, 9u << 24, 4, 0, 6},  // Parameter Problem, pointer 9 (protocol) -> 6 (next header)
         {12, 2, 8u << 24, 4, 0, 7},  // bad length, pointer 8 (TTL) -> 7 (hop limit)
     };
@@ -75,15 +77,15 @@ TEST_CASE("RFC 7915 §4.2: ICMPv4 error type/code map, with the quoted packet tr
 TEST_CASE("RFC 7915 §5.2: ICMPv6 error type/code map, with the quoted packet translated (§5.3)", "[xlat][6to4][icmp]") {
     const auto t = default_tables();
     const std::vector<Map> table{
-        {1, 0, 0, 3, 1, 0},    // no route -> host unreachable (not net unreachable)
-        {1, 1, 0, 3, 10, 0},   // administratively prohibited -> 10 (not 13)
-        {1, 2, 0, 3, 1, 0},    // beyond scope
-        {1, 3, 0, 3, 1, 0},    // address unreachable
-        {1, 4, 0, 3, 3, 0},    // port unreachable
-        {3, 0, 0, 11, 0, 0},   // hop limit exceeded
-        {3, 1, 0, 11, 1, 0},   // reassembly time exceeded
+        {1, 0, 0, 3, 1, 0},          // no route -> host unreachable (not net unreachable)
+        {1, 1, 0, 3, 10, 0},         // administratively prohibited -> 10 (not 13)
+        {1, 2, 0, 3, 1, 0},          // beyond scope
+        {1, 3, 0, 3, 1, 0},          // address unreachable
+        {1, 4, 0, 3, 3, 0},          // port unreachable
+        {3, 0, 0, 11, 0, 0},         // hop limit exceeded
+        {3, 1, 0, 11, 1, 0},         // reassembly time exceeded
         {4, 0, 7, 12, 0, 8u << 24},  // erroneous field, hop limit -> TTL
-        {4, 1, 40, 3, 2, 0},   // unrecognized next header -> protocol unreachable
+        {4, 1, 40, 3, 2, 0},         // unrecognized next header -> protocol unreachable
     };
     for (const auto& m : table) {
         INFO("ICMPv6 " << int(m.in_type) << "/" << int(m.in_code));
@@ -93,27 +95,26 @@ TEST_CASE("RFC 7915 §5.2: ICMPv6 error type/code map, with the quoted packet tr
     }
 }
 
-TEST_CASE("RFC 7915 §4.2: ICMPv4 types and codes without translation are dropped and counted", "[xlat][4to6][icmp][drop]") {
+TEST_CASE("RFC 7915 §4.2: ICMPv4 types and codes without translation are dropped and counted",
+          "[xlat][4to6][icmp][drop]") {
     const auto t = default_tables();
     struct Case {
         std::uint8_t type, code;
         Reason reason;
     };
     const std::vector<Case> cases{
-        {3, 14, Reason::IcmpUntranslatable},  // host precedence violation
-        {3, 16, Reason::IcmpUntranslatable},
-        {4, 0, Reason::IcmpObsolete},   // source quench
-        {5, 0, Reason::IcmpSingleHop},  // redirect
-        {6, 0, Reason::IcmpObsolete},   // alternative host address
-        {9, 0, Reason::IcmpSingleHop},  // router advertisement
-        {10, 0, Reason::IcmpSingleHop},  // router solicitation
-        {11, 2, Reason::IcmpUntranslatable},
-        {12, 1, Reason::IcmpUntranslatable},  // missing a required option
-        {12, 3, Reason::IcmpUntranslatable},
-        {13, 0, Reason::IcmpObsolete}, {14, 0, Reason::IcmpObsolete},  // timestamp
-        {15, 0, Reason::IcmpObsolete}, {16, 0, Reason::IcmpObsolete},  // information
-        {17, 0, Reason::IcmpObsolete}, {18, 0, Reason::IcmpObsolete},  // address mask
-        {30, 0, Reason::IcmpUntranslatable},  // traceroute (unknown)
+        {3, 14, Reason::IcmpUntranslatable},                                       // host precedence violation
+        {3, 16, Reason::IcmpUntranslatable}, {4, 0, Reason::IcmpObsolete},         // source quench
+        {5, 0, Reason::IcmpSingleHop},                                             // redirect
+        {6, 0, Reason::IcmpObsolete},                                              // alternative host address
+        {9, 0, Reason::IcmpSingleHop},                                             // router advertisement
+        {10, 0, Reason::IcmpSingleHop},                                            // router solicitation
+        {11, 2, Reason::IcmpUntranslatable}, {12, 1, Reason::IcmpUntranslatable},  // missing a required option
+        {12, 3, Reason::IcmpUntranslatable}, {13, 0, Reason::IcmpObsolete},
+        {14, 0, Reason::IcmpObsolete},                                       // timestamp
+        {15, 0, Reason::IcmpObsolete},       {16, 0, Reason::IcmpObsolete},  // information
+        {17, 0, Reason::IcmpObsolete},       {18, 0, Reason::IcmpObsolete},  // address mask
+        {30, 0, Reason::IcmpUntranslatable},                                 // traceroute (unknown)
         {42, 0, Reason::IcmpUntranslatable},
     };
     for (const auto& c : cases) {
@@ -124,28 +125,30 @@ TEST_CASE("RFC 7915 §4.2: ICMPv4 types and codes without translation are droppe
     }
 }
 
-TEST_CASE("RFC 7915 §5.2: ICMPv6 types and codes without translation are dropped and counted", "[xlat][6to4][icmp][drop]") {
+TEST_CASE("RFC 7915 §5.2: ICMPv6 types and codes without translation are dropped and counted",
+          "[xlat][6to4][icmp][drop]") {
     const auto t = default_tables();
     struct Case {
         std::uint8_t type, code;
         Reason reason;
     };
     const std::vector<Case> cases{
-        {1, 5, Reason::IcmpUntranslatable}, {1, 6, Reason::IcmpUntranslatable},
-        {3, 2, Reason::IcmpUntranslatable},
-        {4, 2, Reason::IcmpUntranslatable},  // unrecognized IPv6 option
-        {4, 3, Reason::IcmpUntranslatable},
-        {100, 0, Reason::IcmpUntranslatable},  // unknown error type
-        {130, 0, Reason::IcmpSingleHop}, {131, 0, Reason::IcmpSingleHop}, {132, 0, Reason::IcmpSingleHop},  // MLD
-        {133, 0, Reason::IcmpSingleHop}, {134, 0, Reason::IcmpSingleHop}, {135, 0, Reason::IcmpSingleHop},
-        {136, 0, Reason::IcmpSingleHop}, {137, 0, Reason::IcmpSingleHop},  // ND, redirect
-        {143, 0, Reason::IcmpSingleHop},  // MLDv2 report
+        {1, 5, Reason::IcmpUntranslatable},   {1, 6, Reason::IcmpUntranslatable},
+        {3, 2, Reason::IcmpUntranslatable},   {4, 2, Reason::IcmpUntranslatable},    // unrecognized IPv6 option
+        {4, 3, Reason::IcmpUntranslatable},   {100, 0, Reason::IcmpUntranslatable},  // unknown error type
+        {130, 0, Reason::IcmpSingleHop},      {131, 0, Reason::IcmpSingleHop},
+        {132, 0, Reason::IcmpSingleHop},  // MLD
+        {133, 0, Reason::IcmpSingleHop},      {134, 0, Reason::IcmpSingleHop},
+        {135, 0, Reason::IcmpSingleHop},      {136, 0, Reason::IcmpSingleHop},
+        {137, 0, Reason::IcmpSingleHop},       // ND, redirect
+        {143, 0, Reason::IcmpSingleHop},       // MLDv2 report
         {200, 0, Reason::IcmpUntranslatable},  // unknown informational
     };
     for (const auto& c : cases) {
         INFO("ICMPv6 " << int(c.type) << "/" << int(c.code));
         // From a mappable router, so that only the type decides.
-        const Bytes in = ipv6({kRouter6, kServer6, 58, 64}, seal6(icmp_msg(c.type, c.code, 0, quoted_back6()), 58, kRouter6, kServer6));
+        const Bytes in = ipv6({kRouter6, kServer6, 58, 64},
+                              seal6(icmp_msg(c.type, c.code, 0, quoted_back6()), 58, kRouter6, kServer6));
         const auto o = run_xlat(t, in);
         CHECK(o.verdict == Verdict::Drop);
         CHECK(drops(o, c.reason) == 1);
@@ -292,14 +295,16 @@ TEST_CASE("RFC 7915 §4.3: quoted TCP and ICMP echo packets get their checksums 
     }
     SECTION("quoted IPv4 options are dropped with the header") {
         const Bytes opts{1, 1, 1, 0};  // NOP NOP NOP EOL
-        const Bytes q4 = ipv4({kHost4, kServer4, 17, 20, 0, 0, false, false, 0, opts}, seal4(udp(40000, 53, kData), 17, kHost4, kServer4));
+        const Bytes q4 = ipv4({kHost4, kServer4, 17, 20, 0, 0, false, false, 0, opts},
+                              seal4(udp(40000, 53, kData), 17, kHost4, kServer4));
         const auto o = run_xlat(t, error4(3, 3, 0, q4));
         REQUIRE(o.verdict == Verdict::Forward);
         require_bytes(o.out, want6(1, 4, 0, quoted_udp6()));
     }
 }
 
-TEST_CASE("RFC 7915 §5.3: quoted TCP, ICMPv6 echo and fragments translated in ICMPv6 errors", "[xlat][6to4][icmp][inner]") {
+TEST_CASE("RFC 7915 §5.3: quoted TCP, ICMPv6 echo and fragments translated in ICMPv6 errors",
+          "[xlat][6to4][icmp][inner]") {
     const auto t = default_tables();
     SECTION("TCP, traffic class kept, hop limit not decremented") {
         const Bytes seg = tcp(443, 51000, 9, 0x12, kData);
@@ -320,7 +325,8 @@ TEST_CASE("RFC 7915 §5.3: quoted TCP, ICMPv6 echo and fragments translated in I
         const Bytes dst_opts{44, 0, 1, 4, 0, 0, 0, 0};
         const Bytes seg = seal6(udp(53, 40000, kData), 17, kServer6, kHost6);
         const Bytes q6 = ipv6({kServer6, kHost6, 60, 7}, cat(cat(dst_opts, frag_hdr(17, 0, true, 0x11223344)), seg));
-        const Bytes q4 = ipv4({kServer4, kHost4, 17, 7, 0, 0x3344, false, true, 0}, seal4(udp(53, 40000, kData), 17, kServer4, kHost4));
+        const Bytes q4 = ipv4({kServer4, kHost4, 17, 7, 0, 0x3344, false, true, 0},
+                              seal4(udp(53, 40000, kData), 17, kServer4, kHost4));
         const auto o = run_xlat(t, error6(1, 0, 0, q6));
         REQUIRE(o.verdict == Verdict::Forward);
         require_bytes(o.out, want4(3, 1, 0, q4));
@@ -333,13 +339,15 @@ TEST_CASE("RFC 7915 §4.3 §5.3: an ICMP error quoting an ICMP error is not tran
     auto o = run_xlat(t, error4(11, 0, 0, inner4));
     CHECK(o.verdict == Verdict::Drop);
     CHECK(drops(o, Reason::IcmpErrorInError) == 1);
-    const Bytes inner6 = ipv6({kServer6, kHost6, 58, 20}, seal6(icmp_msg(1, 4, 0, quoted_back6()), 58, kServer6, kHost6));
+    const Bytes inner6 =
+        ipv6({kServer6, kHost6, 58, 20}, seal6(icmp_msg(1, 4, 0, quoted_back6()), 58, kServer6, kHost6));
     o = run_xlat(t, error6(3, 0, 0, inner6));
     CHECK(o.verdict == Verdict::Drop);
     CHECK(drops(o, Reason::IcmpErrorInError) == 1);
 }
 
-TEST_CASE("RFC 7915 §4.3 §5.3: malformed or unmappable quoted packets are dropped and counted", "[xlat][icmp][inner][drop]") {
+TEST_CASE("RFC 7915 §4.3 §5.3: malformed or unmappable quoted packets are dropped and counted",
+          "[xlat][icmp][inner][drop]") {
     const auto t = default_tables();
     struct Case {
         const char* name;
@@ -355,8 +363,8 @@ TEST_CASE("RFC 7915 §4.3 §5.3: malformed or unmappable quoted packets are drop
         {"quoted IPv6 header cut short", error6(1, 4, 0, head(quoted_back6(), 39)), Reason::InnerPacketBad},
         {"quoted IPv6 source unmappable", error6(1, 4, 0, ipv6({v6("2001:db8:ffff::9"), kHost6, 17, 9}, udp(1, 2, {}))),
          Reason::InnerUnmappable},
-        {"quoted IPv6 extension header runs past the quote", error6(1, 4, 0, ipv6({kServer6, kHost6, 60, 9}, Bytes{17, 4, 0, 0})),
-         Reason::InnerPacketBad},
+        {"quoted IPv6 extension header runs past the quote",
+         error6(1, 4, 0, ipv6({kServer6, kHost6, 60, 9}, Bytes{17, 4, 0, 0})), Reason::InnerPacketBad},
     };
     for (const auto& c : cases) {
         INFO(c.name);
@@ -366,7 +374,8 @@ TEST_CASE("RFC 7915 §4.3 §5.3: malformed or unmappable quoted packets are drop
     }
 }
 
-TEST_CASE("RFC 7915 §4.3: quoted IPv4 address refused by the mapping (RFC 6052 §3.1) drops the error", "[xlat][4to6][icmp][inner]") {
+TEST_CASE("RFC 7915 §4.3: quoted IPv4 address refused by the mapping (RFC 6052 §3.1) drops the error",
+          "[xlat][4to6][icmp][inner]") {
     Config cfg;
     cfg.prefix = *parse_prefix6("64:ff9b::/96");
     cfg.ipv4_addr = v4("192.0.2.1");
@@ -381,7 +390,8 @@ TEST_CASE("RFC 7915 §4.3: quoted IPv4 address refused by the mapping (RFC 6052 
     CHECK(drops(o, Reason::InnerUnmappable) == 1);
 }
 
-TEST_CASE("RFC 7915 §4.3 / RFC 4443 §2.4(c): a translated ICMPv6 error stays within 1280 bytes", "[xlat][4to6][icmp][inner]") {
+TEST_CASE("RFC 7915 §4.3 / RFC 4443 §2.4(c): a translated ICMPv6 error stays within 1280 bytes",
+          "[xlat][4to6][icmp][inner]") {
     auto t = default_tables();
     const Bytes big(1400, 0x42);
     const Bytes q4 = quoted_udp4(20, 0, true, big);  // 1428 bytes, all quoted
@@ -392,7 +402,8 @@ TEST_CASE("RFC 7915 §4.3 / RFC 4443 §2.4(c): a translated ICMPv6 error stays w
     require_bytes(o.out, want6(1, 4, 0, head(q6, 1280 - 48)));
 }
 
-TEST_CASE("RFC 7915 §5.3 / RFC 1812 §4.3.2.3: a translated ICMPv4 error stays within 576 bytes", "[xlat][6to4][icmp][inner]") {
+TEST_CASE("RFC 7915 §5.3 / RFC 1812 §4.3.2.3: a translated ICMPv4 error stays within 576 bytes",
+          "[xlat][6to4][icmp][inner]") {
     const auto t = default_tables();
     const Bytes big(1000, 0x24);
     const auto o = run_xlat(t, error6(1, 4, 0, quoted_back6(big)));
@@ -401,7 +412,8 @@ TEST_CASE("RFC 7915 §5.3 / RFC 1812 §4.3.2.3: a translated ICMPv4 error stays 
     require_bytes(o.out, want4(3, 3, 0, head(quoted_back4(big), 576 - 28)));
 }
 
-TEST_CASE("RFC 4884 via RFC 7915 §4.2 §5.2: extensions carried over, length attribute converted", "[xlat][icmp][rfc4884]") {
+TEST_CASE("RFC 4884 via RFC 7915 §4.2 §5.2: extensions carried over, length attribute converted",
+          "[xlat][icmp][rfc4884]") {
     const auto t = default_tables();
     // Extension structure: version 2, checksum 0, one 8-byte object (RFC 4884 §7, §8).
     const Bytes ext{0x20, 0, 0, 0, 0, 8, 2, 1, 0xc0, 0, 2, 0x63};
@@ -453,7 +465,8 @@ TEST_CASE("RFC 4884 via RFC 7915 §4.2 §5.2: extensions carried over, length at
     }
 }
 
-TEST_CASE("RFC 6791 / RFC 7915 §6: ICMPv6 error from an unmappable IPv6 router leaves from ipv4-addr", "[xlat][6to4][icmp][rfc6791]") {
+TEST_CASE("RFC 6791 / RFC 7915 §6: ICMPv6 error from an unmappable IPv6 router leaves from ipv4-addr",
+          "[xlat][6to4][icmp][rfc6791]") {
     const auto t = default_tables();
     // error6() is sent by 2001:db8:ffff::1, which has no IPv4 mapping;
     // want4() expects 192.0.2.1 (ipv4-addr) as the source.
@@ -461,13 +474,16 @@ TEST_CASE("RFC 6791 / RFC 7915 §6: ICMPv6 error from an unmappable IPv6 router 
     REQUIRE(o.verdict == Verdict::Forward);
     require_bytes(o.out, want4(3, 3, 0));
     SECTION("a mappable router keeps its own address") {
-        const Bytes in = ipv6({kRouter6, kServer6, 58, 64}, seal6(icmp_msg(1, 4, 0, quoted_back6()), 58, kRouter6, kServer6));
+        const Bytes in =
+            ipv6({kRouter6, kServer6, 58, 64}, seal6(icmp_msg(1, 4, 0, quoted_back6()), 58, kRouter6, kServer6));
         o = run_xlat(t, in);
         REQUIRE(o.verdict == Verdict::Forward);
-        require_bytes(o.out, ipv4({kRouter4, kServer4, 1, 63, 0, test_id()}, seal4(icmp_msg(3, 3, 0, quoted_back4()), 1, kRouter4, kServer4)));
+        require_bytes(o.out, ipv4({kRouter4, kServer4, 1, 63, 0, test_id()},
+                                  seal4(icmp_msg(3, 3, 0, quoted_back4()), 1, kRouter4, kServer4)));
     }
     SECTION("an informational message from an unmappable source is not translated") {
-        const Bytes in = ipv6({kRouter6Native, kServer6, 58, 64}, seal6(icmp_echo(129, 1, 1, {}), 58, kRouter6Native, kServer6));
+        const Bytes in =
+            ipv6({kRouter6Native, kServer6, 58, 64}, seal6(icmp_echo(129, 1, 1, {}), 58, kRouter6Native, kServer6));
         o = run_xlat(t, in);
         CHECK(o.verdict == Verdict::Drop);
         CHECK(drops(o, Reason::SrcUnmappable6) == 1);
@@ -484,7 +500,8 @@ TEST_CASE("RFC 7915 §4.2: ICMPv4 error with a corrupted checksum is not transla
     CHECK(drops(run_xlat(default_tables(), in6), Reason::BadIcmpChecksum) == 1);
 }
 
-TEST_CASE("RFC 7915 §4.3 with TAYGA's address rules: reserved addresses in the quoted packet drop the error", "[xlat][4to6][icmp][inner]") {
+TEST_CASE("RFC 7915 §4.3 with TAYGA's address rules: reserved addresses in the quoted packet drop the error",
+          "[xlat][4to6][icmp][inner]") {
     // §4.1 would translate "illegal" quoted addresses for troubleshooting;
     // TAYGA drops the error, and so does nat64d (docs/rfc-compliance.md).
     for (const char* a : {"127.0.0.1", "0.0.0.1", "224.0.0.1", "255.255.255.255", "169.254.0.1"}) {
