@@ -249,8 +249,8 @@ grep -q "^\[info\] nat64d .* translating on $TUN (mtu [0-9]*, 1 queue in the mai
 [[ $(ls "/proc/$pid/task" | wc -l) -eq 1 ]] || fail "workers 0: $(ls "/proc/$pid/task" | wc -l) threads, expected 1"
 # The translator answers an echo to its own address, from the main thread.
 inns ping -c 3 -i 0.2 -W 2 -w 5 -q 192.0.2.1 >/dev/null || fail "workers 0: no echo reply from 192.0.2.1"
-"$CTL" -s "$DIR/$TUN.sock" status | grep -q ", 0 workers," || fail "workers 0: status"
-"$CTL" -s "$DIR/$TUN.sock" reload | grep -q "^ok: reloaded" || fail "workers 0: reload"
+grep -q ", 0 workers," <<<"$("$CTL" -s "$DIR/$TUN.sock" status)" || fail "workers 0: status"
+grep -q "^ok: reloaded" <<<"$("$CTL" -s "$DIR/$TUN.sock" reload)" || fail "workers 0: reload"
 inns ping -c 1 -W 2 -q 192.0.2.1 >/dev/null || fail "workers 0: no echo reply after reload"
 stop "$pid"
 conf "$DIR/w2.conf" "$TUN" "workers 2"
@@ -271,7 +271,7 @@ first=$(cat "$DIR/rel.pid")
 DAEMONS+=("$first")
 kill -0 "$first" || fail "pid $first from the pidfile is not running"
 # Reload reads rel.conf again, long after the daemon moved to /.
-"$CTL" -s "$DIR/$TUN.sock" reload | grep -q "^ok: reloaded" || fail "reload with a relative -c"
+grep -q "^ok: reloaded" <<<"$("$CTL" -s "$DIR/$TUN.sock" reload)" || fail "reload with a relative -c"
 conf "$DIR/other.conf" "n64o$$"
 # Started to detach, too: the refusal comes before the detach and so
 # reaches the terminal (not syslog).
@@ -279,7 +279,7 @@ conf "$DIR/other.conf" "n64o$$"
 expect_out "pidfile $DIR/rel.pid is locked by a running daemon (pid $first)"
 [[ $(cat "$DIR/rel.pid") == "$first" ]] || fail "the refused daemon touched the pidfile"
 kill -0 "$first" || fail "the first daemon died"
-"$CTL" -s "$DIR/$TUN.sock" status | grep -q "pid $first" || fail "the first daemon does not answer"
+grep -q "pid $first" <<<"$("$CTL" -s "$DIR/$TUN.sock" status)" || fail "the first daemon does not answer"
 ! inns ip link show "n64o$$" >/dev/null 2>&1 || fail "the refused daemon made its device"
 stop "$first"
 [[ ! -e "$DIR/rel.pid" ]] || fail "pidfile left behind"

@@ -128,7 +128,7 @@ rc=0
 ip netns exec "$NSE" timeout 10 "$NAT64D" -d -c "$LAB_DIR/nat64d.conf" >"$LAB_DIR/third.log" 2>&1 || rc=$?
 [[ $rc -eq 1 ]] || { cat "$LAB_DIR/third.log" >&2; fail "a daemon took a live daemon's socket (status $rc)"; }
 grep -q "another nat64d answers on it" "$LAB_DIR/third.log" || { cat "$LAB_DIR/third.log" >&2; fail "no reason given"; }
-ip netns exec "$NSX" "$CTL" -s "$RUN/$TUN_DEV@net-$ino_x.sock" status | grep -q "pid $DAEMON_PID," \
+grep -q "pid $DAEMON_PID," <<<"$(ip netns exec "$NSX" "$CTL" -s "$RUN/$TUN_DEV@net-$ino_x.sock" status)" \
     || fail "the first daemon's socket no longer answers"
 daemon_stop
 

@@ -50,7 +50,7 @@ held_tb=$("$PYTHON" -c 'import json,sys; print(json.loads(sys.argv[1])["icmp_err
 echo "   held back: time-exceeded $held_te, too-big $held_tb"
 (( held_te + te >= storm_sent * 9 / 10 )) || fail "held back $held_te + sent $te do not account for $storm_sent expiring datagrams"
 [[ $held_tb -eq 0 ]] || fail "$held_tb Fragmentation Needed held back"
-"$CTL" -s "$LAB_DIR/ctl.sock" stats | grep -q '^ICMP errors held back (rate limit)' || fail "stats table has no held-back row"
+grep -q '^ICMP errors held back (rate limit)' <<<"$("$CTL" -s "$LAB_DIR/ctl.sock" stats)" || fail "stats table has no held-back row"
 
 log "reload with icmp-rate 0: no limit"
 sed -i "s/^icmp-rate .*/icmp-rate 0/" "$LAB_DIR/nat64d.conf"

@@ -305,7 +305,7 @@ log "up twice refuses and leaves the lab as it was"
 out=$(lab up "${UP_ARGS[@]}" 2>&1) && fail "a second up succeeded"
 echo "  $out"
 grep -q "lab $NAME exists already" <<<"$out" || fail "unclear refusal of a second up"
-inlab curl -sS -m 5 http://v4only.example.test/ | grep -qx v4only || fail "the lab broke after a refused second up"
+grep -qx v4only <<<"$(inlab curl -sS -m 5 http://v4only.example.test/)" || fail "the lab broke after a refused second up"
 
 log "down"
 show lab down --name "$NAME" || fail "nat64d-lab down"

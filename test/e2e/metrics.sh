@@ -145,7 +145,7 @@ echo "log drop" >> "$LAB_DIR/nat64d.conf"
 sed -n '/^# pending/,$p' "$LAB_DIR/config2.out"
 grep -qx "#   log: applied by reload" "$LAB_DIR/config2.out" || fail "log not pending for reload"
 grep -qx "#   metrics-listen: needs restart" "$LAB_DIR/config2.out" || fail "metrics-listen not pending for restart"
-"$CTL" -s "$LAB_DIR/ctl.sock" reload | grep -q "^ok: reloaded" || fail "reload"
+grep -q "^ok: reloaded" <<<"$("$CTL" -s "$LAB_DIR/ctl.sock" reload)" || fail "reload"
 "$CTL" -s "$LAB_DIR/ctl.sock" config > "$LAB_DIR/config3.out"
 grep -qx "log drop" "$LAB_DIR/config3.out" || fail "the reload did not apply log drop"
 grep -qx "#   metrics-listen: needs restart" "$LAB_DIR/config3.out" || fail "metrics-listen no longer pending"
@@ -166,7 +166,7 @@ ages() { sed -E 's/last use [0-9]+s ago/last use Ns ago/; s/\(in [0-9a-z]+\)/(in
 grep -Eq "^static  $HOST6_MAPPED4/32 +$HOST6/128 +$LAB_DIR/nat64d.conf:[0-9]+$" "$LAB_DIR/m2" || fail "static map line"
 [[ $(wc -l < "$LAB_DIR/m2") -eq 1 ]] || fail "mappings $HOST6: not one line"
 [[ $("$CTL" -s "$LAB_DIR/ctl.sock" mappings 192.0.2.77) == "no mapping for 192.0.2.77" ]] || fail "unmapped address"
-"$CTL" -s "$LAB_DIR/ctl.sock" mappings --json "$LEASE" | grep -q "^{\"static\":\[\],\"dynamic\":\[{\"ipv4\":\"$LEASE\",\"ipv6\":\"2001:db8:6::77\",\"state\":\"active\",\"last_use\":[0-9]*,\"last_use_age\":[0-9]*,\"dormant_at\":[0-9]*,\"expires\":[0-9]*}\]}$" \
+grep -q "^{\"static\":\[\],\"dynamic\":\[{\"ipv4\":\"$LEASE\",\"ipv6\":\"2001:db8:6::77\",\"state\":\"active\",\"last_use\":[0-9]*,\"last_use_age\":[0-9]*,\"dormant_at\":[0-9]*,\"expires\":[0-9]*}\]}$" <<<"$("$CTL" -s "$LAB_DIR/ctl.sock" mappings --json "$LEASE")" \
     || fail "mappings --json ADDRESS"
 rc=0
 "$CTL" -s "$LAB_DIR/ctl.sock" mappings not-an-address > "$LAB_DIR/m3" || rc=$?

@@ -58,13 +58,13 @@ daemon_stop
 grep -qP "^$LEASE\t2001:db8:6::77\t[0-9]+$" "$LAB_DIR/data/dynamic.map" || { cat "$LAB_DIR/data/dynamic.map"; fail "lease not in dynamic.map"; }
 daemon_start
 ping_ok in4 "$LEASE"
-"$CTL" -s "$LAB_DIR/ctl.sock" mappings | grep -q "^dynamic $LEASE .*2001:db8:6::77 .*active" || fail "lease not restored"
+grep -q "^dynamic $LEASE .*2001:db8:6::77 .*active" <<<"$("$CTL" -s "$LAB_DIR/ctl.sock" mappings)" || fail "lease not restored"
 "$CTL" -s "$LAB_DIR/ctl.sock" stats | grep -Eq 'dynamic leases active +2' || fail "stats do not count the leases"
 
 log "a static map of the leased address revokes the lease on reload, and is counted"
 echo "map $LEASE 2001:db8:6::99" >> "$LAB_DIR/nat64d.conf"
-"$CTL" -s "$LAB_DIR/ctl.sock" reload | grep -q '^ok' || fail "reload with the new map"
-"$CTL" -s "$LAB_DIR/ctl.sock" mappings | grep -q "^dynamic $LEASE " && fail "the lease of $LEASE survived the static map"
+grep -q '^ok' <<<"$("$CTL" -s "$LAB_DIR/ctl.sock" reload)" || fail "reload with the new map"
+grep -q "^dynamic $LEASE " <<<"$("$CTL" -s "$LAB_DIR/ctl.sock" mappings)" && fail "the lease of $LEASE survived the static map"
 # The pool's events are counted on the daemon's one-second tick.
 revoked=0
 for _ in $(seq 1 30); do
@@ -72,9 +72,9 @@ for _ in $(seq 1 30); do
     sleep 0.1
 done
 [[ $revoked -eq 1 ]] || { "$CTL" -s "$LAB_DIR/ctl.sock" stats >&2; fail "revoked lease not counted"; }
-"$CTL" -s "$LAB_DIR/ctl.sock" metrics | grep -q '^nat64d_dynamic_leases_revoked_total{instance="[^"]*"} 1$' ||
+grep -q '^nat64d_dynamic_leases_revoked_total{instance="[^"]*"} 1$' <<<"$("$CTL" -s "$LAB_DIR/ctl.sock" metrics)" ||
     fail "revoked lease not in the metrics"
-"$CTL" -s "$LAB_DIR/ctl.sock" metrics | grep -q '^nat64d_dynamic_map_save_failures_total{instance="[^"]*"} 0$' ||
+grep -q '^nat64d_dynamic_map_save_failures_total{instance="[^"]*"} 0$' <<<"$("$CTL" -s "$LAB_DIR/ctl.sock" metrics)" ||
     fail "dynamic.map save failures not in the metrics"
 daemon_stop
 log "PASS"

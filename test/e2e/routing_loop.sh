@@ -83,8 +83,8 @@ log "IPv4 host -> unmapped 198.51.100.3-127: $RATE/s for $SECONDS_FLOOD s"
 flood in4 v4x 3/1 "$DESTS4"
 log "IPv6 host -> their prefix images: $RATE/s for $SECONDS_FLOOD s"
 flood in6 v6x 1/3 "$DESTS6"
-"$CTL" -s "$LAB_DIR/ctl.sock" stats | grep -q 'unmapped-destination' || fail "nat64dctl stats shows no unmapped-destination"
-"$CTL" -s "$LAB_DIR/ctl.sock" metrics | grep -q 'nat64d_dropped_packets_total{.*reason="unmapped-destination"} [1-9]' ||
+grep -q 'unmapped-destination' <<<"$("$CTL" -s "$LAB_DIR/ctl.sock" stats)" || fail "nat64dctl stats shows no unmapped-destination"
+grep -q 'nat64d_dropped_packets_total{.*reason="unmapped-destination"} [1-9]' <<<"$("$CTL" -s "$LAB_DIR/ctl.sock" metrics)" ||
     fail "metrics show no unmapped-destination drops"
 
 log "CLAT-like: 203.0.113.0/24 routed into the device, its prefix image first into the device too (refused) ..."

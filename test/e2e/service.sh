@@ -51,11 +51,11 @@ in6 ping -c 2 -i 0.2 -W 2 -w 4 -I 2001:db8:6::77 "${PREFIX}${HOST4}" >/dev/null 
 
 log "nat64dctl"
 [[ $(stat -c '%a %U' "$RUN/ctl.sock") == "660 root" ]] || fail "control socket $(stat -c '%a %U' "$RUN/ctl.sock")"
-"$CTL" -s "$RUN/ctl.sock" status | tee /dev/stderr | grep -q "pid $DAEMON_PID" || fail "status"
-"$CTL" -s "$RUN/ctl.sock" stats --json | grep -q '"packets":{"4to6":[1-9]' || fail "stats --json"
-"$CTL" -s "$RUN/ctl.sock" mappings --json | grep -q "\"ipv6\":\"$HOST6/128\"" || fail "mappings --json"
-"$CTL" -s "$RUN/ctl.sock" mappings | grep -q '^dynamic .*2001:db8:6::77 .*active' || fail "mappings lack the lease"
-"$CTL" -s "$RUN/ctl.sock" metrics | grep -qx "nat64d_workers{instance=\"$TUN_DEV\"} 2" || fail "metrics"
+grep -q "pid $DAEMON_PID" <<<"$("$CTL" -s "$RUN/ctl.sock" status | tee /dev/stderr)" || fail "status"
+grep -q '"packets":{"4to6":[1-9]' <<<"$("$CTL" -s "$RUN/ctl.sock" stats --json)" || fail "stats --json"
+grep -q "\"ipv6\":\"$HOST6/128\"" <<<"$("$CTL" -s "$RUN/ctl.sock" mappings --json)" || fail "mappings --json"
+grep -q '^dynamic .*2001:db8:6::77 .*active' <<<"$("$CTL" -s "$RUN/ctl.sock" mappings)" || fail "mappings lack the lease"
+grep -qx "nat64d_workers{instance=\"$TUN_DEV\"} 2" <<<"$("$CTL" -s "$RUN/ctl.sock" metrics)" || fail "metrics"
 
 log "metrics-file written for node_exporter"
 [[ -s "$RUN/nat64d.prom" ]] || fail "no metrics-file"
@@ -63,9 +63,9 @@ grep -q '^# TYPE nat64d_translated_packets_total counter$' "$RUN/nat64d.prom" ||
 
 log "reload on request, with a new mapping"
 echo "map 198.51.100.3 2001:db8:6::3" >> "$LAB_DIR/nat64d.conf"
-"$CTL" -s "$RUN/ctl.sock" reload | grep -q '^ok: reloaded' || fail "reload"
-"$CTL" -s "$RUN/ctl.sock" mappings | grep -q '2001:db8:6::3' || fail "reloaded mapping missing"
-"$CTL" -s "$RUN/ctl.sock" metrics | grep -qx "nat64d_reloads_total{instance=\"$TUN_DEV\",result=\"ok\"} 1" || fail "reload not counted"
+grep -q '^ok: reloaded' <<<"$("$CTL" -s "$RUN/ctl.sock" reload)" || fail "reload"
+grep -q '2001:db8:6::3' <<<"$("$CTL" -s "$RUN/ctl.sock" mappings)" || fail "reloaded mapping missing"
+grep -qx "nat64d_reloads_total{instance=\"$TUN_DEV\",result=\"ok\"} 1" <<<"$("$CTL" -s "$RUN/ctl.sock" metrics)" || fail "reload not counted"
 echo "map 198.51.100.300 2001:db8:6::4" >> "$LAB_DIR/nat64d.conf"
 ! "$CTL" -s "$RUN/ctl.sock" reload >/dev/null || fail "bad configuration accepted on reload"
 ping_ok in6 "${PREFIX}${HOST4}" -I "$HOST6"  # the host has more addresses: pick the mapped one
@@ -90,9 +90,9 @@ inx "$NAT64D" -c "$LAB_DIR/nat64d.conf" -u nobody -r -p "$PIDFILE"
 DAEMON_PID=$(cat "$PIDFILE")
 [[ $(readlink "/proc/$DAEMON_PID/root") == "$DATA" ]] || fail "not chrooted to $DATA: $(readlink "/proc/$DAEMON_PID/root")"
 for _ in $(seq 1 50); do in4 ping -c1 -W1 -q "$XLAT4" >/dev/null 2>&1 && break; sleep 0.1; done
-"$CTL" -s "$RUN/ctl.sock" mappings | grep -q '^dynamic .*2001:db8:6::77 .*active' || fail "lease not restored in the chroot"
+grep -q '^dynamic .*2001:db8:6::77 .*active' <<<"$("$CTL" -s "$RUN/ctl.sock" mappings)" || fail "lease not restored in the chroot"
 echo "map 198.51.100.4 2001:db8:6::4" > "$DATA/maps.conf"
-"$CTL" -s "$RUN/ctl.sock" reload | grep -q '^ok: reloaded' || fail "reload in the chroot"
+grep -q '^ok: reloaded' <<<"$("$CTL" -s "$RUN/ctl.sock" reload)" || fail "reload in the chroot"
 ping_ok in4 198.51.100.4
 kill -TERM "$DAEMON_PID"
 for _ in $(seq 1 50); do kill -0 "$DAEMON_PID" 2>/dev/null || break; sleep 0.1; done

@@ -84,7 +84,7 @@ for k in a b c; do
         || { cat "$LAB_DIR/tun.txt"; fail "($k) ${SPOOFED[$k]} got no ICMPv6 1/5 from $XLAT6_OWN"; }
 done
 for src in "${RESERVED[@]}"; do
-    if tcpdump -nn -r "$LAB_DIR/tun.pcap" 2>/dev/null | grep -q "> $src:"; then fail "(d) $src was answered"; fi
+    if grep -q "> $src:" <<<"$(tcpdump -nn -r "$LAB_DIR/tun.pcap" 2>/dev/null)"; then fail "(d) $src was answered"; fi
 done
 
 log "counters"

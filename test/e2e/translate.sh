@@ -50,12 +50,13 @@ exchange tcp in6 :: in4 "$HOST6_MAPPED4" "${PREFIX}c000:201"
 
 log "counters through nat64dctl"
 CTL="$(dirname "$NAT64D")/nat64dctl"
-"$CTL" -s "$LAB_DIR/ctl.sock" stats | tee "$LAB_DIR/stats" | head -n 8
+"$CTL" -s "$LAB_DIR/ctl.sock" stats >"$LAB_DIR/stats"
+head -n 8 "$LAB_DIR/stats"
 grep -Eq 'packets translated 6to4 +[1-9]' "$LAB_DIR/stats" || fail "stats show no 6to4 packets"
 "$CTL" -c "$LAB_DIR/nat64d.conf" metrics > "$LAB_DIR/metrics"
 grep -Eq '^nat64d_translated_packets_total\{instance="'"$TUN_DEV"'",direction="4to6"\} [1-9]' "$LAB_DIR/metrics" || fail "metrics"
-"$CTL" -s "$LAB_DIR/ctl.sock" mappings | grep -q "$HOST6" || fail "mappings lack the static map"
-"$CTL" -s "$LAB_DIR/ctl.sock" reload | grep -q '^ok' || fail "reload"
+grep -q "$HOST6" <<<"$("$CTL" -s "$LAB_DIR/ctl.sock" mappings)" || fail "mappings lack the static map"
+grep -q '^ok' <<<"$("$CTL" -s "$LAB_DIR/ctl.sock" reload)" || fail "reload"
 ! "$CTL" -s "$LAB_DIR/ctl.sock" frobnicate >/dev/null || fail "unknown request accepted"
 ping_ok in6 "${PREFIX}${HOST4}"
 
