@@ -80,7 +80,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     bool kernel_partial = false;  // the field holds the pseudo-header sum, as the kernel writes it
     if ((control & 0x02) != 0) {
         if ((in.flags & io::kVnetNeedsCsum) != 0) {
-            if (l4_in && in.csum_start == l4_in->off && fuzz::csum_field(*l4_in) == in.csum_offset) {
+            // csum_field() is 0 when the header is too short to hold the
+            // field: then there is nothing for the kernel to have written.
+            const std::size_t field = l4_in ? fuzz::csum_field(*l4_in) : 0;
+            if (field != 0 && in.csum_start == l4_in->off && field == in.csum_offset) {
                 common::store16(p + in.csum_start + in.csum_offset, pseudo_field(p, *l4_in));
                 kernel_partial = true;
             }
