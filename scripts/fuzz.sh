@@ -8,6 +8,7 @@
 # breaks an invariant; the input is kept as build-fuzz/crash-<target>-*.
 #
 #   scripts/fuzz.sh SECONDS [TARGET...]     (default: every target)
+#   scripts/fuzz.sh --build-only [TARGET...] (build, run nothing)
 #
 # TARGET is a name of test/fuzz/corpus/ (xlat4to6) or of the binary
 # (fuzz_xlat4to6). Needs clang++ and libFuzzer (Debian 12: clang,
@@ -15,8 +16,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-[[ $# -ge 1 && $1 =~ ^[0-9]+$ ]] || { echo "usage: $0 SECONDS [TARGET...]" >&2; exit 2; }
+BUILD_ONLY=0
+if [[ ${1:-} == --build-only ]]; then
+    BUILD_ONLY=1
+    set -- 0 "${@:2}"
+fi
+[[ $# -ge 1 && $1 =~ ^[0-9]+$ ]] || { echo "usage: $0 SECONDS|--build-only [TARGET...]" >&2; exit 2; }
 SECONDS_EACH=$1
+[[ $BUILD_ONLY == 1 || $SECONDS_EACH -gt 0 ]] || { echo "fuzz: SECONDS must be above 0" >&2; exit 2; }
 shift
 BUILD=${FUZZ_BUILD_DIR:-build-fuzz}
 JOBS=${FUZZ_JOBS:-2}
@@ -36,6 +43,7 @@ done
 cmake -S . -B "$BUILD" -DCMAKE_CXX_COMPILER="$CXX_FUZZ" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNAT64D_LIBFUZZER=ON \
     -DNAT64D_WERROR=ON ${CMAKE_ARGS:-} >/dev/null
 cmake --build "$BUILD" -j"$(nproc)" --target "${targets[@]}"
+[[ $BUILD_ONLY == 0 ]] || exit 0
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:allocator_may_return_null=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
