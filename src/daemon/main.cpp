@@ -411,21 +411,80 @@ int remove_tun(const std::string& name) {
     return 0;
 }
 
-int run(const Options& opt) {
-    const bool foreground = opt.debug || opt.nodetach || opt.check_config || opt.mktun || opt.rmtun;
-    const LogLevel level = opt.debug ? LogLevel::Debug : LogLevel::Info;
+// What start-up makes, in the order it makes it (members are destroyed in
+// the reverse order: the workers before the device, the device before the
+// pidfile). run() calls the steps in order; each one is the start-up order
+// of docs/architecture.md.
+struct Startup {
+    explicit Startup(const Options& o) : opt(o) {}
+
+    const Options& opt;
+    bool foreground = false;
+    LogLevel level = LogLevel::Info;
+    common::LogSink sink{};  // after the detach
+    std::optional<Config> base;
+    std::optional<Config> cfg;  // base plus the map-file's entries
+    std::optional<PidFile> pidfile;
+    bool main_thread_translates = false;
+    std::optional<io::TunDevice> tun;
+    unsigned mtu = 0;
+    std::unique_ptr<addr::DynamicPool> pool;
+    std::string dynamic_map;
+    std::optional<netlink::RouteMonitor> route_monitor;
+    std::shared_ptr<const addr::RouteView> routes;
+    std::string routes_error;
+    std::optional<io::TablesSource> source;
+    int ready_fd = -1;
+    std::optional<ControlServer> control;
+    std::unique_ptr<MetricsServer> metrics;
+    sigset_t sigs{};
+    std::atomic<bool> stop{false};
+    std::vector<std::unique_ptr<io::Worker>> workers;
+    std::vector<std::thread> threads;
+    // Why each worker thread ended, written before `ended` is set. A worker
+    // that ends while the daemon is not stopping ends the daemon, with a
+    // non-zero exit so that a supervisor (systemd's Restart=) acts instead
+    // of a daemon that keeps running without translating.
+    struct WorkerEnd {
+        std::atomic<bool> ended{false};
+        std::string why;
+    };
+    std::vector<std::unique_ptr<WorkerEnd>> ends;
+
+    // The configuration and its map-file; -t, --mktun and --rmtun end here
+    // (their exit status returned).
+    std::optional<int> load_configuration();
+    void lock_pidfile();
+    void open_tun();
+    void open_pool();
+    void watch_routes();
+    void build_first_tables();
+    void detach_from_terminal();
+    void open_control_socket();
+    void bind_metrics();
+    void drop_privileges_and_check();
+    void block_signals();
+    void start_workers();
+    int serve();
+    int event_loop(Runtime& rt, int sfd);
+    void shut_down(Runtime& rt);
+};
+
+std::optional<int> Startup::load_configuration() {
+    foreground = opt.debug || opt.nodetach || opt.check_config || opt.mktun || opt.rmtun;
+    level = opt.debug ? LogLevel::Debug : LogLevel::Info;
     // Until the detach, messages reach the terminal, unless a sink was
     // named: asked for syslog or the journal (TAYGA's --syslog, --journal),
     // the daemon reports its start-up there too. -t, --mktun and --rmtun
     // print to the terminal whatever the sink.
-    const common::LogSink sink = log_sink(opt, foreground);
+    sink = log_sink(opt, foreground);
     const common::LogSink startup_sink = opt.log_sink ? sink : log_sink(opt, true);
     common::log_init(startup_sink, level);
     const bool to_log = !(opt.check_config || opt.mktun || opt.rmtun) &&
                         (startup_sink == common::LogSink::Syslog || startup_sink == common::LogSink::Journal);
 
-    const auto base = load_config(opt.config_file, to_log);
-    const auto cfg = base ? load_map_file(*base, to_log) : std::nullopt;
+    base = load_config(opt.config_file, to_log);
+    cfg = base ? load_map_file(*base, to_log) : std::nullopt;
     if (!cfg) {
         std::fprintf(stderr, "%s: configuration refused\n", opt.config_file.c_str());
         return 1;
@@ -441,102 +500,123 @@ int run(const Options& opt) {
     }
     if (opt.rmtun) return remove_tun(cfg->tun_device);
     log_loaded(*cfg, cfg->maps.size() - base->maps.size());
+    return std::nullopt;
+}
 
-    // The pidfile's lock first: a second daemon with the same pidfile stops
-    // before it touches anything of the first one's.
-    std::optional<PidFile> pidfile;
+// The pidfile's lock first: a second daemon with the same pidfile stops
+// before it touches anything of the first one's. Then a missing data-dir.
+void Startup::lock_pidfile() {
     if (!opt.pidfile.empty()) {
         pidfile.emplace(opt.pidfile);
         log(LogLevel::Debug, "pidfile {}: locked", opt.pidfile);
     }
     if (prepare_data_dir(opt, *cfg)) log(LogLevel::Notice, "data-dir {}: created", cfg->data_dir);
+}
 
+// The TUN queues (the device created if missing), then tun-ip, tun-up,
+// tun-route and the MTU.
+void Startup::open_tun() {
     // workers N: N threads, one TUN queue each; workers 0: TAYGA's single
     // queue, translated by the main thread's event loop.
-    const bool main_thread_translates = cfg->workers == 0u;
+    main_thread_translates = cfg->workers == 0u;
     const unsigned queues =
         cfg->workers ? std::max(1u, *cfg->workers) : std::max(1u, std::thread::hardware_concurrency());
     auto opened = io::TunDevice::open(cfg->tun_device, queues, cfg->offload);
     if (!opened) throw StartupError(opened.error());
-    std::optional<io::TunDevice> tun(std::move(*opened));
+    tun.emplace(std::move(*opened));
     log(LogLevel::Debug, "tun-device {}: {} queue{} open{}{}{}", tun->name(), tun->fds().size(),
         tun->fds().size() == 1 ? "" : "s", tun->created() ? ", device created" : ", device existed",
         tun->multi_queue() ? ", multi-queue" : "", tun->vnet_hdr() ? ", virtio-net header" : "");
-    const unsigned mtu = configure_interface(*cfg);
+    mtu = configure_interface(*cfg);
+}
 
-    // dynamic-pool, with the leases of the last run (TAYGA's dynamic.map).
-    std::unique_ptr<addr::DynamicPool> pool;
-    const std::string dynamic_map = cfg->data_dir.empty() ? "" : cfg->data_dir + "/dynamic.map";
-    if (cfg->dynamic_pool) {
-        auto created = addr::DynamicPool::create(pool_options(*cfg));
-        if (!created) throw StartupError("dynamic-pool: " + created.error());
-        pool = std::move(*created);
-        pool->set_now(static_cast<std::int64_t>(std::time(nullptr)));
-        if (!dynamic_map.empty()) {
-            auto loaded = pool->load(dynamic_map);
-            if (!loaded) throw StartupError(dynamic_map + ": " + loaded.error());
-            for (const auto& m : loaded->messages) log(LogLevel::Warning, "{}", m);
-            log(LogLevel::Info, "{}: {} lease{} restored", dynamic_map, loaded->loaded, loaded->loaded == 1 ? "" : "s");
-        } else {
-            log(LogLevel::Warning, "dynamic-pool without data-dir: leases do not survive a restart");
-        }
-        log_pool_sizes(pool.get());
+// dynamic-pool, with the leases of the last run (TAYGA's dynamic.map).
+void Startup::open_pool() {
+    dynamic_map = cfg->data_dir.empty() ? "" : cfg->data_dir + "/dynamic.map";
+    if (!cfg->dynamic_pool) return;
+    auto created = addr::DynamicPool::create(pool_options(*cfg));
+    if (!created) throw StartupError("dynamic-pool: " + created.error());
+    pool = std::move(*created);
+    pool->set_now(static_cast<std::int64_t>(std::time(nullptr)));
+    if (!dynamic_map.empty()) {
+        auto loaded = pool->load(dynamic_map);
+        if (!loaded) throw StartupError(dynamic_map + ": " + loaded.error());
+        for (const auto& m : loaded->messages) log(LogLevel::Warning, "{}", m);
+        log(LogLevel::Info, "{}: {} lease{} restored", dynamic_map, loaded->loaded, loaded->loaded == 1 ? "" : "s");
+    } else {
+        log(LogLevel::Warning, "dynamic-pool without data-dir: leases do not survive a restart");
     }
-    // Routing loop check: the notifications first, so that no change
-    // between the first read and the subscription goes unseen.
-    auto route_monitor = netlink::RouteMonitor::open();
-    if (!route_monitor) log(LogLevel::Warning, "routes are read at start and reload only: {}", route_monitor.error());
-    std::string routes_error;
-    auto routes = read_routes(cfg->tun_device, routes_error);
+    log_pool_sizes(pool.get());
+}
+
+// Routing loop check: the notifications first, so that no change between
+// the first read and the subscription goes unseen.
+void Startup::watch_routes() {
+    auto monitor = netlink::RouteMonitor::open();
+    if (monitor) {
+        route_monitor.emplace(std::move(*monitor));
+    } else {
+        log(LogLevel::Warning, "routes are read at start and reload only: {}", monitor.error());
+    }
+    routes = read_routes(cfg->tun_device, routes_error);
     if (routes) {
         log(LogLevel::Info, "routing loop check: {}", describe_routes(*routes, cfg->tun_device));
     } else {
         log(LogLevel::Warning, "routing loop check off: {}", routes_error);
     }
+}
+
+void Startup::build_first_tables() {
     auto first = build_shared_tables(*cfg, TablesEnv{pool.get(), mtu, routes});
     // The validator refuses what the builder cannot take: a failure here
     // is a validator bug, refused like a bad configuration.
     if (!first) throw StartupError(first.error());
     log_tables_built(**first, *cfg, mtu);
-    auto source = io::TablesSource(std::move(first).value());
+    source.emplace(std::move(first).value());
+}
 
-    int ready_fd = -1;
+// Detach (unless -n/-d), then the pid into the pidfile.
+void Startup::detach_from_terminal() {
     if (!foreground) {
         common::log_init(sink, level);
         ready_fd = detach();
         log(LogLevel::Debug, "detached, pid {}", ::getpid());
     }
     if (pidfile) pidfile->write_pid();
-    // The control socket is made while still root, owned by the group the
-    // daemon drops to, so nat64dctl works for root and that group only.
-    std::optional<ControlServer> control;
-    {
-        const std::string path =
-            cfg->control_socket.empty() ? default_control_socket(cfg->tun_device) : cfg->control_socket;
-        ::mkdir(path.substr(0, path.rfind('/')).c_str(), 0755);  // /run/nat64d when not made by systemd
-        // control-group: nat64dctl for that group's members, whatever group
-        // the daemon itself runs as.
-        gid_t gid = target_gid(opt);
-        if (!cfg->control_group.empty()) {
-            const group* gr = ::getgrnam(cfg->control_group.c_str());
-            if (gr == nullptr) throw StartupError("control-group " + cfg->control_group + ": no such group");
-            gid = gr->gr_gid;
-        }
-        auto srv = ControlServer::listen(path, gid);
-        if (!srv) throw StartupError(srv.error());
-        control.emplace(std::move(*srv));
-        log(LogLevel::Debug, "control socket {}: listening", path);
+}
+
+// The control socket is made while still root, owned by the group the
+// daemon drops to, so nat64dctl works for root and that group only.
+void Startup::open_control_socket() {
+    const std::string path =
+        cfg->control_socket.empty() ? default_control_socket(cfg->tun_device) : cfg->control_socket;
+    ::mkdir(path.substr(0, path.rfind('/')).c_str(), 0755);  // /run/nat64d when not made by systemd
+    // control-group: nat64dctl for that group's members, whatever group
+    // the daemon itself runs as.
+    gid_t gid = target_gid(opt);
+    if (!cfg->control_group.empty()) {
+        const group* gr = ::getgrnam(cfg->control_group.c_str());
+        if (gr == nullptr) throw StartupError("control-group " + cfg->control_group + ": no such group");
+        gid = gr->gr_gid;
     }
-    // metrics-listen is bound while still root (ports below 1024), and
-    // served once the signal mask is set.
-    std::unique_ptr<MetricsServer> metrics;
-    if (cfg->metrics_listen) {
-        auto bound = MetricsServer::bind(*cfg->metrics_listen);
-        if (!bound) throw StartupError(bound.error());
-        metrics = std::move(*bound);
-    }
-    // No thread runs yet: the capabilities dropped here are dropped for
-    // every thread started later (workers, metrics-listen).
+    auto srv = ControlServer::listen(path, gid);
+    if (!srv) throw StartupError(srv.error());
+    control.emplace(std::move(*srv));
+    log(LogLevel::Debug, "control socket {}: listening", path);
+}
+
+// metrics-listen is bound while still root (ports below 1024), and served
+// once the signal mask is set.
+void Startup::bind_metrics() {
+    if (!cfg->metrics_listen) return;
+    auto bound = MetricsServer::bind(*cfg->metrics_listen);
+    if (!bound) throw StartupError(bound.error());
+    metrics = std::move(*bound);
+}
+
+// No thread runs yet: the capabilities dropped here are dropped for every
+// thread started later (workers, metrics-listen).
+void Startup::drop_privileges_and_check() {
     const Dropped dropped = drop_privileges(opt, *cfg);
     log(LogLevel::Debug, "running as uid {} gid {}{}, no capabilities, no_new_privs{}", ::getuid(), ::getgid(),
         opt.chroot ? ", chrooted to " + cfg->data_dir : "",
@@ -554,37 +634,29 @@ int run(const Options& opt) {
             "stay at exit (the next start replaces it)",
             control->path(), ::geteuid());
     check_data_dir_writable(*cfg, opt.chroot ? "/" : cfg->data_dir);
+}
 
-    // Signals are taken synchronously by the main thread; the workers
-    // inherit the mask, so none of them is ever interrupted by one.
-    sigset_t sigs;
+// Signals are taken synchronously by the main thread; the workers inherit
+// the mask, so none of them is ever interrupted by one.
+void Startup::block_signals() {
     sigemptyset(&sigs);
     for (int s : {SIGTERM, SIGINT, SIGHUP, SIGUSR1}) sigaddset(&sigs, s);
     pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+}
 
-    std::atomic<bool> stop{false};
-    std::vector<std::unique_ptr<io::Worker>> workers;
-    std::vector<std::thread> threads;
-    // Why each worker thread ended, written before `ended` is set. A worker
-    // that ends while the daemon is not stopping ends the daemon, with a
-    // non-zero exit so that a supervisor (systemd's Restart=) acts instead
-    // of a daemon that keeps running without translating.
-    struct WorkerEnd {
-        std::atomic<bool> ended{false};
-        std::string why;
-    };
-    std::vector<std::unique_ptr<WorkerEnd>> ends;
+void Startup::start_workers() {
     std::mt19937 rng{std::random_device{}()};
     for (const int fd : tun->fds()) {
         // RFC 7915 §5.1 identification: each worker starts at a random point.
-        workers.push_back(std::make_unique<io::Worker>(fd, source, static_cast<std::uint16_t>(rng()), tun->vnet_hdr()));
+        workers.push_back(
+            std::make_unique<io::Worker>(fd, *source, static_cast<std::uint16_t>(rng()), tun->vnet_hdr()));
     }
     if (main_thread_translates) {
         log(LogLevel::Debug, "workers 0: the main thread translates (one queue, no worker threads)");
     } else {
         for (auto& w : workers) {
             ends.push_back(std::make_unique<WorkerEnd>());
-            threads.emplace_back([&w, &stop, end = ends.back().get()] {
+            threads.emplace_back([&w, this, end = ends.back().get()] {
                 try {
                     end->why = w->run(stop);
                 } catch (const std::exception& e) {
@@ -598,16 +670,22 @@ int run(const Options& opt) {
     log(LogLevel::Info, "nat64d {} translating on {} (mtu {}, {} queue{}{}{}{})", NAT64D_VERSION, tun->name(), mtu,
         workers.size(), workers.size() == 1 ? "" : "s", main_thread_translates ? " in the main thread" : "",
         tun->offload_active() ? ", offload" : "", tun->created() ? ", device created" : "");
+}
 
+// From the workers' start to the end of the event loop: the runtime state
+// (control requests, reloads, ticks), metrics-listen served, READY=1, then
+// the main thread's loop until a signal or a failure stops it. Returns the
+// exit status.
+int Startup::serve() {
     std::string root = opt.chroot ? cfg->data_dir : "";
     // After the chroot, data-dir is "/".
     const std::string lease_file = dynamic_map.empty() || root.empty() ? dynamic_map : "/dynamic.map";
-    Runtime rt{opt, root, pool.get(), lease_file, mtu, source, workers};
+    Runtime rt{opt, root, pool.get(), lease_file, mtu, *source, workers};
     rt.reloader.emplace(rt.reload_pieces(), opt.config_file, *base, *cfg, root);
     rt.main_thread_translates = main_thread_translates;
     rt.routes = std::move(routes);
     rt.routes_error = std::move(routes_error);
-    if (route_monitor) rt.route_monitor.emplace(std::move(*route_monitor));
+    rt.route_monitor = std::move(route_monitor);
     rt.tun_device = cfg->tun_device;
     rt.instance = cfg->metrics_instance.empty() ? cfg->tun_device : cfg->metrics_instance;
     // The workers run already: a failure from here on stops them in order
@@ -636,6 +714,18 @@ int run(const Options& opt) {
         }
     }
     if (ready_fd >= 0) ::close(ready_fd);
+    if (event_loop(rt, sfd) != 0) exit_code = 1;
+    stop = true;  // also after a failure that left the loop: the workers end too
+    notify("STOPPING=1");
+    ::close(sfd);
+    shut_down(rt);
+    return exit_code;
+}
+
+// The main thread's event loop until a signal or a failure stops it (or
+// `stop` was set already); 1 after a failure, else 0.
+int Startup::event_loop(Runtime& rt, int sfd) {
+    int exit_code = 0;
     auto next_metrics = std::chrono::steady_clock::now();
     std::int64_t last_tick = 0;
     const int queue_fd = main_thread_translates ? workers.front()->fd() : -1;
@@ -718,9 +808,11 @@ int run(const Options& opt) {
             next_metrics = std::chrono::steady_clock::now() + std::chrono::seconds(15);
         }
     }
-    stop = true;  // also after a failure that left the loop: the workers end too
-    notify("STOPPING=1");
-    ::close(sfd);
+    return exit_code;
+}
+
+// Workers joined, leases and counters saved, files and the device removed.
+void Startup::shut_down(Runtime& rt) {
     metrics.reset();  // its thread reads the workers' counters: it goes first
     for (auto& t : threads) t.join();
     log(LogLevel::Info, "stopping");
@@ -736,7 +828,23 @@ int run(const Options& opt) {
     control.reset();
     pidfile.reset();
     log(LogLevel::Debug, "stopped");
-    return exit_code;
+}
+
+int run(const Options& opt) {
+    Startup s{opt};
+    if (const auto done = s.load_configuration()) return *done;
+    s.lock_pidfile();
+    s.open_tun();
+    s.open_pool();
+    s.watch_routes();
+    s.build_first_tables();
+    s.detach_from_terminal();
+    s.open_control_socket();
+    s.bind_metrics();
+    s.drop_privileges_and_check();
+    s.block_signals();
+    s.start_workers();
+    return s.serve();
 }
 
 }  // namespace
