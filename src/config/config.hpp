@@ -97,4 +97,17 @@ struct DirectiveInfo {
 // configurations are equivalent. A reload filters this by DirectiveInfo::reload.
 [[nodiscard]] std::vector<std::string_view> changed_directives(const Config& a, const Config& b);
 
+// The reload class of the directive `name` (Restart for an unknown name).
+[[nodiscard]] Reload reload_class(std::string_view name);
+
+// Reload: every directive marked Reload::Restart in the directive table
+// (the sealed settings: tun-device, workers, offload, sockets, ...) takes
+// its running value in `next`; a reload neither applies them nor pretends
+// to. Derived from the table, so a new sealed directive is kept too.
+void keep_sealed(Config& next, const Config& running);
+
+// Whether every Restart directive of the table says how to keep its
+// setting, and no Runtime one does (the table's own consistency).
+[[nodiscard]] bool sealed_table_complete();
+
 }  // namespace nat64d::config

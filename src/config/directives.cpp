@@ -575,7 +575,7 @@ const std::array kTable{
                         .doc = "name of the TUN interface to create or attach to (required)",
                         .many = false, .reload = kRestart, .deprecated = false},
               .min_args = 1, .max_args = 1, .toml = TomlShape::String,
-              .apply = apply_tun_device, .print = print_tun_device},
+              .apply = apply_tun_device, .print = print_tun_device, .keep = keep_member<&Config::tun_device>},
     Directive{.info = {.name = "ipv4-addr", .syntax = "IPV4",
                         .doc = "the translator's own IPv4 address, source of its ICMPv4 errors (required)",
                         .many = false, .reload = kRuntime, .deprecated = false},
@@ -600,12 +600,12 @@ const std::array kTable{
                         .doc = "IPv4 addresses leased to unmapped IPv6 hosts; length at most 31",
                         .many = false, .reload = kRestart, .deprecated = false},
               .min_args = 1, .max_args = 1, .toml = TomlShape::String,
-              .apply = apply_dynamic_pool, .print = print_dynamic_pool},
+              .apply = apply_dynamic_pool, .print = print_dynamic_pool, .keep = keep_member<&Config::dynamic_pool>},
     Directive{.info = {.name = "data-dir", .syntax = "DIR",
                         .doc = "absolute directory for dynamic.map; default $STATE_DIRECTORY",
                         .many = false, .reload = kRestart, .deprecated = false},
               .min_args = 1, .max_args = 1, .toml = TomlShape::String,
-              .apply = apply_data_dir, .print = print_data_dir},
+              .apply = apply_data_dir, .print = print_data_dir, .keep = keep_member<&Config::data_dir>},
     Directive{.info = {.name = "map", .syntax = "IPV4[/N] IPV6[/M]",
                         .doc = "explicit address mapping (RFC 7757), equal host-part sizes",
                         .many = true, .reload = kRuntime, .deprecated = false},
@@ -650,37 +650,37 @@ const std::array kTable{
                         .doc = "bring the TUN interface up at start; bare tun-up means yes; default no",
                         .many = false, .reload = kRestart, .deprecated = false},
               .min_args = 0, .max_args = 1, .toml = TomlShape::Bool,
-              .apply = apply_tun_up, .print = print_tun_up},
+              .apply = apply_tun_up, .print = print_tun_up, .keep = keep_member<&Config::tun_up>},
     Directive{.info = {.name = "tun-ip", .syntax = "ADDR[/LEN]",
                         .doc = "address put on the TUN interface, IPv4 or IPv6; default /32 or /128",
                         .many = true, .reload = kRestart, .deprecated = false},
               .min_args = 1, .max_args = 1, .toml = TomlShape::String,
-              .apply = apply_tun_ip, .print = print_tun_ip},
+              .apply = apply_tun_ip, .print = print_tun_ip, .keep = keep_member<&Config::tun_ips>},
     Directive{.info = {.name = "tun-route", .syntax = "PREFIX",
                         .doc = "IPv4 or IPv6 prefix routed into the TUN interface",
                         .many = true, .reload = kRestart, .deprecated = false},
               .min_args = 1, .max_args = 1, .toml = TomlShape::String,
-              .apply = apply_tun_route, .print = print_tun_route},
+              .apply = apply_tun_route, .print = print_tun_route, .keep = keep_member<&Config::tun_routes>},
     Directive{.info = {.name = "workers", .syntax = "N",
                         .doc = "worker threads, one TUN queue each, 0 to 256; 0 = one queue translated by the main thread (TAYGA); default one per online CPU",
                         .many = false, .reload = kRestart, .deprecated = false},
               .min_args = 1, .max_args = 1, .toml = TomlShape::Integer,
-              .apply = apply_workers, .print = print_workers},
+              .apply = apply_workers, .print = print_workers, .keep = keep_member<&Config::workers>},
     Directive{.info = {.name = "offload", .syntax = "yes|no",
                         .doc = "TUN checksum and TCP segmentation offload (64 KiB super-packets); default yes",
                         .many = false, .reload = kRestart, .deprecated = false},
               .min_args = 1, .max_args = 1, .toml = TomlShape::Bool,
-              .apply = apply_offload, .print = print_offload},
+              .apply = apply_offload, .print = print_offload, .keep = keep_member<&Config::offload>},
     Directive{.info = {.name = "control-socket", .syntax = "PATH",
                         .doc = "Unix socket of nat64dctl; default $RUNTIME_DIRECTORY (or /run/nat64d)/TUN-DEVICE.sock",
                         .many = false, .reload = kRestart, .deprecated = false},
               .min_args = 1, .max_args = 1, .toml = TomlShape::String,
-              .apply = apply_control_socket, .print = print_control_socket},
+              .apply = apply_control_socket, .print = print_control_socket, .keep = keep_member<&Config::control_socket>},
     Directive{.info = {.name = "control-group", .syntax = "NAME",
                         .doc = "group that owns the control socket (mode 0660); default the daemon's group (-g/-u, else root)",
                         .many = false, .reload = kRestart, .deprecated = false},
               .min_args = 1, .max_args = 1, .toml = TomlShape::String,
-              .apply = apply_control_group, .print = print_control_group},
+              .apply = apply_control_group, .print = print_control_group, .keep = keep_member<&Config::control_group>},
     Directive{.info = {.name = "metrics-file", .syntax = "PATH",
                         .doc = "Prometheus text file rewritten every 15 s (node_exporter textfile collector)",
                         .many = false, .reload = kRuntime, .deprecated = false},
@@ -690,12 +690,12 @@ const std::array kTable{
                         .doc = "serve GET /metrics over HTTP on this loopback or management address; default off",
                         .many = false, .reload = kRestart, .deprecated = false},
               .min_args = 1, .max_args = 1, .toml = TomlShape::String,
-              .apply = apply_metrics_listen, .print = print_metrics_listen},
+              .apply = apply_metrics_listen, .print = print_metrics_listen, .keep = keep_member<&Config::metrics_listen>},
     Directive{.info = {.name = "metrics-instance", .syntax = "NAME",
                         .doc = "value of the instance label of every metric; default tun-device",
                         .many = false, .reload = kRestart, .deprecated = false},
               .min_args = 1, .max_args = 1, .toml = TomlShape::String,
-              .apply = apply_metrics_instance, .print = print_metrics_instance},
+              .apply = apply_metrics_instance, .print = print_metrics_instance, .keep = keep_member<&Config::metrics_instance>},
     Directive{.info = {.name = "strict-frag-hdr", .syntax = "yes|no",
                         .doc = "deprecated and ignored (RFC 7915 §4 decides)",
                         .many = false, .reload = kRuntime, .deprecated = true},
@@ -797,6 +797,25 @@ std::vector<std::string_view> changed_directives(const Config& a, const Config& 
         if (pa != pb) changed.push_back(d.info.name);
     }
     return changed;
+}
+
+Reload reload_class(std::string_view name) {
+    for (const auto& d : detail::kTable) {
+        if (d.info.name == name) return d.info.reload;
+    }
+    return Reload::Restart;
+}
+
+void keep_sealed(Config& next, const Config& running) {
+    for (const auto& d : detail::kTable) {
+        if (d.info.reload == Reload::Restart && d.keep != nullptr) d.keep(next, running);
+    }
+}
+
+bool sealed_table_complete() {
+    return std::all_of(detail::kTable.begin(), detail::kTable.end(), [](const detail::Directive& d) {
+        return (d.info.reload == Reload::Restart) == (d.keep != nullptr);
+    });
 }
 
 std::string to_tayga_syntax(const Config& cfg) {

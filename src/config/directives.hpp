@@ -60,7 +60,17 @@ struct Directive {
     common::Status (*apply)(Draft& draft, Args args, const SourcePos& pos);
     // Appends the effective setting as TAYGA lines (or a comment when unset).
     void (*print)(const Config& cfg, std::string& out);
+    // Reload::Restart only: gives `next` the running value of this
+    // directive's setting (a reload keeps sealed settings; keep_sealed()).
+    void (*keep)(Config& next, const Config& running) = nullptr;
 };
+
+// A Restart directive's keep: one Config member copied from the running
+// configuration.
+template <auto Member>
+void keep_member(Config& next, const Config& running) {
+    next.*Member = running.*Member;
+}
 
 [[nodiscard]] std::span<const Directive> directive_table();
 // By name in any case, as TAYGA compares names (strcasecmp): "IPv4-Addr"

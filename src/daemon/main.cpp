@@ -43,8 +43,10 @@
 #include "daemon/metrics_http.hpp"
 #include "daemon/notify.hpp"
 #include "daemon/process.hpp"
+#include "daemon/reloader.hpp"
 #include "daemon/running_config.hpp"
 #include "daemon/stats.hpp"
+#include "daemon/tables_builder.hpp"
 #include "daemon/watchdog.hpp"
 #include "io/tun.hpp"
 #include "io/worker.hpp"
@@ -72,28 +74,6 @@ void report(const std::vector<std::string>& lines, LogLevel level, bool to_log) 
     }
 }
 
-// map-file: its lines join the configuration's own maps as
-// config::apply_map_file says (a malformed line, or one that clashes with
-// tayga.conf, is skipped; a later line replaces an earlier one it clashes
-// with). nullopt only when the file cannot be read: fatal at start (as
-// TAYGA), the running mappings stay on reload. `path` is where the file is
-// now (it differs from cfg.map_file after a chroot). Diagnostics go to
-// `diag`: errors are the skipped lines.
-std::optional<Config> with_map_file(const Config& cfg, const std::string& path, config::Diagnostics& diag) {
-    if (cfg.map_file.empty()) return cfg;
-    const auto file = addr::read_map_file(path);
-    if (!file) {
-        diag.errors.push_back("map-file: " + file.error());
-        return std::nullopt;
-    }
-    auto applied = config::apply_map_file(cfg, *file);
-    diag.errors.insert(diag.errors.end(), applied.diag.errors.begin(), applied.diag.errors.end());
-    diag.warnings.insert(diag.warnings.end(), applied.diag.warnings.begin(), applied.diag.warnings.end());
-    Config out = cfg;
-    out.maps.insert(out.maps.end(), applied.entries.begin(), applied.entries.end());
-    return out;
-}
-
 // Loads and validates the configuration file, printing (or logging) every
 // diagnostic.
 std::optional<Config> load_config(const std::string& path, bool to_log) {
@@ -104,19 +84,13 @@ std::optional<Config> load_config(const std::string& path, bool to_log) {
     return cfg;
 }
 
-// The configuration plus its map-file's entries. `root` is stripped from the
-// front of map-file's path: the data-dir once chrooted into it. The lines
-// errors (the lines skipped, or why the file could not be read) are reported
-// and, with `errors`, handed back.
-std::optional<Config> load_map_file(const Config& base, bool to_log, const std::string& root = "",
-                                    std::vector<std::string>* errors = nullptr) {
-    std::string path = base.map_file;
-    if (!root.empty() && path.rfind(root, 0) == 0) path = path.substr(root.size());
+// The configuration plus its map-file's entries (merge_map_file), every
+// skipped line or why the file could not be read printed (or logged).
+std::optional<Config> load_map_file(const Config& base, bool to_log) {
     config::Diagnostics diag;
-    auto merged = with_map_file(base, path, diag);
+    auto merged = merge_map_file(base, base.map_file, addr::read_map_file, diag);
     report(diag.warnings, LogLevel::Warning, to_log);
     report(diag.errors, LogLevel::Err, to_log);
-    if (errors != nullptr) *errors = diag.errors;
     return merged;
 }
 
@@ -157,20 +131,6 @@ std::vector<std::string> split_lines(const std::string& text) {
     return lines;
 }
 
-// dynamic-pool: the translator's own address and every mapping's sides
-// leave the pool (TAYGA; RFC 7757 §3.2 one-to-one).
-addr::PoolOptions pool_options(const Config& cfg) {
-    addr::PoolOptions o;
-    o.prefix = *cfg.dynamic_pool;
-    if (cfg.ipv4_addr) o.excluded4.push_back(Prefix4{*cfg.ipv4_addr, 32});
-    for (const auto& m : cfg.maps) {
-        o.excluded4.push_back(m.v4);
-        o.excluded6.push_back(m.v6);
-    }
-    if (cfg.prefix) o.excluded6.push_back(*cfg.prefix);
-    return o;
-}
-
 // The routing loop check's view of the kernel's routes (main and local
 // tables; docs/rfc-compliance.md, "Routing loops"), or null when they
 // cannot be read: the check is then off and `why_not` says why.
@@ -209,21 +169,11 @@ std::string describe_routes(const addr::RouteView& v, const std::string& tun_dev
                        v.kept().size() - into4 - into6 == 1 ? "" : "s");
 }
 
-// One generation of translation tables for `cfg`, with the process-wide
-// pool, the device MTU (offlink-mtu caps the IPv6 side, RFC 7915 §4.1) and
-// the routes the loop check reads (null: no check).
-std::shared_ptr<const xlat::Tables> build_tables(const Config& cfg, addr::DynamicPool* pool, unsigned tun_mtu,
-                                                 std::shared_ptr<const addr::RouteView> routes) {
-    auto t = std::make_shared<xlat::Tables>(xlat::make_tables(cfg));
-    t->routes = std::move(routes);
-    t->pool = pool;
-    t->ipv4_mtu = tun_mtu;
-    t->ipv6_mtu = tun_mtu;
-    t->lowest_ipv6_mtu = std::min(cfg.offlink_mtu, tun_mtu);
+// -d: what the tables of a start-up or reload hold.
+void log_tables_built(const xlat::Tables& t, const Config& cfg, unsigned tun_mtu) {
     log(LogLevel::Debug, "translation tables built: ipv4-addr {}, ipv6-addr {}, prefix {}, {} map{}{}, mtu {}",
-        to_string(t->ipv4_addr), to_string(t->ipv6_addr), t->prefix ? to_string(*t->prefix) : "none", cfg.maps.size(),
-        cfg.maps.size() == 1 ? "" : "s", pool != nullptr ? ", dynamic pool" : "", tun_mtu);
-    return t;
+        to_string(t.ipv4_addr), to_string(t.ipv6_addr), t.prefix ? to_string(*t.prefix) : "none", cfg.maps.size(),
+        cfg.maps.size() == 1 ? "" : "s", t.pool != nullptr ? ", dynamic pool" : "", tun_mtu);
 }
 
 // -d: the dynamic pool's size after start-up and each reload.
@@ -237,8 +187,6 @@ void log_pool_sizes(const addr::DynamicPool* pool) {
 // Everything the main thread's event loop looks after once the workers run.
 struct Runtime {
     const Options& opt;
-    Config base;              // the configuration file as read
-    Config running;           // base plus the map-file's entries
     std::string root;         // data-dir when chrooted into it, else empty
     addr::DynamicPool* pool;  // null without dynamic-pool
     std::string dynamic_map;  // where leases persist; empty: nowhere
@@ -262,10 +210,12 @@ struct Runtime {
     std::atomic<std::uint64_t> saves_failed = 0;    // dynamic.map writes that failed
     std::atomic<std::uint64_t> leases_revoked = 0;  // Revoked pool events
     std::int64_t last_save_ = 0;                    // when dynamic.map was last written
-    // What the last reload skipped (map-file lines) or why it failed, for
-    // the `nat64dctl reload` reply.
-    std::vector<std::string> last_skipped_{};
-    std::string last_failure_{};
+    // The reload pipeline; it holds the configuration in force.
+    std::optional<Reloader> reloader{};
+    ReloadOutcome last_reload_{};  // for the `nat64dctl reload` reply
+
+    // The configuration in force: the file plus its map-file's entries.
+    [[nodiscard]] const Config& running() const { return reloader->running(); }
 
     // Thread-safe (the main thread and the metrics-listen thread): the
     // workers publish their counters under their own locks, the pool counts
@@ -299,7 +249,7 @@ struct Runtime {
         pool->maintenance(now);
         for (const auto& e : pool->take_events()) {
             if (e.kind == addr::PoolEventKind::Revoked) ++leases_revoked;
-            log(running.log.dyn ? LogLevel::Info : LogLevel::Debug, "{}", addr::describe(e));
+            log(running().log.dyn ? LogLevel::Info : LogLevel::Debug, "{}", addr::describe(e));
         }
         if (dynamic_map.empty()) return;
         if ((pool->dirty() && now - last_save_ >= 5) || now - last_save_ >= 300) save_leases(now);
@@ -342,12 +292,14 @@ struct Runtime {
     }
 
     // SIGHUP and `nat64dctl reload`: re-read the configuration; a bad one is
-    // refused whole and the running tables stay. Settings that need a
-    // restart are reported, not applied.
+    // refused whole and the running tables stay (reloader.hpp). Settings
+    // that need a restart are reported, not applied.
     bool reload() {
         notify("RELOADING=1");
         log(LogLevel::Info, "reloading {}", opt.config_file);
-        const bool ok = reload_config();
+        last_reload_ = reloader->reload();
+        const bool ok = last_reload_.ok;
+        if (ok) log_pool_sizes(pool);
         ok ? ++reloads_ok : ++reloads_failed;
         log(LogLevel::Debug, "reload {}: {} ok, {} failed so far", ok ? "applied" : "refused", reloads_ok.load(),
             reloads_failed.load());
@@ -355,67 +307,28 @@ struct Runtime {
         return ok;
     }
 
-    std::string handle(std::string_view request);
-    std::string reload_reply(bool ok) const;
-    OnDisk on_disk() const;
-
-private:
-    bool reload_config() {
-        last_skipped_.clear();
-        last_failure_.clear();
-        // In a chroot the configuration file is out of reach: only the
-        // map-file (inside data-dir) is read again.
-        std::optional<Config> next_base = root.empty() ? load_config(opt.config_file, true) : base;
-        if (!root.empty()) log(LogLevel::Info, "chrooted: reloading map-file only, {} stays as it is", opt.config_file);
-        if (!next_base) {
-            last_failure_ = opt.config_file + ": configuration refused (see the log)";
-            log(LogLevel::Err, "reload failed: configuration refused, keeping the running one");
-            return false;
-        }
-        // An unreadable map-file refuses the whole reload: the running
-        // mappings stay (TAYGA keeps them too).
-        std::optional<Config> next = load_map_file(*next_base, true, root, &last_skipped_);
-        if (!next) {
-            last_failure_ = last_skipped_.empty() ? "map-file unreadable" : last_skipped_.front();
-            last_skipped_.clear();
-            log(LogLevel::Err, "reload failed: map-file unreadable, keeping the running configuration and mappings");
-            return false;
-        }
-        Config effective = *next;
-        for (const auto name : config::changed_directives(running, *next)) {
-            for (const auto& d : config::directives()) {
-                if (d.name == name && d.reload == config::Reload::Restart) {
-                    log(LogLevel::Warning, "reload: {} changed, needs restart; keeping the running value", name);
-                }
-            }
-        }
-        // Sealed settings keep their running values, so that what runs is
-        // what `nat64dctl config` shows.
-        keep_restart_settings(effective, running);
-        std::shared_ptr<const xlat::Tables> tables;
-        try {
+    // The reload pipeline's pieces: the files, the tables built with this
+    // process's pool, MTU and routes (read again on each reload), the pool,
+    // the workers' tables source, the log.
+    ReloadPieces reload_pieces() {
+        ReloadPieces p;
+        p.read_config = [this] { return load_config(opt.config_file, true); };
+        p.read_map_file = addr::read_map_file;
+        p.build_tables = [this](const Config& cfg) {
             read_routes_now();
-            tables = build_tables(effective, pool, tun_mtu, routes);
-        } catch (const std::exception& e) {
-            log(LogLevel::Err, "reload failed: {}", e.what());
-            return false;
-        }
-        // Addresses that a new mapping claims leave the pool with their
-        // leases before the mapping translates; those of removed mappings
-        // return to it.
-        if (pool != nullptr) {
-            const auto o = pool_options(effective);
-            pool->set_exclusions(o.excluded4, o.excluded6);
-        }
-        source.publish(std::move(tables));
-        running = std::move(effective);
-        base = std::move(*next_base);
-        log(LogLevel::Info, "reload done: {} mappings{}", running.maps.size(),
-            last_skipped_.empty() ? std::string{}
-                                  : fmt::format(", {} map-file problem(s) skipped", last_skipped_.size()));
-        log_pool_sizes(pool);
-        return true;
+            auto t = build_shared_tables(cfg, TablesEnv{pool, tun_mtu, routes});
+            if (t) log_tables_built(**t, cfg, tun_mtu);
+            return t;
+        };
+        if (pool != nullptr)
+            p.exclude_from_pool = [this](const PoolExclusions& e) { pool->set_exclusions(e.excluded4, e.excluded6); };
+        p.publish = [this](std::shared_ptr<const xlat::Tables> t) { source.publish(std::move(t)); };
+        p.log = [](LogLevel level, const std::string& line) { log(level, "{}", line); };
+        return p;
     }
+
+    std::string handle(std::string_view request);
+    OnDisk on_disk() const;
 };
 
 void log_counters(const StatsSnapshot& s) {
@@ -436,16 +349,6 @@ void write_metrics_file(const std::string& path, const std::string& text) {
         log(LogLevel::Warning, "metrics-file {}: {}", path, st.error());
 }
 
-// `nat64dctl reload`: the outcome, then every map-file line it skipped.
-std::string Runtime::reload_reply(bool ok) const {
-    std::string out =
-        ok ? fmt::format("ok: reloaded, {} mappings\n", running.maps.size())
-           : fmt::format("error: reload failed, the running configuration and mappings stay: {}\n", last_failure_);
-    if (!last_skipped_.empty()) out += "map-file lines skipped:\n";
-    for (const auto& line : last_skipped_) out += "  " + line + "\n";
-    return out;
-}
-
 // `nat64dctl config`: the configuration file and its map-file as a reload
 // would read them now.
 OnDisk Runtime::on_disk() const {
@@ -462,7 +365,7 @@ OnDisk Runtime::on_disk() const {
         return d;
     }
     config::Diagnostics map_diag;
-    d.cfg = with_map_file(*file, file->map_file, map_diag);
+    d.cfg = merge_map_file(*file, file->map_file, addr::read_map_file, map_diag);
     d.errors = std::move(map_diag.errors);
     return d;
 }
@@ -479,9 +382,9 @@ std::string Runtime::handle(std::string_view request) {
         }
         case Kind::Stats: return r->json ? format_stats_json(snapshot()) : format_stats_table(snapshot());
         case Kind::Metrics: return format_metrics(snapshot());
-        case Kind::Mappings: return format_mappings(running, lease_view(pool), r->filter, r->json);
-        case Kind::Config: return format_running_config(running, on_disk());
-        case Kind::Reload: return reload_reply(reload());
+        case Kind::Mappings: return format_mappings(running(), lease_view(pool), r->filter, r->json);
+        case Kind::Config: return format_running_config(running(), on_disk());
+        case Kind::Reload: reload(); return format_reload_reply(last_reload_);
     }
     return "error: unknown request\n";
 }
@@ -508,21 +411,80 @@ int remove_tun(const std::string& name) {
     return 0;
 }
 
-int run(const Options& opt) {
-    const bool foreground = opt.debug || opt.nodetach || opt.check_config || opt.mktun || opt.rmtun;
-    const LogLevel level = opt.debug ? LogLevel::Debug : LogLevel::Info;
+// What start-up makes, in the order it makes it (members are destroyed in
+// the reverse order: the workers before the device, the device before the
+// pidfile). run() calls the steps in order; each one is the start-up order
+// of docs/architecture.md.
+struct Startup {
+    explicit Startup(const Options& o) : opt(o) {}
+
+    const Options& opt;
+    bool foreground = false;
+    LogLevel level = LogLevel::Info;
+    common::LogSink sink{};  // after the detach
+    std::optional<Config> base;
+    std::optional<Config> cfg;  // base plus the map-file's entries
+    std::optional<PidFile> pidfile;
+    bool main_thread_translates = false;
+    std::optional<io::TunDevice> tun;
+    unsigned mtu = 0;
+    std::unique_ptr<addr::DynamicPool> pool;
+    std::string dynamic_map;
+    std::optional<netlink::RouteMonitor> route_monitor;
+    std::shared_ptr<const addr::RouteView> routes;
+    std::string routes_error;
+    std::optional<io::TablesSource> source;
+    int ready_fd = -1;
+    std::optional<ControlServer> control;
+    std::unique_ptr<MetricsServer> metrics;
+    sigset_t sigs{};
+    std::atomic<bool> stop{false};
+    std::vector<std::unique_ptr<io::Worker>> workers;
+    std::vector<std::thread> threads;
+    // Why each worker thread ended, written before `ended` is set. A worker
+    // that ends while the daemon is not stopping ends the daemon, with a
+    // non-zero exit so that a supervisor (systemd's Restart=) acts instead
+    // of a daemon that keeps running without translating.
+    struct WorkerEnd {
+        std::atomic<bool> ended{false};
+        std::string why;
+    };
+    std::vector<std::unique_ptr<WorkerEnd>> ends;
+
+    // The configuration and its map-file; -t, --mktun and --rmtun end here
+    // (their exit status returned).
+    std::optional<int> load_configuration();
+    void lock_pidfile();
+    void open_tun();
+    void open_pool();
+    void watch_routes();
+    void build_first_tables();
+    void detach_from_terminal();
+    void open_control_socket();
+    void bind_metrics();
+    void drop_privileges_and_check();
+    void block_signals();
+    void start_workers();
+    int serve();
+    int event_loop(Runtime& rt, int sfd);
+    void shut_down(Runtime& rt);
+};
+
+std::optional<int> Startup::load_configuration() {
+    foreground = opt.debug || opt.nodetach || opt.check_config || opt.mktun || opt.rmtun;
+    level = opt.debug ? LogLevel::Debug : LogLevel::Info;
     // Until the detach, messages reach the terminal, unless a sink was
     // named: asked for syslog or the journal (TAYGA's --syslog, --journal),
     // the daemon reports its start-up there too. -t, --mktun and --rmtun
     // print to the terminal whatever the sink.
-    const common::LogSink sink = log_sink(opt, foreground);
+    sink = log_sink(opt, foreground);
     const common::LogSink startup_sink = opt.log_sink ? sink : log_sink(opt, true);
     common::log_init(startup_sink, level);
     const bool to_log = !(opt.check_config || opt.mktun || opt.rmtun) &&
                         (startup_sink == common::LogSink::Syslog || startup_sink == common::LogSink::Journal);
 
-    const auto base = load_config(opt.config_file, to_log);
-    const auto cfg = base ? load_map_file(*base, to_log) : std::nullopt;
+    base = load_config(opt.config_file, to_log);
+    cfg = base ? load_map_file(*base, to_log) : std::nullopt;
     if (!cfg) {
         std::fprintf(stderr, "%s: configuration refused\n", opt.config_file.c_str());
         return 1;
@@ -538,97 +500,123 @@ int run(const Options& opt) {
     }
     if (opt.rmtun) return remove_tun(cfg->tun_device);
     log_loaded(*cfg, cfg->maps.size() - base->maps.size());
+    return std::nullopt;
+}
 
-    // The pidfile's lock first: a second daemon with the same pidfile stops
-    // before it touches anything of the first one's.
-    std::optional<PidFile> pidfile;
+// The pidfile's lock first: a second daemon with the same pidfile stops
+// before it touches anything of the first one's. Then a missing data-dir.
+void Startup::lock_pidfile() {
     if (!opt.pidfile.empty()) {
         pidfile.emplace(opt.pidfile);
         log(LogLevel::Debug, "pidfile {}: locked", opt.pidfile);
     }
     if (prepare_data_dir(opt, *cfg)) log(LogLevel::Notice, "data-dir {}: created", cfg->data_dir);
+}
 
+// The TUN queues (the device created if missing), then tun-ip, tun-up,
+// tun-route and the MTU.
+void Startup::open_tun() {
     // workers N: N threads, one TUN queue each; workers 0: TAYGA's single
     // queue, translated by the main thread's event loop.
-    const bool main_thread_translates = cfg->workers == 0u;
+    main_thread_translates = cfg->workers == 0u;
     const unsigned queues =
         cfg->workers ? std::max(1u, *cfg->workers) : std::max(1u, std::thread::hardware_concurrency());
     auto opened = io::TunDevice::open(cfg->tun_device, queues, cfg->offload);
     if (!opened) throw StartupError(opened.error());
-    std::optional<io::TunDevice> tun(std::move(*opened));
+    tun.emplace(std::move(*opened));
     log(LogLevel::Debug, "tun-device {}: {} queue{} open{}{}{}", tun->name(), tun->fds().size(),
         tun->fds().size() == 1 ? "" : "s", tun->created() ? ", device created" : ", device existed",
         tun->multi_queue() ? ", multi-queue" : "", tun->vnet_hdr() ? ", virtio-net header" : "");
-    const unsigned mtu = configure_interface(*cfg);
+    mtu = configure_interface(*cfg);
+}
 
-    // dynamic-pool, with the leases of the last run (TAYGA's dynamic.map).
-    std::unique_ptr<addr::DynamicPool> pool;
-    const std::string dynamic_map = cfg->data_dir.empty() ? "" : cfg->data_dir + "/dynamic.map";
-    if (cfg->dynamic_pool) {
-        auto created = addr::DynamicPool::create(pool_options(*cfg));
-        if (!created) throw StartupError("dynamic-pool: " + created.error());
-        pool = std::move(*created);
-        pool->set_now(static_cast<std::int64_t>(std::time(nullptr)));
-        if (!dynamic_map.empty()) {
-            auto loaded = pool->load(dynamic_map);
-            if (!loaded) throw StartupError(dynamic_map + ": " + loaded.error());
-            for (const auto& m : loaded->messages) log(LogLevel::Warning, "{}", m);
-            log(LogLevel::Info, "{}: {} lease{} restored", dynamic_map, loaded->loaded, loaded->loaded == 1 ? "" : "s");
-        } else {
-            log(LogLevel::Warning, "dynamic-pool without data-dir: leases do not survive a restart");
-        }
-        log_pool_sizes(pool.get());
+// dynamic-pool, with the leases of the last run (TAYGA's dynamic.map).
+void Startup::open_pool() {
+    dynamic_map = cfg->data_dir.empty() ? "" : cfg->data_dir + "/dynamic.map";
+    if (!cfg->dynamic_pool) return;
+    auto created = addr::DynamicPool::create(pool_options(*cfg));
+    if (!created) throw StartupError("dynamic-pool: " + created.error());
+    pool = std::move(*created);
+    pool->set_now(static_cast<std::int64_t>(std::time(nullptr)));
+    if (!dynamic_map.empty()) {
+        auto loaded = pool->load(dynamic_map);
+        if (!loaded) throw StartupError(dynamic_map + ": " + loaded.error());
+        for (const auto& m : loaded->messages) log(LogLevel::Warning, "{}", m);
+        log(LogLevel::Info, "{}: {} lease{} restored", dynamic_map, loaded->loaded, loaded->loaded == 1 ? "" : "s");
+    } else {
+        log(LogLevel::Warning, "dynamic-pool without data-dir: leases do not survive a restart");
     }
-    // Routing loop check: the notifications first, so that no change
-    // between the first read and the subscription goes unseen.
-    auto route_monitor = netlink::RouteMonitor::open();
-    if (!route_monitor) log(LogLevel::Warning, "routes are read at start and reload only: {}", route_monitor.error());
-    std::string routes_error;
-    auto routes = read_routes(cfg->tun_device, routes_error);
+    log_pool_sizes(pool.get());
+}
+
+// Routing loop check: the notifications first, so that no change between
+// the first read and the subscription goes unseen.
+void Startup::watch_routes() {
+    auto monitor = netlink::RouteMonitor::open();
+    if (monitor) {
+        route_monitor.emplace(std::move(*monitor));
+    } else {
+        log(LogLevel::Warning, "routes are read at start and reload only: {}", monitor.error());
+    }
+    routes = read_routes(cfg->tun_device, routes_error);
     if (routes) {
         log(LogLevel::Info, "routing loop check: {}", describe_routes(*routes, cfg->tun_device));
     } else {
         log(LogLevel::Warning, "routing loop check off: {}", routes_error);
     }
-    auto source = io::TablesSource(build_tables(*cfg, pool.get(), mtu, routes));
+}
 
-    int ready_fd = -1;
+void Startup::build_first_tables() {
+    auto first = build_shared_tables(*cfg, TablesEnv{pool.get(), mtu, routes});
+    // The validator refuses what the builder cannot take: a failure here
+    // is a validator bug, refused like a bad configuration.
+    if (!first) throw StartupError(first.error());
+    log_tables_built(**first, *cfg, mtu);
+    source.emplace(std::move(first).value());
+}
+
+// Detach (unless -n/-d), then the pid into the pidfile.
+void Startup::detach_from_terminal() {
     if (!foreground) {
         common::log_init(sink, level);
         ready_fd = detach();
         log(LogLevel::Debug, "detached, pid {}", ::getpid());
     }
     if (pidfile) pidfile->write_pid();
-    // The control socket is made while still root, owned by the group the
-    // daemon drops to, so nat64dctl works for root and that group only.
-    std::optional<ControlServer> control;
-    {
-        const std::string path =
-            cfg->control_socket.empty() ? default_control_socket(cfg->tun_device) : cfg->control_socket;
-        ::mkdir(path.substr(0, path.rfind('/')).c_str(), 0755);  // /run/nat64d when not made by systemd
-        // control-group: nat64dctl for that group's members, whatever group
-        // the daemon itself runs as.
-        gid_t gid = target_gid(opt);
-        if (!cfg->control_group.empty()) {
-            const group* gr = ::getgrnam(cfg->control_group.c_str());
-            if (gr == nullptr) throw StartupError("control-group " + cfg->control_group + ": no such group");
-            gid = gr->gr_gid;
-        }
-        auto srv = ControlServer::listen(path, gid);
-        if (!srv) throw StartupError(srv.error());
-        control.emplace(std::move(*srv));
-        log(LogLevel::Debug, "control socket {}: listening", path);
+}
+
+// The control socket is made while still root, owned by the group the
+// daemon drops to, so nat64dctl works for root and that group only.
+void Startup::open_control_socket() {
+    const std::string path =
+        cfg->control_socket.empty() ? default_control_socket(cfg->tun_device) : cfg->control_socket;
+    ::mkdir(path.substr(0, path.rfind('/')).c_str(), 0755);  // /run/nat64d when not made by systemd
+    // control-group: nat64dctl for that group's members, whatever group
+    // the daemon itself runs as.
+    gid_t gid = target_gid(opt);
+    if (!cfg->control_group.empty()) {
+        const group* gr = ::getgrnam(cfg->control_group.c_str());
+        if (gr == nullptr) throw StartupError("control-group " + cfg->control_group + ": no such group");
+        gid = gr->gr_gid;
     }
-    // metrics-listen is bound while still root (ports below 1024), and
-    // served once the signal mask is set.
-    std::unique_ptr<MetricsServer> metrics;
-    if (cfg->metrics_listen) {
-        auto bound = MetricsServer::bind(*cfg->metrics_listen);
-        if (!bound) throw StartupError(bound.error());
-        metrics = std::move(*bound);
-    }
-    // No thread runs yet: the capabilities dropped here are dropped for
-    // every thread started later (workers, metrics-listen).
+    auto srv = ControlServer::listen(path, gid);
+    if (!srv) throw StartupError(srv.error());
+    control.emplace(std::move(*srv));
+    log(LogLevel::Debug, "control socket {}: listening", path);
+}
+
+// metrics-listen is bound while still root (ports below 1024), and served
+// once the signal mask is set.
+void Startup::bind_metrics() {
+    if (!cfg->metrics_listen) return;
+    auto bound = MetricsServer::bind(*cfg->metrics_listen);
+    if (!bound) throw StartupError(bound.error());
+    metrics = std::move(*bound);
+}
+
+// No thread runs yet: the capabilities dropped here are dropped for every
+// thread started later (workers, metrics-listen).
+void Startup::drop_privileges_and_check() {
     const Dropped dropped = drop_privileges(opt, *cfg);
     log(LogLevel::Debug, "running as uid {} gid {}{}, no capabilities, no_new_privs{}", ::getuid(), ::getgid(),
         opt.chroot ? ", chrooted to " + cfg->data_dir : "",
@@ -646,37 +634,29 @@ int run(const Options& opt) {
             "stay at exit (the next start replaces it)",
             control->path(), ::geteuid());
     check_data_dir_writable(*cfg, opt.chroot ? "/" : cfg->data_dir);
+}
 
-    // Signals are taken synchronously by the main thread; the workers
-    // inherit the mask, so none of them is ever interrupted by one.
-    sigset_t sigs;
+// Signals are taken synchronously by the main thread; the workers inherit
+// the mask, so none of them is ever interrupted by one.
+void Startup::block_signals() {
     sigemptyset(&sigs);
     for (int s : {SIGTERM, SIGINT, SIGHUP, SIGUSR1}) sigaddset(&sigs, s);
     pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+}
 
-    std::atomic<bool> stop{false};
-    std::vector<std::unique_ptr<io::Worker>> workers;
-    std::vector<std::thread> threads;
-    // Why each worker thread ended, written before `ended` is set. A worker
-    // that ends while the daemon is not stopping ends the daemon, with a
-    // non-zero exit so that a supervisor (systemd's Restart=) acts instead
-    // of a daemon that keeps running without translating.
-    struct WorkerEnd {
-        std::atomic<bool> ended{false};
-        std::string why;
-    };
-    std::vector<std::unique_ptr<WorkerEnd>> ends;
+void Startup::start_workers() {
     std::mt19937 rng{std::random_device{}()};
     for (const int fd : tun->fds()) {
         // RFC 7915 §5.1 identification: each worker starts at a random point.
-        workers.push_back(std::make_unique<io::Worker>(fd, source, static_cast<std::uint16_t>(rng()), tun->vnet_hdr()));
+        workers.push_back(
+            std::make_unique<io::Worker>(fd, *source, static_cast<std::uint16_t>(rng()), tun->vnet_hdr()));
     }
     if (main_thread_translates) {
         log(LogLevel::Debug, "workers 0: the main thread translates (one queue, no worker threads)");
     } else {
         for (auto& w : workers) {
             ends.push_back(std::make_unique<WorkerEnd>());
-            threads.emplace_back([&w, &stop, end = ends.back().get()] {
+            threads.emplace_back([&w, this, end = ends.back().get()] {
                 try {
                     end->why = w->run(stop);
                 } catch (const std::exception& e) {
@@ -690,15 +670,22 @@ int run(const Options& opt) {
     log(LogLevel::Info, "nat64d {} translating on {} (mtu {}, {} queue{}{}{}{})", NAT64D_VERSION, tun->name(), mtu,
         workers.size(), workers.size() == 1 ? "" : "s", main_thread_translates ? " in the main thread" : "",
         tun->offload_active() ? ", offload" : "", tun->created() ? ", device created" : "");
+}
 
+// From the workers' start to the end of the event loop: the runtime state
+// (control requests, reloads, ticks), metrics-listen served, READY=1, then
+// the main thread's loop until a signal or a failure stops it. Returns the
+// exit status.
+int Startup::serve() {
     std::string root = opt.chroot ? cfg->data_dir : "";
     // After the chroot, data-dir is "/".
     const std::string lease_file = dynamic_map.empty() || root.empty() ? dynamic_map : "/dynamic.map";
-    Runtime rt{opt, *base, *cfg, root, pool.get(), lease_file, mtu, source, workers};
+    Runtime rt{opt, root, pool.get(), lease_file, mtu, *source, workers};
+    rt.reloader.emplace(rt.reload_pieces(), opt.config_file, *base, *cfg, root);
     rt.main_thread_translates = main_thread_translates;
     rt.routes = std::move(routes);
     rt.routes_error = std::move(routes_error);
-    if (route_monitor) rt.route_monitor.emplace(std::move(*route_monitor));
+    rt.route_monitor = std::move(route_monitor);
     rt.tun_device = cfg->tun_device;
     rt.instance = cfg->metrics_instance.empty() ? cfg->tun_device : cfg->metrics_instance;
     // The workers run already: a failure from here on stops them in order
@@ -727,6 +714,18 @@ int run(const Options& opt) {
         }
     }
     if (ready_fd >= 0) ::close(ready_fd);
+    if (event_loop(rt, sfd) != 0) exit_code = 1;
+    stop = true;  // also after a failure that left the loop: the workers end too
+    notify("STOPPING=1");
+    ::close(sfd);
+    shut_down(rt);
+    return exit_code;
+}
+
+// The main thread's event loop until a signal or a failure stops it (or
+// `stop` was set already); 1 after a failure, else 0.
+int Startup::event_loop(Runtime& rt, int sfd) {
+    int exit_code = 0;
     auto next_metrics = std::chrono::steady_clock::now();
     std::int64_t last_tick = 0;
     const int queue_fd = main_thread_translates ? workers.front()->fd() : -1;
@@ -804,21 +803,24 @@ int run(const Options& opt) {
             rt.tick(now);
             last_tick = now;
         }
-        if (!rt.running.metrics_file.empty() && std::chrono::steady_clock::now() >= next_metrics) {
-            write_metrics_file(rt.running.metrics_file, format_metrics(rt.snapshot()));
+        if (!rt.running().metrics_file.empty() && std::chrono::steady_clock::now() >= next_metrics) {
+            write_metrics_file(rt.running().metrics_file, format_metrics(rt.snapshot()));
             next_metrics = std::chrono::steady_clock::now() + std::chrono::seconds(15);
         }
     }
-    stop = true;  // also after a failure that left the loop: the workers end too
-    notify("STOPPING=1");
-    ::close(sfd);
+    return exit_code;
+}
+
+// Workers joined, leases and counters saved, files and the device removed.
+void Startup::shut_down(Runtime& rt) {
     metrics.reset();  // its thread reads the workers' counters: it goes first
     for (auto& t : threads) t.join();
     log(LogLevel::Info, "stopping");
     rt.tick(static_cast<std::int64_t>(std::time(nullptr)));
     rt.save_leases(static_cast<std::int64_t>(std::time(nullptr)));
     log_counters(rt.snapshot());
-    if (!rt.running.metrics_file.empty()) write_metrics_file(rt.running.metrics_file, format_metrics(rt.snapshot()));
+    if (!rt.running().metrics_file.empty())
+        write_metrics_file(rt.running().metrics_file, format_metrics(rt.snapshot()));
     // The device goes (if this process made it) before the pidfile does, so
     // that whoever waits for the pidfile to vanish finds the daemon done.
     workers.clear();
@@ -826,7 +828,23 @@ int run(const Options& opt) {
     control.reset();
     pidfile.reset();
     log(LogLevel::Debug, "stopped");
-    return exit_code;
+}
+
+int run(const Options& opt) {
+    Startup s{opt};
+    if (const auto done = s.load_configuration()) return *done;
+    s.lock_pidfile();
+    s.open_tun();
+    s.open_pool();
+    s.watch_routes();
+    s.build_first_tables();
+    s.detach_from_terminal();
+    s.open_control_socket();
+    s.bind_metrics();
+    s.drop_privileges_and_check();
+    s.block_signals();
+    s.start_workers();
+    return s.serve();
 }
 
 }  // namespace

@@ -28,9 +28,4 @@ struct OnDisk {
 // comment, so the whole reply still parses as a configuration file.
 [[nodiscard]] std::string format_running_config(const Config& running, const OnDisk& disk);
 
-// Reload: the settings of the directives marked Reload::Restart keep their
-// running values in `next` (tun-device, workers, offload, sockets, ...): a
-// reload neither applies them nor pretends to.
-void keep_restart_settings(Config& next, const Config& running);
-
 }  // namespace nat64d::daemon

@@ -1,32 +1,10 @@
 #include "xlat/xlat.hpp"
 
-#include <stdexcept>
-
 #include "addr/rfc6052.hpp"
 #include "addr/special.hpp"
 #include "xlat/stages.hpp"
 
 namespace nat64d::xlat {
-
-Tables make_tables(const Config& cfg) {
-    Tables t;
-    t.prefix = cfg.prefix;
-    t.prefix_is_wkp = cfg.prefix && addr::is_well_known_prefix(*cfg.prefix);
-    t.wkpf_strict = cfg.wkpf_strict;
-    t.ipv4_addr = cfg.ipv4_addr.value_or(Ipv4Addr{});
-    t.ipv6_addr = cfg.ipv6_addr.value_or(Ipv6Addr{});
-    t.udp_cksum_mode = cfg.udp_cksum_mode;
-    t.lowest_ipv6_mtu = cfg.offlink_mtu;
-    t.log = cfg.log;
-    t.icmp_rate = cfg.icmp_rate;
-    t.icmp_burst = cfg.icmp_burst;
-    for (const auto& p : cfg.deny4) t.deny4.add(p);
-    for (const auto& m : cfg.maps) {
-        // The validator refuses overlaps; a failure here is a validator bug.
-        if (auto st = t.maps.add(m); !st) throw std::runtime_error(st.error());
-    }
-    return t;
-}
 
 Counters& Counters::operator+=(const Counters& o) noexcept {
     packets_4to6 += o.packets_4to6;

@@ -74,10 +74,6 @@ struct Tables {
     LogFlags log;
 };
 
-// Builds the tables from a validated configuration (startup or reload; may
-// allocate and fail only on a configuration the validator let through).
-[[nodiscard]] Tables make_tables(const Config& cfg);
-
 // Per-worker counters: only the owning worker writes them.
 // Kinds of ICMP errors the translator generates (Counters::icmp_errors_by_kind).
 enum class IcmpErrorKind : std::uint8_t { DestUnreachable, TimeExceeded, TooBig, ParamProblem, Other };

@@ -34,6 +34,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/tables_builder.hpp"
 #include "packet_check.hpp"
 #include "xlat/xlat.hpp"
 
@@ -66,7 +67,7 @@ const xlat::Tables& first_tables() {
     static const xlat::Tables t = [] {
         Config cfg = base_config();
         cfg.udp_cksum_mode = UdpCksumMode::Calc;
-        return xlat::make_tables(cfg);
+        return nat64d::daemon::build_tables(cfg).value();
     }();
     return t;
 }
@@ -87,7 +88,7 @@ const xlat::Tables& second_tables() {
     static const xlat::Tables t = [] {
         Config cfg = base_config();
         cfg.udp_cksum_mode = UdpCksumMode::Forward;
-        xlat::Tables tables = xlat::make_tables(cfg);
+        xlat::Tables tables = nat64d::daemon::build_tables(cfg).value();
         tables.ipv4_mtu = 1280;
         tables.ipv6_mtu = 1280;
         tables.hairpin = false;

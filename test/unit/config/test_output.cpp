@@ -184,3 +184,39 @@ TEST_CASE("control-group: a group name, printed back; anything else refused", "[
         CHECK(errors.front().find("t.conf:4: ") != std::string::npos);
     }
 }
+
+TEST_CASE("keep_sealed: every Restart directive of the table keeps its running value, and only those",
+          "[config][directives]") {
+    Diagnostics diag;
+    const auto running =
+        load_tayga_text("tun-device nat64\nipv4-addr 192.0.2.1\nprefix 3fff:6464::/96\n", "a.conf", {}, diag);
+    // Every directive changed at once.
+    const auto edited = load_tayga_text(
+        "tun-device clat\nipv4-addr 192.0.2.2\nipv6-addr 2001:db8::2\nprefix 3fff:6464:1::/96\nwkpf-strict no\n"
+        "dynamic-pool 198.51.100.0/24\ndata-dir /var/lib/x\nmap 203.0.113.5 2001:db8:5::5\ndeny4 "
+        "198.51.100.0/25\nmap-file /etc/m\n"
+        "udp-cksum-mode calc\nlog drop\nofflink-mtu 1400\nicmp-rate 10\nicmp-burst 20\ntun-up yes\ntun-ip "
+        "192.0.2.9\ntun-route 203.0.113.0/24\n"
+        "workers 3\noffload no\ncontrol-socket /run/x.sock\ncontrol-group wheel\nmetrics-file /var/lib/x/m.prom\n"
+        "metrics-listen 127.0.0.1:9164\nmetrics-instance x\n",
+        "b.conf", {}, diag);
+    REQUIRE(running);
+    REQUIRE(edited);
+    Config next = *edited;
+    CHECK(sealed_table_complete());
+    keep_sealed(next, *running);
+    std::vector<std::string_view> restart;
+    std::vector<std::string_view> runtime;
+    for (const auto& d : directives()) {
+        if (d.deprecated) continue;
+        (d.reload == Reload::Restart ? restart : runtime).push_back(d.name);
+    }
+    // All restart settings are back to the running ones ...
+    const auto still_changed = changed_directives(*running, next);
+    for (const auto name : restart) {
+        INFO(name);
+        CHECK(std::find(still_changed.begin(), still_changed.end(), name) == still_changed.end());
+    }
+    // ... and every runtime setting keeps the edit.
+    CHECK(still_changed == runtime);
+}

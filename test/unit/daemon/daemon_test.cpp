@@ -754,40 +754,6 @@ TEST_CASE("split_path: directory and name of the socket or pidfile", "[daemon][c
     CHECK(split_path("ctl.sock") == std::pair<std::string, std::string>{".", "ctl.sock"});
 }
 
-TEST_CASE("Reload keeps every restart setting at its running value, and only those", "[daemon][config]") {
-    config::Diagnostics diag;
-    const auto running =
-        config::load_tayga_text("tun-device nat64\nipv4-addr 192.0.2.1\nprefix 3fff:6464::/96\n", "a.conf", {}, diag);
-    // Every directive changed at once.
-    const auto edited = config::load_tayga_text(
-        "tun-device clat\nipv4-addr 192.0.2.2\nipv6-addr 2001:db8::2\nprefix 3fff:6464:1::/96\nwkpf-strict no\n"
-        "dynamic-pool 198.51.100.0/24\ndata-dir /var/lib/x\nmap 203.0.113.5 2001:db8:5::5\ndeny4 "
-        "198.51.100.0/25\nmap-file /etc/m\n"
-        "udp-cksum-mode calc\nlog drop\nofflink-mtu 1400\nicmp-rate 10\nicmp-burst 20\ntun-up yes\ntun-ip "
-        "192.0.2.9\ntun-route 203.0.113.0/24\n"
-        "workers 3\noffload no\ncontrol-socket /run/x.sock\nmetrics-file /var/lib/x/m.prom\n"
-        "metrics-listen 127.0.0.1:9164\nmetrics-instance x\n",
-        "b.conf", {}, diag);
-    REQUIRE(running);
-    REQUIRE(edited);
-    Config next = *edited;
-    keep_restart_settings(next, *running);
-    std::vector<std::string_view> restart;
-    std::vector<std::string_view> runtime;
-    for (const auto& d : config::directives()) {
-        if (d.deprecated) continue;
-        (d.reload == config::Reload::Restart ? restart : runtime).push_back(d.name);
-    }
-    // All restart settings are back to the running ones ...
-    const auto still_changed = config::changed_directives(*running, next);
-    for (const auto name : restart) {
-        INFO(name);
-        CHECK(std::find(still_changed.begin(), still_changed.end(), name) == still_changed.end());
-    }
-    // ... and every runtime setting keeps the edit.
-    CHECK(still_changed == runtime);
-}
-
 TEST_CASE("watchdog: WATCHDOG_USEC taken only for this pid and when a positive number", "[daemon][watchdog]") {
     CHECK(watchdog_timeout("4000000", nullptr, 42) == std::chrono::microseconds(4000000));
     CHECK(watchdog_timeout("4000000", "42", 42) == std::chrono::microseconds(4000000));

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "common/checksum.hpp"
+#include "daemon/tables_builder.hpp"
 #include "io/offload.hpp"
 #include "support/packet_builder.hpp"
 
@@ -19,7 +20,7 @@ xlat::Tables tables() {
     cfg.ipv4_addr = v4("192.0.2.1");
     cfg.ipv6_addr = v6("3fff:6464::c000:201");
     cfg.maps.push_back(MapEntry{*parse_prefix4("198.51.100.10/32"), *parse_prefix6("2001:db8::10/128"), {}});
-    return xlat::make_tables(cfg);
+    return nat64d::daemon::build_tables(cfg).value();
 }
 
 struct Run {

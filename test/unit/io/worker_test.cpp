@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "addr/dynamic_pool.hpp"
+#include "daemon/tables_builder.hpp"
 #include "io/vnet.hpp"
 #include "io/worker.hpp"
 #include "support/packet_builder.hpp"
@@ -69,7 +70,7 @@ std::shared_ptr<const xlat::Tables> tables() {
     cfg.ipv4_addr = v4("192.0.2.1");
     cfg.ipv6_addr = v6("3fff:6464::c000:201");
     cfg.maps.push_back(MapEntry{*parse_prefix4("198.51.100.10/32"), *parse_prefix6("2001:db8::10/128"), {}});
-    return std::make_shared<const xlat::Tables>(xlat::make_tables(cfg));
+    return std::make_shared<const xlat::Tables>(nat64d::daemon::build_tables(cfg).value());
 }
 
 }  // namespace
@@ -148,7 +149,7 @@ TEST_CASE("Worker picks up newly published tables between batches", "[io][worker
     cfg.ipv4_addr = v4("192.0.2.1");
     cfg.ipv6_addr = v6("3fff:6464::c000:201");
     cfg.maps.push_back(MapEntry{*parse_prefix4("198.51.100.20/32"), *parse_prefix6("2001:db8::20/128"), {}});
-    source.publish(std::make_shared<const xlat::Tables>(xlat::make_tables(cfg)));
+    source.publish(std::make_shared<const xlat::Tables>(nat64d::daemon::build_tables(cfg).value()));
     // The worker sees the new generation at its next wake-up (poll timeout 200 ms at most).
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     tun.inject(ping);
@@ -366,7 +367,7 @@ TEST_CASE("Workers translate and lease while tables are republished and counters
     addr::DynamicPool* const p = pool->get();
     p->set_now(1'700'000'000);
     const auto make = [p](bool with_map) {
-        auto t = std::make_shared<xlat::Tables>(xlat::make_tables(reload_config(with_map)));
+        auto t = std::make_shared<xlat::Tables>(nat64d::daemon::build_tables(reload_config(with_map)).value());
         t->pool = p;
         return std::shared_ptr<const xlat::Tables>(std::move(t));
     };

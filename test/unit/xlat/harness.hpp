@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "daemon/tables_builder.hpp"
 #include "support/packet_builder.hpp"
 #include "xlat/xlat.hpp"
 
@@ -90,7 +91,7 @@ inline xlat::Tables default_tables(UdpCksumMode mode = UdpCksumMode::Drop) {
     cfg.maps.push_back(MapEntry{*parse_prefix4("198.51.100.10/32"), *parse_prefix6("2001:db8::10/128"), {}});
     cfg.maps.push_back(MapEntry{*parse_prefix4("198.51.100.128/25"), *parse_prefix6("2001:db8:1::80/121"), {}});
     cfg.udp_cksum_mode = mode;
-    auto t = xlat::make_tables(cfg);
+    auto t = nat64d::daemon::build_tables(cfg).value();
     t.ipv4_mtu = t.ipv6_mtu = 1500;  // what the worker sets from the TUN device
     return t;
 }

@@ -11,6 +11,7 @@
 
 #include "addr/dynamic_pool.hpp"
 #include "addr/rfc6052.hpp"
+#include "daemon/tables_builder.hpp"
 #include "fixtures.hpp"
 
 using namespace nat64d;
@@ -28,7 +29,7 @@ struct Fixture {
     std::unique_ptr<addr::DynamicPool> pool;
     xlat::Tables t;
 
-    explicit Fixture(Config cfg, const char* pool_prefix = nullptr) : t(xlat::make_tables(cfg)) {
+    explicit Fixture(Config cfg, const char* pool_prefix = nullptr) : t(nat64d::daemon::build_tables(cfg).value()) {
         t.ipv4_mtu = t.ipv6_mtu = 1500;
         if (pool_prefix == nullptr) return;
         addr::PoolOptions o;

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "daemon/tables_builder.hpp"
 #include "fixtures.hpp"
 
 using namespace nat64d;
@@ -36,7 +37,7 @@ xlat::Tables tables_without_prefix() {
     cfg.ipv6_addr = kXlat6;
     cfg.maps.push_back(MapEntry{*parse_prefix4("198.51.100.10/32"), *parse_prefix6("2001:db8::10/128"), {}});
     cfg.maps.push_back(MapEntry{*parse_prefix4("192.0.2.33/32"), *parse_prefix6("3fff:6464::c000:221/128"), {}});
-    return xlat::make_tables(cfg);
+    return nat64d::daemon::build_tables(cfg).value();
 }
 
 }  // namespace

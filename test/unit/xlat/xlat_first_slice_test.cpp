@@ -5,6 +5,7 @@
 // from-scratch computation.
 #include <catch2/catch.hpp>
 
+#include "daemon/tables_builder.hpp"
 #include "harness.hpp"
 
 using namespace nat64d;
@@ -319,7 +320,7 @@ TEST_CASE("IPv4 destination with no mapping and no prefix is dropped", "[xlat][d
     cfg.ipv4_addr = v4("192.0.2.1");
     cfg.ipv6_addr = v6("2001:db8::1");
     cfg.maps.push_back(MapEntry{*parse_prefix4("198.51.100.10/32"), *parse_prefix6("2001:db8::10/128"), {}});
-    const auto t = xlat::make_tables(cfg);
+    const auto t = nat64d::daemon::build_tables(cfg).value();
     const auto o =
         run_xlat(t, ipv4({kHost4, v4("203.0.113.9"), 1}, seal4(icmp_echo(8, 1, 1, {}), 1, kHost4, v4("203.0.113.9"))));
     CHECK(drops(o, Reason::DstUnmappable4) == 1);
@@ -338,19 +339,19 @@ TEST_CASE("RFC 6052 §3.1: the well-known prefix never carries non-global IPv4 (
     const Bytes in6 = ipv6({kHost6, doc_wkp, 58}, seal6(icmp_echo(128, 1, 1, {}), 58, kHost6, doc_wkp));
     const Bytes in4 = ipv4({kServer4, kHost4, 1}, seal4(icmp_echo(8, 1, 1, {}), 1, kServer4, kHost4));
     SECTION("strict: refused in both directions") {
-        const auto t = xlat::make_tables(cfg);
+        const auto t = nat64d::daemon::build_tables(cfg).value();
         CHECK(drops(run_xlat(t, in6), Reason::WkpNonGlobal) == 1);
         CHECK(drops(run_xlat(t, in4), Reason::WkpNonGlobal) == 1);
     }
     SECTION("wkpf-strict no: translated") {
         cfg.wkpf_strict = false;
-        const auto t = xlat::make_tables(cfg);
+        const auto t = nat64d::daemon::build_tables(cfg).value();
         CHECK(run_xlat(t, in6).verdict == Verdict::Forward);
         CHECK(run_xlat(t, in4).verdict == Verdict::Forward);
     }
     SECTION("RFC 8215: 64:ff9b:1::/48 is network-specific, no such rule") {
         cfg.prefix = *parse_prefix6("64:ff9b:1::/48");
-        const auto t = xlat::make_tables(cfg);
+        const auto t = nat64d::daemon::build_tables(cfg).value();
         const Ipv6Addr nsp = v6("64:ff9b:1:c000:2:2100::");
         const auto o = run_xlat(t, ipv6({kHost6, nsp, 58}, seal6(icmp_echo(128, 1, 1, {}), 58, kHost6, nsp)));
         REQUIRE(o.verdict == Verdict::Forward);

@@ -2,6 +2,7 @@
 // MTU decisions (lowest-ipv6-mtu, next-hop MTUs, DF), both directions.
 #include <catch2/catch.hpp>
 
+#include "daemon/tables_builder.hpp"
 #include "fixtures.hpp"
 
 using namespace nat64d;
@@ -216,7 +217,7 @@ TEST_CASE("Next-hop MTUs not set by the worker (65535): only DF=0 fragmentation 
     cfg.ipv4_addr = kXlat4;
     cfg.ipv6_addr = kXlat6;
     cfg.maps.push_back(MapEntry{*parse_prefix4("198.51.100.10/32"), *parse_prefix6("2001:db8::10/128"), {}});
-    const auto t = xlat::make_tables(cfg);
+    const auto t = nat64d::daemon::build_tables(cfg).value();
     CHECK(t.ipv4_mtu == 65535);
     CHECK(t.ipv6_mtu == 65535);
     CHECK(t.lowest_ipv6_mtu == 1280);  // offlink-mtu default

@@ -4,6 +4,7 @@
 // 2001:db8:bbbb::b, prefix 64:ff9b::/96, RFC 6791 address 198.51.100.1).
 #include <catch2/catch.hpp>
 
+#include "daemon/tables_builder.hpp"
 #include "fixtures.hpp"
 
 using namespace nat64d;
@@ -26,7 +27,7 @@ xlat::Tables rfc7757_tables(bool hairpin = true) {
     cfg.ipv6_addr = v6("2001:db8::64");
     cfg.maps.push_back(MapEntry{*parse_prefix4("192.0.2.1/32"), *parse_prefix6("2001:db8:aaaa::/128"), {}});
     cfg.maps.push_back(MapEntry{*parse_prefix4("192.0.2.2/32"), *parse_prefix6("2001:db8:bbbb::b/128"), {}});
-    auto t = xlat::make_tables(cfg);
+    auto t = nat64d::daemon::build_tables(cfg).value();
     t.hairpin = hairpin;
     return t;
 }

@@ -4,6 +4,7 @@
 // packet is built from scratch with the PacketBuilder.
 #include <catch2/catch.hpp>
 
+#include "daemon/tables_builder.hpp"
 #include "fixtures.hpp"
 
 using namespace nat64d;
@@ -381,7 +382,7 @@ TEST_CASE("RFC 7915 §4.3: quoted IPv4 address refused by the mapping (RFC 6052 
     cfg.ipv4_addr = v4("192.0.2.1");
     cfg.ipv6_addr = v6("2001:db8::1");
     cfg.maps.push_back(MapEntry{*parse_prefix4("198.51.100.10/32"), *parse_prefix6("2001:db8::10/128"), {}});
-    const auto t = xlat::make_tables(cfg);
+    const auto t = nat64d::daemon::build_tables(cfg).value();
     const Ipv4Addr router = v4("8.8.8.8");
     const Ipv4Addr private4 = v4("10.1.2.3");  // non-global: not expressible under the WKP
     const Bytes q4 = ipv4({kHost4, private4, 17, 9}, seal4(udp(1, 2, {}), 17, kHost4, private4));

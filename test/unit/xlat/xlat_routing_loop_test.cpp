@@ -11,6 +11,7 @@
 
 #include "addr/dynamic_pool.hpp"
 #include "addr/rfc6052.hpp"
+#include "daemon/tables_builder.hpp"
 #include "fixtures.hpp"
 
 using namespace nat64d;
@@ -63,7 +64,7 @@ struct Fixture {
     xlat::Tables t;
 
     explicit Fixture(const Config& cfg, const std::vector<addr::KernelRoute>& routes, bool with_pool = true)
-        : t(xlat::make_tables(cfg)) {
+        : t(nat64d::daemon::build_tables(cfg).value()) {
         t.ipv4_mtu = t.ipv6_mtu = 1500;
         t.routes = std::make_shared<const addr::RouteView>(addr::RouteView::build(routes));
         if (!with_pool) return;
