@@ -3,20 +3,16 @@
 // quotes the offending packet as received: it is written in place in front
 // of it, so the buffer's headroom (kHeadroom) is all it needs.
 #include <algorithm>
-#include <cstring>
 
 #include "addr/special.hpp"
 #include "common/bytes.hpp"
 #include "common/checksum.hpp"
 #include "xlat/proto.hpp"
 #include "xlat/stages.hpp"
+#include "xlat/views.hpp"
 
 namespace nat64d::xlat {
 namespace {
-
-using common::load16;
-using common::store16;
-using common::store32;
 
 // RFC 1812 §4.3.2.3 / RFC 4443 §2.4(c): the whole error datagram.
 inline constexpr std::size_t kIcmp4ErrorMax = 576;
@@ -25,28 +21,6 @@ inline constexpr std::size_t kIcmp6ErrorMax = 1280;
 [[nodiscard]] Verdict suppressed(Context& ctx, Reason why) noexcept {
     record_event(ctx, EventKind::Drop, why);
     return Verdict::Drop;
-}
-
-// Walks an IPv6 extension header chain over the bytes present, ignoring
-// Segments Left, to find the upper-layer header and whether this is a
-// non-first fragment. Returns false when the chain cannot be followed.
-[[nodiscard]] bool upper_layer6(const std::uint8_t* p, std::size_t len, std::uint8_t& nh, std::size_t& off,
-                                bool& non_first) noexcept {
-    nh = p[6];
-    off = kIpv6HdrLen;
-    non_first = false;
-    while (nh == proto::kHopByHop || nh == proto::kRouting || nh == proto::kDestOpts || nh == proto::kFragment) {
-        if (off + 8 > len) return false;
-        const std::uint8_t* h = p + off;
-        if (nh == proto::kFragment) {
-            non_first = (load16(h + 2) >> 3) != 0;
-            off += kFragHdrLen;
-        } else {
-            off += (std::size_t{h[1]} + 1) * 8;
-        }
-        nh = h[0];
-    }
-    return off <= len;
 }
 
 // The kind of an error (ICMPv4 types of RFC 792, ICMPv6 of RFC 4443).
@@ -153,13 +127,13 @@ void count_held_back(Context& ctx, IcmpErrorKind kind) noexcept {
 Verdict reject4(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t len, Reason why, IcmpError err,
                 ErrorClass /*cls: both classes exempt exactly the ICMPv4 errors, RFC 7915 §4.4*/) noexcept {
     ++ctx.counters.drops[static_cast<std::size_t>(why)];
-    const std::uint8_t* p = pkt.data();
-    const std::size_t ihl = std::size_t{p[0] & 0x0fu} * 4;
-    Ipv4Addr src, dst;
-    std::memcpy(src.bytes.data(), p + 12, 4);
-    std::memcpy(dst.bytes.data(), p + 16, 4);
-    const bool first_fragment = (load16(p + 6) & kIpv4OffsetMask) == 0;
-    const bool icmp_error = p[9] == proto::kIcmp && first_fragment && len > ihl && is_icmp4_error(p[ihl]);
+    const ConstIpv4View ip{pkt.data()};
+    const std::size_t ihl = ip.ihl();
+    const Ipv4Addr src = ip.src();
+    const Ipv4Addr dst = ip.dst();
+    const bool first_fragment = ip.frag_offset() == 0;
+    const bool icmp_error = ip.proto() == proto::kIcmp && first_fragment && len > ihl &&
+                            is_icmp4_error(ConstIcmpView{ip.data() + ihl}.type());
     // RFC 1812 §4.3.2.7: no error for an ICMP error, a non-first fragment,
     // a broadcast/multicast destination or an invalid source.
     static constexpr Ipv4Addr kBroadcast{{255, 255, 255, 255}};
@@ -181,11 +155,9 @@ Verdict reject4(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t len, 
     // RFC 1812 §4.3.2.2: fresh TTL; §4.3.2.4: the translator's address.
     write_ipv4_header(h, 0, static_cast<std::uint16_t>(kHdr + quote), ctx.ipv4_ids.next(), 0, kOwnHopLimit,
                       proto::kIcmp, t.ipv4_addr, src);
-    icmp[0] = err.type;
-    icmp[1] = err.code;
-    store16(icmp + 2, 0);
-    store32(icmp + 4, err.rest);
-    store16(icmp + 2, common::csum_finish(common::csum_partial(icmp, kIcmpHdrLen + quote)));
+    const IcmpView msg{icmp};
+    msg.set_header(err.type, err.code, err.rest);
+    msg.set_checksum(common::csum_finish(common::csum_partial(icmp, kIcmpHdrLen + quote)));
     pkt.offset -= kHdr;
     pkt.length = kHdr + quote;
     count_error(ctx, kind);
@@ -198,19 +170,21 @@ Verdict reject4(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t len, 
 Verdict reject6(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t len, Reason why, IcmpError err,
                 ErrorClass cls) noexcept {
     ++ctx.counters.drops[static_cast<std::size_t>(why)];
-    const std::uint8_t* p = pkt.data();
-    Ipv6Addr src, dst;
-    std::memcpy(src.bytes.data(), p + 8, 16);
-    std::memcpy(dst.bytes.data(), p + 24, 16);
-    std::uint8_t nh = 0;
-    std::size_t off = 0;
-    bool non_first = false;
-    const bool walked = upper_layer6(p, len, nh, off, non_first);
+    const ConstIpv6View ip{pkt.data()};
+    const Ipv6Addr src = ip.src();
+    const Ipv6Addr dst = ip.dst();
+    Ext6 e;
+    Reason unused{};
+    const bool walked = walk_ext_headers(ip.data(), len, ExtWalk::Chain, e, unused);
+    const bool non_first = e.has_frag && e.frag_offset != 0;  // as far as the walk got
     bool icmp_exempt = false;
-    if (walked && nh == proto::kIcmpv6) {
+    if (walked && e.proto == proto::kIcmpv6) {
         // RFC 7915 §5.4: no policy error for any ICMPv6 message; RFC 4443
         // §2.4(e.1, e.2): no error for an ICMPv6 error or a Redirect.
-        icmp_exempt = cls == ErrorClass::Policy || off >= len || is_icmp6_error(p[off]) || p[off] == kIcmp6Redirect;
+        const std::size_t off = e.l4_off;
+        icmp_exempt = cls == ErrorClass::Policy || off >= len ||
+                      is_icmp6_error(ConstIcmpView{ip.data() + off}.type()) ||
+                      ConstIcmpView{ip.data() + off}.type() == kIcmp6Redirect;
     }
     // RFC 4443 §2.4(e.3): no error to a multicast destination (Packet Too
     // Big excepted); (e.6) nor to a source that is not one node. Non-first
@@ -233,13 +207,11 @@ Verdict reject6(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t len, 
     std::uint8_t* icmp = h + kIpv6HdrLen;
     write_ipv6_header(h, 0, static_cast<std::uint16_t>(kIcmpHdrLen + quote), proto::kIcmpv6, kOwnHopLimit, t.ipv6_addr,
                       src);
-    icmp[0] = err.type;
-    icmp[1] = err.code;
-    store16(icmp + 2, 0);
-    store32(icmp + 4, err.rest);
+    const IcmpView msg{icmp};
+    msg.set_header(err.type, err.code, err.rest);
     const std::uint32_t pseudo = common::csum_pseudo6(t.ipv6_addr.bytes.data(), src.bytes.data(),
                                                       static_cast<std::uint32_t>(kIcmpHdrLen + quote), proto::kIcmpv6);
-    store16(icmp + 2, common::csum_finish(common::csum_partial(icmp, kIcmpHdrLen + quote, pseudo)));
+    msg.set_checksum(common::csum_finish(common::csum_partial(icmp, kIcmpHdrLen + quote, pseudo)));
     pkt.offset -= kHdr;
     pkt.length = kHdr + quote;
     count_error(ctx, kind);

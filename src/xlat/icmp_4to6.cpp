@@ -7,13 +7,10 @@
 #include "common/checksum.hpp"
 #include "xlat/icmp.hpp"
 #include "xlat/proto.hpp"
+#include "xlat/views.hpp"
 
 namespace nat64d::xlat {
 namespace {
-
-using common::load16;
-using common::store16;
-using common::store32;
 
 // The translated header of the quoted packet, assembled apart because it
 // overlaps the bytes it is made from.
@@ -27,7 +24,8 @@ struct Inner4to6 {
 // Echo Request/Reply: only the type changes; the checksum gains the IPv6
 // pseudo-header (partial sum `pseudo6`) and the new type word (RFC 1624).
 void echo_4to6(std::uint8_t* icmp, std::uint32_t pseudo6) noexcept {
-    rewrite_icmp_type(icmp, icmp[0] == icmp4::kEchoRequest ? icmp6::kEchoRequest : icmp6::kEchoReply, 0, pseudo6);
+    rewrite_icmp_type(icmp, IcmpView{icmp}.type() == icmp4::kEchoRequest ? icmp6::kEchoRequest : icmp6::kEchoReply, 0,
+                      pseudo6);
 }
 
 // RFC 7915 §4.3: the quoted IPv4 packet is translated like an ordinary one
@@ -37,16 +35,16 @@ void echo_4to6(std::uint8_t* icmp, std::uint32_t pseudo6) noexcept {
 // hairpin pass its destination avoids the EAM table (RFC 7757 §4.2.1 rule 2).
 [[nodiscard]] std::optional<Reason> inner_4to6(const Tables& t, Context& ctx, std::uint8_t* in, std::size_t avail,
                                                Pass pass, Inner4to6& r) noexcept {
-    if (avail < kIpv4HdrLen || (in[0] >> 4) != 4) return Reason::InnerPacketBad;
-    r.ihl = std::size_t{in[0] & 0x0fu} * 4;
-    r.total_len = load16(in + 2);
+    const Ipv4View ip{in};
+    if (avail < kIpv4HdrLen || ip.version() != 4) return Reason::InnerPacketBad;
+    r.ihl = ip.ihl();
+    r.total_len = ip.total_len();
     if (r.ihl < kIpv4HdrLen || r.ihl > avail || r.total_len < r.ihl) return Reason::InnerPacketBad;
     // §4.3 with §4.1: a quoted protocol that only exists as an IPv6
     // extension header cannot be written into the quoted Next Header.
-    if (is_ipv6_only_protocol(in[9])) return Reason::Ipv6OnlyProtocol;
-    Ipv4Addr src4, dst4;
-    std::memcpy(src4.bytes.data(), in + 12, 4);
-    std::memcpy(dst4.bytes.data(), in + 16, 4);
+    if (is_ipv6_only_protocol(ip.proto())) return Reason::Ipv6OnlyProtocol;
+    const Ipv4Addr src4 = ip.src();
+    const Ipv4Addr dst4 = ip.dst();
     // Reserved addresses (and IPv4 link-local through the prefix) have no
     // mapping here either: the error is dropped (TAYGA's rule, stricter
     // than §4.1's "translated even when illegal").
@@ -55,11 +53,10 @@ void echo_4to6(std::uint8_t* icmp, std::uint32_t pseudo6) noexcept {
     const auto dst6 = pass == Pass::Hairpin ? map_4to6_prefix(t, dst4, miss) : map_4to6(t, ctx, dst4, miss);
     if (!src6 || !dst6) return Reason::InnerUnmappable;
 
-    const std::uint16_t frag_word = load16(in + 6);
-    const auto frag_offset = static_cast<std::uint16_t>(frag_word & kIpv4OffsetMask);
-    const bool more = (frag_word & kIpv4FlagMf) != 0;
-    const bool fragmented = more || frag_offset != 0;
-    const std::uint8_t proto4 = in[9];
+    const std::uint16_t frag_offset = ip.frag_offset();
+    const bool more = ip.more_frags();
+    const bool fragmented = ip.fragmented();
+    const std::uint8_t proto4 = ip.proto();
     const std::uint8_t proto6 = proto4 == proto::kIcmp ? proto::kIcmpv6 : proto4;
     std::uint8_t* l4 = in + r.ihl;
     const std::size_t l4_avail = std::min(avail, r.total_len) - r.ihl;
@@ -79,9 +76,9 @@ void echo_4to6(std::uint8_t* icmp, std::uint32_t pseudo6) noexcept {
         }
     }
     r.hdr6_len = kIpv6HdrLen + (fragmented ? kFragHdrLen : 0);
-    write_ipv6_header(r.hdr6, in[1], static_cast<std::uint16_t>(r.hdr6_len - kIpv6HdrLen + l4_len),
-                      fragmented ? proto::kFragment : proto6, in[8], *src6, *dst6);
-    if (fragmented) write_frag_header(r.hdr6 + kIpv6HdrLen, proto6, frag_offset, more, load16(in + 4));
+    write_ipv6_header(r.hdr6, ip.tos(), static_cast<std::uint16_t>(r.hdr6_len - kIpv6HdrLen + l4_len),
+                      fragmented ? proto::kFragment : proto6, ip.ttl(), *src6, *dst6);
+    if (fragmented) write_frag_header(r.hdr6 + kIpv6HdrLen, proto6, frag_offset, more, ip.id());
     return std::nullopt;
 }
 
@@ -145,8 +142,9 @@ std::optional<Reason> icmp_4to6(const Tables& t, Context& ctx, std::uint8_t* icm
                                 const Ipv6Addr& src6, const Ipv6Addr& dst6, Pass pass, const std::uint8_t* buf_end,
                                 IcmpOut& out) noexcept {
     if (len < kIcmpHdrLen) return Reason::IcmpTruncated;
-    const std::uint8_t type = icmp[0];
-    const std::uint8_t code = icmp[1];
+    const IcmpView msg_in{icmp};
+    const std::uint8_t type = msg_in.type();
+    const std::uint8_t code = msg_in.code();
     IcmpError e;
     switch (type) {
         case icmp4::kEchoRequest:
@@ -189,7 +187,7 @@ std::optional<Reason> icmp_4to6(const Tables& t, Context& ctx, std::uint8_t* icm
             if (code != icmp4::kPointerIndicatesError && code != icmp4::kBadLength) {
                 return Reason::IcmpUntranslatable;  // 1 missing option, others
             }
-            const auto ptr = param_pointer_4to6(icmp[4]);
+            const auto ptr = param_pointer_4to6(msg_in.pointer4());
             if (!ptr) return Reason::IcmpPointer;
             e = IcmpError{icmp6::kParamProblem, icmp6::kErroneousField, *ptr};
             break;
@@ -230,7 +228,7 @@ std::optional<Reason> icmp_4to6(const Tables& t, Context& ctx, std::uint8_t* icm
     Inner4to6 in;
     if (const auto r = inner_4to6(t, ctx, inner, avail, pass, in)) return r;
     if (e.type == icmp6::kPacketTooBig)
-        e.rest = ptb_mtu_4to6(t, load16(icmp + 6), static_cast<std::uint16_t>(in.total_len));
+        e.rest = ptb_mtu_4to6(t, msg_in.mtu4(), static_cast<std::uint16_t>(in.total_len));
 
     // §4.3: the quoted packet ends at its own Total Length (dropping RFC
     // 4884 padding) and the ICMPv6 error at 1280 bytes (RFC 4443 §2.4(c)).
@@ -252,17 +250,15 @@ std::optional<Reason> icmp_4to6(const Tables& t, Context& ctx, std::uint8_t* icm
             if (msg + kIcmpHdrLen + field + ext_len > buf_end) ext_len = 0;
         }
     }
-    msg[0] = e.type;
-    msg[1] = e.code;
-    store16(msg + 2, 0);
-    store32(msg + 4, e.rest);
+    const IcmpView msg_out{msg};
+    msg_out.set_header(e.type, e.code, e.rest);
     std::memcpy(msg + kIcmpHdrLen, in.hdr6, in.hdr6_len);
     std::uint8_t words = 0;
     const std::size_t mlen = layout_rfc4884(msg, in.hdr6_len + keep, ext, ext_len, 8, words);
     if (words != 0) msg[kIcmp6LengthAttr] = words;  // 64-bit words (RFC 4884 §4.4, §4.5)
     const std::uint32_t pseudo =
         common::csum_pseudo6(src6.bytes.data(), dst6.bytes.data(), static_cast<std::uint32_t>(mlen), proto::kIcmpv6);
-    store16(msg + 2, common::csum_finish(common::csum_partial(msg, mlen, pseudo)));
+    msg_out.set_checksum(common::csum_finish(common::csum_partial(msg, mlen, pseudo)));
     out = IcmpOut{msg, mlen};
     return std::nullopt;
 }

@@ -7,14 +7,10 @@
 #include "common/checksum.hpp"
 #include "xlat/icmp.hpp"
 #include "xlat/proto.hpp"
+#include "xlat/views.hpp"
 
 namespace nat64d::xlat {
 namespace {
-
-using common::load16;
-using common::load32;
-using common::store16;
-using common::store32;
 
 // RFC 1812 §4.3.2.3: an ICMPv4 error datagram is at most 576 bytes.
 inline constexpr std::size_t kIcmp4ErrorMax = 576;
@@ -28,7 +24,8 @@ struct Inner6to4 {
 // Echo Request/Reply: the checksum loses the IPv6 pseudo-header (partial
 // sum `pseudo6`) and the old type word, and gains the new one.
 void echo_6to4(std::uint8_t* icmp, std::uint32_t pseudo6) noexcept {
-    rewrite_icmp_type(icmp, icmp[0] == icmp6::kEchoRequest ? icmp4::kEchoRequest : icmp4::kEchoReply, pseudo6, 0);
+    rewrite_icmp_type(icmp, IcmpView{icmp}.type() == icmp6::kEchoRequest ? icmp4::kEchoRequest : icmp4::kEchoReply,
+                      pseudo6, 0);
 }
 
 // RFC 7915 §5.3: the quoted IPv6 packet is translated like an ordinary
@@ -37,19 +34,19 @@ void echo_6to4(std::uint8_t* icmp, std::uint32_t pseudo6) noexcept {
 // bytes reach it.
 [[nodiscard]] std::optional<Reason> inner_6to4(const Tables& t, Context& ctx, std::uint8_t* in, std::size_t avail,
                                                Inner6to4& r) noexcept {
-    if (avail < kIpv6HdrLen || (in[0] >> 4) != 6) return Reason::InnerPacketBad;
-    r.end = kIpv6HdrLen + load16(in + 4);
+    const Ipv6View ip{in};
+    if (avail < kIpv6HdrLen || ip.version() != 6) return Reason::InnerPacketBad;
+    r.end = kIpv6HdrLen + ip.payload_len();
     Ext6 e;
     Reason why{};
-    if (!walk_ext_headers(in, std::min(avail, r.end), false, e, why)) return Reason::InnerPacketBad;
+    if (!walk_ext_headers(in, std::min(avail, r.end), ExtWalk::Quoted, e, why)) return Reason::InnerPacketBad;
     r.l4_off = e.l4_off;
     // §5.3 with §5.1: ICMPv4 inside IPv6 has no translation (nor meaning).
     if (e.proto == proto::kIcmp) return Reason::Icmpv4InIpv6;
     const std::size_t upper_len = r.end - e.l4_off;
     if (kIpv4HdrLen + upper_len > 0xffff) return Reason::InnerPacketBad;
-    Ipv6Addr src6, dst6;
-    std::memcpy(src6.bytes.data(), in + 8, 16);
-    std::memcpy(dst6.bytes.data(), in + 24, 16);
+    const Ipv6Addr src6 = ip.src();
+    const Ipv6Addr dst6 = ip.dst();
     MapMiss miss = MapMiss::None;
     const auto src4 = map_6to4(t, ctx, src6, miss);
     const auto dst4 = map_6to4(t, ctx, dst6, miss);
@@ -80,8 +77,8 @@ void echo_6to4(std::uint8_t* icmp, std::uint32_t pseudo6) noexcept {
     } else if (total > kDfThreshold) {
         flags = kIpv4FlagDf;
     }
-    const auto tc = static_cast<std::uint8_t>(load16(in) >> 4);
-    write_ipv4_header(r.hdr4, tc, static_cast<std::uint16_t>(total), id, flags, in[7], proto4, *src4, *dst4);
+    write_ipv4_header(r.hdr4, ip.traffic_class(), static_cast<std::uint16_t>(total), id, flags, ip.hop_limit(), proto4,
+                      *src4, *dst4);
     return std::nullopt;
 }
 
@@ -115,8 +112,9 @@ std::optional<std::uint8_t> param_pointer_6to4(std::uint32_t ptr6) noexcept {
 std::optional<Reason> icmp_6to4(const Tables& t, Context& ctx, std::uint8_t* icmp, std::size_t len,
                                 std::uint32_t pseudo6, const std::uint8_t* buf_end, IcmpOut& out) noexcept {
     if (len < kIcmpHdrLen) return Reason::IcmpTruncated;
-    const std::uint8_t type = icmp[0];
-    const std::uint8_t code = icmp[1];
+    const IcmpView msg_in{icmp};
+    const std::uint8_t type = msg_in.type();
+    const std::uint8_t code = msg_in.code();
     IcmpError e;
     switch (type) {
         case icmp6::kEchoRequest:
@@ -147,7 +145,7 @@ std::optional<Reason> icmp_6to4(const Tables& t, Context& ctx, std::uint8_t* icm
             if (code == icmp6::kUnrecognizedNextHeader) {
                 e = IcmpError{icmp4::kDestUnreach, icmp4::kProtoUnreach, 0};  // §5.2: crosses types
             } else if (code == icmp6::kErroneousField) {
-                const auto ptr = param_pointer_6to4(load32(icmp + 4));
+                const auto ptr = param_pointer_6to4(msg_in.rest());
                 if (!ptr) return Reason::IcmpPointer;
                 e = IcmpError{icmp4::kParamProblem, icmp4::kPointerIndicatesError, std::uint32_t{*ptr} << 24};
             } else {
@@ -177,7 +175,7 @@ std::optional<Reason> icmp_6to4(const Tables& t, Context& ctx, std::uint8_t* icm
     std::uint8_t* inner = icmp + kIcmpHdrLen;
     Inner6to4 in;
     if (const auto r = inner_6to4(t, ctx, inner, avail, in)) return r;
-    if (type == icmp6::kPacketTooBig) e.rest = frag_needed_mtu_6to4(t, load32(icmp + 4));  // bytes 6-7, RFC 1191 §4
+    if (type == icmp6::kPacketTooBig) e.rest = frag_needed_mtu_6to4(t, msg_in.mtu6());  // bytes 6-7, RFC 1191 §4
 
     // §5.3: the quoted packet ends at its own length; the ICMPv4 datagram
     // at 576 bytes (and the IPv4 next-hop MTU).
@@ -196,15 +194,13 @@ std::optional<Reason> icmp_6to4(const Tables& t, Context& ctx, std::uint8_t* icm
             if (msg + kIcmpHdrLen + field + ext_len > buf_end) ext_len = 0;
         }
     }
-    msg[0] = e.type;
-    msg[1] = e.code;
-    store16(msg + 2, 0);
-    store32(msg + 4, e.rest);
+    const IcmpView msg_out{msg};
+    msg_out.set_header(e.type, e.code, e.rest);
     std::memcpy(msg + kIcmpHdrLen, in.hdr4, kIpv4HdrLen);
     std::uint8_t words = 0;
     const std::size_t mlen = layout_rfc4884(msg, kIpv4HdrLen + keep, ext, ext_len, 4, words);
-    if (words != 0) msg[kIcmp4LengthAttr] = words;                           // 32-bit words (RFC 4884 §4.1-§4.3)
-    store16(msg + 2, common::csum_finish(common::csum_partial(msg, mlen)));  // no pseudo-header in ICMPv4
+    if (words != 0) msg[kIcmp4LengthAttr] = words;                               // 32-bit words (RFC 4884 §4.1-§4.3)
+    msg_out.set_checksum(common::csum_finish(common::csum_partial(msg, mlen)));  // no pseudo-header in ICMPv4
     out = IcmpOut{msg, mlen};
     return std::nullopt;
 }

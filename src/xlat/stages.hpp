@@ -116,7 +116,7 @@ enum class Pass : std::uint8_t { Normal, Hairpin };
     return type < 128;
 }
 
-// ---- IPv6 extension headers (xlat_6to4.cpp), RFC 7915 §5.1 ----
+// ---- IPv6 extension headers (ext6.cpp), RFC 7915 §5.1 ----
 
 // The result of walking the IPv6 extension header chain.
 struct Ext6 {
@@ -131,12 +131,20 @@ struct Ext6 {
     bool ext_after_fragment = false;  // failed: an extension header follows the Fragment Header
 };
 
+// What a walk enforces. Outer: the rules of RFC 7915 §5.1 for a packet
+// to translate (a Routing header with Segments Left != 0 fails with
+// Reason::RoutingHeader). Quoted: the same, except that such a Routing
+// header is skipped (the packet quoted in an ICMPv6 error). Chain: no
+// rules, only the headers' lengths (the translator's own errors, which
+// need the upper layer of any packet they quote); with several Fragment
+// Headers, the last one's fields are kept.
+enum class ExtWalk : std::uint8_t { Outer, Quoted, Chain };
+
 // Walks the chain of the IPv6 packet `p` over `len` bytes. Hop-by-Hop,
-// Destination Options and Routing headers with Segments Left 0 are
-// skipped, a Fragment Header is consumed (§5.1.1). `outer`: a Routing
-// header with Segments Left != 0 fails with Reason::RoutingHeader (for a
-// quoted inner packet it is only skipped). On failure `why` says why.
-[[nodiscard]] bool walk_ext_headers(const std::uint8_t* p, std::size_t len, bool outer, Ext6& e, Reason& why) noexcept;
+// Destination Options and Routing headers are skipped, a Fragment Header
+// is consumed (§5.1.1). On failure `why` says why.
+[[nodiscard]] bool walk_ext_headers(const std::uint8_t* p, std::size_t len, ExtWalk mode, Ext6& e,
+                                    Reason& why) noexcept;
 
 // The 4->6 translator with its pass (xlat_4to6.cpp); translate_4to6 is
 // the Normal pass, the 6->4 translator runs the Hairpin pass.

@@ -1,7 +1,6 @@
 // RFC 7915 §4: IPv4 -> IPv6 (headers, options, TCP/UDP/ICMP transport
 // adjustment). ICMPv4 message translation is in icmp_4to6.cpp.
 #include <algorithm>
-#include <cstring>
 
 #include "addr/special.hpp"
 #include "common/bytes.hpp"
@@ -9,13 +8,13 @@
 #include "xlat/icmp.hpp"
 #include "xlat/proto.hpp"
 #include "xlat/stages.hpp"
+#include "xlat/views.hpp"
 
 namespace nat64d::xlat {
 namespace {
 
 using common::load16;
 using common::store16;
-using common::store32;
 
 inline constexpr std::uint8_t kOptEnd = 0;  // RFC 791 §3.1
 inline constexpr std::uint8_t kOptNop = 1;
@@ -48,15 +47,14 @@ inline constexpr std::uint8_t kOptSsrr = 137;
 // (RFC 6864: 0 when atomic, else from the generator).
 [[nodiscard]] Verdict echo_reply4(Context& ctx, PacketBuf& pkt, std::size_t ihl, std::size_t len) noexcept {
     std::uint8_t* p = pkt.data();
-    std::uint8_t tmp[4];
-    std::memcpy(tmp, p + 12, 4);
-    std::memcpy(p + 12, p + 16, 4);
-    std::memcpy(p + 16, tmp, 4);
-    p[8] = kOwnHopLimit;
-    const bool df = (load16(p + 6) & kIpv4FlagDf) != 0;
-    store16(p + 4, df ? 0 : ctx.ipv4_ids.next());
-    store16(p + 10, 0);
-    store16(p + 10, common::csum_finish(common::csum_partial(p, ihl)));
+    const Ipv4View ip{p};
+    const Ipv4Addr src = ip.src();
+    ip.set_src(ip.dst());
+    ip.set_dst(src);
+    ip.set_ttl(kOwnHopLimit);
+    ip.set_id(ip.df() ? 0 : ctx.ipv4_ids.next());
+    ip.set_checksum(0);
+    ip.set_checksum(common::csum_finish(common::csum_partial(p, ihl)));
     rewrite_icmp_type(p + ihl, icmp4::kEchoReply);
     icmp4_checksum_zero_fix(p + ihl, len - ihl);
     pkt.length = len;
@@ -70,15 +68,14 @@ inline constexpr std::uint8_t kOptSsrr = 137;
 // Protocol Unreachable (RFC 1122 §3.2.2.1, as TAYGA answers).
 [[nodiscard]] Verdict to_self4(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t ihl,
                                std::size_t len) noexcept {
-    const std::uint8_t* p = pkt.data();
-    if (p[9] != proto::kIcmp) {
+    const Ipv4View ip{pkt.data()};
+    if (ip.proto() != proto::kIcmp) {
         const Verdict v = reject4(t, ctx, pkt, len, Reason::ProtocolUnreachable,
                                   {icmp4::kDestUnreach, icmp4::kProtoUnreach, 0}, ErrorClass::Router);
         ctx.last_event.kind = EventKind::Self;
         return v;
     }
-    const bool fragmented = (load16(p + 6) & (kIpv4FlagMf | kIpv4OffsetMask)) != 0;
-    if (!fragmented && len >= ihl + kIcmpHdrLen && p[ihl] == icmp4::kEchoRequest)
+    if (!ip.fragmented() && len >= ihl + kIcmpHdrLen && IcmpView{ip.data() + ihl}.type() == icmp4::kEchoRequest)
         return echo_reply4(ctx, pkt, ihl, len);
     ++ctx.counters.drops[static_cast<std::size_t>(Reason::LocalUnsupported)];
     record_event(ctx, EventKind::Self, Reason::LocalUnsupported);
@@ -95,35 +92,34 @@ Verdict translate_4to6_pass(const Tables& t, Context& ctx, PacketBuf& pkt, Pass 
     std::uint8_t* p = pkt.data();
     if (pkt.offset < kMaxPrepend) return drop(ctx, Reason::NoBufferRoom);  // caller bug: see kHeadroom
     if (pkt.length < kIpv4HdrLen) return drop(ctx, Reason::Truncated4);
-    const std::size_t ihl = std::size_t{p[0] & 0x0fu} * 4;
+    const Ipv4View ip{p};
+    const std::size_t ihl = ip.ihl();
     if (ihl < kIpv4HdrLen) return drop(ctx, Reason::BadIpv4Header);
     if (pkt.length < ihl) return drop(ctx, Reason::Truncated4);
     // RFC 1812 §5.2.2: a router verifies the header checksum.
     if (common::csum_fold(common::csum_partial(p, ihl)) != 0xffff) return drop(ctx, Reason::BadIpv4Checksum);
-    const std::size_t len = load16(p + 2);
+    const std::size_t len = ip.total_len();
     if (len < ihl || len > pkt.length) return drop(ctx, Reason::Truncated4);
 
-    Ipv4Addr src4, dst4;
-    std::memcpy(src4.bytes.data(), p + 12, 4);
-    std::memcpy(dst4.bytes.data(), p + 16, 4);
+    const Ipv4Addr src4 = ip.src();
+    const Ipv4Addr dst4 = ip.dst();
     const bool hairpin = pass == Pass::Hairpin;
     if (!hairpin) {
         ctx.current.is_v6 = false;
-        ctx.current.proto = p[9];
+        ctx.current.proto = ip.proto();
         ctx.current.src4 = src4;
         ctx.current.dst4 = dst4;
         if (dst4 == t.ipv4_addr) return to_self4(t, ctx, pkt, ihl, len);
     }
 
-    const std::uint8_t tos = p[1];
-    const std::uint16_t id = load16(p + 4);
-    const std::uint16_t frag_word = load16(p + 6);
-    const std::uint8_t ttl = p[8];
-    const std::uint8_t proto4 = p[9];
-    const auto frag_offset = static_cast<std::uint16_t>(frag_word & kIpv4OffsetMask);
-    const bool more_frags = (frag_word & kIpv4FlagMf) != 0;
-    const bool df = (frag_word & kIpv4FlagDf) != 0;
-    const bool fragmented = more_frags || frag_offset != 0;
+    const std::uint8_t tos = ip.tos();
+    const std::uint16_t id = ip.id();
+    const std::uint8_t ttl = ip.ttl();
+    const std::uint8_t proto4 = ip.proto();
+    const std::uint16_t frag_offset = ip.frag_offset();
+    const bool more_frags = ip.more_frags();
+    const bool df = ip.df();
+    const bool fragmented = ip.fragmented();
     std::uint8_t* l4 = p + ihl;
     const std::size_t l4_len = len - ihl;
     const bool icmp_error = proto4 == proto::kIcmp && !fragmented && l4_len > 0 && is_icmp4_error(l4[0]);
@@ -156,7 +152,7 @@ Verdict translate_4to6_pass(const Tables& t, Context& ctx, PacketBuf& pkt, Pass 
     }
     if (is_ipv6_only_protocol(proto4)) return refuse(Reason::Ipv6OnlyProtocol, prohibited, ErrorClass::Policy);
     // RFC 7915 §4.1: unexpired source route -> 3/5 (source route failed).
-    if (has_unexpired_source_route(p + kIpv4HdrLen, ihl - kIpv4HdrLen)) {
+    if (has_unexpired_source_route(ip.options(), ihl - kIpv4HdrLen)) {
         return refuse(Reason::SourceRoute, {icmp4::kDestUnreach, icmp4::kSourceRouteFailed, 0}, ErrorClass::Router);
     }
     // RFC 7915 §4.2: IGMP is single-hop; SHOULD be silently dropped.
@@ -168,7 +164,7 @@ Verdict translate_4to6_pass(const Tables& t, Context& ctx, PacketBuf& pkt, Pass 
     bool src_by_prefix = false;
     if (hairpin) {
         src_by_prefix =
-            !icmp_error || (l4_len >= kIcmpHdrLen + kIpv4HdrLen && std::memcmp(p + 12, l4 + kIcmpHdrLen + 16, 4) == 0);
+            !icmp_error || (l4_len >= kIcmpHdrLen + kIpv4HdrLen && src4 == Ipv4View{l4 + kIcmpHdrLen}.dst());
     }
     MapMiss miss = MapMiss::None;
     std::optional<Ipv6Addr> src6;

@@ -1,7 +1,6 @@
 // RFC 7915 §5: IPv6 -> IPv4 (headers, extension headers, TCP/UDP/ICMP
 // transport adjustment). ICMPv6 message translation is in icmp_6to4.cpp.
 #include <algorithm>
-#include <cstring>
 
 #include "addr/special.hpp"
 #include "common/bytes.hpp"
@@ -9,6 +8,7 @@
 #include "xlat/icmp.hpp"
 #include "xlat/proto.hpp"
 #include "xlat/stages.hpp"
+#include "xlat/views.hpp"
 
 namespace nat64d::xlat {
 namespace {
@@ -16,20 +16,15 @@ namespace {
 using common::load16;
 using common::load32;
 using common::store16;
-using common::store32;
-
-[[nodiscard]] bool is_ext_header(std::uint8_t nh) noexcept {
-    return nh == proto::kHopByHop || nh == proto::kRouting || nh == proto::kFragment || nh == proto::kDestOpts;
-}
 
 // The translator's own IPv6 address answers echo requests (TAYGA does too).
 [[nodiscard]] Verdict echo_reply6(Context& ctx, PacketBuf& pkt, std::size_t len) noexcept {
     std::uint8_t* p = pkt.data();
-    std::uint8_t tmp[16];
-    std::memcpy(tmp, p + 8, 16);
-    std::memcpy(p + 8, p + 24, 16);
-    std::memcpy(p + 24, tmp, 16);
-    p[7] = kOwnHopLimit;
+    const Ipv6View ip{p};
+    const Ipv6Addr src = ip.src();
+    ip.set_src(ip.dst());
+    ip.set_dst(src);
+    ip.set_hop_limit(kOwnHopLimit);
     // Swapping the addresses leaves the pseudo-header sum unchanged; only
     // the type word changes (RFC 1624 incremental update).
     rewrite_icmp_type(p + kIpv6HdrLen, icmp6::kEchoReply);
@@ -44,13 +39,14 @@ using common::store32;
 // upper-layer protocol gets Parameter Problem, unrecognized Next Header,
 // pointing at the field that names it (RFC 8200 §4, as TAYGA answers).
 [[nodiscard]] Verdict to_self6(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t len) noexcept {
-    const std::uint8_t* p = pkt.data();
-    if (p[6] == proto::kIcmpv6 && len >= kIpv6HdrLen + kIcmpHdrLen && p[kIpv6HdrLen] == icmp6::kEchoRequest) {
+    std::uint8_t* p = pkt.data();
+    if (Ipv6View{p}.next_header() == proto::kIcmpv6 && len >= kIpv6HdrLen + kIcmpHdrLen &&
+        IcmpView{p + kIpv6HdrLen}.type() == icmp6::kEchoRequest) {
         return echo_reply6(ctx, pkt, len);
     }
     Ext6 e;
     Reason why{};
-    if (walk_ext_headers(p, len, false, e, why) && e.proto != proto::kIcmpv6) {
+    if (walk_ext_headers(p, len, ExtWalk::Quoted, e, why) && e.proto != proto::kIcmpv6) {
         const Verdict v =
             reject6(t, ctx, pkt, len, Reason::ProtocolUnreachable,
                     {icmp6::kParamProblem, icmp6::kUnrecognizedNextHeader, static_cast<std::uint32_t>(e.proto_off)},
@@ -64,60 +60,6 @@ using common::store32;
 }
 
 }  // namespace
-
-// RFC 7915 §5.1: Hop-by-Hop, Destination Options and Routing headers with
-// Segments Left 0 are skipped; a Fragment Header is consumed (§5.1.1).
-bool walk_ext_headers(const std::uint8_t* p, std::size_t len, bool outer, Ext6& e, Reason& why) noexcept {
-    std::uint8_t nh = p[6];
-    std::size_t off = kIpv6HdrLen;
-    while (is_ext_header(nh)) {
-        if (off + 8 > len) {
-            why = Reason::Truncated6;
-            return false;
-        }
-        const std::uint8_t* h = p + off;
-        if (nh == proto::kFragment) {
-            // RFC 8200 §4.5: only one Fragment Header; RFC 7915 §5.1.1: an
-            // extension header after it (other than ESP) is not translated.
-            if (e.has_frag || is_ext_header(h[0])) {
-                e.ext_after_fragment = !e.has_frag;  // a second Fragment Header is only malformed
-                why = Reason::BadExtHeader;
-                return false;
-            }
-            e.has_frag = true;
-            const std::uint16_t word = load16(h + 2);
-            e.frag_offset = static_cast<std::uint16_t>(word >> 3);
-            e.more_frags = (word & 1) != 0;
-            e.frag_id = load32(h + 4);
-            nh = h[0];
-            e.proto_off = off;
-            off += kFragHdrLen;
-            continue;
-        }
-        // RFC 7915 §5.1: a Routing header with Segments Left != 0 must not
-        // be translated; the error points at Segments Left (byte 3).
-        if (outer && nh == proto::kRouting && h[3] != 0) {
-            e.bad_off = off + 3;
-            why = Reason::RoutingHeader;
-            return false;
-        }
-        // Only the first header may be Hop-by-Hop (RFC 8200 §4.3).
-        if (nh == proto::kHopByHop && off != kIpv6HdrLen) {
-            why = Reason::BadExtHeader;
-            return false;
-        }
-        nh = h[0];
-        e.proto_off = off;
-        off += (std::size_t{h[1]} + 1) * 8;
-    }
-    if (off > len) {
-        why = Reason::Truncated6;
-        return false;
-    }
-    e.l4_off = off;
-    e.proto = nh;
-    return true;
-}
 
 namespace {
 
@@ -152,11 +94,11 @@ Verdict translate_6to4(const Tables& t, Context& ctx, PacketBuf& pkt) noexcept {
     std::uint8_t* p = pkt.data();
     if (pkt.offset < kMaxPrepend) return drop(ctx, Reason::NoBufferRoom);  // caller bug: see kHeadroom
     if (pkt.length < kIpv6HdrLen) return drop(ctx, Reason::Truncated6);
-    Ipv6Addr src6, dst6;
-    std::memcpy(src6.bytes.data(), p + 8, 16);
-    std::memcpy(dst6.bytes.data(), p + 24, 16);
+    const Ipv6View ip{p};
+    const Ipv6Addr src6 = ip.src();
+    const Ipv6Addr dst6 = ip.dst();
     ctx.current.is_v6 = true;
-    ctx.current.proto = p[6];
+    ctx.current.proto = ip.next_header();
     ctx.current.src6 = src6;
     ctx.current.dst6 = dst6;
 
@@ -164,7 +106,7 @@ Verdict translate_6to4(const Tables& t, Context& ctx, PacketBuf& pkt) noexcept {
     // carried by the next hop, so it gets a Packet Too Big announcing what
     // the IPv4 side carries (never below 1280, RFC 8021).
     const IcmpError too_big{icmp6::kPacketTooBig, 0, std::max(t.ipv4_mtu + 20, kIpv6MinMtu)};
-    const std::size_t payload_len = load16(p + 4);
+    const std::size_t payload_len = ip.payload_len();
     // RFC 2675 §3: IPv4 cannot carry a jumbogram, so a well-formed one gets
     // Packet Too Big, as from a link that cannot carry it. A payload length
     // of 0 without a valid Jumbo Payload, or one cut short, is dropped
@@ -186,8 +128,8 @@ Verdict translate_6to4(const Tables& t, Context& ctx, PacketBuf& pkt) noexcept {
     if (addr::is_reserved_ipv6(src6)) return drop(ctx, Reason::IllegalSource);
     if (addr::is_reserved_ipv6(dst6)) return drop(ctx, Reason::ReservedDestination);
 
-    const std::uint8_t hop_limit = p[7];
-    const auto traffic_class = static_cast<std::uint8_t>(load16(p) >> 4);
+    const std::uint8_t hop_limit = ip.hop_limit();
+    const std::uint8_t traffic_class = ip.traffic_class();
     // RFC 7915 §5.1: decrement, and at zero send Time Exceeded instead.
     if (hop_limit <= 1) {
         return reject6(t, ctx, pkt, len, Reason::HopLimitExpired, {icmp6::kTimeExceeded, icmp6::kHopLimitExceeded, 0},
@@ -199,7 +141,7 @@ Verdict translate_6to4(const Tables& t, Context& ctx, PacketBuf& pkt) noexcept {
 
     Ext6 e;
     Reason why{};
-    if (!walk_ext_headers(p, len, true, e, why)) {
+    if (!walk_ext_headers(p, len, ExtWalk::Outer, e, why)) {
         if (why == Reason::RoutingHeader) {
             return reject6(t, ctx, pkt, len, why,
                            {icmp6::kParamProblem, icmp6::kErroneousField, static_cast<std::uint32_t>(e.bad_off)},
