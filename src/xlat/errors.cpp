@@ -18,11 +18,6 @@ namespace {
 inline constexpr std::size_t kIcmp4ErrorMax = 576;
 inline constexpr std::size_t kIcmp6ErrorMax = 1280;
 
-[[nodiscard]] Verdict suppressed(Context& ctx, Reason why) noexcept {
-    record_event(ctx, EventKind::Drop, why);
-    return Verdict::Drop;
-}
-
 // The kind of an error (ICMPv4 types of RFC 792, ICMPv6 of RFC 4443).
 [[nodiscard]] IcmpErrorKind error_kind(bool v6, std::uint8_t type, std::uint8_t code) noexcept {
     IcmpErrorKind kind = IcmpErrorKind::Other;
@@ -126,7 +121,6 @@ void count_held_back(Context& ctx, IcmpErrorKind kind) noexcept {
 
 Verdict reject4(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t len, Reason why, IcmpError err,
                 ErrorClass /*cls: both classes exempt exactly the ICMPv4 errors, RFC 7915 §4.4*/) noexcept {
-    ++ctx.counters.drops[static_cast<std::size_t>(why)];
     const ConstIpv4View ip{pkt.data()};
     const std::size_t ihl = ip.ihl();
     const Ipv4Addr src = ip.src();
@@ -140,14 +134,14 @@ Verdict reject4(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t len, 
     // Nor to the translator itself (a source spoofing its address).
     if (!t.icmp_errors || t.ipv4_addr == Ipv4Addr{} || icmp_error || !first_fragment || (dst.bytes[0] & 0xf0) == 0xe0 ||
         dst == kBroadcast || addr::is_reserved_ipv4(src) || src == t.ipv4_addr) {
-        return suppressed(ctx, why);
+        return drop(ctx, why);
     }
     constexpr std::size_t kHdr = kIpv4HdrLen + kIcmpHdrLen;
-    if (pkt.offset < kHdr) return suppressed(ctx, Reason::NoBufferRoom);
+    if (pkt.offset < kHdr) return drop(ctx, why);  // not reached: kMaxPrepend is checked first
     const IcmpErrorKind kind = error_kind(false, err.type, err.code);
     if (!icmp_rate_allows(t, limiter_for(ctx, kind), ctx.now_ms, src.bytes.data(), src.bytes.size())) {
         count_held_back(ctx, kind);
-        return suppressed(ctx, why);
+        return drop(ctx, why);
     }
     const std::size_t quote = std::min(len, kIcmp4ErrorMax - kHdr);
     std::uint8_t* h = pkt.data() - kHdr;
@@ -163,13 +157,12 @@ Verdict reject4(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t len, 
     count_error(ctx, kind);
     const bool router =
         err.type == icmp4::kTimeExceeded || (err.type == icmp4::kDestUnreach && err.code == icmp4::kFragNeeded);
-    record_event(ctx, router ? EventKind::RouterError : EventKind::Reject, why);
+    count_refusal(ctx, why, router ? EventKind::RouterError : EventKind::Reject);
     return Verdict::IcmpError;
 }
 
 Verdict reject6(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t len, Reason why, IcmpError err,
                 ErrorClass cls) noexcept {
-    ++ctx.counters.drops[static_cast<std::size_t>(why)];
     const ConstIpv6View ip{pkt.data()};
     const Ipv6Addr src = ip.src();
     const Ipv6Addr dst = ip.dst();
@@ -193,14 +186,14 @@ Verdict reject6(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t len, 
     const bool multicast = dst.bytes[0] == 0xff && err.type != icmp6::kPacketTooBig;
     if (!t.icmp_errors || t.ipv6_addr == Ipv6Addr{} || icmp_exempt || non_first || multicast ||
         addr::is_reserved_ipv6(src) || src == t.ipv6_addr) {
-        return suppressed(ctx, why);
+        return drop(ctx, why);
     }
     constexpr std::size_t kHdr = kIpv6HdrLen + kIcmpHdrLen;
-    if (pkt.offset < kHdr) return suppressed(ctx, Reason::NoBufferRoom);
+    if (pkt.offset < kHdr) return drop(ctx, why);  // not reached: kMaxPrepend is checked first
     const IcmpErrorKind kind = error_kind(true, err.type, err.code);
     if (!icmp_rate_allows(t, limiter_for(ctx, kind), ctx.now_ms, src.bytes.data(), src.bytes.size())) {
         count_held_back(ctx, kind);
-        return suppressed(ctx, why);
+        return drop(ctx, why);
     }
     const std::size_t quote = std::min(len, kIcmp6ErrorMax - kHdr);
     std::uint8_t* h = pkt.data() - kHdr;
@@ -216,7 +209,7 @@ Verdict reject6(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t len, 
     pkt.length = kHdr + quote;
     count_error(ctx, kind);
     const bool router = err.type == icmp6::kTimeExceeded || err.type == icmp6::kPacketTooBig;
-    record_event(ctx, router ? EventKind::RouterError : EventKind::Reject, why);
+    count_refusal(ctx, why, router ? EventKind::RouterError : EventKind::Reject);
     return Verdict::IcmpError;
 }
 

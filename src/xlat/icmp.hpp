@@ -27,17 +27,18 @@ struct IcmpOut {
 // attribute converted, trimmed so that the IPv6 packet stays within 1280
 // bytes, checksum with the pseudo-header. Needs up to 56 bytes in front of
 // `icmp`; may write up to `buf_end` (an extension can move back by a few
-// bytes of padding). Returns the reason when the message is not translated.
-[[nodiscard]] std::optional<Reason> icmp_4to6(const Tables& t, Context& ctx, std::uint8_t* icmp, std::size_t len,
-                                              const Ipv6Addr& src6, const Ipv6Addr& dst6, Pass pass,
-                                              const std::uint8_t* buf_end, IcmpOut& out) noexcept;
+// bytes of padding). Returns Verdict::Forward, or drops the message
+// (drop(), counted) and returns Verdict::Drop.
+[[nodiscard]] Verdict icmp_4to6(const Tables& t, Context& ctx, std::uint8_t* icmp, std::size_t len,
+                                const Ipv6Addr& src6, const Ipv6Addr& dst6, Pass pass, const std::uint8_t* buf_end,
+                                IcmpOut& out) noexcept;
 
 // Rewrites the ICMPv6 message as ICMPv4 (§5.2, §5.3); `pseudo6` is the
 // partial sum of the IPv6 pseudo-header the message's checksum covers. The
 // result fits in an IPv4 datagram of 576 bytes (RFC 1812 §4.3.2.3).
-[[nodiscard]] std::optional<Reason> icmp_6to4(const Tables& t, Context& ctx, std::uint8_t* icmp, std::size_t len,
-                                              std::uint32_t pseudo6, const std::uint8_t* buf_end,
-                                              IcmpOut& out) noexcept;
+// Returns as icmp_4to6.
+[[nodiscard]] Verdict icmp_6to4(const Tables& t, Context& ctx, std::uint8_t* icmp, std::size_t len,
+                                std::uint32_t pseudo6, const std::uint8_t* buf_end, IcmpOut& out) noexcept;
 
 // RFC 7915 §4.2: the PTB MTU for an ICMPv4 "fragmentation needed" that
 // carried `mtu4` (0: pre-RFC 1191 router, use the plateau below the quoted

@@ -33,16 +33,16 @@ void echo_4to6(std::uint8_t* icmp, std::uint32_t pseudo6) noexcept {
 // looked up on its own, RFC 7757 §3.2), except that its TTL is kept. Its
 // transport checksum is adjusted when the quoted bytes reach it. In the
 // hairpin pass its destination avoids the EAM table (RFC 7757 §4.2.1 rule 2).
-[[nodiscard]] std::optional<Reason> inner_4to6(const Tables& t, Context& ctx, std::uint8_t* in, std::size_t avail,
-                                               Pass pass, Inner4to6& r) noexcept {
+[[nodiscard]] Verdict inner_4to6(const Tables& t, Context& ctx, std::uint8_t* in, std::size_t avail, Pass pass,
+                                 Inner4to6& r) noexcept {
     const Ipv4View ip{in};
-    if (avail < kIpv4HdrLen || ip.version() != 4) return Reason::InnerPacketBad;
+    if (avail < kIpv4HdrLen || ip.version() != 4) return drop(ctx, Reason::InnerPacketBad);
     r.ihl = ip.ihl();
     r.total_len = ip.total_len();
-    if (r.ihl < kIpv4HdrLen || r.ihl > avail || r.total_len < r.ihl) return Reason::InnerPacketBad;
+    if (r.ihl < kIpv4HdrLen || r.ihl > avail || r.total_len < r.ihl) return drop(ctx, Reason::InnerPacketBad);
     // §4.3 with §4.1: a quoted protocol that only exists as an IPv6
     // extension header cannot be written into the quoted Next Header.
-    if (is_ipv6_only_protocol(ip.proto())) return Reason::Ipv6OnlyProtocol;
+    if (is_ipv6_only_protocol(ip.proto())) return drop(ctx, Reason::Ipv6OnlyProtocol);
     const Ipv4Addr src4 = ip.src();
     const Ipv4Addr dst4 = ip.dst();
     // Reserved addresses (and IPv4 link-local through the prefix) have no
@@ -51,7 +51,7 @@ void echo_4to6(std::uint8_t* icmp, std::uint32_t pseudo6) noexcept {
     MapMiss miss = MapMiss::None;
     const auto src6 = map_4to6(t, ctx, src4, miss);
     const auto dst6 = pass == Pass::Hairpin ? map_4to6_prefix(t, dst4, miss) : map_4to6(t, ctx, dst4, miss);
-    if (!src6 || !dst6) return Reason::InnerUnmappable;
+    if (!src6 || !dst6) return drop(ctx, Reason::InnerUnmappable);
 
     const std::uint16_t frag_offset = ip.frag_offset();
     const bool more = ip.more_frags();
@@ -64,10 +64,11 @@ void echo_4to6(std::uint8_t* icmp, std::uint32_t pseudo6) noexcept {
 
     if (frag_offset == 0) {
         if (proto4 == proto::kIcmp) {
-            if (l4_avail < kIcmpCsumOffset + 2) return Reason::InnerPacketBad;
+            if (l4_avail < kIcmpCsumOffset + 2) return drop(ctx, Reason::InnerPacketBad);
             // §4.3: one embedded header only; an error quoting an error is dropped.
-            if (is_icmp4_error(l4[0])) return Reason::IcmpErrorInError;
-            if (l4[0] != icmp4::kEchoRequest && l4[0] != icmp4::kEchoReply) return Reason::IcmpUntranslatable;
+            if (is_icmp4_error(l4[0])) return drop(ctx, Reason::IcmpErrorInError);
+            if (l4[0] != icmp4::kEchoRequest && l4[0] != icmp4::kEchoReply)
+                return drop(ctx, Reason::IcmpUntranslatable);
             echo_4to6(l4, common::csum_pseudo6(src6->bytes.data(), dst6->bytes.data(),
                                                static_cast<std::uint32_t>(l4_len), proto::kIcmpv6));
         } else {
@@ -79,7 +80,7 @@ void echo_4to6(std::uint8_t* icmp, std::uint32_t pseudo6) noexcept {
     write_ipv6_header(r.hdr6, ip.tos(), static_cast<std::uint16_t>(r.hdr6_len - kIpv6HdrLen + l4_len),
                       fragmented ? proto::kFragment : proto6, ip.ttl(), *src6, *dst6);
     if (fragmented) write_frag_header(r.hdr6 + kIpv6HdrLen, proto6, frag_offset, more, ip.id());
-    return std::nullopt;
+    return Verdict::Forward;
 }
 
 // RFC 1191 §7 Table 7-1 plateaus that are at least the IPv6 minimum MTU.
@@ -138,10 +139,9 @@ std::optional<std::uint8_t> param_pointer_4to6(std::uint8_t ptr4) noexcept {
     }
 }
 
-std::optional<Reason> icmp_4to6(const Tables& t, Context& ctx, std::uint8_t* icmp, std::size_t len,
-                                const Ipv6Addr& src6, const Ipv6Addr& dst6, Pass pass, const std::uint8_t* buf_end,
-                                IcmpOut& out) noexcept {
-    if (len < kIcmpHdrLen) return Reason::IcmpTruncated;
+Verdict icmp_4to6(const Tables& t, Context& ctx, std::uint8_t* icmp, std::size_t len, const Ipv6Addr& src6,
+                  const Ipv6Addr& dst6, Pass pass, const std::uint8_t* buf_end, IcmpOut& out) noexcept {
+    if (len < kIcmpHdrLen) return drop(ctx, Reason::IcmpTruncated);
     const IcmpView msg_in{icmp};
     const std::uint8_t type = msg_in.type();
     const std::uint8_t code = msg_in.code();
@@ -153,7 +153,7 @@ std::optional<Reason> icmp_4to6(const Tables& t, Context& ctx, std::uint8_t* icm
             echo_4to6(icmp, common::csum_pseudo6(src6.bytes.data(), dst6.bytes.data(), static_cast<std::uint32_t>(len),
                                                  proto::kIcmpv6));
             out = IcmpOut{icmp, len};
-            return std::nullopt;
+            return Verdict::Forward;
         case icmp4::kDestUnreach:
             e.type = icmp6::kDestUnreach;
             switch (code) {
@@ -176,25 +176,25 @@ std::optional<Reason> icmp_4to6(const Tables& t, Context& ctx, std::uint8_t* icm
                     e = IcmpError{icmp6::kParamProblem, icmp6::kUnrecognizedNextHeader, 6};
                     break;
                 case icmp4::kFragNeeded: e = IcmpError{icmp6::kPacketTooBig, 0, 0}; break;
-                default: return Reason::IcmpUntranslatable;  // 14 precedence violation, >= 16
+                default: return drop(ctx, Reason::IcmpUntranslatable);  // 14 precedence violation, >= 16
             }
             break;
         case icmp4::kTimeExceeded:
-            if (code > icmp4::kReassemblyExceeded) return Reason::IcmpUntranslatable;
+            if (code > icmp4::kReassemblyExceeded) return drop(ctx, Reason::IcmpUntranslatable);
             e = IcmpError{icmp6::kTimeExceeded, code, 0};  // code unchanged
             break;
         case icmp4::kParamProblem: {
             if (code != icmp4::kPointerIndicatesError && code != icmp4::kBadLength) {
-                return Reason::IcmpUntranslatable;  // 1 missing option, others
+                return drop(ctx, Reason::IcmpUntranslatable);  // 1 missing option, others
             }
             const auto ptr = param_pointer_4to6(msg_in.pointer4());
-            if (!ptr) return Reason::IcmpPointer;
+            if (!ptr) return drop(ctx, Reason::IcmpPointer);
             e = IcmpError{icmp6::kParamProblem, icmp6::kErroneousField, *ptr};
             break;
         }
         case icmp4::kRedirect:
         case icmp4::kRouterAdvert:
-        case icmp4::kRouterSolicit: return Reason::IcmpSingleHop;
+        case icmp4::kRouterSolicit: return drop(ctx, Reason::IcmpSingleHop);
         case icmp4::kSourceQuench:
         case icmp4::kAltHostAddress:
         case icmp4::kTimestamp:
@@ -202,13 +202,13 @@ std::optional<Reason> icmp_4to6(const Tables& t, Context& ctx, std::uint8_t* icm
         case icmp4::kInfoRequest:
         case icmp4::kInfoReply:
         case icmp4::kAddrMaskRequest:
-        case icmp4::kAddrMaskReply: return Reason::IcmpObsolete;
-        default: return Reason::IcmpUntranslatable;
+        case icmp4::kAddrMaskReply: return drop(ctx, Reason::IcmpObsolete);
+        default: return drop(ctx, Reason::IcmpUntranslatable);
     }
 
     // An error: it is rebuilt from scratch below, so a corrupted one must
     // not come out with a valid checksum.
-    if (common::csum_fold(common::csum_partial(icmp, len)) != 0xffff) return Reason::BadIcmpChecksum;
+    if (common::csum_fold(common::csum_partial(icmp, len)) != 0xffff) return drop(ctx, Reason::BadIcmpChecksum);
     // RFC 4884: a non-zero length attribute (32-bit words) bounds the
     // original datagram; an extension follows it. Only ICMPv6 Destination
     // Unreachable and Time Exceeded can carry one (RFC 4884 §4.6): for the
@@ -226,7 +226,7 @@ std::optional<Reason> icmp_4to6(const Tables& t, Context& ctx, std::uint8_t* icm
 
     std::uint8_t* inner = icmp + kIcmpHdrLen;
     Inner4to6 in;
-    if (const auto r = inner_4to6(t, ctx, inner, avail, pass, in)) return r;
+    if (const Verdict v = inner_4to6(t, ctx, inner, avail, pass, in); v != Verdict::Forward) return v;
     if (e.type == icmp6::kPacketTooBig)
         e.rest = ptb_mtu_4to6(t, msg_in.mtu4(), static_cast<std::uint16_t>(in.total_len));
 
@@ -260,7 +260,7 @@ std::optional<Reason> icmp_4to6(const Tables& t, Context& ctx, std::uint8_t* icm
         common::csum_pseudo6(src6.bytes.data(), dst6.bytes.data(), static_cast<std::uint32_t>(mlen), proto::kIcmpv6);
     msg_out.set_checksum(common::csum_finish(common::csum_partial(msg, mlen, pseudo)));
     out = IcmpOut{msg, mlen};
-    return std::nullopt;
+    return Verdict::Forward;
 }
 
 }  // namespace nat64d::xlat

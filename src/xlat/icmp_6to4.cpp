@@ -32,25 +32,26 @@ void echo_6to4(std::uint8_t* icmp, std::uint32_t pseudo6) noexcept {
 // one, except that its hop limit is kept; its extension headers are
 // skipped as in §5.1 and its transport checksum adjusted when the quoted
 // bytes reach it.
-[[nodiscard]] std::optional<Reason> inner_6to4(const Tables& t, Context& ctx, std::uint8_t* in, std::size_t avail,
-                                               Inner6to4& r) noexcept {
+[[nodiscard]] Verdict inner_6to4(const Tables& t, Context& ctx, std::uint8_t* in, std::size_t avail,
+                                 Inner6to4& r) noexcept {
     const Ipv6View ip{in};
-    if (avail < kIpv6HdrLen || ip.version() != 6) return Reason::InnerPacketBad;
+    if (avail < kIpv6HdrLen || ip.version() != 6) return drop(ctx, Reason::InnerPacketBad);
     r.end = kIpv6HdrLen + ip.payload_len();
     Ext6 e;
     Reason why{};
-    if (!walk_ext_headers(in, std::min(avail, r.end), ExtWalk::Quoted, e, why)) return Reason::InnerPacketBad;
+    if (!walk_ext_headers(in, std::min(avail, r.end), ExtWalk::Quoted, e, why))
+        return drop(ctx, Reason::InnerPacketBad);
     r.l4_off = e.l4_off;
     // §5.3 with §5.1: ICMPv4 inside IPv6 has no translation (nor meaning).
-    if (e.proto == proto::kIcmp) return Reason::Icmpv4InIpv6;
+    if (e.proto == proto::kIcmp) return drop(ctx, Reason::Icmpv4InIpv6);
     const std::size_t upper_len = r.end - e.l4_off;
-    if (kIpv4HdrLen + upper_len > 0xffff) return Reason::InnerPacketBad;
+    if (kIpv4HdrLen + upper_len > 0xffff) return drop(ctx, Reason::InnerPacketBad);
     const Ipv6Addr src6 = ip.src();
     const Ipv6Addr dst6 = ip.dst();
     MapMiss miss = MapMiss::None;
     const auto src4 = map_6to4(t, ctx, src6, miss);
     const auto dst4 = map_6to4(t, ctx, dst6, miss);
-    if (!src4 || !dst4) return Reason::InnerUnmappable;
+    if (!src4 || !dst4) return drop(ctx, Reason::InnerUnmappable);
 
     std::uint8_t* l4 = in + e.l4_off;
     const std::size_t l4_avail = std::min(avail, r.end) - e.l4_off;
@@ -58,9 +59,10 @@ void echo_6to4(std::uint8_t* icmp, std::uint32_t pseudo6) noexcept {
     if (e.proto == proto::kIcmpv6) proto4 = proto::kIcmp;
     if (e.frag_offset == 0) {
         if (e.proto == proto::kIcmpv6) {
-            if (l4_avail < kIcmpCsumOffset + 2) return Reason::InnerPacketBad;
-            if (is_icmp6_error(l4[0])) return Reason::IcmpErrorInError;  // §5.3: one embedded header only
-            if (l4[0] != icmp6::kEchoRequest && l4[0] != icmp6::kEchoReply) return Reason::IcmpUntranslatable;
+            if (l4_avail < kIcmpCsumOffset + 2) return drop(ctx, Reason::InnerPacketBad);
+            if (is_icmp6_error(l4[0])) return drop(ctx, Reason::IcmpErrorInError);  // §5.3: one embedded header only
+            if (l4[0] != icmp6::kEchoRequest && l4[0] != icmp6::kEchoReply)
+                return drop(ctx, Reason::IcmpUntranslatable);
             echo_6to4(l4, common::csum_pseudo6(src6.bytes.data(), dst6.bytes.data(),
                                                static_cast<std::uint32_t>(upper_len), proto::kIcmpv6));
         } else {
@@ -79,7 +81,7 @@ void echo_6to4(std::uint8_t* icmp, std::uint32_t pseudo6) noexcept {
     }
     write_ipv4_header(r.hdr4, ip.traffic_class(), static_cast<std::uint16_t>(total), id, flags, ip.hop_limit(), proto4,
                       *src4, *dst4);
-    return std::nullopt;
+    return Verdict::Forward;
 }
 
 [[nodiscard]] bool is_single_hop6(std::uint8_t type) noexcept {
@@ -109,9 +111,9 @@ std::optional<std::uint8_t> param_pointer_6to4(std::uint32_t ptr6) noexcept {
     return std::nullopt;                      // Flow Label (2, 3), extension headers (>= 40)
 }
 
-std::optional<Reason> icmp_6to4(const Tables& t, Context& ctx, std::uint8_t* icmp, std::size_t len,
-                                std::uint32_t pseudo6, const std::uint8_t* buf_end, IcmpOut& out) noexcept {
-    if (len < kIcmpHdrLen) return Reason::IcmpTruncated;
+Verdict icmp_6to4(const Tables& t, Context& ctx, std::uint8_t* icmp, std::size_t len, std::uint32_t pseudo6,
+                  const std::uint8_t* buf_end, IcmpOut& out) noexcept {
+    if (len < kIcmpHdrLen) return drop(ctx, Reason::IcmpTruncated);
     const IcmpView msg_in{icmp};
     const std::uint8_t type = msg_in.type();
     const std::uint8_t code = msg_in.code();
@@ -123,7 +125,7 @@ std::optional<Reason> icmp_6to4(const Tables& t, Context& ctx, std::uint8_t* icm
             echo_6to4(icmp, pseudo6);
             icmp4_checksum_zero_fix(icmp, len);
             out = IcmpOut{icmp, len};
-            return std::nullopt;
+            return Verdict::Forward;
         case icmp6::kDestUnreach:
             e.type = icmp4::kDestUnreach;
             switch (code) {
@@ -133,12 +135,12 @@ std::optional<Reason> icmp_6to4(const Tables& t, Context& ctx, std::uint8_t* icm
                 case icmp6::kAddrUnreach: e.code = icmp4::kHostUnreach; break;
                 case icmp6::kAdminProhibited: e.code = icmp4::kHostProhibited; break;  // 10, not 13
                 case icmp6::kPortUnreach: e.code = icmp4::kPortUnreach; break;
-                default: return Reason::IcmpUntranslatable;
+                default: return drop(ctx, Reason::IcmpUntranslatable);
             }
             break;
         case icmp6::kPacketTooBig: e = IcmpError{icmp4::kDestUnreach, icmp4::kFragNeeded, 0}; break;
         case icmp6::kTimeExceeded:
-            if (code > icmp6::kReassemblyExceeded) return Reason::IcmpUntranslatable;
+            if (code > icmp6::kReassemblyExceeded) return drop(ctx, Reason::IcmpUntranslatable);
             e = IcmpError{icmp4::kTimeExceeded, code, 0};
             break;
         case icmp6::kParamProblem:
@@ -146,18 +148,19 @@ std::optional<Reason> icmp_6to4(const Tables& t, Context& ctx, std::uint8_t* icm
                 e = IcmpError{icmp4::kDestUnreach, icmp4::kProtoUnreach, 0};  // §5.2: crosses types
             } else if (code == icmp6::kErroneousField) {
                 const auto ptr = param_pointer_6to4(msg_in.rest());
-                if (!ptr) return Reason::IcmpPointer;
+                if (!ptr) return drop(ctx, Reason::IcmpPointer);
                 e = IcmpError{icmp4::kParamProblem, icmp4::kPointerIndicatesError, std::uint32_t{*ptr} << 24};
             } else {
-                return Reason::IcmpUntranslatable;  // 2 unrecognized option, unlisted codes
+                return drop(ctx, Reason::IcmpUntranslatable);  // 2 unrecognized option, unlisted codes
             }
             break;
         default:
-            if (is_single_hop6(type)) return Reason::IcmpSingleHop;
-            return Reason::IcmpUntranslatable;  // unknown informational or error type
+            if (is_single_hop6(type)) return drop(ctx, Reason::IcmpSingleHop);
+            return drop(ctx, Reason::IcmpUntranslatable);  // unknown informational or error type
     }
 
-    if (common::csum_fold(common::csum_partial(icmp, len, pseudo6)) != 0xffff) return Reason::BadIcmpChecksum;
+    if (common::csum_fold(common::csum_partial(icmp, len, pseudo6)) != 0xffff)
+        return drop(ctx, Reason::BadIcmpChecksum);
     // RFC 4884: a non-zero length attribute (64-bit words) of a Destination
     // Unreachable or Time Exceeded bounds the original datagram; the
     // extension after it is carried over (ICMPv4 Destination Unreachable
@@ -174,7 +177,7 @@ std::optional<Reason> icmp_6to4(const Tables& t, Context& ctx, std::uint8_t* icm
     }
     std::uint8_t* inner = icmp + kIcmpHdrLen;
     Inner6to4 in;
-    if (const auto r = inner_6to4(t, ctx, inner, avail, in)) return r;
+    if (const Verdict v = inner_6to4(t, ctx, inner, avail, in); v != Verdict::Forward) return v;
     if (type == icmp6::kPacketTooBig) e.rest = frag_needed_mtu_6to4(t, msg_in.mtu6());  // bytes 6-7, RFC 1191 §4
 
     // §5.3: the quoted packet ends at its own length; the ICMPv4 datagram
@@ -202,7 +205,7 @@ std::optional<Reason> icmp_6to4(const Tables& t, Context& ctx, std::uint8_t* icm
     if (words != 0) msg[kIcmp4LengthAttr] = words;                               // 32-bit words (RFC 4884 §4.1-§4.3)
     msg_out.set_checksum(common::csum_finish(common::csum_partial(msg, mlen)));  // no pseudo-header in ICMPv4
     out = IcmpOut{msg, mlen};
-    return std::nullopt;
+    return Verdict::Forward;
 }
 
 }  // namespace nat64d::xlat

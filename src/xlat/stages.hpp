@@ -21,10 +21,18 @@ inline void record_event(Context& ctx, EventKind kind, Reason why) noexcept {
     ++ctx.event_seq;
 }
 
-// Every non-forward outcome goes through here so that it is counted.
-[[nodiscard]] inline Verdict drop(Context& ctx, Reason why) noexcept {
+// The one place a Reason is counted: every refused packet passes here
+// once, dropped or answered with an error, and is published as an event
+// of `kind`.
+inline void count_refusal(Context& ctx, Reason why, EventKind kind) noexcept {
     ++ctx.counters.drops[static_cast<std::size_t>(why)];
-    record_event(ctx, EventKind::Drop, why);
+    record_event(ctx, kind, why);
+}
+
+// Every dropped packet goes through here so that it is counted; a packet
+// to the translator itself that it does not answer is an EventKind::Self.
+[[nodiscard]] inline Verdict drop(Context& ctx, Reason why, EventKind kind = EventKind::Drop) noexcept {
+    count_refusal(ctx, why, kind);
     return Verdict::Drop;
 }
 

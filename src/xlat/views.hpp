@@ -110,7 +110,7 @@ public:
 
     [[nodiscard]] std::uint8_t next_header() const noexcept { return p_[0]; }
     [[nodiscard]] std::uint16_t offset_word() const noexcept { return common::load16(p_ + 2); }  // offset + M
-    [[nodiscard]] std::uint16_t offset() const noexcept {  // in 8-octet units
+    [[nodiscard]] std::uint16_t offset() const noexcept {                                        // in 8-octet units
         return static_cast<std::uint16_t>(offset_word() >> 3);
     }
     [[nodiscard]] bool more_frags() const noexcept { return (offset_word() & 1) != 0; }

@@ -77,9 +77,7 @@ inline constexpr std::uint8_t kOptSsrr = 137;
     }
     if (!ip.fragmented() && len >= ihl + kIcmpHdrLen && IcmpView{ip.data() + ihl}.type() == icmp4::kEchoRequest)
         return echo_reply4(ctx, pkt, ihl, len);
-    ++ctx.counters.drops[static_cast<std::size_t>(Reason::LocalUnsupported)];
-    record_event(ctx, EventKind::Self, Reason::LocalUnsupported);
-    return Verdict::Drop;
+    return drop(ctx, Reason::LocalUnsupported, EventKind::Self);
 }
 
 }  // namespace
@@ -238,9 +236,8 @@ Verdict translate_4to6_pass(const Tables& t, Context& ctx, PacketBuf& pkt, Pass 
     std::size_t out_len = l4_len;
     if (proto4 == proto::kIcmp) {
         IcmpOut r;
-        if (const auto why = icmp_4to6(t, ctx, l4, l4_len, *src6, *dst6, pass, pkt.base + pkt.capacity, r)) {
-            return drop(ctx, *why);
-        }
+        const Verdict v = icmp_4to6(t, ctx, l4, l4_len, *src6, *dst6, pass, pkt.base + pkt.capacity, r);
+        if (v != Verdict::Forward) return v;
         out = r.msg;
         out_len = r.len;
     } else if (frag_offset == 0 && proto4 == proto::kUdp && load16(l4 + kUdpCsumOffset) == 0) {

@@ -54,9 +54,7 @@ using common::store16;
         ctx.last_event.kind = EventKind::Self;
         return v;
     }
-    ++ctx.counters.drops[static_cast<std::size_t>(Reason::LocalUnsupported)];
-    record_event(ctx, EventKind::Self, Reason::LocalUnsupported);
-    return Verdict::Drop;
+    return drop(ctx, Reason::LocalUnsupported, EventKind::Self);
 }
 
 }  // namespace
@@ -257,9 +255,8 @@ Verdict translate_6to4(const Tables& t, Context& ctx, PacketBuf& pkt) noexcept {
         const std::uint32_t pseudo = common::csum_pseudo6(src6.bytes.data(), dst6.bytes.data(),
                                                           static_cast<std::uint32_t>(l4_len), proto::kIcmpv6);
         IcmpOut r;
-        if (const auto r_why = icmp_6to4(t, ctx, l4, l4_len, pseudo, pkt.base + pkt.capacity, r)) {
-            return drop(ctx, *r_why);
-        }
+        const Verdict v = icmp_6to4(t, ctx, l4, l4_len, pseudo, pkt.base + pkt.capacity, r);
+        if (v != Verdict::Forward) return v;
         out = r.msg;
         out_len = r.len;
     } else if (udp_zero) {

@@ -15,8 +15,8 @@ namespace {
 // RFC 791 §3.1 header: IHL 6 (one option word), TOS 0x2e, total 0x0123,
 // ID 0xbeef, MF set, offset 0x0105, TTL 9, UDP, 192.0.2.1 -> 198.51.100.2.
 std::vector<std::uint8_t> v4_header() {
-    return {0x46, 0x2e, 0x01, 0x23, 0xbe, 0xef, 0x21, 0x05, 9, 17, 0xaa, 0xbb, 192, 0,   2,
-            1,    198,  51,   100,  2,    1,    1,    1,    1};
+    return {0x46, 0x2e, 0x01, 0x23, 0xbe, 0xef, 0x21, 0x05, 9, 17, 0xaa, 0xbb,
+            192,  0,    2,    1,    198,  51,   100,  2,    1, 1,  1,    1};
 }
 
 // RFC 8200 §3 header: traffic class 0xa5, flow label 0x12345, payload 0x40,
