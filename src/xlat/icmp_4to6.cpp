@@ -88,20 +88,6 @@ inline constexpr std::uint16_t kPlateaus[] = {65535, 32000, 17914, 8166, 4352, 2
 
 }  // namespace
 
-std::size_t layout_rfc4884(std::uint8_t* msg, std::size_t quoted, const std::uint8_t* ext, std::size_t ext_len,
-                           std::size_t word, std::uint8_t& length_words) noexcept {
-    if (ext_len == 0) {
-        length_words = 0;
-        return kIcmpHdrLen + quoted;
-    }
-    const std::size_t field = std::max(kRfc4884MinOriginal, (quoted + word - 1) / word * word);
-    // Move first (the regions may overlap), then pad the gap with zeros.
-    std::memmove(msg + kIcmpHdrLen + field, ext, ext_len);
-    std::memset(msg + kIcmpHdrLen + quoted, 0, field - quoted);
-    length_words = static_cast<std::uint8_t>(field / word);
-    return kIcmpHdrLen + field + ext_len;
-}
-
 std::uint32_t ptb_mtu_4to6(const Tables& t, std::uint16_t mtu4, std::uint16_t quoted_total) noexcept {
     std::uint32_t m = mtu4;
     if (m == 0) {
@@ -213,16 +199,10 @@ Verdict icmp_4to6(const Tables& t, Context& ctx, std::uint8_t* icmp, std::size_t
     // original datagram; an extension follows it. Only ICMPv6 Destination
     // Unreachable and Time Exceeded can carry one (RFC 4884 §4.6): for the
     // others it is dropped.
-    std::size_t avail = len - kIcmpHdrLen;
-    const std::uint8_t* ext = nullptr;
-    std::size_t ext_len = 0;
-    if (const std::size_t attr = std::size_t{icmp[kIcmp4LengthAttr]} * 4; attr != 0 && attr <= avail) {
-        if (e.type == icmp6::kDestUnreach || e.type == icmp6::kTimeExceeded) {
-            ext = icmp + kIcmpHdrLen + attr;
-            ext_len = avail - attr;
-        }
-        avail = attr;
-    }
+    const Rfc4884Body body = split_rfc4884(icmp, len, std::size_t{icmp[kIcmp4LengthAttr]} * 4,
+                                           e.type == icmp6::kDestUnreach || e.type == icmp6::kTimeExceeded);
+    const std::size_t avail = body.original;
+    std::size_t ext_len = body.ext_len;
 
     std::uint8_t* inner = icmp + kIcmpHdrLen;
     Inner4to6 in;
@@ -237,24 +217,12 @@ Verdict icmp_4to6(const Tables& t, Context& ctx, std::uint8_t* icmp, std::size_t
     const std::size_t payload = std::min({avail, in.total_len}) - in.ihl;
     std::size_t keep = std::min(payload, max_msg - hdr_len);
     std::uint8_t* msg = inner + in.ihl - hdr_len;
-    if (ext_len != 0) {
-        // The quoted field (>= 128 bytes, RFC 4884 §4) and the extension
-        // must both fit; if not, §4.2: the extension SHOULD be truncated
-        // (it goes whole: a cut extension would not parse).
-        if (kIcmpHdrLen + kRfc4884MinOriginal + ext_len > max_msg) {
-            ext_len = 0;
-        } else {
-            const std::size_t field_max = (max_msg - kIcmpHdrLen - ext_len) & ~std::size_t{7};
-            keep = std::min(keep, field_max - in.hdr6_len);
-            const std::size_t field = std::max(kRfc4884MinOriginal, (in.hdr6_len + keep + 7) & ~std::size_t{7});
-            if (msg + kIcmpHdrLen + field + ext_len > buf_end) ext_len = 0;
-        }
-    }
+    fit_rfc4884(msg, max_msg, in.hdr6_len, 8, buf_end, keep, ext_len);  // §4.2: the extension SHOULD be truncated
     const IcmpView msg_out{msg};
     msg_out.set_header(e.type, e.code, e.rest);
     std::memcpy(msg + kIcmpHdrLen, in.hdr6, in.hdr6_len);
     std::uint8_t words = 0;
-    const std::size_t mlen = layout_rfc4884(msg, in.hdr6_len + keep, ext, ext_len, 8, words);
+    const std::size_t mlen = layout_rfc4884(msg, in.hdr6_len + keep, body.ext, ext_len, 8, words);
     if (words != 0) msg[kIcmp6LengthAttr] = words;  // 64-bit words (RFC 4884 §4.4, §4.5)
     const std::uint32_t pseudo =
         common::csum_pseudo6(src6.bytes.data(), dst6.bytes.data(), static_cast<std::uint32_t>(mlen), proto::kIcmpv6);

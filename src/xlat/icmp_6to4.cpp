@@ -165,16 +165,11 @@ Verdict icmp_6to4(const Tables& t, Context& ctx, std::uint8_t* icmp, std::size_t
     // Unreachable or Time Exceeded bounds the original datagram; the
     // extension after it is carried over (ICMPv4 Destination Unreachable
     // and Time Exceeded can hold one too).
-    std::size_t avail = len - kIcmpHdrLen;
-    const std::uint8_t* ext = nullptr;
-    std::size_t ext_len = 0;
-    if (type == icmp6::kDestUnreach || type == icmp6::kTimeExceeded) {
-        if (const std::size_t attr = std::size_t{icmp[kIcmp6LengthAttr]} * 8; attr != 0 && attr <= avail) {
-            ext = icmp + kIcmpHdrLen + attr;
-            ext_len = avail - attr;
-            avail = attr;
-        }
-    }
+    const bool multipart = type == icmp6::kDestUnreach || type == icmp6::kTimeExceeded;
+    const Rfc4884Body body =
+        split_rfc4884(icmp, len, multipart ? std::size_t{icmp[kIcmp6LengthAttr]} * 8 : 0, multipart);
+    const std::size_t avail = body.original;
+    std::size_t ext_len = body.ext_len;
     std::uint8_t* inner = icmp + kIcmpHdrLen;
     Inner6to4 in;
     if (const Verdict v = inner_6to4(t, ctx, inner, avail, in); v != Verdict::Forward) return v;
@@ -187,21 +182,12 @@ Verdict icmp_6to4(const Tables& t, Context& ctx, std::uint8_t* icmp, std::size_t
     const std::size_t payload = std::min(avail, in.end) - in.l4_off;
     std::size_t keep = max_msg > kHdr ? std::min(payload, max_msg - kHdr) : 0;
     std::uint8_t* msg = inner + in.l4_off - kHdr;
-    if (ext_len != 0) {
-        if (kIcmpHdrLen + kRfc4884MinOriginal + ext_len > max_msg) {
-            ext_len = 0;  // §5.2 / RFC 4884 §5.3: no room; the extension goes
-        } else {
-            const std::size_t field_max = (max_msg - kIcmpHdrLen - ext_len) & ~std::size_t{3};
-            keep = std::min(keep, field_max - kIpv4HdrLen);
-            const std::size_t field = std::max(kRfc4884MinOriginal, (kIpv4HdrLen + keep + 3) & ~std::size_t{3});
-            if (msg + kIcmpHdrLen + field + ext_len > buf_end) ext_len = 0;
-        }
-    }
+    fit_rfc4884(msg, max_msg, kIpv4HdrLen, 4, buf_end, keep, ext_len);  // §5.2 / RFC 4884 §5.3
     const IcmpView msg_out{msg};
     msg_out.set_header(e.type, e.code, e.rest);
     std::memcpy(msg + kIcmpHdrLen, in.hdr4, kIpv4HdrLen);
     std::uint8_t words = 0;
-    const std::size_t mlen = layout_rfc4884(msg, kIpv4HdrLen + keep, ext, ext_len, 4, words);
+    const std::size_t mlen = layout_rfc4884(msg, kIpv4HdrLen + keep, body.ext, ext_len, 4, words);
     if (words != 0) msg[kIcmp4LengthAttr] = words;                               // 32-bit words (RFC 4884 §4.1-§4.3)
     msg_out.set_checksum(common::csum_finish(common::csum_partial(msg, mlen)));  // no pseudo-header in ICMPv4
     out = IcmpOut{msg, mlen};
