@@ -161,23 +161,22 @@ Verdict reject4(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t len, 
     return Verdict::IcmpError;
 }
 
-Verdict reject6(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t len, Reason why, IcmpError err,
-                ErrorClass cls) noexcept {
-    const ConstIpv6View ip{pkt.data()};
-    const Ipv6Addr src = ip.src();
-    const Ipv6Addr dst = ip.dst();
-    Ext6 e;
-    Reason unused{};
-    const bool walked = walk_ext_headers(ip.data(), len, ExtWalk::Chain, e, unused);
+Verdict reject6(const Tables& t, Context& ctx, PacketBuf& pkt, const Parsed6& in, const Refusal& r) noexcept {
+    const Reason why = r.why;
+    const IcmpError err = r.err;
+    const std::size_t len = in.len;
+    const Ipv6Addr& src = in.src;
+    const Ipv6Addr& dst = in.dst;
+    const Ext6& e = in.ext;
     const bool non_first = e.has_frag && e.frag_offset != 0;  // as far as the walk got
     bool icmp_exempt = false;
-    if (walked && e.proto == proto::kIcmpv6) {
+    if (e.complete && e.proto == proto::kIcmpv6) {
         // RFC 7915 §5.4: no policy error for any ICMPv6 message; RFC 4443
         // §2.4(e.1, e.2): no error for an ICMPv6 error or a Redirect.
         const std::size_t off = e.l4_off;
-        icmp_exempt = cls == ErrorClass::Policy || off >= len ||
-                      is_icmp6_error(ConstIcmpView{ip.data() + off}.type()) ||
-                      ConstIcmpView{ip.data() + off}.type() == kIcmp6Redirect;
+        const ConstIcmpView icmp{pkt.data() + off};
+        icmp_exempt =
+            r.cls == ErrorClass::Policy || off >= len || is_icmp6_error(icmp.type()) || icmp.type() == kIcmp6Redirect;
     }
     // RFC 4443 §2.4(e.3): no error to a multicast destination (Packet Too
     // Big excepted); (e.6) nor to a source that is not one node. Non-first

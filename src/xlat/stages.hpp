@@ -126,31 +126,39 @@ enum class Pass : std::uint8_t { Normal, Hairpin };
 
 // ---- IPv6 extension headers (ext6.cpp), RFC 7915 §5.1 ----
 
-// The result of walking the IPv6 extension header chain.
+// What a walk enforces. Outer: the rules of RFC 7915 §5.1 for a packet
+// to translate (a Routing header with Segments Left != 0 fails with
+// Reason::RoutingHeader, an extension header after the Fragment Header or
+// a late Hop-by-Hop header with Reason::BadExtHeader). Quoted: the same,
+// except that such a Routing header is skipped (the packet quoted in an
+// ICMPv6 error). Chain: no rules, only the headers' lengths (the
+// translator's own errors, which need the upper layer of any packet).
+enum class ExtWalk : std::uint8_t { Outer, Quoted, Chain };
+
+// The result of walking the IPv6 extension header chain: where it ends
+// (every header followed, whatever rule it breaks) and the first rule it
+// breaks.
 struct Ext6 {
-    std::size_t l4_off = 40;  // first byte after the headers we strip
-    std::uint8_t proto = 0;   // upper-layer protocol
-    bool has_frag = false;
+    std::size_t l4_off = 40;        // first byte after the headers we strip
+    std::uint8_t proto = 0;         // upper-layer protocol
+    bool has_frag = false;          // fields of the last Fragment Header, as far as the walk got
     std::uint16_t frag_offset = 0;  // in 8-octet units
     bool more_frags = false;
     std::uint32_t frag_id = 0;
+    std::size_t proto_off = 6;  // offset of the Next Header field that names `proto`
+    bool complete = false;      // the chain ends within the packet
+    bool broken = false;        // a rule of RFC 7915 §5.1 is broken; the first one:
+    Reason broken_why{};
     std::size_t bad_off = 0;          // Reason::RoutingHeader: offset of Segments Left
-    std::size_t proto_off = 6;        // offset of the Next Header field that names `proto`
-    bool ext_after_fragment = false;  // failed: an extension header follows the Fragment Header
+    bool ext_after_fragment = false;  // an extension header follows the Fragment Header
+    bool broken_quoted = false;       // a rule that holds for a quoted packet too is broken
+
+    // Whether the chain passes `mode`'s rules; if not, `why`.
+    [[nodiscard]] bool passes(ExtWalk mode, Reason& why) const noexcept;
 };
 
-// What a walk enforces. Outer: the rules of RFC 7915 §5.1 for a packet
-// to translate (a Routing header with Segments Left != 0 fails with
-// Reason::RoutingHeader). Quoted: the same, except that such a Routing
-// header is skipped (the packet quoted in an ICMPv6 error). Chain: no
-// rules, only the headers' lengths (the translator's own errors, which
-// need the upper layer of any packet they quote); with several Fragment
-// Headers, the last one's fields are kept.
-enum class ExtWalk : std::uint8_t { Outer, Quoted, Chain };
-
-// Walks the chain of the IPv6 packet `p` over `len` bytes. Hop-by-Hop,
-// Destination Options and Routing headers are skipped, a Fragment Header
-// is consumed (§5.1.1). On failure `why` says why.
+// Walks the chain of the IPv6 packet `p` over `len` bytes into `e` (a
+// fresh Ext6) and returns e.passes(mode, why).
 [[nodiscard]] bool walk_ext_headers(const std::uint8_t* p, std::size_t len, ExtWalk mode, Ext6& e,
                                     Reason& why) noexcept;
 
@@ -173,6 +181,34 @@ struct IcmpError {
 // message (§5.4 is stricter than §4.4).
 enum class ErrorClass : std::uint8_t { Router, Policy };
 
+// The error a refused packet gets: its Reason, the ICMP message, who may
+// receive it, and whether the packet was addressed to the translator.
+struct Refusal {
+    Reason why{};
+    IcmpError err;
+    ErrorClass cls = ErrorClass::Router;
+    bool to_self = false;
+};
+
+// The parsed IPv6 packet (the 6->4 parse stage): what the later stages and
+// the translator's own error read, instead of the bytes again.
+struct Parsed6 {
+    std::size_t len = 0;  // IP length: 40 + Payload Length (a jumbogram: every byte)
+    bool jumbogram = false;
+    Ipv6Addr src;
+    Ipv6Addr dst;
+    std::uint8_t hop_limit = 0;
+    std::uint8_t traffic_class = 0;
+    Ext6 ext;             // the one walk of the chain
+    bool ext_ok = false;  // the chain passes ExtWalk::Outer; if not, ext_why
+    Reason ext_why{};
+    std::uint8_t* l4 = nullptr;  // upper layer, l4_len bytes
+    std::size_t l4_len = 0;
+    bool fragmented = false;
+    bool first_fragment = true;
+    bool icmp_error = false;  // an unfragmented ICMPv6 error message
+};
+
 // The one exit point for translator-generated errors. `pkt` holds the
 // offending packet untouched, `len` its IP length. Counts `why`, and either
 // builds the error in place (quoting the packet, from ipv4-addr/ipv6-addr
@@ -181,8 +217,9 @@ enum class ErrorClass : std::uint8_t { Router, Policy };
 // invalid source, rate limit, errors disabled), returns Verdict::Drop.
 [[nodiscard]] Verdict reject4(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t len, Reason why, IcmpError err,
                               ErrorClass cls) noexcept;
-[[nodiscard]] Verdict reject6(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t len, Reason why, IcmpError err,
-                              ErrorClass cls) noexcept;
+// reject6 reads the packet from its parse stage's summary `in`.
+[[nodiscard]] Verdict reject6(const Tables& t, Context& ctx, PacketBuf& pkt, const Parsed6& in,
+                              const Refusal& r) noexcept;
 
 // RFC 4443 §2.4(f) token buckets: true when one more error to the
 // destination `dst` (`dst_len` address bytes) may be sent from `lim` at
