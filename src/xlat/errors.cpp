@@ -119,15 +119,16 @@ void count_held_back(Context& ctx, IcmpErrorKind kind) noexcept {
 
 }  // namespace
 
-Verdict reject4(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t len, Reason why, IcmpError err,
-                ErrorClass /*cls: both classes exempt exactly the ICMPv4 errors, RFC 7915 §4.4*/) noexcept {
-    const ConstIpv4View ip{pkt.data()};
-    const std::size_t ihl = ip.ihl();
-    const Ipv4Addr src = ip.src();
-    const Ipv4Addr dst = ip.dst();
-    const bool first_fragment = ip.frag_offset() == 0;
-    const bool icmp_error = ip.proto() == proto::kIcmp && first_fragment && len > ihl &&
-                            is_icmp4_error(ConstIcmpView{ip.data() + ihl}.type());
+Verdict reject4(const Tables& t, Context& ctx, PacketBuf& pkt, const Parsed4& in, const Refusal& r) noexcept {
+    // r.cls: both classes exempt exactly the ICMPv4 errors (RFC 7915 §4.4).
+    const Reason why = r.why;
+    const IcmpError err = r.err;
+    const std::size_t len = in.len;
+    const Ipv4Addr& src = in.src;
+    const Ipv4Addr& dst = in.dst;
+    const bool first_fragment = in.frag_offset == 0;
+    const bool icmp_error =
+        in.proto == proto::kIcmp && first_fragment && len > in.ihl && is_icmp4_error(ConstIcmpView{in.l4}.type());
     // RFC 1812 §4.3.2.7: no error for an ICMP error, a non-first fragment,
     // a broadcast/multicast destination or an invalid source.
     static constexpr Ipv4Addr kBroadcast{{255, 255, 255, 255}};

@@ -190,6 +190,27 @@ struct Refusal {
     bool to_self = false;
 };
 
+// The parsed IPv4 packet (the 4->6 parse stage): what the later stages and
+// the translator's own error read, instead of the bytes again.
+struct Parsed4 {
+    std::size_t len = 0;  // Total Length
+    std::size_t ihl = 0;  // header length in bytes, options included
+    Ipv4Addr src;
+    Ipv4Addr dst;
+    std::uint8_t tos = 0;
+    std::uint16_t id = 0;
+    std::uint8_t ttl = 0;
+    std::uint8_t proto = 0;
+    std::uint16_t frag_offset = 0;  // in 8-octet units
+    bool more_frags = false;
+    bool df = false;
+    bool fragmented = false;
+    bool source_route = false;   // an unexpired LSRR/SSRR option (RFC 7915 §4.1)
+    std::uint8_t* l4 = nullptr;  // upper layer, l4_len bytes
+    std::size_t l4_len = 0;
+    bool icmp_error = false;  // an unfragmented ICMPv4 error message
+};
+
 // The parsed IPv6 packet (the 6->4 parse stage): what the later stages and
 // the translator's own error read, instead of the bytes again.
 struct Parsed6 {
@@ -210,14 +231,14 @@ struct Parsed6 {
 };
 
 // The one exit point for translator-generated errors. `pkt` holds the
-// offending packet untouched, `len` its IP length. Counts `why`, and either
+// offending packet untouched. Counts the refusal's Reason, and either
 // builds the error in place (quoting the packet, from ipv4-addr/ipv6-addr
 // back to its source) and returns Verdict::IcmpError, or, when the rules
 // forbid an error (ICMP error, non-first fragment, multicast/broadcast,
 // invalid source, rate limit, errors disabled), returns Verdict::Drop.
-[[nodiscard]] Verdict reject4(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t len, Reason why, IcmpError err,
-                              ErrorClass cls) noexcept;
-// reject6 reads the packet from its parse stage's summary `in`.
+// Both read the packet from its parse stage's summary `in`.
+[[nodiscard]] Verdict reject4(const Tables& t, Context& ctx, PacketBuf& pkt, const Parsed4& in,
+                              const Refusal& r) noexcept;
 [[nodiscard]] Verdict reject6(const Tables& t, Context& ctx, PacketBuf& pkt, const Parsed6& in,
                               const Refusal& r) noexcept;
 
