@@ -125,21 +125,14 @@ std::optional<std::uint8_t> param_pointer_4to6(std::uint8_t ptr4) noexcept {
     }
 }
 
-Verdict icmp_4to6(const Tables& t, Context& ctx, std::uint8_t* icmp, std::size_t len, const Ipv6Addr& src6,
-                  const Ipv6Addr& dst6, Pass pass, const std::uint8_t* buf_end, IcmpOut& out) noexcept {
-    if (len < kIcmpHdrLen) return drop(ctx, Reason::IcmpTruncated);
-    const IcmpView msg_in{icmp};
+namespace {
+
+// RFC 7915 §4.2: the type and code of an ICMP error, or the reason it is not
+// translated.
+[[nodiscard]] Verdict error_type_4to6(Context& ctx, const IcmpView& msg_in, IcmpError& e) noexcept {
     const std::uint8_t type = msg_in.type();
     const std::uint8_t code = msg_in.code();
-    IcmpError e;
     switch (type) {
-        case icmp4::kEchoRequest:
-        case icmp4::kEchoReply:
-            // §4.2: Echo 8/0 -> 128/129; identifier, sequence, data kept.
-            echo_4to6(icmp, common::csum_pseudo6(src6.bytes.data(), dst6.bytes.data(), static_cast<std::uint32_t>(len),
-                                                 proto::kIcmpv6));
-            out = IcmpOut{icmp, len};
-            return Verdict::Forward;
         case icmp4::kDestUnreach:
             e.type = icmp6::kDestUnreach;
             switch (code) {
@@ -191,6 +184,25 @@ Verdict icmp_4to6(const Tables& t, Context& ctx, std::uint8_t* icmp, std::size_t
         case icmp4::kAddrMaskReply: return drop(ctx, Reason::IcmpObsolete);
         default: return drop(ctx, Reason::IcmpUntranslatable);
     }
+    return Verdict::Forward;
+}
+
+}  // namespace
+
+Verdict icmp_4to6(const Tables& t, Context& ctx, std::uint8_t* icmp, std::size_t len, const Ipv6Addr& src6,
+                  const Ipv6Addr& dst6, Pass pass, const std::uint8_t* buf_end, IcmpOut& out) noexcept {
+    if (len < kIcmpHdrLen) return drop(ctx, Reason::IcmpTruncated);
+    const IcmpView msg_in{icmp};
+    const std::uint8_t type = msg_in.type();
+    if (type == icmp4::kEchoRequest || type == icmp4::kEchoReply) {
+        // §4.2: Echo 8/0 -> 128/129; identifier, sequence, data kept.
+        echo_4to6(icmp, common::csum_pseudo6(src6.bytes.data(), dst6.bytes.data(), static_cast<std::uint32_t>(len),
+                                             proto::kIcmpv6));
+        out = IcmpOut{icmp, len};
+        return Verdict::Forward;
+    }
+    IcmpError e;
+    if (const Verdict v = error_type_4to6(ctx, msg_in, e); v != Verdict::Forward) return v;
 
     // An error: it is rebuilt from scratch below, so a corrupted one must
     // not come out with a valid checksum.

@@ -111,21 +111,14 @@ std::optional<std::uint8_t> param_pointer_6to4(std::uint32_t ptr6) noexcept {
     return std::nullopt;                      // Flow Label (2, 3), extension headers (>= 40)
 }
 
-Verdict icmp_6to4(const Tables& t, Context& ctx, std::uint8_t* icmp, std::size_t len, std::uint32_t pseudo6,
-                  const std::uint8_t* buf_end, IcmpOut& out) noexcept {
-    if (len < kIcmpHdrLen) return drop(ctx, Reason::IcmpTruncated);
-    const IcmpView msg_in{icmp};
+namespace {
+
+// RFC 7915 §5.2: the type and code of an ICMP error, or the reason it is not
+// translated.
+[[nodiscard]] Verdict error_type_6to4(Context& ctx, const IcmpView& msg_in, IcmpError& e) noexcept {
     const std::uint8_t type = msg_in.type();
     const std::uint8_t code = msg_in.code();
-    IcmpError e;
     switch (type) {
-        case icmp6::kEchoRequest:
-        case icmp6::kEchoReply:
-            // §5.2: 128/129 -> 8/0; code, identifier, sequence, data kept.
-            echo_6to4(icmp, pseudo6);
-            icmp4_checksum_zero_fix(icmp, len);
-            out = IcmpOut{icmp, len};
-            return Verdict::Forward;
         case icmp6::kDestUnreach:
             e.type = icmp4::kDestUnreach;
             switch (code) {
@@ -158,6 +151,25 @@ Verdict icmp_6to4(const Tables& t, Context& ctx, std::uint8_t* icmp, std::size_t
             if (is_single_hop6(type)) return drop(ctx, Reason::IcmpSingleHop);
             return drop(ctx, Reason::IcmpUntranslatable);  // unknown informational or error type
     }
+    return Verdict::Forward;
+}
+
+}  // namespace
+
+Verdict icmp_6to4(const Tables& t, Context& ctx, std::uint8_t* icmp, std::size_t len, std::uint32_t pseudo6,
+                  const std::uint8_t* buf_end, IcmpOut& out) noexcept {
+    if (len < kIcmpHdrLen) return drop(ctx, Reason::IcmpTruncated);
+    const IcmpView msg_in{icmp};
+    const std::uint8_t type = msg_in.type();
+    if (type == icmp6::kEchoRequest || type == icmp6::kEchoReply) {
+        // §5.2: 128/129 -> 8/0; code, identifier, sequence, data kept.
+        echo_6to4(icmp, pseudo6);
+        icmp4_checksum_zero_fix(icmp, len);
+        out = IcmpOut{icmp, len};
+        return Verdict::Forward;
+    }
+    IcmpError e;
+    if (const Verdict v = error_type_6to4(ctx, msg_in, e); v != Verdict::Forward) return v;
 
     if (common::csum_fold(common::csum_partial(icmp, len, pseudo6)) != 0xffff)
         return drop(ctx, Reason::BadIcmpChecksum);
