@@ -129,3 +129,30 @@ TEST_CASE("RFC 7915 §5.1: one extension header walker, three rule sets", "[xlat
     REQUIRE_FALSE(walk_ext_headers(fd.data(), 50, ExtWalk::Chain, e, why));
     CHECK(why == Reason::Truncated6);
 }
+
+TEST_CASE("RFC 7915 §5.1 §5.4: one walk answers every rule set (Ext6::passes)", "[xlat][ext6]") {
+    // Hop-by-Hop, Routing (Segments Left 2), Fragment (offset 1) followed by
+    // Destination Options, then ICMPv6: a packet that breaks the routing
+    // rule first, the fragment rule next, and whose chain still ends.
+    auto b = v6_header(proto::kHopByHop);
+    const std::uint8_t hbh[8]{proto::kRouting, 0, 1, 4, 0, 0, 0, 0};
+    const std::uint8_t routing[8]{proto::kFragment, 0, 0, 2, 0, 0, 0, 0};
+    const std::uint8_t frag[8]{proto::kDestOpts, 0, 0x00, 0x08, 0, 0, 0, 7};
+    const std::uint8_t dopts[8]{58, 0, 1, 4, 0, 0, 0, 0};
+    for (const auto* h : {hbh, routing, frag, dopts}) b.insert(b.end(), h, h + 8);
+    b.resize(b.size() + 8);
+    Ext6 e;
+    Reason why{};
+    REQUIRE_FALSE(walk_ext_headers(b.data(), b.size(), ExtWalk::Outer, e, why));
+    CHECK(why == Reason::RoutingHeader);  // the first broken rule
+    CHECK(e.bad_off == 40 + 8 + 3);
+    CHECK_FALSE(e.ext_after_fragment);  // recorded for the first broken rule only
+    REQUIRE_FALSE(e.passes(ExtWalk::Quoted, why));
+    CHECK(why == Reason::BadExtHeader);  // the routing rule does not hold for a quoted packet
+    REQUIRE(e.passes(ExtWalk::Chain, why));
+    CHECK(e.proto == 58);
+    CHECK(e.l4_off == 72);
+    CHECK(e.proto_off == 64);
+    CHECK(e.frag_offset == 1);
+    CHECK(e.frag_id == 7);
+}
