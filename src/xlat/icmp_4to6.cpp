@@ -66,8 +66,8 @@ void echo_4to6(std::uint8_t* icmp, std::uint32_t pseudo6) noexcept {
         if (proto4 == proto::kIcmp) {
             if (l4_avail < kIcmpCsumOffset + 2) return drop(ctx, Reason::InnerPacketBad);
             // §4.3: one embedded header only; an error quoting an error is dropped.
-            if (is_icmp4_error(l4[0])) return drop(ctx, Reason::IcmpErrorInError);
-            if (l4[0] != icmp4::kEchoRequest && l4[0] != icmp4::kEchoReply)
+            if (is_icmp4_error(IcmpView{l4}.type())) return drop(ctx, Reason::IcmpErrorInError);
+            if (const std::uint8_t type = IcmpView{l4}.type(); type != icmp4::kEchoRequest && type != icmp4::kEchoReply)
                 return drop(ctx, Reason::IcmpUntranslatable);
             echo_4to6(l4, common::csum_pseudo6(src6->bytes.data(), dst6->bytes.data(),
                                                static_cast<std::uint32_t>(l4_len), proto::kIcmpv6));

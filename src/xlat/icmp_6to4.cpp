@@ -60,8 +60,9 @@ void echo_6to4(std::uint8_t* icmp, std::uint32_t pseudo6) noexcept {
     if (e.frag_offset == 0) {
         if (e.proto == proto::kIcmpv6) {
             if (l4_avail < kIcmpCsumOffset + 2) return drop(ctx, Reason::InnerPacketBad);
-            if (is_icmp6_error(l4[0])) return drop(ctx, Reason::IcmpErrorInError);  // §5.3: one embedded header only
-            if (l4[0] != icmp6::kEchoRequest && l4[0] != icmp6::kEchoReply)
+            if (is_icmp6_error(IcmpView{l4}.type()))
+                return drop(ctx, Reason::IcmpErrorInError);  // §5.3: one embedded header only
+            if (const std::uint8_t type = IcmpView{l4}.type(); type != icmp6::kEchoRequest && type != icmp6::kEchoReply)
                 return drop(ctx, Reason::IcmpUntranslatable);
             echo_6to4(l4, common::csum_pseudo6(src6.bytes.data(), dst6.bytes.data(),
                                                static_cast<std::uint32_t>(upper_len), proto::kIcmpv6));

@@ -57,7 +57,7 @@ inline constexpr IcmpError kProhibited6{icmp6::kDestUnreach, icmp6::kAdminProhib
 // length is above 65535, and at least that many bytes after the IPv6
 // header. Anything else with payload length 0 is malformed or cut short.
 bool well_formed_jumbogram(const std::uint8_t* p, std::size_t length) noexcept {
-    if (p[6] != proto::kHopByHop || length < kIpv6HdrLen + 8) return false;
+    if (ConstIpv6View{p}.next_header() != proto::kHopByHop || length < kIpv6HdrLen + 8) return false;
     const std::size_t end = kIpv6HdrLen + (std::size_t{p[kIpv6HdrLen + 1]} + 1) * 8;
     if (end > length) return false;
     std::size_t off = kIpv6HdrLen + 2;
