@@ -42,9 +42,11 @@ void echo_4to6(std::uint8_t* icmp, std::uint32_t pseudo6) noexcept {
     if (r.ihl < kIpv4HdrLen || r.ihl > avail || r.total_len < r.ihl) return drop(ctx, Reason::InnerPacketBad);
     // §4.3 with §4.1: a quoted protocol that only exists as an IPv6
     // extension header cannot be written into the quoted Next Header.
-    if (is_ipv6_only_protocol(ip.proto())) return drop(ctx, Reason::Ipv6OnlyProtocol);
-    const Ipv4Addr src4 = ip.src();
-    const Ipv4Addr dst4 = ip.dst();
+    Parsed4 q;
+    parse_ipv4(in, r.ihl, std::min(avail, r.total_len), q);
+    if (is_ipv6_only_protocol(q.proto)) return drop(ctx, Reason::Ipv6OnlyProtocol);
+    const Ipv4Addr& src4 = q.src;
+    const Ipv4Addr& dst4 = q.dst;
     // Reserved addresses (and IPv4 link-local through the prefix) have no
     // mapping here either: the error is dropped (TAYGA's rule, stricter
     // than §4.1's "translated even when illegal").
@@ -53,13 +55,13 @@ void echo_4to6(std::uint8_t* icmp, std::uint32_t pseudo6) noexcept {
     const auto dst6 = pass == Pass::Hairpin ? map_4to6_prefix(t, dst4, miss) : map_4to6(t, ctx, dst4, miss);
     if (!src6 || !dst6) return drop(ctx, Reason::InnerUnmappable);
 
-    const std::uint16_t frag_offset = ip.frag_offset();
-    const bool more = ip.more_frags();
-    const bool fragmented = ip.fragmented();
-    const std::uint8_t proto4 = ip.proto();
+    const std::uint16_t frag_offset = q.frag_offset;
+    const bool more = q.more_frags;
+    const bool fragmented = q.fragmented;
+    const std::uint8_t proto4 = q.proto;
     const std::uint8_t proto6 = proto4 == proto::kIcmp ? proto::kIcmpv6 : proto4;
-    std::uint8_t* l4 = in + r.ihl;
-    const std::size_t l4_avail = std::min(avail, r.total_len) - r.ihl;
+    std::uint8_t* l4 = q.l4;
+    const std::size_t l4_avail = q.l4_len;           // as quoted
     const std::size_t l4_len = r.total_len - r.ihl;  // as declared, not as quoted
 
     if (frag_offset == 0) {
@@ -77,9 +79,9 @@ void echo_4to6(std::uint8_t* icmp, std::uint32_t pseudo6) noexcept {
         }
     }
     r.hdr6_len = kIpv6HdrLen + (fragmented ? kFragHdrLen : 0);
-    write_ipv6_header(r.hdr6, ip.tos(), static_cast<std::uint16_t>(r.hdr6_len - kIpv6HdrLen + l4_len),
-                      fragmented ? proto::kFragment : proto6, ip.ttl(), *src6, *dst6);
-    if (fragmented) write_frag_header(r.hdr6 + kIpv6HdrLen, proto6, frag_offset, more, ip.id());
+    write_ipv6_header(r.hdr6, q.tos, static_cast<std::uint16_t>(r.hdr6_len - kIpv6HdrLen + l4_len),
+                      fragmented ? proto::kFragment : proto6, q.ttl, *src6, *dst6);
+    if (fragmented) write_frag_header(r.hdr6 + kIpv6HdrLen, proto6, frag_offset, more, q.id);
     return Verdict::Forward;
 }
 

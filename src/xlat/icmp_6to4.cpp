@@ -37,24 +37,24 @@ void echo_6to4(std::uint8_t* icmp, std::uint32_t pseudo6) noexcept {
     const Ipv6View ip{in};
     if (avail < kIpv6HdrLen || ip.version() != 6) return drop(ctx, Reason::InnerPacketBad);
     r.end = kIpv6HdrLen + ip.payload_len();
-    Ext6 e;
-    Reason why{};
-    if (!walk_ext_headers(in, std::min(avail, r.end), ExtWalk::Quoted, e, why))
-        return drop(ctx, Reason::InnerPacketBad);
+    Parsed6 q;
+    parse_ipv6(in, std::min(avail, r.end), ExtWalk::Quoted, q);
+    if (!q.ext_ok) return drop(ctx, Reason::InnerPacketBad);
+    const Ext6& e = q.ext;
     r.l4_off = e.l4_off;
     // §5.3 with §5.1: ICMPv4 inside IPv6 has no translation (nor meaning).
     if (e.proto == proto::kIcmp) return drop(ctx, Reason::Icmpv4InIpv6);
     const std::size_t upper_len = r.end - e.l4_off;
     if (kIpv4HdrLen + upper_len > 0xffff) return drop(ctx, Reason::InnerPacketBad);
-    const Ipv6Addr src6 = ip.src();
-    const Ipv6Addr dst6 = ip.dst();
+    const Ipv6Addr& src6 = q.src;
+    const Ipv6Addr& dst6 = q.dst;
     MapMiss miss = MapMiss::None;
     const auto src4 = map_6to4(t, ctx, src6, miss);
     const auto dst4 = map_6to4(t, ctx, dst6, miss);
     if (!src4 || !dst4) return drop(ctx, Reason::InnerUnmappable);
 
-    std::uint8_t* l4 = in + e.l4_off;
-    const std::size_t l4_avail = std::min(avail, r.end) - e.l4_off;
+    std::uint8_t* l4 = q.l4;
+    const std::size_t l4_avail = q.l4_len;  // as quoted
     std::uint8_t proto4 = e.proto;
     if (e.proto == proto::kIcmpv6) proto4 = proto::kIcmp;
     if (e.frag_offset == 0) {
@@ -80,8 +80,8 @@ void echo_6to4(std::uint8_t* icmp, std::uint32_t pseudo6) noexcept {
     } else if (total > kDfThreshold) {
         flags = kIpv4FlagDf;
     }
-    write_ipv4_header(r.hdr4, ip.traffic_class(), static_cast<std::uint16_t>(total), id, flags, ip.hop_limit(), proto4,
-                      *src4, *dst4);
+    write_ipv4_header(r.hdr4, q.traffic_class, static_cast<std::uint16_t>(total), id, flags, q.hop_limit, proto4, *src4,
+                      *dst4);
     return Verdict::Forward;
 }
 

@@ -230,6 +230,16 @@ struct Parsed6 {
     bool icmp_error = false;  // an unfragmented ICMPv6 error message
 };
 
+// Reads the IPv4 packet `p` (header length `ihl`, IP length `len`, both
+// checked by the caller) into `in`: the 4->6 parse stage, and the quoted
+// packet of an ICMPv4 error (`len` as far as quoted).
+void parse_ipv4(std::uint8_t* p, std::size_t ihl, std::size_t len, Parsed4& in) noexcept;
+
+// Reads the IPv6 packet `p` of `len` bytes into `in` (every field but
+// `jumbogram`), walking its chain with `mode`: the 6->4 parse stage, and
+// the quoted packet of an ICMPv6 error with ExtWalk::Quoted.
+void parse_ipv6(std::uint8_t* p, std::size_t len, ExtWalk mode, Parsed6& in) noexcept;
+
 // The one exit point for translator-generated errors. `pkt` holds the
 // offending packet untouched. Counts the refusal's Reason, and either
 // builds the error in place (quoting the packet, from ipv4-addr/ipv6-addr

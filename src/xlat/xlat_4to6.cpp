@@ -84,21 +84,7 @@ inline constexpr IcmpError kProhibited4{icmp4::kDestUnreach, icmp4::kAdminProhib
     if (common::csum_fold(common::csum_partial(p, in.ihl)) != 0xffff) return drop(f.ctx, Reason::BadIpv4Checksum);
     in.len = ip.total_len();
     if (in.len < in.ihl || in.len > f.pkt.length) return drop(f.ctx, Reason::Truncated4);
-    in.src = ip.src();
-    in.dst = ip.dst();
-    in.tos = ip.tos();
-    in.id = ip.id();
-    in.ttl = ip.ttl();
-    in.proto = ip.proto();
-    in.frag_offset = ip.frag_offset();
-    in.more_frags = ip.more_frags();
-    in.df = ip.df();
-    in.fragmented = ip.fragmented();
-    in.source_route = has_unexpired_source_route(ip.options(), in.ihl - kIpv4HdrLen);
-    in.l4 = p + in.ihl;
-    in.l4_len = in.len - in.ihl;
-    in.icmp_error =
-        in.proto == proto::kIcmp && !in.fragmented && in.l4_len > 0 && is_icmp4_error(ConstIcmpView{in.l4}.type());
+    parse_ipv4(p, in.ihl, in.len, in);
     if (!f.hairpin) {
         f.ctx.current.is_v6 = false;
         f.ctx.current.proto = in.proto;
@@ -338,6 +324,29 @@ inline constexpr Stage4 kStages4[] = {parse4,          decide_header4, decide_sr
                                       decide_payload4, decide_size4,   emit_payload4, emit_header4};
 
 }  // namespace
+
+// The part of the parse stage that the packet quoted in an ICMPv4 error
+// shares (RFC 7915 §4.3: "translated like an ordinary one").
+void parse_ipv4(std::uint8_t* p, std::size_t ihl, std::size_t len, Parsed4& in) noexcept {
+    const ConstIpv4View ip{p};
+    in.ihl = ihl;
+    in.len = len;
+    in.src = ip.src();
+    in.dst = ip.dst();
+    in.tos = ip.tos();
+    in.id = ip.id();
+    in.ttl = ip.ttl();
+    in.proto = ip.proto();
+    in.frag_offset = ip.frag_offset();
+    in.more_frags = ip.more_frags();
+    in.df = ip.df();
+    in.fragmented = ip.fragmented();
+    in.source_route = has_unexpired_source_route(ip.options(), in.ihl - kIpv4HdrLen);
+    in.l4 = p + in.ihl;
+    in.l4_len = in.len - in.ihl;
+    in.icmp_error =
+        in.proto == proto::kIcmp && !in.fragmented && in.l4_len > 0 && is_icmp4_error(ConstIcmpView{in.l4}.type());
+}
 
 Verdict translate_4to6(const Tables& t, Context& ctx, PacketBuf& pkt) noexcept {
     return translate_4to6_pass(t, ctx, pkt, Pass::Normal);

@@ -85,12 +85,10 @@ bool well_formed_jumbogram(const std::uint8_t* p, std::size_t length) noexcept {
     std::uint8_t* p = f.pkt.data();
     const Ipv6View ip{p};
     Parsed6& in = f.in;
-    in.src = ip.src();
-    in.dst = ip.dst();
     f.ctx.current.is_v6 = true;
     f.ctx.current.proto = ip.next_header();
-    f.ctx.current.src6 = in.src;
-    f.ctx.current.dst6 = in.dst;
+    f.ctx.current.src6 = ip.src();
+    f.ctx.current.dst6 = ip.dst();
     // RFC 2675 §3: a payload length of 0 without a valid Jumbo Payload is
     // dropped silently: answering it would let any 48-byte packet draw an
     // error. Trailing bytes past the payload are ignored.
@@ -99,16 +97,7 @@ bool well_formed_jumbogram(const std::uint8_t* p, std::size_t length) noexcept {
     if (in.jumbogram && !well_formed_jumbogram(p, f.pkt.length)) return drop(f.ctx, Reason::BadJumbogram);
     if (!in.jumbogram && kIpv6HdrLen + payload_len > f.pkt.length) return drop(f.ctx, Reason::Truncated6);
     in.len = in.jumbogram ? f.pkt.length : kIpv6HdrLen + payload_len;
-    in.hop_limit = ip.hop_limit();
-    in.traffic_class = ip.traffic_class();
-    in.ext_ok = walk_ext_headers(p, in.len, ExtWalk::Outer, in.ext, in.ext_why);
-    const Ext6& e = in.ext;
-    in.l4 = p + e.l4_off;
-    in.l4_len = in.len - e.l4_off;
-    in.fragmented = e.has_frag && (e.frag_offset != 0 || e.more_frags);
-    in.first_fragment = !e.has_frag || e.frag_offset == 0;
-    in.icmp_error =
-        e.proto == proto::kIcmpv6 && !in.fragmented && in.l4_len > 0 && is_icmp6_error(ConstIcmpView{in.l4}.type());
+    parse_ipv6(p, in.len, ExtWalk::Outer, in);
     return Verdict::Forward;
 }
 
@@ -362,6 +351,25 @@ inline constexpr Stage6 kStages6[] = {parse6,      decide_header6, decide_payloa
                                       decide_src6, decide_size6,   emit_payload6,   emit_header6};
 
 }  // namespace
+
+// The part of the parse stage that the packet quoted in an ICMPv6 error
+// shares (RFC 7915 §5.3: "translated like an ordinary one").
+void parse_ipv6(std::uint8_t* p, std::size_t len, ExtWalk mode, Parsed6& in) noexcept {
+    const ConstIpv6View ip{p};
+    in.len = len;
+    in.src = ip.src();
+    in.dst = ip.dst();
+    in.hop_limit = ip.hop_limit();
+    in.traffic_class = ip.traffic_class();
+    in.ext_ok = walk_ext_headers(p, len, mode, in.ext, in.ext_why);
+    const Ext6& e = in.ext;
+    in.l4 = p + e.l4_off;
+    in.l4_len = in.len - e.l4_off;
+    in.fragmented = e.has_frag && (e.frag_offset != 0 || e.more_frags);
+    in.first_fragment = !e.has_frag || e.frag_offset == 0;
+    in.icmp_error =
+        e.proto == proto::kIcmpv6 && !in.fragmented && in.l4_len > 0 && is_icmp6_error(ConstIcmpView{in.l4}.type());
+}
 
 Verdict translate_6to4(const Tables& t, Context& ctx, PacketBuf& pkt) noexcept {
     Flow6 f{t, ctx, pkt, {}, {}, {}, {}};
