@@ -3,51 +3,20 @@
 // quotes the offending packet as received: it is written in place in front
 // of it, so the buffer's headroom (kHeadroom) is all it needs.
 #include <algorithm>
-#include <cstring>
 
 #include "addr/special.hpp"
 #include "common/bytes.hpp"
 #include "common/checksum.hpp"
 #include "xlat/proto.hpp"
 #include "xlat/stages.hpp"
+#include "xlat/views.hpp"
 
 namespace nat64d::xlat {
 namespace {
 
-using common::load16;
-using common::store16;
-using common::store32;
-
 // RFC 1812 §4.3.2.3 / RFC 4443 §2.4(c): the whole error datagram.
 inline constexpr std::size_t kIcmp4ErrorMax = 576;
 inline constexpr std::size_t kIcmp6ErrorMax = 1280;
-
-[[nodiscard]] Verdict suppressed(Context& ctx, Reason why) noexcept {
-    record_event(ctx, EventKind::Drop, why);
-    return Verdict::Drop;
-}
-
-// Walks an IPv6 extension header chain over the bytes present, ignoring
-// Segments Left, to find the upper-layer header and whether this is a
-// non-first fragment. Returns false when the chain cannot be followed.
-[[nodiscard]] bool upper_layer6(const std::uint8_t* p, std::size_t len, std::uint8_t& nh, std::size_t& off,
-                                bool& non_first) noexcept {
-    nh = p[6];
-    off = kIpv6HdrLen;
-    non_first = false;
-    while (nh == proto::kHopByHop || nh == proto::kRouting || nh == proto::kDestOpts || nh == proto::kFragment) {
-        if (off + 8 > len) return false;
-        const std::uint8_t* h = p + off;
-        if (nh == proto::kFragment) {
-            non_first = (load16(h + 2) >> 3) != 0;
-            off += kFragHdrLen;
-        } else {
-            off += (std::size_t{h[1]} + 1) * 8;
-        }
-        nh = h[0];
-    }
-    return off <= len;
-}
 
 // The kind of an error (ICMPv4 types of RFC 792, ICMPv6 of RFC 4443).
 [[nodiscard]] IcmpErrorKind error_kind(bool v6, std::uint8_t type, std::uint8_t code) noexcept {
@@ -150,30 +119,30 @@ void count_held_back(Context& ctx, IcmpErrorKind kind) noexcept {
 
 }  // namespace
 
-Verdict reject4(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t len, Reason why, IcmpError err,
-                ErrorClass /*cls: both classes exempt exactly the ICMPv4 errors, RFC 7915 §4.4*/) noexcept {
-    ++ctx.counters.drops[static_cast<std::size_t>(why)];
-    const std::uint8_t* p = pkt.data();
-    const std::size_t ihl = std::size_t{p[0] & 0x0fu} * 4;
-    Ipv4Addr src, dst;
-    std::memcpy(src.bytes.data(), p + 12, 4);
-    std::memcpy(dst.bytes.data(), p + 16, 4);
-    const bool first_fragment = (load16(p + 6) & kIpv4OffsetMask) == 0;
-    const bool icmp_error = p[9] == proto::kIcmp && first_fragment && len > ihl && is_icmp4_error(p[ihl]);
+Verdict reject4(const Tables& t, Context& ctx, PacketBuf& pkt, const Parsed4& in, const Refusal& r) noexcept {
+    // r.cls: both classes exempt exactly the ICMPv4 errors (RFC 7915 §4.4).
+    const Reason why = r.why;
+    const IcmpError err = r.err;
+    const std::size_t len = in.len;
+    const Ipv4Addr& src = in.src;
+    const Ipv4Addr& dst = in.dst;
+    const bool first_fragment = in.frag_offset == 0;
+    const bool icmp_error =
+        in.proto == proto::kIcmp && first_fragment && len > in.ihl && is_icmp4_error(ConstIcmpView{in.l4}.type());
     // RFC 1812 §4.3.2.7: no error for an ICMP error, a non-first fragment,
     // a broadcast/multicast destination or an invalid source.
     static constexpr Ipv4Addr kBroadcast{{255, 255, 255, 255}};
     // Nor to the translator itself (a source spoofing its address).
     if (!t.icmp_errors || t.ipv4_addr == Ipv4Addr{} || icmp_error || !first_fragment || (dst.bytes[0] & 0xf0) == 0xe0 ||
         dst == kBroadcast || addr::is_reserved_ipv4(src) || src == t.ipv4_addr) {
-        return suppressed(ctx, why);
+        return drop(ctx, why);
     }
     constexpr std::size_t kHdr = kIpv4HdrLen + kIcmpHdrLen;
-    if (pkt.offset < kHdr) return suppressed(ctx, Reason::NoBufferRoom);
+    if (pkt.offset < kHdr) return drop(ctx, why);  // not reached: kMaxPrepend is checked first
     const IcmpErrorKind kind = error_kind(false, err.type, err.code);
     if (!icmp_rate_allows(t, limiter_for(ctx, kind), ctx.now_ms, src.bytes.data(), src.bytes.size())) {
         count_held_back(ctx, kind);
-        return suppressed(ctx, why);
+        return drop(ctx, why);
     }
     const std::size_t quote = std::min(len, kIcmp4ErrorMax - kHdr);
     std::uint8_t* h = pkt.data() - kHdr;
@@ -181,36 +150,34 @@ Verdict reject4(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t len, 
     // RFC 1812 §4.3.2.2: fresh TTL; §4.3.2.4: the translator's address.
     write_ipv4_header(h, 0, static_cast<std::uint16_t>(kHdr + quote), ctx.ipv4_ids.next(), 0, kOwnHopLimit,
                       proto::kIcmp, t.ipv4_addr, src);
-    icmp[0] = err.type;
-    icmp[1] = err.code;
-    store16(icmp + 2, 0);
-    store32(icmp + 4, err.rest);
-    store16(icmp + 2, common::csum_finish(common::csum_partial(icmp, kIcmpHdrLen + quote)));
+    const IcmpView msg{icmp};
+    msg.set_header(err.type, err.code, err.rest);
+    msg.set_checksum(common::csum_finish(common::csum_partial(icmp, kIcmpHdrLen + quote)));
     pkt.offset -= kHdr;
     pkt.length = kHdr + quote;
     count_error(ctx, kind);
     const bool router =
         err.type == icmp4::kTimeExceeded || (err.type == icmp4::kDestUnreach && err.code == icmp4::kFragNeeded);
-    record_event(ctx, router ? EventKind::RouterError : EventKind::Reject, why);
+    count_refusal(ctx, why, router ? EventKind::RouterError : EventKind::Reject);
     return Verdict::IcmpError;
 }
 
-Verdict reject6(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t len, Reason why, IcmpError err,
-                ErrorClass cls) noexcept {
-    ++ctx.counters.drops[static_cast<std::size_t>(why)];
-    const std::uint8_t* p = pkt.data();
-    Ipv6Addr src, dst;
-    std::memcpy(src.bytes.data(), p + 8, 16);
-    std::memcpy(dst.bytes.data(), p + 24, 16);
-    std::uint8_t nh = 0;
-    std::size_t off = 0;
-    bool non_first = false;
-    const bool walked = upper_layer6(p, len, nh, off, non_first);
+Verdict reject6(const Tables& t, Context& ctx, PacketBuf& pkt, const Parsed6& in, const Refusal& r) noexcept {
+    const Reason why = r.why;
+    const IcmpError err = r.err;
+    const std::size_t len = in.len;
+    const Ipv6Addr& src = in.src;
+    const Ipv6Addr& dst = in.dst;
+    const Ext6& e = in.ext;
+    const bool non_first = e.has_frag && e.frag_offset != 0;  // as far as the walk got
     bool icmp_exempt = false;
-    if (walked && nh == proto::kIcmpv6) {
+    if (e.complete && e.proto == proto::kIcmpv6) {
         // RFC 7915 §5.4: no policy error for any ICMPv6 message; RFC 4443
         // §2.4(e.1, e.2): no error for an ICMPv6 error or a Redirect.
-        icmp_exempt = cls == ErrorClass::Policy || off >= len || is_icmp6_error(p[off]) || p[off] == kIcmp6Redirect;
+        const std::size_t off = e.l4_off;
+        const ConstIcmpView icmp{pkt.data() + off};
+        icmp_exempt =
+            r.cls == ErrorClass::Policy || off >= len || is_icmp6_error(icmp.type()) || icmp.type() == kIcmp6Redirect;
     }
     // RFC 4443 §2.4(e.3): no error to a multicast destination (Packet Too
     // Big excepted); (e.6) nor to a source that is not one node. Non-first
@@ -219,32 +186,30 @@ Verdict reject6(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t len, 
     const bool multicast = dst.bytes[0] == 0xff && err.type != icmp6::kPacketTooBig;
     if (!t.icmp_errors || t.ipv6_addr == Ipv6Addr{} || icmp_exempt || non_first || multicast ||
         addr::is_reserved_ipv6(src) || src == t.ipv6_addr) {
-        return suppressed(ctx, why);
+        return drop(ctx, why);
     }
     constexpr std::size_t kHdr = kIpv6HdrLen + kIcmpHdrLen;
-    if (pkt.offset < kHdr) return suppressed(ctx, Reason::NoBufferRoom);
+    if (pkt.offset < kHdr) return drop(ctx, why);  // not reached: kMaxPrepend is checked first
     const IcmpErrorKind kind = error_kind(true, err.type, err.code);
     if (!icmp_rate_allows(t, limiter_for(ctx, kind), ctx.now_ms, src.bytes.data(), src.bytes.size())) {
         count_held_back(ctx, kind);
-        return suppressed(ctx, why);
+        return drop(ctx, why);
     }
     const std::size_t quote = std::min(len, kIcmp6ErrorMax - kHdr);
     std::uint8_t* h = pkt.data() - kHdr;
     std::uint8_t* icmp = h + kIpv6HdrLen;
     write_ipv6_header(h, 0, static_cast<std::uint16_t>(kIcmpHdrLen + quote), proto::kIcmpv6, kOwnHopLimit, t.ipv6_addr,
                       src);
-    icmp[0] = err.type;
-    icmp[1] = err.code;
-    store16(icmp + 2, 0);
-    store32(icmp + 4, err.rest);
+    const IcmpView msg{icmp};
+    msg.set_header(err.type, err.code, err.rest);
     const std::uint32_t pseudo = common::csum_pseudo6(t.ipv6_addr.bytes.data(), src.bytes.data(),
                                                       static_cast<std::uint32_t>(kIcmpHdrLen + quote), proto::kIcmpv6);
-    store16(icmp + 2, common::csum_finish(common::csum_partial(icmp, kIcmpHdrLen + quote, pseudo)));
+    msg.set_checksum(common::csum_finish(common::csum_partial(icmp, kIcmpHdrLen + quote, pseudo)));
     pkt.offset -= kHdr;
     pkt.length = kHdr + quote;
     count_error(ctx, kind);
     const bool router = err.type == icmp6::kTimeExceeded || err.type == icmp6::kPacketTooBig;
-    record_event(ctx, router ? EventKind::RouterError : EventKind::Reject, why);
+    count_refusal(ctx, why, router ? EventKind::RouterError : EventKind::Reject);
     return Verdict::IcmpError;
 }
 

@@ -10,12 +10,10 @@
 #include "common/checksum.hpp"
 #include "xlat/proto.hpp"
 #include "xlat/stages.hpp"
+#include "xlat/views.hpp"
 
 namespace nat64d::xlat {
 namespace {
-
-using common::load16;
-using common::store16;
 
 // Cuts the payload after a `hdr_len`-byte header into chunks of `chunk`
 // bytes (a multiple of 8, RFC 8200 §4.5 / RFC 791: offsets count 8-octet
@@ -52,28 +50,29 @@ bool fragment6(Context& ctx, PacketBuf& pkt, std::size_t mtu) noexcept {
     constexpr std::size_t kHdr = kIpv6HdrLen + kFragHdrLen;
     const std::size_t chunk = (mtu - kHdr) & ~std::size_t{7};
     if (mtu < kHdr + 8 || pkt.length <= kHdr + chunk) return true;  // nothing to cut
-    std::uint8_t* fh = pkt.data() + kIpv6HdrLen;
-    const std::uint16_t word = load16(fh + 2);
-    const std::size_t base = std::size_t{static_cast<std::uint16_t>(word >> 3)} * 8;
-    return cut(ctx, pkt, kHdr, chunk, base, (word & 1) != 0,
-               [](std::uint8_t* h, std::size_t len, std::size_t off, bool more) noexcept {
-                   store16(h + 4, static_cast<std::uint16_t>(kFragHdrLen + len));
-                   store16(h + kIpv6HdrLen + 2, static_cast<std::uint16_t>(((off / 8) << 3) | (more ? 1 : 0)));
-               });
+    const FragHdrView fh{pkt.data() + kIpv6HdrLen};
+    const std::size_t base = std::size_t{fh.offset()} * 8;
+    return cut(
+        ctx, pkt, kHdr, chunk, base, fh.more_frags(),
+        [](std::uint8_t* h, std::size_t len, std::size_t off, bool more) noexcept {
+            Ipv6View{h}.set_payload_len(static_cast<std::uint16_t>(kFragHdrLen + len));
+            FragHdrView{h + kIpv6HdrLen}.set_offset_word(static_cast<std::uint16_t>(((off / 8) << 3) | (more ? 1 : 0)));
+        });
 }
 
 bool fragment4(Context& ctx, PacketBuf& pkt, std::size_t mtu) noexcept {
     const std::size_t chunk = (mtu - kIpv4HdrLen) & ~std::size_t{7};
     if (mtu < kIpv4HdrLen + 8 || pkt.length <= kIpv4HdrLen + chunk) return true;
-    const std::uint16_t word = load16(pkt.data() + 6);
-    const std::size_t base = std::size_t{static_cast<std::uint16_t>(word & kIpv4OffsetMask)} * 8;
-    return cut(ctx, pkt, kIpv4HdrLen, chunk, base, (word & kIpv4FlagMf) != 0,
+    const Ipv4View ip{pkt.data()};
+    const std::size_t base = std::size_t{ip.frag_offset()} * 8;
+    return cut(ctx, pkt, kIpv4HdrLen, chunk, base, ip.more_frags(),
                [](std::uint8_t* h, std::size_t len, std::size_t off, bool more) noexcept {
-                   store16(h + 2, static_cast<std::uint16_t>(kIpv4HdrLen + len));
+                   const Ipv4View frag{h};
+                   frag.set_total_len(static_cast<std::uint16_t>(kIpv4HdrLen + len));
                    // RFC 7915 §5.1.1: DF clear, so IPv4 routers may cut further.
-                   store16(h + 6, static_cast<std::uint16_t>((more ? kIpv4FlagMf : 0) | (off / 8)));
-                   store16(h + 10, 0);
-                   store16(h + 10, common::csum_finish(common::csum_partial(h, kIpv4HdrLen)));
+                   frag.set_frag_word(static_cast<std::uint16_t>((more ? kIpv4FlagMf : 0) | (off / 8)));
+                   frag.set_checksum(0);
+                   frag.set_checksum(common::csum_finish(common::csum_partial(h, kIpv4HdrLen)));
                });
 }
 

@@ -1,51 +1,48 @@
 // Header builders and the transport checksum stage shared by the outer
 // packet and the packet quoted in an ICMP error (RFC 7915 §4.3, §5.3: "the
 // same function as the outer header").
-#include <cstring>
-
 #include "common/bytes.hpp"
 #include "common/checksum.hpp"
 #include "xlat/proto.hpp"
 #include "xlat/stages.hpp"
+#include "xlat/views.hpp"
 
 namespace nat64d::xlat {
 
 using common::load16;
 using common::store16;
-using common::store32;
 
 void write_ipv6_header(std::uint8_t* h, std::uint8_t traffic_class, std::uint16_t payload_len, std::uint8_t next_header,
                        std::uint8_t hop_limit, const Ipv6Addr& src, const Ipv6Addr& dst) noexcept {
-    store32(h, (6u << 28) | (std::uint32_t{traffic_class} << 20));  // flow label 0 (RFC 7915 §4.1)
-    store16(h + 4, payload_len);
-    h[6] = next_header;
-    h[7] = hop_limit;
-    std::memcpy(h + 8, src.bytes.data(), 16);
-    std::memcpy(h + 24, dst.bytes.data(), 16);
+    const Ipv6View ip{h};
+    ip.set_version_class_flow(traffic_class, 0);  // flow label 0 (RFC 7915 §4.1)
+    ip.set_payload_len(payload_len);
+    ip.set_next_header(next_header);
+    ip.set_hop_limit(hop_limit);
+    ip.set_src(src);
+    ip.set_dst(dst);
 }
 
 void write_frag_header(std::uint8_t* fh, std::uint8_t next_header, std::uint16_t offset_units, bool more,
                        std::uint32_t id) noexcept {
-    fh[0] = next_header;
-    fh[1] = 0;  // reserved
-    store16(fh + 2, static_cast<std::uint16_t>((offset_units << 3) | (more ? 1 : 0)));
-    store32(fh + 4, id);
+    FragHdrView{fh}.set(next_header, static_cast<std::uint16_t>((offset_units << 3) | (more ? 1 : 0)), id);
 }
 
 void write_ipv4_header(std::uint8_t* h, std::uint8_t tos, std::uint16_t total_len, std::uint16_t id,
                        std::uint16_t flags_offset, std::uint8_t ttl, std::uint8_t protocol, const Ipv4Addr& src,
                        const Ipv4Addr& dst) noexcept {
-    h[0] = 0x45;
-    h[1] = tos;
-    store16(h + 2, total_len);
-    store16(h + 4, id);
-    store16(h + 6, flags_offset);
-    h[8] = ttl;
-    h[9] = protocol;
-    store16(h + 10, 0);
-    std::memcpy(h + 12, src.bytes.data(), 4);
-    std::memcpy(h + 16, dst.bytes.data(), 4);
-    store16(h + 10, common::csum_finish(common::csum_partial(h, kIpv4HdrLen)));
+    const Ipv4View ip{h};
+    ip.set_version_ihl(kIpv4HdrLen);
+    ip.set_tos(tos);
+    ip.set_total_len(total_len);
+    ip.set_id(id);
+    ip.set_frag_word(flags_offset);
+    ip.set_ttl(ttl);
+    ip.set_proto(protocol);
+    ip.set_checksum(0);
+    ip.set_src(src);
+    ip.set_dst(dst);
+    ip.set_checksum(common::csum_finish(common::csum_partial(h, kIpv4HdrLen)));
 }
 
 void adjust_l4_checksum(std::uint8_t proto, std::uint8_t* l4, std::size_t avail, std::uint32_t old_addrs,

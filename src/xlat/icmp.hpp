@@ -27,17 +27,18 @@ struct IcmpOut {
 // attribute converted, trimmed so that the IPv6 packet stays within 1280
 // bytes, checksum with the pseudo-header. Needs up to 56 bytes in front of
 // `icmp`; may write up to `buf_end` (an extension can move back by a few
-// bytes of padding). Returns the reason when the message is not translated.
-[[nodiscard]] std::optional<Reason> icmp_4to6(const Tables& t, Context& ctx, std::uint8_t* icmp, std::size_t len,
-                                              const Ipv6Addr& src6, const Ipv6Addr& dst6, Pass pass,
-                                              const std::uint8_t* buf_end, IcmpOut& out) noexcept;
+// bytes of padding). Returns Verdict::Forward, or drops the message
+// (drop(), counted) and returns Verdict::Drop.
+[[nodiscard]] Verdict icmp_4to6(const Tables& t, Context& ctx, std::uint8_t* icmp, std::size_t len,
+                                const Ipv6Addr& src6, const Ipv6Addr& dst6, Pass pass, const std::uint8_t* buf_end,
+                                IcmpOut& out) noexcept;
 
 // Rewrites the ICMPv6 message as ICMPv4 (§5.2, §5.3); `pseudo6` is the
 // partial sum of the IPv6 pseudo-header the message's checksum covers. The
 // result fits in an IPv4 datagram of 576 bytes (RFC 1812 §4.3.2.3).
-[[nodiscard]] std::optional<Reason> icmp_6to4(const Tables& t, Context& ctx, std::uint8_t* icmp, std::size_t len,
-                                              std::uint32_t pseudo6, const std::uint8_t* buf_end,
-                                              IcmpOut& out) noexcept;
+// Returns as icmp_4to6.
+[[nodiscard]] Verdict icmp_6to4(const Tables& t, Context& ctx, std::uint8_t* icmp, std::size_t len,
+                                std::uint32_t pseudo6, const std::uint8_t* buf_end, IcmpOut& out) noexcept;
 
 // RFC 7915 §4.2: the PTB MTU for an ICMPv4 "fragmentation needed" that
 // carried `mtu4` (0: pre-RFC 1191 router, use the plateau below the quoted
@@ -46,6 +47,27 @@ struct IcmpOut {
 // RFC 7915 §5.2: the "fragmentation needed" MTU for an ICMPv6 PTB's `mtu6`.
 [[nodiscard]] std::uint16_t frag_needed_mtu_6to4(const Tables& t, std::uint32_t mtu6) noexcept;
 
+// ---- RFC 4884 multi-part messages (rfc4884.cpp) ----
+
+// The body of an ICMP error: the original datagram's bytes and the
+// extension structure after them (none: ext_len 0).
+struct Rfc4884Body {
+    std::size_t original = 0;
+    const std::uint8_t* ext = nullptr;
+    std::size_t ext_len = 0;
+};
+// Splits the body of the `len`-byte message at `icmp` by its length
+// attribute `attr` (in bytes; 0 = none). `keep_ext`: the translated type
+// can carry an extension (RFC 4884 §4.6); otherwise it is dropped, but the
+// attribute still bounds the original datagram.
+[[nodiscard]] Rfc4884Body split_rfc4884(std::uint8_t* icmp, std::size_t len, std::size_t attr, bool keep_ext) noexcept;
+// Fits the translated message at `msg` into `max_msg` bytes: `keep` (the
+// quoted payload after its `quoted_hdr`-byte header) is shortened to leave
+// room for the extension, or `ext_len` becomes 0 when the extension cannot
+// fit whole, within `max_msg` or before `buf_end`. `word`: 4 (ICMPv4) or
+// 8 (ICMPv6).
+void fit_rfc4884(const std::uint8_t* msg, std::size_t max_msg, std::size_t quoted_hdr, std::size_t word,
+                 const std::uint8_t* buf_end, std::size_t& keep, std::size_t& ext_len) noexcept;
 // RFC 4884 §4: lays out an ICMP error body whose quoted datagram has been
 // rebuilt at msg + 8 (`quoted` bytes: translated header plus kept payload),
 // followed by the extension structure `ext` (`ext_len` bytes, 0 = none)

@@ -7,14 +7,10 @@
 #include "common/checksum.hpp"
 #include "xlat/icmp.hpp"
 #include "xlat/proto.hpp"
+#include "xlat/views.hpp"
 
 namespace nat64d::xlat {
 namespace {
-
-using common::load16;
-using common::load32;
-using common::store16;
-using common::store32;
 
 // RFC 1812 §4.3.2.3: an ICMPv4 error datagram is at most 576 bytes.
 inline constexpr std::size_t kIcmp4ErrorMax = 576;
@@ -28,42 +24,46 @@ struct Inner6to4 {
 // Echo Request/Reply: the checksum loses the IPv6 pseudo-header (partial
 // sum `pseudo6`) and the old type word, and gains the new one.
 void echo_6to4(std::uint8_t* icmp, std::uint32_t pseudo6) noexcept {
-    rewrite_icmp_type(icmp, icmp[0] == icmp6::kEchoRequest ? icmp4::kEchoRequest : icmp4::kEchoReply, pseudo6, 0);
+    rewrite_icmp_type(icmp, IcmpView{icmp}.type() == icmp6::kEchoRequest ? icmp4::kEchoRequest : icmp4::kEchoReply,
+                      pseudo6, 0);
 }
 
 // RFC 7915 §5.3: the quoted IPv6 packet is translated like an ordinary
 // one, except that its hop limit is kept; its extension headers are
 // skipped as in §5.1 and its transport checksum adjusted when the quoted
 // bytes reach it.
-[[nodiscard]] std::optional<Reason> inner_6to4(const Tables& t, Context& ctx, std::uint8_t* in, std::size_t avail,
-                                               Inner6to4& r) noexcept {
-    if (avail < kIpv6HdrLen || (in[0] >> 4) != 6) return Reason::InnerPacketBad;
-    r.end = kIpv6HdrLen + load16(in + 4);
-    Ext6 e;
-    Reason why{};
-    if (!walk_ext_headers(in, std::min(avail, r.end), false, e, why)) return Reason::InnerPacketBad;
+[[nodiscard]] Verdict inner_6to4(const Tables& t, Context& ctx, std::uint8_t* in, std::size_t avail,
+                                 Inner6to4& r) noexcept {
+    const Ipv6View ip{in};
+    if (avail < kIpv6HdrLen || ip.version() != 6) return drop(ctx, Reason::InnerPacketBad);
+    r.end = kIpv6HdrLen + ip.payload_len();
+    Parsed6 q;
+    parse_ipv6(in, std::min(avail, r.end), ExtWalk::Quoted, q);
+    if (!q.ext_ok) return drop(ctx, Reason::InnerPacketBad);
+    const Ext6& e = q.ext;
     r.l4_off = e.l4_off;
     // §5.3 with §5.1: ICMPv4 inside IPv6 has no translation (nor meaning).
-    if (e.proto == proto::kIcmp) return Reason::Icmpv4InIpv6;
+    if (e.proto == proto::kIcmp) return drop(ctx, Reason::Icmpv4InIpv6);
     const std::size_t upper_len = r.end - e.l4_off;
-    if (kIpv4HdrLen + upper_len > 0xffff) return Reason::InnerPacketBad;
-    Ipv6Addr src6, dst6;
-    std::memcpy(src6.bytes.data(), in + 8, 16);
-    std::memcpy(dst6.bytes.data(), in + 24, 16);
+    if (kIpv4HdrLen + upper_len > 0xffff) return drop(ctx, Reason::InnerPacketBad);
+    const Ipv6Addr& src6 = q.src;
+    const Ipv6Addr& dst6 = q.dst;
     MapMiss miss = MapMiss::None;
     const auto src4 = map_6to4(t, ctx, src6, miss);
     const auto dst4 = map_6to4(t, ctx, dst6, miss);
-    if (!src4 || !dst4) return Reason::InnerUnmappable;
+    if (!src4 || !dst4) return drop(ctx, Reason::InnerUnmappable);
 
-    std::uint8_t* l4 = in + e.l4_off;
-    const std::size_t l4_avail = std::min(avail, r.end) - e.l4_off;
+    std::uint8_t* l4 = q.l4;
+    const std::size_t l4_avail = q.l4_len;  // as quoted
     std::uint8_t proto4 = e.proto;
     if (e.proto == proto::kIcmpv6) proto4 = proto::kIcmp;
     if (e.frag_offset == 0) {
         if (e.proto == proto::kIcmpv6) {
-            if (l4_avail < kIcmpCsumOffset + 2) return Reason::InnerPacketBad;
-            if (is_icmp6_error(l4[0])) return Reason::IcmpErrorInError;  // §5.3: one embedded header only
-            if (l4[0] != icmp6::kEchoRequest && l4[0] != icmp6::kEchoReply) return Reason::IcmpUntranslatable;
+            if (l4_avail < kIcmpCsumOffset + 2) return drop(ctx, Reason::InnerPacketBad);
+            if (is_icmp6_error(IcmpView{l4}.type()))
+                return drop(ctx, Reason::IcmpErrorInError);  // §5.3: one embedded header only
+            if (const std::uint8_t type = IcmpView{l4}.type(); type != icmp6::kEchoRequest && type != icmp6::kEchoReply)
+                return drop(ctx, Reason::IcmpUntranslatable);
             echo_6to4(l4, common::csum_pseudo6(src6.bytes.data(), dst6.bytes.data(),
                                                static_cast<std::uint32_t>(upper_len), proto::kIcmpv6));
         } else {
@@ -80,9 +80,9 @@ void echo_6to4(std::uint8_t* icmp, std::uint32_t pseudo6) noexcept {
     } else if (total > kDfThreshold) {
         flags = kIpv4FlagDf;
     }
-    const auto tc = static_cast<std::uint8_t>(load16(in) >> 4);
-    write_ipv4_header(r.hdr4, tc, static_cast<std::uint16_t>(total), id, flags, in[7], proto4, *src4, *dst4);
-    return std::nullopt;
+    write_ipv4_header(r.hdr4, q.traffic_class, static_cast<std::uint16_t>(total), id, flags, q.hop_limit, proto4, *src4,
+                      *dst4);
+    return Verdict::Forward;
 }
 
 [[nodiscard]] bool is_single_hop6(std::uint8_t type) noexcept {
@@ -112,20 +112,14 @@ std::optional<std::uint8_t> param_pointer_6to4(std::uint32_t ptr6) noexcept {
     return std::nullopt;                      // Flow Label (2, 3), extension headers (>= 40)
 }
 
-std::optional<Reason> icmp_6to4(const Tables& t, Context& ctx, std::uint8_t* icmp, std::size_t len,
-                                std::uint32_t pseudo6, const std::uint8_t* buf_end, IcmpOut& out) noexcept {
-    if (len < kIcmpHdrLen) return Reason::IcmpTruncated;
-    const std::uint8_t type = icmp[0];
-    const std::uint8_t code = icmp[1];
-    IcmpError e;
+namespace {
+
+// RFC 7915 §5.2: the type and code of an ICMP error, or the reason it is not
+// translated.
+[[nodiscard]] Verdict error_type_6to4(Context& ctx, const IcmpView& msg_in, IcmpError& e) noexcept {
+    const std::uint8_t type = msg_in.type();
+    const std::uint8_t code = msg_in.code();
     switch (type) {
-        case icmp6::kEchoRequest:
-        case icmp6::kEchoReply:
-            // §5.2: 128/129 -> 8/0; code, identifier, sequence, data kept.
-            echo_6to4(icmp, pseudo6);
-            icmp4_checksum_zero_fix(icmp, len);
-            out = IcmpOut{icmp, len};
-            return std::nullopt;
         case icmp6::kDestUnreach:
             e.type = icmp4::kDestUnreach;
             switch (code) {
@@ -135,49 +129,64 @@ std::optional<Reason> icmp_6to4(const Tables& t, Context& ctx, std::uint8_t* icm
                 case icmp6::kAddrUnreach: e.code = icmp4::kHostUnreach; break;
                 case icmp6::kAdminProhibited: e.code = icmp4::kHostProhibited; break;  // 10, not 13
                 case icmp6::kPortUnreach: e.code = icmp4::kPortUnreach; break;
-                default: return Reason::IcmpUntranslatable;
+                default: return drop(ctx, Reason::IcmpUntranslatable);
             }
             break;
         case icmp6::kPacketTooBig: e = IcmpError{icmp4::kDestUnreach, icmp4::kFragNeeded, 0}; break;
         case icmp6::kTimeExceeded:
-            if (code > icmp6::kReassemblyExceeded) return Reason::IcmpUntranslatable;
+            if (code > icmp6::kReassemblyExceeded) return drop(ctx, Reason::IcmpUntranslatable);
             e = IcmpError{icmp4::kTimeExceeded, code, 0};
             break;
         case icmp6::kParamProblem:
             if (code == icmp6::kUnrecognizedNextHeader) {
                 e = IcmpError{icmp4::kDestUnreach, icmp4::kProtoUnreach, 0};  // §5.2: crosses types
             } else if (code == icmp6::kErroneousField) {
-                const auto ptr = param_pointer_6to4(load32(icmp + 4));
-                if (!ptr) return Reason::IcmpPointer;
+                const auto ptr = param_pointer_6to4(msg_in.rest());
+                if (!ptr) return drop(ctx, Reason::IcmpPointer);
                 e = IcmpError{icmp4::kParamProblem, icmp4::kPointerIndicatesError, std::uint32_t{*ptr} << 24};
             } else {
-                return Reason::IcmpUntranslatable;  // 2 unrecognized option, unlisted codes
+                return drop(ctx, Reason::IcmpUntranslatable);  // 2 unrecognized option, unlisted codes
             }
             break;
         default:
-            if (is_single_hop6(type)) return Reason::IcmpSingleHop;
-            return Reason::IcmpUntranslatable;  // unknown informational or error type
+            if (is_single_hop6(type)) return drop(ctx, Reason::IcmpSingleHop);
+            return drop(ctx, Reason::IcmpUntranslatable);  // unknown informational or error type
     }
+    return Verdict::Forward;
+}
 
-    if (common::csum_fold(common::csum_partial(icmp, len, pseudo6)) != 0xffff) return Reason::BadIcmpChecksum;
+}  // namespace
+
+Verdict icmp_6to4(const Tables& t, Context& ctx, std::uint8_t* icmp, std::size_t len, std::uint32_t pseudo6,
+                  const std::uint8_t* buf_end, IcmpOut& out) noexcept {
+    if (len < kIcmpHdrLen) return drop(ctx, Reason::IcmpTruncated);
+    const IcmpView msg_in{icmp};
+    const std::uint8_t type = msg_in.type();
+    if (type == icmp6::kEchoRequest || type == icmp6::kEchoReply) {
+        // §5.2: 128/129 -> 8/0; code, identifier, sequence, data kept.
+        echo_6to4(icmp, pseudo6);
+        icmp4_checksum_zero_fix(icmp, len);
+        out = IcmpOut{icmp, len};
+        return Verdict::Forward;
+    }
+    IcmpError e;
+    if (const Verdict v = error_type_6to4(ctx, msg_in, e); v != Verdict::Forward) return v;
+
+    if (common::csum_fold(common::csum_partial(icmp, len, pseudo6)) != 0xffff)
+        return drop(ctx, Reason::BadIcmpChecksum);
     // RFC 4884: a non-zero length attribute (64-bit words) of a Destination
     // Unreachable or Time Exceeded bounds the original datagram; the
     // extension after it is carried over (ICMPv4 Destination Unreachable
     // and Time Exceeded can hold one too).
-    std::size_t avail = len - kIcmpHdrLen;
-    const std::uint8_t* ext = nullptr;
-    std::size_t ext_len = 0;
-    if (type == icmp6::kDestUnreach || type == icmp6::kTimeExceeded) {
-        if (const std::size_t attr = std::size_t{icmp[kIcmp6LengthAttr]} * 8; attr != 0 && attr <= avail) {
-            ext = icmp + kIcmpHdrLen + attr;
-            ext_len = avail - attr;
-            avail = attr;
-        }
-    }
+    const bool multipart = type == icmp6::kDestUnreach || type == icmp6::kTimeExceeded;
+    const Rfc4884Body body =
+        split_rfc4884(icmp, len, multipart ? std::size_t{icmp[kIcmp6LengthAttr]} * 8 : 0, multipart);
+    const std::size_t avail = body.original;
+    std::size_t ext_len = body.ext_len;
     std::uint8_t* inner = icmp + kIcmpHdrLen;
     Inner6to4 in;
-    if (const auto r = inner_6to4(t, ctx, inner, avail, in)) return r;
-    if (type == icmp6::kPacketTooBig) e.rest = frag_needed_mtu_6to4(t, load32(icmp + 4));  // bytes 6-7, RFC 1191 §4
+    if (const Verdict v = inner_6to4(t, ctx, inner, avail, in); v != Verdict::Forward) return v;
+    if (type == icmp6::kPacketTooBig) e.rest = frag_needed_mtu_6to4(t, msg_in.mtu6());  // bytes 6-7, RFC 1191 §4
 
     // §5.3: the quoted packet ends at its own length; the ICMPv4 datagram
     // at 576 bytes (and the IPv4 next-hop MTU).
@@ -186,27 +195,16 @@ std::optional<Reason> icmp_6to4(const Tables& t, Context& ctx, std::uint8_t* icm
     const std::size_t payload = std::min(avail, in.end) - in.l4_off;
     std::size_t keep = max_msg > kHdr ? std::min(payload, max_msg - kHdr) : 0;
     std::uint8_t* msg = inner + in.l4_off - kHdr;
-    if (ext_len != 0) {
-        if (kIcmpHdrLen + kRfc4884MinOriginal + ext_len > max_msg) {
-            ext_len = 0;  // §5.2 / RFC 4884 §5.3: no room; the extension goes
-        } else {
-            const std::size_t field_max = (max_msg - kIcmpHdrLen - ext_len) & ~std::size_t{3};
-            keep = std::min(keep, field_max - kIpv4HdrLen);
-            const std::size_t field = std::max(kRfc4884MinOriginal, (kIpv4HdrLen + keep + 3) & ~std::size_t{3});
-            if (msg + kIcmpHdrLen + field + ext_len > buf_end) ext_len = 0;
-        }
-    }
-    msg[0] = e.type;
-    msg[1] = e.code;
-    store16(msg + 2, 0);
-    store32(msg + 4, e.rest);
+    fit_rfc4884(msg, max_msg, kIpv4HdrLen, 4, buf_end, keep, ext_len);  // §5.2 / RFC 4884 §5.3
+    const IcmpView msg_out{msg};
+    msg_out.set_header(e.type, e.code, e.rest);
     std::memcpy(msg + kIcmpHdrLen, in.hdr4, kIpv4HdrLen);
     std::uint8_t words = 0;
-    const std::size_t mlen = layout_rfc4884(msg, kIpv4HdrLen + keep, ext, ext_len, 4, words);
-    if (words != 0) msg[kIcmp4LengthAttr] = words;                           // 32-bit words (RFC 4884 §4.1-§4.3)
-    store16(msg + 2, common::csum_finish(common::csum_partial(msg, mlen)));  // no pseudo-header in ICMPv4
+    const std::size_t mlen = layout_rfc4884(msg, kIpv4HdrLen + keep, body.ext, ext_len, 4, words);
+    if (words != 0) msg[kIcmp4LengthAttr] = words;                               // 32-bit words (RFC 4884 §4.1-§4.3)
+    msg_out.set_checksum(common::csum_finish(common::csum_partial(msg, mlen)));  // no pseudo-header in ICMPv4
     out = IcmpOut{msg, mlen};
-    return std::nullopt;
+    return Verdict::Forward;
 }
 
 }  // namespace nat64d::xlat

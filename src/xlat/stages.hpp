@@ -21,10 +21,18 @@ inline void record_event(Context& ctx, EventKind kind, Reason why) noexcept {
     ++ctx.event_seq;
 }
 
-// Every non-forward outcome goes through here so that it is counted.
-[[nodiscard]] inline Verdict drop(Context& ctx, Reason why) noexcept {
+// The one place a Reason is counted: every refused packet passes here
+// once, dropped or answered with an error, and is published as an event
+// of `kind`.
+inline void count_refusal(Context& ctx, Reason why, EventKind kind) noexcept {
     ++ctx.counters.drops[static_cast<std::size_t>(why)];
-    record_event(ctx, EventKind::Drop, why);
+    record_event(ctx, kind, why);
+}
+
+// Every dropped packet goes through here so that it is counted; a packet
+// to the translator itself that it does not answer is an EventKind::Self.
+[[nodiscard]] inline Verdict drop(Context& ctx, Reason why, EventKind kind = EventKind::Drop) noexcept {
+    count_refusal(ctx, why, kind);
     return Verdict::Drop;
 }
 
@@ -116,27 +124,43 @@ enum class Pass : std::uint8_t { Normal, Hairpin };
     return type < 128;
 }
 
-// ---- IPv6 extension headers (xlat_6to4.cpp), RFC 7915 §5.1 ----
+// ---- IPv6 extension headers (ext6.cpp), RFC 7915 §5.1 ----
 
-// The result of walking the IPv6 extension header chain.
+// What a walk enforces. Outer: the rules of RFC 7915 §5.1 for a packet
+// to translate (a Routing header with Segments Left != 0 fails with
+// Reason::RoutingHeader, an extension header after the Fragment Header or
+// a late Hop-by-Hop header with Reason::BadExtHeader). Quoted: the same,
+// except that such a Routing header is skipped (the packet quoted in an
+// ICMPv6 error). Chain: no rules, only the headers' lengths (the
+// translator's own errors, which need the upper layer of any packet).
+enum class ExtWalk : std::uint8_t { Outer, Quoted, Chain };
+
+// The result of walking the IPv6 extension header chain: where it ends
+// (every header followed, whatever rule it breaks) and the first rule it
+// breaks.
 struct Ext6 {
-    std::size_t l4_off = 40;  // first byte after the headers we strip
-    std::uint8_t proto = 0;   // upper-layer protocol
-    bool has_frag = false;
+    std::size_t l4_off = 40;        // first byte after the headers we strip
+    std::uint8_t proto = 0;         // upper-layer protocol
+    bool has_frag = false;          // fields of the last Fragment Header, as far as the walk got
     std::uint16_t frag_offset = 0;  // in 8-octet units
     bool more_frags = false;
     std::uint32_t frag_id = 0;
+    std::size_t proto_off = 6;  // offset of the Next Header field that names `proto`
+    bool complete = false;      // the chain ends within the packet
+    bool broken = false;        // a rule of RFC 7915 §5.1 is broken; the first one:
+    Reason broken_why{};
     std::size_t bad_off = 0;          // Reason::RoutingHeader: offset of Segments Left
-    std::size_t proto_off = 6;        // offset of the Next Header field that names `proto`
-    bool ext_after_fragment = false;  // failed: an extension header follows the Fragment Header
+    bool ext_after_fragment = false;  // an extension header follows the Fragment Header
+    bool broken_quoted = false;       // a rule that holds for a quoted packet too is broken
+
+    // Whether the chain passes `mode`'s rules; if not, `why`.
+    [[nodiscard]] bool passes(ExtWalk mode, Reason& why) const noexcept;
 };
 
-// Walks the chain of the IPv6 packet `p` over `len` bytes. Hop-by-Hop,
-// Destination Options and Routing headers with Segments Left 0 are
-// skipped, a Fragment Header is consumed (§5.1.1). `outer`: a Routing
-// header with Segments Left != 0 fails with Reason::RoutingHeader (for a
-// quoted inner packet it is only skipped). On failure `why` says why.
-[[nodiscard]] bool walk_ext_headers(const std::uint8_t* p, std::size_t len, bool outer, Ext6& e, Reason& why) noexcept;
+// Walks the chain of the IPv6 packet `p` over `len` bytes into `e` (a
+// fresh Ext6) and returns e.passes(mode, why).
+[[nodiscard]] bool walk_ext_headers(const std::uint8_t* p, std::size_t len, ExtWalk mode, Ext6& e,
+                                    Reason& why) noexcept;
 
 // The 4->6 translator with its pass (xlat_4to6.cpp); translate_4to6 is
 // the Normal pass, the 6->4 translator runs the Hairpin pass.
@@ -157,16 +181,76 @@ struct IcmpError {
 // message (§5.4 is stricter than §4.4).
 enum class ErrorClass : std::uint8_t { Router, Policy };
 
+// The error a refused packet gets: its Reason, the ICMP message, who may
+// receive it, and whether the packet was addressed to the translator.
+struct Refusal {
+    Reason why{};
+    IcmpError err;
+    ErrorClass cls = ErrorClass::Router;
+    bool to_self = false;
+};
+
+// The parsed IPv4 packet (the 4->6 parse stage): what the later stages and
+// the translator's own error read, instead of the bytes again.
+struct Parsed4 {
+    std::size_t len = 0;  // Total Length
+    std::size_t ihl = 0;  // header length in bytes, options included
+    Ipv4Addr src;
+    Ipv4Addr dst;
+    std::uint8_t tos = 0;
+    std::uint16_t id = 0;
+    std::uint8_t ttl = 0;
+    std::uint8_t proto = 0;
+    std::uint16_t frag_offset = 0;  // in 8-octet units
+    bool more_frags = false;
+    bool df = false;
+    bool fragmented = false;
+    bool source_route = false;   // an unexpired LSRR/SSRR option (RFC 7915 §4.1)
+    std::uint8_t* l4 = nullptr;  // upper layer, l4_len bytes
+    std::size_t l4_len = 0;
+    bool icmp_error = false;  // an unfragmented ICMPv4 error message
+};
+
+// The parsed IPv6 packet (the 6->4 parse stage): what the later stages and
+// the translator's own error read, instead of the bytes again.
+struct Parsed6 {
+    std::size_t len = 0;  // IP length: 40 + Payload Length (a jumbogram: every byte)
+    bool jumbogram = false;
+    Ipv6Addr src;
+    Ipv6Addr dst;
+    std::uint8_t hop_limit = 0;
+    std::uint8_t traffic_class = 0;
+    Ext6 ext;             // the one walk of the chain
+    bool ext_ok = false;  // the chain passes ExtWalk::Outer; if not, ext_why
+    Reason ext_why{};
+    std::uint8_t* l4 = nullptr;  // upper layer, l4_len bytes
+    std::size_t l4_len = 0;
+    bool fragmented = false;
+    bool first_fragment = true;
+    bool icmp_error = false;  // an unfragmented ICMPv6 error message
+};
+
+// Reads the IPv4 packet `p` (header length `ihl`, IP length `len`, both
+// checked by the caller) into `in`: the 4->6 parse stage, and the quoted
+// packet of an ICMPv4 error (`len` as far as quoted).
+void parse_ipv4(std::uint8_t* p, std::size_t ihl, std::size_t len, Parsed4& in) noexcept;
+
+// Reads the IPv6 packet `p` of `len` bytes into `in` (every field but
+// `jumbogram`), walking its chain with `mode`: the 6->4 parse stage, and
+// the quoted packet of an ICMPv6 error with ExtWalk::Quoted.
+void parse_ipv6(std::uint8_t* p, std::size_t len, ExtWalk mode, Parsed6& in) noexcept;
+
 // The one exit point for translator-generated errors. `pkt` holds the
-// offending packet untouched, `len` its IP length. Counts `why`, and either
+// offending packet untouched. Counts the refusal's Reason, and either
 // builds the error in place (quoting the packet, from ipv4-addr/ipv6-addr
 // back to its source) and returns Verdict::IcmpError, or, when the rules
 // forbid an error (ICMP error, non-first fragment, multicast/broadcast,
 // invalid source, rate limit, errors disabled), returns Verdict::Drop.
-[[nodiscard]] Verdict reject4(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t len, Reason why, IcmpError err,
-                              ErrorClass cls) noexcept;
-[[nodiscard]] Verdict reject6(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t len, Reason why, IcmpError err,
-                              ErrorClass cls) noexcept;
+// Both read the packet from its parse stage's summary `in`.
+[[nodiscard]] Verdict reject4(const Tables& t, Context& ctx, PacketBuf& pkt, const Parsed4& in,
+                              const Refusal& r) noexcept;
+[[nodiscard]] Verdict reject6(const Tables& t, Context& ctx, PacketBuf& pkt, const Parsed6& in,
+                              const Refusal& r) noexcept;
 
 // RFC 4443 §2.4(f) token buckets: true when one more error to the
 // destination `dst` (`dst_len` address bytes) may be sent from `lim` at

@@ -1,7 +1,6 @@
 // RFC 7915 §4: IPv4 -> IPv6 (headers, options, TCP/UDP/ICMP transport
 // adjustment). ICMPv4 message translation is in icmp_4to6.cpp.
 #include <algorithm>
-#include <cstring>
 
 #include "addr/special.hpp"
 #include "common/bytes.hpp"
@@ -9,13 +8,13 @@
 #include "xlat/icmp.hpp"
 #include "xlat/proto.hpp"
 #include "xlat/stages.hpp"
+#include "xlat/views.hpp"
 
 namespace nat64d::xlat {
 namespace {
 
 using common::load16;
 using common::store16;
-using common::store32;
 
 inline constexpr std::uint8_t kOptEnd = 0;  // RFC 791 §3.1
 inline constexpr std::uint8_t kOptNop = 1;
@@ -43,247 +42,328 @@ inline constexpr std::uint8_t kOptSsrr = 137;
     return false;
 }
 
+// One IPv4 packet on its way through the 4->6 stages: the parsed summary,
+// the decisions taken so far and, for Verdict::IcmpError, the error to send.
+struct Flow4 {
+    const Tables& t;
+    Context& ctx;
+    PacketBuf& pkt;
+    bool hairpin;  // RFC 7757 §4.2.2 second pass: no TTL decrement, MTU check or error
+    Parsed4 in;
+    Refusal error;
+    bool unaddressed_error = false;  // an ICMPv4 error from 0/8 or 127/8 (see decide_header4)
+    Ipv6Addr src6;
+    Ipv6Addr dst6;
+    bool cut = false;  // fragmented to lowest-ipv6-mtu by the translator
+    std::size_t hdr6_len = kIpv6HdrLen;
+    std::uint8_t* out = nullptr;  // the translated upper layer
+    std::size_t out_len = 0;
+};
+
+// RFC 7915 §4.4: a discarded packet gets ICMPv4 3/13 unless a rule names
+// another error; the hairpin pass (whose sender is on the IPv6 side) only
+// drops. The error is sent, or not, at the one exit point.
+[[nodiscard]] Verdict refuse(Flow4& f, Reason why, IcmpError err, ErrorClass cls) noexcept {
+    if (f.hairpin) return drop(f.ctx, why);
+    f.error = Refusal{why, err, cls};
+    return Verdict::IcmpError;
+}
+inline constexpr IcmpError kProhibited4{icmp4::kDestUnreach, icmp4::kAdminProhibited, 0};
+
+// Parse: header length and checksum, total length, addresses and fields.
+[[nodiscard]] Verdict parse4(Flow4& f) noexcept {
+    if (f.pkt.offset < kMaxPrepend) return drop(f.ctx, Reason::NoBufferRoom);  // caller bug: see kHeadroom
+    if (f.pkt.length < kIpv4HdrLen) return drop(f.ctx, Reason::Truncated4);
+    std::uint8_t* p = f.pkt.data();
+    const Ipv4View ip{p};
+    Parsed4& in = f.in;
+    in.ihl = ip.ihl();
+    if (in.ihl < kIpv4HdrLen) return drop(f.ctx, Reason::BadIpv4Header);
+    if (f.pkt.length < in.ihl) return drop(f.ctx, Reason::Truncated4);
+    // RFC 1812 §5.2.2: a router verifies the header checksum.
+    if (common::csum_fold(common::csum_partial(p, in.ihl)) != 0xffff) return drop(f.ctx, Reason::BadIpv4Checksum);
+    in.len = ip.total_len();
+    if (in.len < in.ihl || in.len > f.pkt.length) return drop(f.ctx, Reason::Truncated4);
+    parse_ipv4(p, in.ihl, in.len, in);
+    if (!f.hairpin) {
+        f.ctx.current.is_v6 = false;
+        f.ctx.current.proto = in.proto;
+        f.ctx.current.src4 = in.src;
+        f.ctx.current.dst4 = in.dst;
+    }
+    return Verdict::Forward;
+}
+
 // The translator's own IPv4 address answers echo requests (TAYGA does too).
 // The reply keeps the request's DF; its ID follows the translator's policy
 // (RFC 6864: 0 when atomic, else from the generator).
-[[nodiscard]] Verdict echo_reply4(Context& ctx, PacketBuf& pkt, std::size_t ihl, std::size_t len) noexcept {
-    std::uint8_t* p = pkt.data();
-    std::uint8_t tmp[4];
-    std::memcpy(tmp, p + 12, 4);
-    std::memcpy(p + 12, p + 16, 4);
-    std::memcpy(p + 16, tmp, 4);
-    p[8] = kOwnHopLimit;
-    const bool df = (load16(p + 6) & kIpv4FlagDf) != 0;
-    store16(p + 4, df ? 0 : ctx.ipv4_ids.next());
-    store16(p + 10, 0);
-    store16(p + 10, common::csum_finish(common::csum_partial(p, ihl)));
-    rewrite_icmp_type(p + ihl, icmp4::kEchoReply);
-    icmp4_checksum_zero_fix(p + ihl, len - ihl);
-    pkt.length = len;
-    ++ctx.counters.local_replies;
-    record_event(ctx, EventKind::Self, Reason::LocalUnsupported);
+[[nodiscard]] Verdict echo_reply4(Flow4& f) noexcept {
+    std::uint8_t* p = f.pkt.data();
+    const Ipv4View ip{p};
+    ip.set_src(f.in.dst);
+    ip.set_dst(f.in.src);
+    ip.set_ttl(kOwnHopLimit);
+    ip.set_id(f.in.df ? 0 : f.ctx.ipv4_ids.next());
+    ip.set_checksum(0);
+    ip.set_checksum(common::csum_finish(common::csum_partial(p, f.in.ihl)));
+    rewrite_icmp_type(f.in.l4, icmp4::kEchoReply);
+    icmp4_checksum_zero_fix(f.in.l4, f.in.l4_len);
+    f.pkt.length = f.in.len;
+    ++f.ctx.counters.local_replies;
+    record_event(f.ctx, EventKind::Self, Reason::LocalUnsupported);
     return Verdict::Local;
 }
 
 // A packet to ipv4-addr. The translator is a host there only for ICMP: an
 // echo request is answered, other ICMP is dropped, any other protocol gets
 // Protocol Unreachable (RFC 1122 §3.2.2.1, as TAYGA answers).
-[[nodiscard]] Verdict to_self4(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t ihl,
-                               std::size_t len) noexcept {
-    const std::uint8_t* p = pkt.data();
-    if (p[9] != proto::kIcmp) {
-        const Verdict v = reject4(t, ctx, pkt, len, Reason::ProtocolUnreachable,
-                                  {icmp4::kDestUnreach, icmp4::kProtoUnreach, 0}, ErrorClass::Router);
-        ctx.last_event.kind = EventKind::Self;
+[[nodiscard]] Verdict to_self4(Flow4& f) noexcept {
+    const Parsed4& in = f.in;
+    if (in.proto != proto::kIcmp) {
+        const Verdict v =
+            refuse(f, Reason::ProtocolUnreachable, {icmp4::kDestUnreach, icmp4::kProtoUnreach, 0}, ErrorClass::Router);
+        f.error.to_self = true;
         return v;
     }
-    const bool fragmented = (load16(p + 6) & (kIpv4FlagMf | kIpv4OffsetMask)) != 0;
-    if (!fragmented && len >= ihl + kIcmpHdrLen && p[ihl] == icmp4::kEchoRequest)
-        return echo_reply4(ctx, pkt, ihl, len);
-    ++ctx.counters.drops[static_cast<std::size_t>(Reason::LocalUnsupported)];
-    record_event(ctx, EventKind::Self, Reason::LocalUnsupported);
-    return Verdict::Drop;
+    if (!in.fragmented && in.l4_len >= kIcmpHdrLen && ConstIcmpView{in.l4}.type() == icmp4::kEchoRequest) {
+        return echo_reply4(f);
+    }
+    return drop(f.ctx, Reason::LocalUnsupported, EventKind::Self);
 }
 
+// Decide what the header alone decides: a packet to the translator,
+// address classes, the TTL, protocol and options.
+[[nodiscard]] Verdict decide_header4(Flow4& f) noexcept {
+    const Parsed4& in = f.in;
+    if (!f.hairpin && in.dst == f.t.ipv4_addr) return to_self4(f);
+    // Address classes first, as TAYGA (addr/special.hpp). RFC 7915 §1.2:
+    // IPv4 multicast has no unicast (RFC 6052) image; nor has broadcast. No
+    // error either (RFC 1812 §4.3.2.7). 240/4 is an ordinary address.
+    static constexpr Ipv4Addr kBroadcast{{255, 255, 255, 255}};
+    if ((in.dst.bytes[0] & 0xf0) == 0xe0 || in.dst == kBroadcast) return drop(f.ctx, Reason::MulticastDestination);
+    if (addr::is_reserved_ipv4(in.dst)) return drop(f.ctx, Reason::ReservedDestination);
+    // RFC 7915 §4.1: illegal sources are discarded silently; but an ICMPv4
+    // error from a router that has no address of its own to give (0/8,
+    // 127/8) is still translated, from ipv6-addr, so that traceroute shows
+    // the hop (RFC 7915 §4.1's troubleshooting rule; RFC 6791's idea).
+    f.unaddressed_error = in.icmp_error && (in.src.bytes[0] == 0 || in.src.bytes[0] == 127) && !f.hairpin;
+    if (addr::is_reserved_ipv4(in.src) && !f.unaddressed_error) return drop(f.ctx, Reason::IllegalSource);
+    // RFC 7915 §4.1: decrement, and at zero send Time Exceeded instead.
+    // RFC 7757 §4.2.2: the hairpin pass does not decrement again.
+    if (!f.hairpin && in.ttl <= 1) {
+        return refuse(f, Reason::TtlExpired, {icmp4::kTimeExceeded, icmp4::kTtlExceeded, 0}, ErrorClass::Router);
+    }
+    if (is_ipv6_only_protocol(in.proto)) return refuse(f, Reason::Ipv6OnlyProtocol, kProhibited4, ErrorClass::Policy);
+    // RFC 7915 §4.1: unexpired source route -> 3/5 (source route failed).
+    if (in.source_route) {
+        return refuse(f, Reason::SourceRoute, {icmp4::kDestUnreach, icmp4::kSourceRouteFailed, 0}, ErrorClass::Router);
+    }
+    // RFC 7915 §4.2: IGMP is single-hop; SHOULD be silently dropped.
+    if (in.proto == proto::kIgmp) return drop(f.ctx, Reason::Igmp);
+    return Verdict::Forward;
+}
+
+// Decide the IPv6 source.
+[[nodiscard]] Verdict decide_src4(Flow4& f) noexcept {
+    const Parsed4& in = f.in;
+    // RFC 7757 §4.2.1 simple hairpinning, in the hairpin pass: the outer
+    // source avoids the EAM table unless the packet is an ICMPv4 error
+    // (rule 1), or when an error's source is its quoted destination (rule 3).
+    bool src_by_prefix = false;
+    if (f.hairpin) {
+        src_by_prefix = !in.icmp_error ||
+                        (in.l4_len >= kIcmpHdrLen + kIpv4HdrLen && in.src == ConstIpv4View{in.l4 + kIcmpHdrLen}.dst());
+    }
+    MapMiss miss = MapMiss::None;
+    std::optional<Ipv6Addr> src6;
+    if (f.unaddressed_error) {
+        if (f.t.ipv6_addr != Ipv6Addr{})
+            src6 = f.t.ipv6_addr;
+        else
+            miss = MapMiss::Reserved;
+    } else {
+        src6 = src_by_prefix ? map_4to6_prefix(f.t, in.src, miss) : map_4to6(f.t, f.ctx, in.src, miss);
+    }
+    if (!src6) {
+        // IPv4 link-local through the prefix: as reserved, silently.
+        if (miss == MapMiss::Reserved) return drop(f.ctx, Reason::IllegalSource);
+        return refuse(f, miss_reason(miss, Reason::SrcUnmappable4), kProhibited4, ErrorClass::Policy);
+    }
+    f.src6 = *src6;
+    return Verdict::Forward;
+}
+
+// Decide the IPv6 destination. An unmapped destination that only the
+// prefix would translate, but that deny4 excludes or whose translation the
+// kernel would route straight back into the TUN device (a loop until the
+// TTL runs out): host unreachable (RFC 1812 §5.2.7.1), never translated.
+[[nodiscard]] Verdict decide_dst4(Flow4& f) noexcept {
+    const IcmpError host_unreachable{icmp4::kDestUnreach, icmp4::kHostUnreach, 0};
+    MapMiss miss = MapMiss::None;
+    bool via_prefix = false;
+    const auto dst6 = map_4to6(f.t, f.ctx, f.in.dst, miss, via_prefix);
+    if (!dst6) {
+        if (miss == MapMiss::Reserved) return drop(f.ctx, Reason::ReservedDestination);
+        if (miss == MapMiss::Denied)
+            return refuse(f, Reason::UnmappedDestination, host_unreachable, ErrorClass::Router);
+        return refuse(f, miss_reason(miss, Reason::DstUnmappable4), kProhibited4, ErrorClass::Policy);
+    }
+    if (via_prefix && loops_back_4to6(f.t, *dst6)) {
+        return refuse(f, Reason::UnmappedDestination, host_unreachable, ErrorClass::Router);
+    }
+    f.dst6 = *dst6;
+    return Verdict::Forward;
+}
+
+// Decide what the upper layer decides.
+[[nodiscard]] Verdict decide_payload4(Flow4& f) noexcept {
+    const Parsed4& in = f.in;
+    // RFC 7915 §1.2: fragmented ICMP is not translated.
+    if (in.proto == proto::kIcmp && in.fragmented) return drop(f.ctx, Reason::FragmentedIcmp);
+    if (in.frag_offset == 0 && in.proto == proto::kTcp && in.l4_len < kTcpCsumOffset + 2) {
+        return drop(f.ctx, Reason::TransportTruncated);
+    }
+    if (in.frag_offset == 0 && in.proto == proto::kUdp && in.l4_len < kUdpHdrLen) {
+        return drop(f.ctx, Reason::TransportTruncated);
+    }
+    return Verdict::Forward;
+}
+
+// Decide the size (RFC 7915 §4.1) before anything is rewritten (an error
+// quotes the packet as received). Translated ICMP errors are cut to 1280
+// bytes instead; the hairpin pass returns to the side it came from; a GSO
+// super-packet is segmented by the kernel afterwards.
+[[nodiscard]] Verdict decide_size4(Flow4& f) noexcept {
+    const Parsed4& in = f.in;
+    f.hdr6_len = kIpv6HdrLen + (in.fragmented ? kFragHdrLen : 0);
+    const std::size_t frag_mtu = std::min(f.t.lowest_ipv6_mtu, f.t.ipv6_mtu);
+    if (f.hairpin || in.icmp_error || f.pkt.gso || f.hdr6_len + in.l4_len <= frag_mtu) return Verdict::Forward;
+    if (in.df && f.hdr6_len + in.l4_len > f.t.ipv6_mtu) {
+        // DF set: Fragmentation Needed, announcing the largest IPv4
+        // datagram (options included) whose translation fits.
+        const std::size_t mtu4 = std::max<std::size_t>(f.t.ipv6_mtu - f.hdr6_len + in.ihl, kIpv4MinMtu);
+        return refuse(
+            f, Reason::TooBig,
+            {icmp4::kDestUnreach, icmp4::kFragNeeded, static_cast<std::uint32_t>(std::min<std::size_t>(mtu4, 0xffff))},
+            ErrorClass::Router);
+    }
+    if (!in.df) {
+        // DF clear: the translator fragments to lowest-ipv6-mtu, adding a
+        // Fragment Header (RFC 7915 §4, never for a packet that fits).
+        f.cut = true;
+        f.hdr6_len = kIpv6HdrLen + kFragHdrLen;
+    }
+    return Verdict::Forward;
+}
+
+// Emit the upper layer. RFC 7915 §4.5: swap the pseudo-header's address
+// terms; only the first fragment carries the transport header.
+[[nodiscard]] Verdict emit_payload4(Flow4& f) noexcept {
+    const Parsed4& in = f.in;
+    f.out = in.l4;
+    f.out_len = in.l4_len;
+    if (in.proto == proto::kIcmp) {
+        IcmpOut r;
+        const Verdict v = icmp_4to6(f.t, f.ctx, in.l4, in.l4_len, f.src6, f.dst6,
+                                    f.hairpin ? Pass::Hairpin : Pass::Normal, f.pkt.base + f.pkt.capacity, r);
+        f.out = r.msg;
+        f.out_len = r.len;
+        return v;
+    }
+    if (in.frag_offset == 0 && in.proto == proto::kUdp && load16(in.l4 + kUdpCsumOffset) == 0) {
+        if (f.t.udp_cksum_mode == UdpCksumMode::Drop) return drop(f.ctx, Reason::UdpZeroChecksum);  // §4.5 option 1
+        // §4.5: a stateless translator cannot checksum a fragmented
+        // datagram; only "fwd" passes it on.
+        if (in.fragmented) {
+            if (f.t.udp_cksum_mode != UdpCksumMode::Forward) return drop(f.ctx, Reason::UdpZeroChecksumFragment);
+        } else if (f.t.udp_cksum_mode == UdpCksumMode::Calc) {
+            // §4.5 option 2 (erratum 6955): compute the UDP checksum.
+            const std::uint32_t pseudo = common::csum_pseudo6(f.src6.bytes.data(), f.dst6.bytes.data(),
+                                                              static_cast<std::uint32_t>(in.l4_len), proto::kUdp);
+            const std::uint16_t sum = common::csum_finish(common::csum_partial(in.l4, in.l4_len, pseudo));
+            store16(in.l4 + kUdpCsumOffset, sum == 0 ? 0xffff : sum);
+        }
+        // UdpCksumMode::Forward on a whole datagram: passed on with checksum 0.
+    } else if (in.frag_offset == 0) {
+        adjust_l4_checksum(in.proto, in.l4, in.l4_len, common::csum_addrs4(in.src.bytes.data(), in.dst.bytes.data()),
+                           common::csum_addrs6(f.src6.bytes.data(), f.dst6.bytes.data()));
+    }
+    return Verdict::Forward;
+}
+
+// Emit the IPv6 header (plus a Fragment Header), which replaces the IPv4
+// header and its options, ending where the payload begins (RFC 7915 §4.1);
+// then fragment and count.
+[[nodiscard]] Verdict emit_header4(Flow4& f) noexcept {
+    const Parsed4& in = f.in;
+    const bool with_fh = in.fragmented || f.cut;
+    const std::uint8_t proto6 = in.proto == proto::kIcmp ? proto::kIcmpv6 : in.proto;
+    if (static_cast<std::size_t>(f.out - f.pkt.base) < f.hdr6_len) return drop(f.ctx, Reason::NoBufferRoom);
+    std::uint8_t* h = f.out - f.hdr6_len;
+    write_ipv6_header(h, in.tos, static_cast<std::uint16_t>(f.hdr6_len - kIpv6HdrLen + f.out_len),
+                      with_fh ? proto::kFragment : proto6, f.hairpin ? in.ttl : static_cast<std::uint8_t>(in.ttl - 1),
+                      f.src6, f.dst6);
+    // RFC 7915 §4.1: offset and M copied, ID = 0x0000 || IPv4 ID.
+    if (with_fh) write_frag_header(h + kIpv6HdrLen, proto6, in.frag_offset, in.more_frags, in.id);
+    f.pkt.offset = static_cast<std::size_t>(h - f.pkt.base);
+    f.pkt.length = f.hdr6_len + f.out_len;
+    if (f.cut && !fragment6(f.ctx, f.pkt, std::min(f.t.lowest_ipv6_mtu, f.t.ipv6_mtu))) {
+        return drop(f.ctx, Reason::NoBufferRoom);
+    }
+    ++f.ctx.counters.packets_4to6;
+    f.ctx.counters.bytes_4to6 += f.hdr6_len + f.out_len;
+    if (in.proto == proto::kIcmp) ++f.ctx.counters.icmp_translated_4to6;
+    if (in.icmp_error && !f.hairpin) record_event(f.ctx, EventKind::Icmp, f.ctx.current.reason);
+    return Verdict::Forward;
+}
+
+using Stage4 = Verdict (*)(Flow4&) noexcept;
+
+// RFC 7915 §4, in order.
+inline constexpr Stage4 kStages4[] = {parse4,          decide_header4, decide_src4,   decide_dst4,
+                                      decide_payload4, decide_size4,   emit_payload4, emit_header4};
+
 }  // namespace
+
+// The part of the parse stage that the packet quoted in an ICMPv4 error
+// shares (RFC 7915 §4.3: "translated like an ordinary one").
+void parse_ipv4(std::uint8_t* p, std::size_t ihl, std::size_t len, Parsed4& in) noexcept {
+    const ConstIpv4View ip{p};
+    in.ihl = ihl;
+    in.len = len;
+    in.src = ip.src();
+    in.dst = ip.dst();
+    in.tos = ip.tos();
+    in.id = ip.id();
+    in.ttl = ip.ttl();
+    in.proto = ip.proto();
+    in.frag_offset = ip.frag_offset();
+    in.more_frags = ip.more_frags();
+    in.df = ip.df();
+    in.fragmented = ip.fragmented();
+    in.source_route = has_unexpired_source_route(ip.options(), in.ihl - kIpv4HdrLen);
+    in.l4 = p + in.ihl;
+    in.l4_len = in.len - in.ihl;
+    in.icmp_error =
+        in.proto == proto::kIcmp && !in.fragmented && in.l4_len > 0 && is_icmp4_error(ConstIcmpView{in.l4}.type());
+}
 
 Verdict translate_4to6(const Tables& t, Context& ctx, PacketBuf& pkt) noexcept {
     return translate_4to6_pass(t, ctx, pkt, Pass::Normal);
 }
 
 Verdict translate_4to6_pass(const Tables& t, Context& ctx, PacketBuf& pkt, Pass pass) noexcept {
-    std::uint8_t* p = pkt.data();
-    if (pkt.offset < kMaxPrepend) return drop(ctx, Reason::NoBufferRoom);  // caller bug: see kHeadroom
-    if (pkt.length < kIpv4HdrLen) return drop(ctx, Reason::Truncated4);
-    const std::size_t ihl = std::size_t{p[0] & 0x0fu} * 4;
-    if (ihl < kIpv4HdrLen) return drop(ctx, Reason::BadIpv4Header);
-    if (pkt.length < ihl) return drop(ctx, Reason::Truncated4);
-    // RFC 1812 §5.2.2: a router verifies the header checksum.
-    if (common::csum_fold(common::csum_partial(p, ihl)) != 0xffff) return drop(ctx, Reason::BadIpv4Checksum);
-    const std::size_t len = load16(p + 2);
-    if (len < ihl || len > pkt.length) return drop(ctx, Reason::Truncated4);
-
-    Ipv4Addr src4, dst4;
-    std::memcpy(src4.bytes.data(), p + 12, 4);
-    std::memcpy(dst4.bytes.data(), p + 16, 4);
-    const bool hairpin = pass == Pass::Hairpin;
-    if (!hairpin) {
-        ctx.current.is_v6 = false;
-        ctx.current.proto = p[9];
-        ctx.current.src4 = src4;
-        ctx.current.dst4 = dst4;
-        if (dst4 == t.ipv4_addr) return to_self4(t, ctx, pkt, ihl, len);
+    Flow4 f{t, ctx, pkt, pass == Pass::Hairpin, {}, {}, false, {}, {}, false, kIpv6HdrLen, nullptr, 0};
+    Verdict v = Verdict::Forward;
+    for (const Stage4 stage : kStages4) {
+        v = stage(f);
+        if (v != Verdict::Forward) break;
     }
-
-    const std::uint8_t tos = p[1];
-    const std::uint16_t id = load16(p + 4);
-    const std::uint16_t frag_word = load16(p + 6);
-    const std::uint8_t ttl = p[8];
-    const std::uint8_t proto4 = p[9];
-    const auto frag_offset = static_cast<std::uint16_t>(frag_word & kIpv4OffsetMask);
-    const bool more_frags = (frag_word & kIpv4FlagMf) != 0;
-    const bool df = (frag_word & kIpv4FlagDf) != 0;
-    const bool fragmented = more_frags || frag_offset != 0;
-    std::uint8_t* l4 = p + ihl;
-    const std::size_t l4_len = len - ihl;
-    const bool icmp_error = proto4 == proto::kIcmp && !fragmented && l4_len > 0 && is_icmp4_error(l4[0]);
-
-    // RFC 7915 §4.4: a discarded packet gets ICMPv4 3/13 unless a rule
-    // names another error; the hairpin pass (whose sender is on the IPv6
-    // side) only drops.
-    const auto refuse = [&](Reason why, IcmpError err, ErrorClass cls) noexcept {
-        return hairpin ? drop(ctx, why) : reject4(t, ctx, pkt, len, why, err, cls);
-    };
-    const IcmpError prohibited{icmp4::kDestUnreach, icmp4::kAdminProhibited, 0};
-
-    // Address classes first, as TAYGA (addr/special.hpp). RFC 7915 §1.2:
-    // IPv4 multicast has no unicast (RFC 6052) image; nor has broadcast. No
-    // error either (RFC 1812 §4.3.2.7). 240/4 is an ordinary address.
-    static constexpr Ipv4Addr kBroadcast{{255, 255, 255, 255}};
-    if ((dst4.bytes[0] & 0xf0) == 0xe0 || dst4 == kBroadcast) return drop(ctx, Reason::MulticastDestination);
-    if (addr::is_reserved_ipv4(dst4)) return drop(ctx, Reason::ReservedDestination);
-    // RFC 7915 §4.1: illegal sources are discarded silently; but an ICMPv4
-    // error from a router that has no address of its own to give (0/8,
-    // 127/8) is still translated, from ipv6-addr, so that traceroute shows
-    // the hop (RFC 7915 §4.1's troubleshooting rule; RFC 6791's idea).
-    const bool unaddressed_error = icmp_error && (src4.bytes[0] == 0 || src4.bytes[0] == 127) && !hairpin;
-    if (addr::is_reserved_ipv4(src4) && !unaddressed_error) return drop(ctx, Reason::IllegalSource);
-
-    // RFC 7915 §4.1: decrement, and at zero send Time Exceeded instead.
-    // RFC 7757 §4.2.2: the hairpin pass does not decrement again.
-    if (!hairpin && ttl <= 1) {
-        return refuse(Reason::TtlExpired, {icmp4::kTimeExceeded, icmp4::kTtlExceeded, 0}, ErrorClass::Router);
-    }
-    if (is_ipv6_only_protocol(proto4)) return refuse(Reason::Ipv6OnlyProtocol, prohibited, ErrorClass::Policy);
-    // RFC 7915 §4.1: unexpired source route -> 3/5 (source route failed).
-    if (has_unexpired_source_route(p + kIpv4HdrLen, ihl - kIpv4HdrLen)) {
-        return refuse(Reason::SourceRoute, {icmp4::kDestUnreach, icmp4::kSourceRouteFailed, 0}, ErrorClass::Router);
-    }
-    // RFC 7915 §4.2: IGMP is single-hop; SHOULD be silently dropped.
-    if (proto4 == proto::kIgmp) return drop(ctx, Reason::Igmp);
-
-    // RFC 7757 §4.2.1 simple hairpinning, in the hairpin pass: the outer
-    // source avoids the EAM table unless the packet is an ICMPv4 error
-    // (rule 1), or when an error's source is its quoted destination (rule 3).
-    bool src_by_prefix = false;
-    if (hairpin) {
-        src_by_prefix =
-            !icmp_error || (l4_len >= kIcmpHdrLen + kIpv4HdrLen && std::memcmp(p + 12, l4 + kIcmpHdrLen + 16, 4) == 0);
-    }
-    MapMiss miss = MapMiss::None;
-    std::optional<Ipv6Addr> src6;
-    if (unaddressed_error) {
-        if (t.ipv6_addr != Ipv6Addr{})
-            src6 = t.ipv6_addr;
-        else
-            miss = MapMiss::Reserved;
-    } else {
-        src6 = src_by_prefix ? map_4to6_prefix(t, src4, miss) : map_4to6(t, ctx, src4, miss);
-    }
-    if (!src6) {
-        // IPv4 link-local through the prefix: as reserved, silently.
-        if (miss == MapMiss::Reserved) return drop(ctx, Reason::IllegalSource);
-        return refuse(miss_reason(miss, Reason::SrcUnmappable4), prohibited, ErrorClass::Policy);
-    }
-    // An unmapped destination that only the prefix would translate, but
-    // that deny4 excludes or whose translation the kernel would route
-    // straight back into the TUN device (a loop until the TTL runs out):
-    // host unreachable (RFC 1812 §5.2.7.1), never translated.
-    const IcmpError host_unreachable{icmp4::kDestUnreach, icmp4::kHostUnreach, 0};
-    bool dst_via_prefix = false;
-    const auto dst6 = map_4to6(t, ctx, dst4, miss, dst_via_prefix);
-    if (!dst6) {
-        if (miss == MapMiss::Reserved) return drop(ctx, Reason::ReservedDestination);
-        if (miss == MapMiss::Denied) return refuse(Reason::UnmappedDestination, host_unreachable, ErrorClass::Router);
-        return refuse(miss_reason(miss, Reason::DstUnmappable4), prohibited, ErrorClass::Policy);
-    }
-    if (dst_via_prefix && loops_back_4to6(t, *dst6)) {
-        return refuse(Reason::UnmappedDestination, host_unreachable, ErrorClass::Router);
-    }
-    // RFC 7915 §1.2: fragmented ICMP is not translated.
-    if (proto4 == proto::kIcmp && fragmented) return drop(ctx, Reason::FragmentedIcmp);
-    if (frag_offset == 0 && proto4 == proto::kTcp && l4_len < kTcpCsumOffset + 2) {
-        return drop(ctx, Reason::TransportTruncated);
-    }
-    if (frag_offset == 0 && proto4 == proto::kUdp && l4_len < kUdpHdrLen) return drop(ctx, Reason::TransportTruncated);
-
-    // RFC 7915 §4.1 size decisions, before anything is rewritten (an error
-    // quotes the packet as received). Translated ICMP errors are cut to
-    // 1280 bytes instead; the hairpin pass returns to the side it came from;
-    // a GSO super-packet is segmented by the kernel afterwards.
-    std::size_t hdr6_len = kIpv6HdrLen + (fragmented ? kFragHdrLen : 0);
-    bool cut = false;
-    const std::size_t frag_mtu = std::min(t.lowest_ipv6_mtu, t.ipv6_mtu);
-    if (!hairpin && !icmp_error && !pkt.gso && hdr6_len + l4_len > frag_mtu) {
-        if (df && hdr6_len + l4_len > t.ipv6_mtu) {
-            // DF set: Fragmentation Needed, announcing the largest IPv4
-            // datagram (options included) whose translation fits.
-            const std::size_t mtu4 = std::max<std::size_t>(t.ipv6_mtu - hdr6_len + ihl, kIpv4MinMtu);
-            return refuse(Reason::TooBig,
-                          {icmp4::kDestUnreach, icmp4::kFragNeeded,
-                           static_cast<std::uint32_t>(std::min<std::size_t>(mtu4, 0xffff))},
-                          ErrorClass::Router);
-        }
-        if (!df) {
-            // DF clear: the translator fragments to lowest-ipv6-mtu, adding
-            // a Fragment Header (RFC 7915 §4, never for a packet that fits).
-            cut = true;
-            hdr6_len = kIpv6HdrLen + kFragHdrLen;
-        }
-    }
-    const bool with_fh = fragmented || cut;
-    const std::uint8_t proto6 = proto4 == proto::kIcmp ? proto::kIcmpv6 : proto4;
-
-    // RFC 7915 §4.5: swap the pseudo-header's address terms; only the first
-    // fragment carries the transport header.
-    const std::uint32_t old_addrs = common::csum_addrs4(src4.bytes.data(), dst4.bytes.data());
-    const std::uint32_t new_addrs = common::csum_addrs6(src6->bytes.data(), dst6->bytes.data());
-    std::uint8_t* out = l4;
-    std::size_t out_len = l4_len;
-    if (proto4 == proto::kIcmp) {
-        IcmpOut r;
-        if (const auto why = icmp_4to6(t, ctx, l4, l4_len, *src6, *dst6, pass, pkt.base + pkt.capacity, r)) {
-            return drop(ctx, *why);
-        }
-        out = r.msg;
-        out_len = r.len;
-    } else if (frag_offset == 0 && proto4 == proto::kUdp && load16(l4 + kUdpCsumOffset) == 0) {
-        if (t.udp_cksum_mode == UdpCksumMode::Drop) {
-            return drop(ctx, Reason::UdpZeroChecksum);  // RFC 7915 §4.5 option 1
-        } else if (fragmented) {
-            // §4.5: a stateless translator cannot checksum a fragmented
-            // datagram; only "fwd" passes it on.
-            if (t.udp_cksum_mode != UdpCksumMode::Forward) return drop(ctx, Reason::UdpZeroChecksumFragment);
-        } else if (t.udp_cksum_mode == UdpCksumMode::Calc) {
-            // §4.5 option 2 (erratum 6955): compute the UDP checksum.
-            const std::uint32_t pseudo = common::csum_pseudo6(src6->bytes.data(), dst6->bytes.data(),
-                                                              static_cast<std::uint32_t>(l4_len), proto::kUdp);
-            const std::uint16_t sum = common::csum_finish(common::csum_partial(l4, l4_len, pseudo));
-            store16(l4 + kUdpCsumOffset, sum == 0 ? 0xffff : sum);
-        }
-        // UdpCksumMode::Forward on a whole datagram: passed on with checksum 0.
-    } else if (frag_offset == 0) {
-        adjust_l4_checksum(proto4, l4, l4_len, old_addrs, new_addrs);
-    }
-
-    // RFC 7915 §4.1: the IPv6 header (plus a Fragment Header) replaces the
-    // IPv4 header and its options, ending where the payload begins.
-    if (static_cast<std::size_t>(out - pkt.base) < hdr6_len) return drop(ctx, Reason::NoBufferRoom);
-    std::uint8_t* h = out - hdr6_len;
-    write_ipv6_header(h, tos, static_cast<std::uint16_t>(hdr6_len - kIpv6HdrLen + out_len),
-                      with_fh ? proto::kFragment : proto6, hairpin ? ttl : static_cast<std::uint8_t>(ttl - 1), *src6,
-                      *dst6);
-    // RFC 7915 §4.1: offset and M copied, ID = 0x0000 || IPv4 ID.
-    if (with_fh) write_frag_header(h + kIpv6HdrLen, proto6, frag_offset, more_frags, id);
-
-    pkt.offset = static_cast<std::size_t>(h - pkt.base);
-    pkt.length = hdr6_len + out_len;
-    if (cut && !fragment6(ctx, pkt, frag_mtu)) return drop(ctx, Reason::NoBufferRoom);
-    ++ctx.counters.packets_4to6;
-    ctx.counters.bytes_4to6 += hdr6_len + out_len;
-    if (proto4 == proto::kIcmp) ++ctx.counters.icmp_translated_4to6;
-    if (icmp_error && !hairpin) record_event(ctx, EventKind::Icmp, ctx.current.reason);
-    return Verdict::Forward;
+    if (v != Verdict::IcmpError) return v;
+    // The one exit point for the translator's own errors.
+    v = reject4(t, ctx, pkt, f.in, f.error);
+    if (f.error.to_self) ctx.last_event.kind = EventKind::Self;
+    return v;
 }
 
 }  // namespace nat64d::xlat

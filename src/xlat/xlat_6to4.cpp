@@ -1,7 +1,6 @@
 // RFC 7915 §5: IPv6 -> IPv4 (headers, extension headers, TCP/UDP/ICMP
 // transport adjustment). ICMPv6 message translation is in icmp_6to4.cpp.
 #include <algorithm>
-#include <cstring>
 
 #include "addr/special.hpp"
 #include "common/bytes.hpp"
@@ -9,6 +8,7 @@
 #include "xlat/icmp.hpp"
 #include "xlat/proto.hpp"
 #include "xlat/stages.hpp"
+#include "xlat/views.hpp"
 
 namespace nat64d::xlat {
 namespace {
@@ -16,117 +16,48 @@ namespace {
 using common::load16;
 using common::load32;
 using common::store16;
-using common::store32;
 
-[[nodiscard]] bool is_ext_header(std::uint8_t nh) noexcept {
-    return nh == proto::kHopByHop || nh == proto::kRouting || nh == proto::kFragment || nh == proto::kDestOpts;
+// One IPv6 packet on its way through the 6->4 stages: the parsed summary,
+// the decisions taken so far and, for Verdict::IcmpError, the error to send.
+struct Flow6 {
+    const Tables& t;
+    Context& ctx;
+    PacketBuf& pkt;
+    Parsed6 in;
+    Refusal error;
+    Ipv4Addr src4;
+    Ipv4Addr dst4;
+    bool hairpin = false;   // RFC 7757 §4.2.2: back to IPv6 after translation
+    bool cut = false;       // fragmented to the IPv4 MTU by the translator
+    bool udp_zero = false;  // a first fragment's UDP checksum is 0
+    std::uint8_t proto4 = 0;
+    std::uint8_t* out = nullptr;  // the translated upper layer
+    std::size_t out_len = 0;
+};
+
+// Records the error the packet gets (sent, or not, at the one exit point).
+[[nodiscard]] Verdict refuse(Flow6& f, Reason why, IcmpError err, ErrorClass cls) noexcept {
+    f.error = Refusal{why, err, cls};
+    return Verdict::IcmpError;
 }
 
-// The translator's own IPv6 address answers echo requests (TAYGA does too).
-[[nodiscard]] Verdict echo_reply6(Context& ctx, PacketBuf& pkt, std::size_t len) noexcept {
-    std::uint8_t* p = pkt.data();
-    std::uint8_t tmp[16];
-    std::memcpy(tmp, p + 8, 16);
-    std::memcpy(p + 8, p + 24, 16);
-    std::memcpy(p + 24, tmp, 16);
-    p[7] = kOwnHopLimit;
-    // Swapping the addresses leaves the pseudo-header sum unchanged; only
-    // the type word changes (RFC 1624 incremental update).
-    rewrite_icmp_type(p + kIpv6HdrLen, icmp6::kEchoReply);
-    pkt.length = len;
-    ++ctx.counters.local_replies;
-    record_event(ctx, EventKind::Self, Reason::LocalUnsupported);
-    return Verdict::Local;
+// RFC 1812-style router rule (RFC 7915 §1.4): the packet cannot be carried
+// by the next hop, so it gets a Packet Too Big announcing what the IPv4
+// side carries (never below 1280, RFC 8021).
+[[nodiscard]] IcmpError too_big6(const Tables& t) noexcept {
+    return {icmp6::kPacketTooBig, 0, std::max(t.ipv4_mtu + 20, kIpv6MinMtu)};
 }
 
-// A packet to ipv6-addr. The translator is a node there only for ICMPv6:
-// an echo request is answered, other ICMPv6 is dropped, and any other
-// upper-layer protocol gets Parameter Problem, unrecognized Next Header,
-// pointing at the field that names it (RFC 8200 §4, as TAYGA answers).
-[[nodiscard]] Verdict to_self6(const Tables& t, Context& ctx, PacketBuf& pkt, std::size_t len) noexcept {
-    const std::uint8_t* p = pkt.data();
-    if (p[6] == proto::kIcmpv6 && len >= kIpv6HdrLen + kIcmpHdrLen && p[kIpv6HdrLen] == icmp6::kEchoRequest) {
-        return echo_reply6(ctx, pkt, len);
-    }
-    Ext6 e;
-    Reason why{};
-    if (walk_ext_headers(p, len, false, e, why) && e.proto != proto::kIcmpv6) {
-        const Verdict v =
-            reject6(t, ctx, pkt, len, Reason::ProtocolUnreachable,
-                    {icmp6::kParamProblem, icmp6::kUnrecognizedNextHeader, static_cast<std::uint32_t>(e.proto_off)},
-                    ErrorClass::Router);
-        ctx.last_event.kind = EventKind::Self;
-        return v;
-    }
-    ++ctx.counters.drops[static_cast<std::size_t>(Reason::LocalUnsupported)];
-    record_event(ctx, EventKind::Self, Reason::LocalUnsupported);
-    return Verdict::Drop;
-}
-
-}  // namespace
-
-// RFC 7915 §5.1: Hop-by-Hop, Destination Options and Routing headers with
-// Segments Left 0 are skipped; a Fragment Header is consumed (§5.1.1).
-bool walk_ext_headers(const std::uint8_t* p, std::size_t len, bool outer, Ext6& e, Reason& why) noexcept {
-    std::uint8_t nh = p[6];
-    std::size_t off = kIpv6HdrLen;
-    while (is_ext_header(nh)) {
-        if (off + 8 > len) {
-            why = Reason::Truncated6;
-            return false;
-        }
-        const std::uint8_t* h = p + off;
-        if (nh == proto::kFragment) {
-            // RFC 8200 §4.5: only one Fragment Header; RFC 7915 §5.1.1: an
-            // extension header after it (other than ESP) is not translated.
-            if (e.has_frag || is_ext_header(h[0])) {
-                e.ext_after_fragment = !e.has_frag;  // a second Fragment Header is only malformed
-                why = Reason::BadExtHeader;
-                return false;
-            }
-            e.has_frag = true;
-            const std::uint16_t word = load16(h + 2);
-            e.frag_offset = static_cast<std::uint16_t>(word >> 3);
-            e.more_frags = (word & 1) != 0;
-            e.frag_id = load32(h + 4);
-            nh = h[0];
-            e.proto_off = off;
-            off += kFragHdrLen;
-            continue;
-        }
-        // RFC 7915 §5.1: a Routing header with Segments Left != 0 must not
-        // be translated; the error points at Segments Left (byte 3).
-        if (outer && nh == proto::kRouting && h[3] != 0) {
-            e.bad_off = off + 3;
-            why = Reason::RoutingHeader;
-            return false;
-        }
-        // Only the first header may be Hop-by-Hop (RFC 8200 §4.3).
-        if (nh == proto::kHopByHop && off != kIpv6HdrLen) {
-            why = Reason::BadExtHeader;
-            return false;
-        }
-        nh = h[0];
-        e.proto_off = off;
-        off += (std::size_t{h[1]} + 1) * 8;
-    }
-    if (off > len) {
-        why = Reason::Truncated6;
-        return false;
-    }
-    e.l4_off = off;
-    e.proto = nh;
-    return true;
-}
-
-namespace {
+// RFC 7915 §5.4: a discarded packet gets ICMPv6 1/1 (administratively
+// prohibited) unless a rule names another error.
+inline constexpr IcmpError kProhibited6{icmp6::kDestUnreach, icmp6::kAdminProhibited, 0};
 
 // RFC 2675 §2-§3: a jumbogram has payload length 0, a Hop-by-Hop header
 // holding one Jumbo Payload option (type 0xC2, length 4, at 4n+2) whose
 // length is above 65535, and at least that many bytes after the IPv6
 // header. Anything else with payload length 0 is malformed or cut short.
 bool well_formed_jumbogram(const std::uint8_t* p, std::size_t length) noexcept {
-    if (p[6] != proto::kHopByHop || length < kIpv6HdrLen + 8) return false;
+    if (ConstIpv6View{p}.next_header() != proto::kHopByHop || length < kIpv6HdrLen + 8) return false;
     const std::size_t end = kIpv6HdrLen + (std::size_t{p[kIpv6HdrLen + 1]} + 1) * 8;
     if (end > length) return false;
     std::size_t off = kIpv6HdrLen + 2;
@@ -146,198 +77,245 @@ bool well_formed_jumbogram(const std::uint8_t* p, std::size_t length) noexcept {
     return false;
 }
 
-}  // namespace
+// Parse: lengths, addresses, the extension header chain (walked once, for
+// every later stage and the translator's own error), the upper layer.
+[[nodiscard]] Verdict parse6(Flow6& f) noexcept {
+    if (f.pkt.offset < kMaxPrepend) return drop(f.ctx, Reason::NoBufferRoom);  // caller bug: see kHeadroom
+    if (f.pkt.length < kIpv6HdrLen) return drop(f.ctx, Reason::Truncated6);
+    std::uint8_t* p = f.pkt.data();
+    const Ipv6View ip{p};
+    Parsed6& in = f.in;
+    f.ctx.current.is_v6 = true;
+    f.ctx.current.proto = ip.next_header();
+    f.ctx.current.src6 = ip.src();
+    f.ctx.current.dst6 = ip.dst();
+    // RFC 2675 §3: a payload length of 0 without a valid Jumbo Payload is
+    // dropped silently: answering it would let any 48-byte packet draw an
+    // error. Trailing bytes past the payload are ignored.
+    const std::size_t payload_len = ip.payload_len();
+    in.jumbogram = payload_len == 0;
+    if (in.jumbogram && !well_formed_jumbogram(p, f.pkt.length)) return drop(f.ctx, Reason::BadJumbogram);
+    if (!in.jumbogram && kIpv6HdrLen + payload_len > f.pkt.length) return drop(f.ctx, Reason::Truncated6);
+    in.len = in.jumbogram ? f.pkt.length : kIpv6HdrLen + payload_len;
+    parse_ipv6(p, in.len, ExtWalk::Outer, in);
+    return Verdict::Forward;
+}
 
-Verdict translate_6to4(const Tables& t, Context& ctx, PacketBuf& pkt) noexcept {
-    std::uint8_t* p = pkt.data();
-    if (pkt.offset < kMaxPrepend) return drop(ctx, Reason::NoBufferRoom);  // caller bug: see kHeadroom
-    if (pkt.length < kIpv6HdrLen) return drop(ctx, Reason::Truncated6);
-    Ipv6Addr src6, dst6;
-    std::memcpy(src6.bytes.data(), p + 8, 16);
-    std::memcpy(dst6.bytes.data(), p + 24, 16);
-    ctx.current.is_v6 = true;
-    ctx.current.proto = p[6];
-    ctx.current.src6 = src6;
-    ctx.current.dst6 = dst6;
+// The translator's own IPv6 address answers echo requests (TAYGA does too).
+[[nodiscard]] Verdict echo_reply6(Flow6& f) noexcept {
+    std::uint8_t* p = f.pkt.data();
+    const Ipv6View ip{p};
+    ip.set_src(f.in.dst);
+    ip.set_dst(f.in.src);
+    ip.set_hop_limit(kOwnHopLimit);
+    // Swapping the addresses leaves the pseudo-header sum unchanged; only
+    // the type word changes (RFC 1624 incremental update).
+    rewrite_icmp_type(p + kIpv6HdrLen, icmp6::kEchoReply);
+    f.pkt.length = f.in.len;
+    ++f.ctx.counters.local_replies;
+    record_event(f.ctx, EventKind::Self, Reason::LocalUnsupported);
+    return Verdict::Local;
+}
 
-    // RFC 1812-style router rule (RFC 7915 §1.4): the packet cannot be
-    // carried by the next hop, so it gets a Packet Too Big announcing what
-    // the IPv4 side carries (never below 1280, RFC 8021).
-    const IcmpError too_big{icmp6::kPacketTooBig, 0, std::max(t.ipv4_mtu + 20, kIpv6MinMtu)};
-    const std::size_t payload_len = load16(p + 4);
-    // RFC 2675 §3: IPv4 cannot carry a jumbogram, so a well-formed one gets
-    // Packet Too Big, as from a link that cannot carry it. A payload length
-    // of 0 without a valid Jumbo Payload, or one cut short, is dropped
-    // silently: answering it would let any 48-byte packet draw an error.
-    if (payload_len == 0) {
-        if (!well_formed_jumbogram(p, pkt.length)) return drop(ctx, Reason::BadJumbogram);
-        return reject6(t, ctx, pkt, pkt.length, Reason::Jumbogram, too_big, ErrorClass::Router);
+// A packet to ipv6-addr. The translator is a node there only for ICMPv6:
+// an echo request is answered, other ICMPv6 is dropped, and any other
+// upper-layer protocol gets Parameter Problem, unrecognized Next Header,
+// pointing at the field that names it (RFC 8200 §4, as TAYGA answers).
+[[nodiscard]] Verdict to_self6(Flow6& f) noexcept {
+    const std::uint8_t* p = f.pkt.data();
+    if (ConstIpv6View{p}.next_header() == proto::kIcmpv6 && f.in.len >= kIpv6HdrLen + kIcmpHdrLen &&
+        ConstIcmpView{p + kIpv6HdrLen}.type() == icmp6::kEchoRequest) {
+        return echo_reply6(f);
     }
-    if (kIpv6HdrLen + payload_len > pkt.length) return drop(ctx, Reason::Truncated6);
-    const std::size_t len = kIpv6HdrLen + payload_len;  // trailing bytes past the payload are ignored
-    if (dst6 == t.ipv6_addr) return to_self6(t, ctx, pkt, len);
+    const Ext6& e = f.in.ext;
+    Reason why{};
+    if (e.passes(ExtWalk::Quoted, why) && e.proto != proto::kIcmpv6) {
+        const Verdict v =
+            refuse(f, Reason::ProtocolUnreachable,
+                   {icmp6::kParamProblem, icmp6::kUnrecognizedNextHeader, static_cast<std::uint32_t>(e.proto_off)},
+                   ErrorClass::Router);
+        f.error.to_self = true;
+        return v;
+    }
+    return drop(f.ctx, Reason::LocalUnsupported, EventKind::Self);
+}
 
+// Decide what the outer header alone decides: a jumbogram, a packet to the
+// translator, address classes, the hop limit.
+[[nodiscard]] Verdict decide_header6(Flow6& f) noexcept {
+    // RFC 2675 §3: IPv4 cannot carry a jumbogram, so a well-formed one gets
+    // Packet Too Big, as from a link that cannot carry it.
+    if (f.in.jumbogram) return refuse(f, Reason::Jumbogram, too_big6(f.t), ErrorClass::Router);
+    if (f.in.dst == f.t.ipv6_addr) return to_self6(f);
     // RFC 7915 §1.2: multicast has no RFC 6052 image. Checked before the
     // hop limit: the kernel's own MLD reports on the TUN link (hop limit 1)
     // are not expired packets, and get no error (RFC 4443 §2.4(e.3)).
-    if (dst6.bytes[0] == 0xff) return drop(ctx, Reason::MulticastDestination);
+    if (f.in.dst.bytes[0] == 0xff) return drop(f.ctx, Reason::MulticastDestination);
     // Unspecified, loopback, IPv4-compatible/-mapped and link-local
     // addresses never cross a router (RFC 4291 §2.5; addr/special.hpp).
-    if (addr::is_reserved_ipv6(src6)) return drop(ctx, Reason::IllegalSource);
-    if (addr::is_reserved_ipv6(dst6)) return drop(ctx, Reason::ReservedDestination);
-
-    const std::uint8_t hop_limit = p[7];
-    const auto traffic_class = static_cast<std::uint8_t>(load16(p) >> 4);
+    if (addr::is_reserved_ipv6(f.in.src)) return drop(f.ctx, Reason::IllegalSource);
+    if (addr::is_reserved_ipv6(f.in.dst)) return drop(f.ctx, Reason::ReservedDestination);
     // RFC 7915 §5.1: decrement, and at zero send Time Exceeded instead.
-    if (hop_limit <= 1) {
-        return reject6(t, ctx, pkt, len, Reason::HopLimitExpired, {icmp6::kTimeExceeded, icmp6::kHopLimitExceeded, 0},
-                       ErrorClass::Router);
+    if (f.in.hop_limit <= 1) {
+        return refuse(f, Reason::HopLimitExpired, {icmp6::kTimeExceeded, icmp6::kHopLimitExceeded, 0},
+                      ErrorClass::Router);
     }
-    // RFC 7915 §5.4: a discarded packet gets ICMPv6 1/1 (administratively
-    // prohibited) unless a rule names another error.
-    const IcmpError prohibited{icmp6::kDestUnreach, icmp6::kAdminProhibited, 0};
+    return Verdict::Forward;
+}
 
-    Ext6 e;
-    Reason why{};
-    if (!walk_ext_headers(p, len, true, e, why)) {
-        if (why == Reason::RoutingHeader) {
-            return reject6(t, ctx, pkt, len, why,
-                           {icmp6::kParamProblem, icmp6::kErroneousField, static_cast<std::uint32_t>(e.bad_off)},
-                           ErrorClass::Router);
+// Decide what the extension headers and the upper layer decide. What the
+// packet alone decides comes before any mapping, so that no pool lease is
+// made for a packet that is refused anyway.
+[[nodiscard]] Verdict decide_payload6(Flow6& f) noexcept {
+    const Parsed6& in = f.in;
+    if (!in.ext_ok) {
+        if (in.ext_why == Reason::RoutingHeader) {
+            return refuse(f, in.ext_why,
+                          {icmp6::kParamProblem, icmp6::kErroneousField, static_cast<std::uint32_t>(in.ext.bad_off)},
+                          ErrorClass::Router);
         }
         // RFC 7915 §5.1.1: not translated; §5.4: the sender is told.
-        if (e.ext_after_fragment) return reject6(t, ctx, pkt, len, why, prohibited, ErrorClass::Policy);
-        return drop(ctx, why);
+        if (in.ext.ext_after_fragment) return refuse(f, in.ext_why, kProhibited6, ErrorClass::Policy);
+        return drop(f.ctx, in.ext_why);
     }
+    const std::uint8_t upper = in.ext.proto;
     // RFC 7915 §5.1 maps ICMPv6 to ICMPv4, never the other way: ICMPv4
     // inside IPv6 has no meaning on either side.
-    if (e.proto == proto::kIcmp) return drop(ctx, Reason::Icmpv4InIpv6);
-
-    std::uint8_t* l4 = p + e.l4_off;
-    const std::size_t l4_len = len - e.l4_off;
-    const bool fragmented = e.has_frag && (e.frag_offset != 0 || e.more_frags);
-    const bool first_fragment = !e.has_frag || e.frag_offset == 0;
-    const bool icmp_error = e.proto == proto::kIcmpv6 && !fragmented && l4_len > 0 && is_icmp6_error(l4[0]);
-
-    // What the packet alone decides comes before any mapping, so that no
-    // pool lease is made for a packet that is refused anyway.
+    if (upper == proto::kIcmp) return drop(f.ctx, Reason::Icmpv4InIpv6);
     // RFC 7915 §1.2: fragmented ICMP is not translated.
-    if (e.proto == proto::kIcmpv6 && fragmented) return drop(ctx, Reason::FragmentedIcmp);
-    if (first_fragment && e.proto == proto::kTcp && l4_len < kTcpCsumOffset + 2) {
-        return drop(ctx, Reason::TransportTruncated);
+    if (upper == proto::kIcmpv6 && in.fragmented) return drop(f.ctx, Reason::FragmentedIcmp);
+    if (in.first_fragment && upper == proto::kTcp && in.l4_len < kTcpCsumOffset + 2) {
+        return drop(f.ctx, Reason::TransportTruncated);
     }
-    if (first_fragment && e.proto == proto::kUdp && l4_len < kUdpHdrLen) return drop(ctx, Reason::TransportTruncated);
+    if (in.first_fragment && upper == proto::kUdp && in.l4_len < kUdpHdrLen) {
+        return drop(f.ctx, Reason::TransportTruncated);
+    }
     // A zero UDP checksum is illegal in IPv6 (RFC 8200 §8.1): udp-cksum-mode
     // decides, as in the other direction (RFC 7915 §4.5). A fragment
     // cannot be checksummed alone: only `fwd` passes it.
-    const bool udp_zero = first_fragment && e.proto == proto::kUdp && load16(l4 + kUdpCsumOffset) == 0;
-    if (udp_zero && t.udp_cksum_mode == UdpCksumMode::Drop) return drop(ctx, Reason::UdpZeroChecksum);
-    if (udp_zero && fragmented && t.udp_cksum_mode != UdpCksumMode::Forward) {
-        return drop(ctx, Reason::UdpZeroChecksumFragment);
+    f.udp_zero = in.first_fragment && upper == proto::kUdp && load16(in.l4 + kUdpCsumOffset) == 0;
+    if (f.udp_zero && f.t.udp_cksum_mode == UdpCksumMode::Drop) return drop(f.ctx, Reason::UdpZeroChecksum);
+    if (f.udp_zero && in.fragmented && f.t.udp_cksum_mode != UdpCksumMode::Forward) {
+        return drop(f.ctx, Reason::UdpZeroChecksumFragment);
     }
+    return Verdict::Forward;
+}
 
-    // The destination first (it never leases): a refused destination must
-    // not cost a pool address for the sender. RFC 6052 §3.1 (WKP, non-global
-    // IPv4): no route to it, 1/0 (as TAYGA answers).
-    // An unmapped destination that deny4 excludes, or whose IPv4 address
-    // would be routed straight back into the TUN device (below): address
-    // unreachable (RFC 4443 §3.1 code 3, the counterpart of ICMPv4 host
-    // unreachable), never translated.
+// Decide the IPv4 destination first (it never leases): a refused
+// destination must not cost a pool address for the sender. RFC 6052 §3.1
+// (WKP, non-global IPv4): no route to it, 1/0 (as TAYGA answers). An
+// unmapped destination that deny4 excludes, or whose IPv4 address would be
+// routed straight back into the TUN device: address unreachable (RFC 4443
+// §3.1 code 3, the counterpart of ICMPv4 host unreachable).
+[[nodiscard]] Verdict decide_dst6(Flow6& f) noexcept {
     const IcmpError addr_unreachable{icmp6::kDestUnreach, icmp6::kAddrUnreach, 0};
     MapMiss miss = MapMiss::None;
-    bool dst_via_prefix = false;
-    const auto dst4 = map_6to4(t, ctx, dst6, miss, dst_via_prefix);
+    bool via_prefix = false;
+    const auto dst4 = map_6to4(f.t, f.ctx, f.in.dst, miss, via_prefix);
     if (!dst4) {
-        if (miss == MapMiss::Reserved) return drop(ctx, Reason::ReservedDestination);
+        if (miss == MapMiss::Reserved) return drop(f.ctx, Reason::ReservedDestination);
         if (miss == MapMiss::Denied) {
-            return reject6(t, ctx, pkt, len, Reason::UnmappedDestination, addr_unreachable, ErrorClass::Router);
+            return refuse(f, Reason::UnmappedDestination, addr_unreachable, ErrorClass::Router);
         }
         const IcmpError err =
-            miss == MapMiss::WkpNonGlobal ? IcmpError{icmp6::kDestUnreach, icmp6::kNoRoute, 0} : prohibited;
-        return reject6(t, ctx, pkt, len, miss_reason(miss, Reason::DstUnmappable6), err, ErrorClass::Policy);
+            miss == MapMiss::WkpNonGlobal ? IcmpError{icmp6::kDestUnreach, icmp6::kNoRoute, 0} : kProhibited6;
+        return refuse(f, miss_reason(miss, Reason::DstUnmappable6), err, ErrorClass::Policy);
     }
+    f.dst4 = *dst4;
     // RFC 7757 §4.2.2 intrinsic hairpinning: the IPv4 destination stands
     // for an IPv6 host (EAM or pool), not for the address we were given.
-    bool hairpin = false;
-    if (t.hairpin) {
+    if (f.t.hairpin) {
         MapMiss back_miss = MapMiss::None;
-        const auto back = map_4to6(t, ctx, *dst4, back_miss);
-        hairpin = back && *back != dst6;
+        const auto back = map_4to6(f.t, f.ctx, f.dst4, back_miss);
+        f.hairpin = back && *back != f.in.dst;
     }
-    if (!hairpin && dst_via_prefix && loops_back_6to4(t, ctx, *dst4)) {
-        return reject6(t, ctx, pkt, len, Reason::UnmappedDestination, addr_unreachable, ErrorClass::Router);
+    if (!f.hairpin && via_prefix && loops_back_6to4(f.t, f.ctx, f.dst4)) {
+        return refuse(f, Reason::UnmappedDestination, addr_unreachable, ErrorClass::Router);
     }
+    return Verdict::Forward;
+}
 
-    // Then the source (TAYGA's order). Only a source may lease from the
-    // dynamic pool; an ICMPv6 error from an unmapped router takes ipv4-addr
-    // below instead.
-    auto src4 = map_6to4_src(t, ctx, src6, miss, !icmp_error);
-    if (!src4 && icmp_error && t.ipv4_addr != Ipv4Addr{} && miss != MapMiss::Reserved && miss != MapMiss::Spoofed &&
-        miss != MapMiss::Denied) {
+// Then the IPv4 source (TAYGA's order). Only a source may lease from the
+// dynamic pool; an ICMPv6 error from an unmapped router takes ipv4-addr.
+[[nodiscard]] Verdict decide_src6(Flow6& f) noexcept {
+    MapMiss miss = MapMiss::None;
+    auto src4 = map_6to4_src(f.t, f.ctx, f.in.src, miss, !f.in.icmp_error);
+    if (!src4 && f.in.icmp_error && f.t.ipv4_addr != Ipv4Addr{} && miss != MapMiss::Reserved &&
+        miss != MapMiss::Spoofed && miss != MapMiss::Denied) {
         // RFC 6791 / RFC 7915 §6: an ICMPv6 error from an IPv6 router with
         // no IPv4 mapping leaves from the translator's own IPv4 address.
-        src4 = t.ipv4_addr;
+        src4 = f.t.ipv4_addr;
     }
     if (!src4) {
-        if (miss == MapMiss::Reserved) return drop(ctx, Reason::IllegalSource);
+        if (miss == MapMiss::Reserved) return drop(f.ctx, Reason::IllegalSource);
         // RFC 4443 §3.1 code 5, "source address failed ingress/egress
         // policy": a spoofed source (RFC 6052 §5.1), a WKP source with a
         // non-global IPv4 address (RFC 6052 §3.1), or one in deny4.
         const bool policy = miss == MapMiss::Spoofed || miss == MapMiss::WkpNonGlobal || miss == MapMiss::Denied;
-        const IcmpError err = policy ? IcmpError{icmp6::kDestUnreach, icmp6::kSourcePolicy, 0} : prohibited;
-        return reject6(t, ctx, pkt, len, miss_reason(miss, Reason::SrcUnmappable6), err, ErrorClass::Policy);
+        const IcmpError err = policy ? IcmpError{icmp6::kDestUnreach, icmp6::kSourcePolicy, 0} : kProhibited6;
+        return refuse(f, miss_reason(miss, Reason::SrcUnmappable6), err, ErrorClass::Policy);
     }
+    f.src4 = *src4;
+    return Verdict::Forward;
+}
 
-    // Size (RFC 7915 §5.1.1, §1.4), decided before anything is rewritten
-    // (after the source: a Packet Too Big names a flow that will need its
-    // lease); not for a hairpinned packet (it returns to IPv6) nor a GSO
-    // super-packet.
-    const std::size_t total = kIpv4HdrLen + l4_len;
-    bool cut = false;
-    if (!hairpin && !icmp_error && !pkt.gso && total > t.ipv4_mtu) {
-        // A packet that came with a Fragment Header, or whose translation
-        // goes out with DF=0 (<= 1260 bytes), is fragmented in IPv4;
-        // otherwise (DF=1) the sender learns the MTU from a Packet Too Big.
-        if (e.has_frag || total <= kDfThreshold) {
-            cut = true;
-        } else {
-            return reject6(t, ctx, pkt, len, Reason::TooBig, too_big, ErrorClass::Router);
-        }
+// Decide the size (RFC 7915 §5.1.1, §1.4) before anything is rewritten
+// (after the source: a Packet Too Big names a flow that will need its
+// lease); not for a hairpinned packet (it returns to IPv6) nor a GSO
+// super-packet.
+[[nodiscard]] Verdict decide_size6(Flow6& f) noexcept {
+    const std::size_t total = kIpv4HdrLen + f.in.l4_len;
+    if (f.hairpin || f.in.icmp_error || f.pkt.gso || total <= f.t.ipv4_mtu) return Verdict::Forward;
+    // A packet that came with a Fragment Header, or whose translation goes
+    // out with DF=0 (<= 1260 bytes), is fragmented in IPv4; otherwise
+    // (DF=1) the sender learns the MTU from a Packet Too Big.
+    if (!f.in.ext.has_frag && total > kDfThreshold) {
+        return refuse(f, Reason::TooBig, too_big6(f.t), ErrorClass::Router);
     }
+    f.cut = true;
+    return Verdict::Forward;
+}
 
-    // RFC 7915 §5.5: the pseudo-header changed from IPv6 to IPv4 addresses;
-    // only the first fragment carries the transport header.
-    std::uint8_t proto4 = e.proto;
-    std::uint8_t* out = l4;
-    std::size_t out_len = l4_len;
-    if (e.proto == proto::kIcmpv6) {
-        proto4 = proto::kIcmp;
-        const std::uint32_t pseudo = common::csum_pseudo6(src6.bytes.data(), dst6.bytes.data(),
-                                                          static_cast<std::uint32_t>(l4_len), proto::kIcmpv6);
+// Emit the upper layer. RFC 7915 §5.5: the pseudo-header changed from IPv6
+// to IPv4 addresses; only the first fragment carries the transport header.
+[[nodiscard]] Verdict emit_payload6(Flow6& f) noexcept {
+    const Parsed6& in = f.in;
+    const std::uint8_t upper = in.ext.proto;
+    f.proto4 = upper == proto::kIcmpv6 ? proto::kIcmp : upper;
+    f.out = in.l4;
+    f.out_len = in.l4_len;
+    if (upper == proto::kIcmpv6) {
+        const std::uint32_t pseudo = common::csum_pseudo6(in.src.bytes.data(), in.dst.bytes.data(),
+                                                          static_cast<std::uint32_t>(in.l4_len), proto::kIcmpv6);
         IcmpOut r;
-        if (const auto r_why = icmp_6to4(t, ctx, l4, l4_len, pseudo, pkt.base + pkt.capacity, r)) {
-            return drop(ctx, *r_why);
-        }
-        out = r.msg;
-        out_len = r.len;
-    } else if (udp_zero) {
+        const Verdict v = icmp_6to4(f.t, f.ctx, in.l4, in.l4_len, pseudo, f.pkt.base + f.pkt.capacity, r);
+        f.out = r.msg;
+        f.out_len = r.len;
+        return v;
+    }
+    if (f.udp_zero) {
         // udp-cksum-mode calc on a whole datagram (the others left above or
         // pass it on with checksum 0): RFC 768 over the IPv4 pseudo-header.
-        if (t.udp_cksum_mode == UdpCksumMode::Calc) {
-            const std::uint32_t pseudo = common::csum_pseudo4(src4->bytes.data(), dst4->bytes.data(),
-                                                              static_cast<std::uint16_t>(l4_len), proto::kUdp);
-            const std::uint16_t sum = common::csum_finish(common::csum_partial(l4, l4_len, pseudo));
-            store16(l4 + kUdpCsumOffset, sum == 0 ? 0xffff : sum);
+        if (f.t.udp_cksum_mode == UdpCksumMode::Calc) {
+            const std::uint32_t pseudo = common::csum_pseudo4(f.src4.bytes.data(), f.dst4.bytes.data(),
+                                                              static_cast<std::uint16_t>(in.l4_len), proto::kUdp);
+            const std::uint16_t sum = common::csum_finish(common::csum_partial(in.l4, in.l4_len, pseudo));
+            store16(in.l4 + kUdpCsumOffset, sum == 0 ? 0xffff : sum);
         }
-    } else if (first_fragment) {
-        adjust_l4_checksum(e.proto, l4, l4_len, common::csum_addrs6(src6.bytes.data(), dst6.bytes.data()),
-                           common::csum_addrs4(src4->bytes.data(), dst4->bytes.data()));
+    } else if (in.first_fragment) {
+        adjust_l4_checksum(upper, in.l4, in.l4_len, common::csum_addrs6(in.src.bytes.data(), in.dst.bytes.data()),
+                           common::csum_addrs4(f.src4.bytes.data(), f.dst4.bytes.data()));
     }
+    return Verdict::Forward;
+}
 
-    // RFC 7915 §5.1 / §5.1.1: the IPv4 header replaces the IPv6 header and
-    // the skipped extension headers, ending where the payload begins.
-    std::uint8_t* h = out - kIpv4HdrLen;
-    const std::size_t out_total = kIpv4HdrLen + out_len;
+// Emit the IPv4 header (RFC 7915 §5.1 / §5.1.1), which replaces the IPv6
+// header and the skipped extension headers, ending where the payload
+// begins; then fragment, count, and hairpin.
+[[nodiscard]] Verdict emit_header6(Flow6& f) noexcept {
+    const Ext6& e = f.in.ext;
+    std::uint8_t* h = f.out - kIpv4HdrLen;
+    const std::size_t out_total = kIpv4HdrLen + f.out_len;
     std::uint16_t id = 0;
     std::uint16_t flags = 0;
     if (e.has_frag) {
@@ -346,26 +324,65 @@ Verdict translate_6to4(const Tables& t, Context& ctx, PacketBuf& pkt) noexcept {
     } else if (out_total > kDfThreshold) {
         flags = kIpv4FlagDf;  // §5.1: DF by size, never atomic fragments; ID 0 (RFC 6864 §4.1)
     } else {
-        id = ctx.ipv4_ids.next();  // RFC 6864 §4.3: may be fragmented on the way
+        id = f.ctx.ipv4_ids.next();  // RFC 6864 §4.3: may be fragmented on the way
     }
-    write_ipv4_header(h, traffic_class, static_cast<std::uint16_t>(out_total), id, flags,
-                      static_cast<std::uint8_t>(hop_limit - 1), proto4, *src4, *dst4);
-
-    pkt.offset = static_cast<std::size_t>(h - pkt.base);
-    pkt.length = out_total;
-    if (cut && !fragment4(ctx, pkt, t.ipv4_mtu)) return drop(ctx, Reason::NoBufferRoom);
-    ++ctx.counters.packets_6to4;
-    ctx.counters.bytes_6to4 += out_total;
-    if (proto4 == proto::kIcmp) ++ctx.counters.icmp_translated_6to4;
-    if (hairpin) {
+    write_ipv4_header(h, f.in.traffic_class, static_cast<std::uint16_t>(out_total), id, flags,
+                      static_cast<std::uint8_t>(f.in.hop_limit - 1), f.proto4, f.src4, f.dst4);
+    f.pkt.offset = static_cast<std::size_t>(h - f.pkt.base);
+    f.pkt.length = out_total;
+    if (f.cut && !fragment4(f.ctx, f.pkt, f.t.ipv4_mtu)) return drop(f.ctx, Reason::NoBufferRoom);
+    ++f.ctx.counters.packets_6to4;
+    f.ctx.counters.bytes_6to4 += out_total;
+    if (f.proto4 == proto::kIcmp) ++f.ctx.counters.icmp_translated_6to4;
+    Verdict v = Verdict::Forward;
+    if (f.hairpin) {
         // RFC 7757 §4.2.2: straight back to IPv6 before any IPv4 forwarding.
-        ++ctx.counters.hairpinned;
-        const Verdict v = translate_4to6_pass(t, ctx, pkt, Pass::Hairpin);
-        if (v == Verdict::Forward && icmp_error) record_event(ctx, EventKind::Icmp, ctx.current.reason);
-        return v;
+        ++f.ctx.counters.hairpinned;
+        v = translate_4to6_pass(f.t, f.ctx, f.pkt, Pass::Hairpin);
     }
-    if (icmp_error) record_event(ctx, EventKind::Icmp, ctx.current.reason);
-    return Verdict::Forward;
+    if (v == Verdict::Forward && f.in.icmp_error) record_event(f.ctx, EventKind::Icmp, f.ctx.current.reason);
+    return v;
+}
+
+using Stage6 = Verdict (*)(Flow6&) noexcept;
+
+// RFC 7915 §5, in order.
+inline constexpr Stage6 kStages6[] = {parse6,      decide_header6, decide_payload6, decide_dst6,
+                                      decide_src6, decide_size6,   emit_payload6,   emit_header6};
+
+}  // namespace
+
+// The part of the parse stage that the packet quoted in an ICMPv6 error
+// shares (RFC 7915 §5.3: "translated like an ordinary one").
+void parse_ipv6(std::uint8_t* p, std::size_t len, ExtWalk mode, Parsed6& in) noexcept {
+    const ConstIpv6View ip{p};
+    in.len = len;
+    in.src = ip.src();
+    in.dst = ip.dst();
+    in.hop_limit = ip.hop_limit();
+    in.traffic_class = ip.traffic_class();
+    in.ext_ok = walk_ext_headers(p, len, mode, in.ext, in.ext_why);
+    const Ext6& e = in.ext;
+    in.l4 = p + e.l4_off;
+    in.l4_len = in.len - e.l4_off;
+    in.fragmented = e.has_frag && (e.frag_offset != 0 || e.more_frags);
+    in.first_fragment = !e.has_frag || e.frag_offset == 0;
+    in.icmp_error =
+        e.proto == proto::kIcmpv6 && !in.fragmented && in.l4_len > 0 && is_icmp6_error(ConstIcmpView{in.l4}.type());
+}
+
+Verdict translate_6to4(const Tables& t, Context& ctx, PacketBuf& pkt) noexcept {
+    Flow6 f{t, ctx, pkt, {}, {}, {}, {}};
+    Verdict v = Verdict::Forward;
+    for (const Stage6 stage : kStages6) {
+        v = stage(f);
+        if (v != Verdict::Forward) break;
+    }
+    if (v != Verdict::IcmpError) return v;
+    // The one exit point for the translator's own errors.
+    v = reject6(t, ctx, pkt, f.in, f.error);
+    if (f.error.to_self) ctx.last_event.kind = EventKind::Self;
+    return v;
 }
 
 }  // namespace nat64d::xlat
