@@ -8,6 +8,7 @@
 #include <new>
 
 #include "addr/persist.hpp"
+#include "common/file.hpp"
 
 namespace nat64d::addr {
 namespace {
@@ -669,7 +670,7 @@ common::Status DynamicPool::save(const std::string& path) {
     const std::uint64_t seen = change_count_.load(std::memory_order_acquire);
     std::vector<LeaseRecord> records;
     for (const LeaseInfo& l : leases()) records.push_back(LeaseRecord{l.v4, l.v6, l.last_use, 0});
-    common::Status st = write_file_atomic(path, format_dynamic_map(records, now()));
+    common::Status st = common::write_file_atomic(path, format_dynamic_map(records, now()));
     // Changes made while writing keep the pool dirty for the next save.
     if (st) saved_count_.store(seen, std::memory_order_release);
     return st;

@@ -32,10 +32,11 @@
 
 #include "addr/dynamic_pool.hpp"
 #include "addr/map_file.hpp"
-#include "addr/persist.hpp"
 #include "addr/route_view.hpp"
+#include "common/file.hpp"
 #include "common/log.hpp"
 #include "common/text.hpp"
+#include "common/unique_fd.hpp"
 #include "config/config.hpp"
 #include "daemon/cli.hpp"
 #include "daemon/control.hpp"
@@ -432,7 +433,7 @@ std::optional<LeaseView> lease_view(const addr::DynamicPool* pool) {
 
 // metrics-file: replaced atomically, so node_exporter never reads half a file.
 void write_metrics_file(const std::string& path, const std::string& text) {
-    if (auto st = addr::write_file_atomic(path, text); !st)
+    if (auto st = common::write_file_atomic(path, text); !st)
         log(LogLevel::Warning, "metrics-file {}: {}", path, st.error());
 }
 
@@ -592,7 +593,7 @@ int run(const Options& opt) {
     }
     auto source = io::TablesSource(build_tables(*cfg, pool.get(), mtu, routes));
 
-    int ready_fd = -1;
+    common::UniqueFd ready_fd;
     if (!foreground) {
         common::log_init(sink, level);
         ready_fd = detach();
@@ -717,16 +718,16 @@ int run(const Options& opt) {
     // The main thread's event loop: signals (signalfd), control requests,
     // a once-a-second tick for periodic work, and with `workers 0` the TUN
     // queue itself.
-    const int sfd = ::signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
-    if (sfd < 0) throw StartupError(std::string("signalfd: ") + std::strerror(errno));
+    common::UniqueFd sfd(::signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK));
+    if (!sfd) throw StartupError(std::string("signalfd: ") + std::strerror(errno));
     if (!stop) {
         notify("READY=1\nSTATUS=translating");
-        if (ready_fd >= 0) {
+        if (ready_fd) {
             const char byte = 1;
-            (void)!::write(ready_fd, &byte, 1);
+            (void)!::write(ready_fd.get(), &byte, 1);
         }
     }
-    if (ready_fd >= 0) ::close(ready_fd);
+    ready_fd.reset();
     auto next_metrics = std::chrono::steady_clock::now();
     std::int64_t last_tick = 0;
     const int queue_fd = main_thread_translates ? workers.front()->fd() : -1;
@@ -744,7 +745,7 @@ int run(const Options& opt) {
     while (!stop) {
         // Signals, the queue (workers 0), then the control socket and its
         // connections; none of them can hold the loop (control.hpp).
-        fds.assign({{sfd, POLLIN, 0}, {queue_fd, POLLIN, 0}});
+        fds.assign({{sfd.get(), POLLIN, 0}, {queue_fd, POLLIN, 0}});
         if (control) control->add_poll_fds(fds);
         int timeout_ms = watchdog ? static_cast<int>(watchdog->poll_limit().count()) : 1000;
         if (control) timeout_ms = control->poll_timeout_ms(ControlServer::Clock::now(), timeout_ms);
@@ -771,7 +772,7 @@ int run(const Options& opt) {
                 },
                 ControlServer::Clock::now());
         signalfd_siginfo si;
-        while (::read(sfd, &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
+        while (::read(sfd.get(), &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
             log(LogLevel::Debug, "signal {} received", strsignal(static_cast<int>(si.ssi_signo)));
             switch (si.ssi_signo) {
                 case SIGHUP: rt.reload(); break;
@@ -811,7 +812,7 @@ int run(const Options& opt) {
     }
     stop = true;  // also after a failure that left the loop: the workers end too
     notify("STOPPING=1");
-    ::close(sfd);
+    sfd.reset();
     metrics.reset();  // its thread reads the workers' counters: it goes first
     for (auto& t : threads) t.join();
     log(LogLevel::Info, "stopping");
