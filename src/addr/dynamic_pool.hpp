@@ -44,6 +44,7 @@
 #include <utility>
 #include <vector>
 
+#include "addr/pool_lookup.hpp"
 #include "common/result.hpp"
 #include "nat64d/ip.hpp"
 
@@ -120,16 +121,6 @@ struct PoolCounts {
     friend bool operator==(const PoolCounts&, const PoolCounts&) = default;
 };
 
-// Why map_6to4 found no address.
-enum class PoolMiss { None, Exhausted, NotLeasable };
-
-// Result of an IPv4 lookup.
-enum class Pool4 {
-    Leased,      // an active lease: the IPv6 address is returned
-    Unleased,    // a pool address with no active lease: unmappable
-    NotManaged,  // outside the pool, or excluded from it: ask the next rule
-};
-
 // What restore() (and so load()) did with a file's lines.
 struct LoadReport {
     std::size_t loaded = 0;
@@ -192,18 +183,7 @@ private:
 };
 }  // namespace detail
 
-// A worker's own view of the pool: its reference to the snapshot it reads,
-// and which pool and which version that snapshot is. One per worker thread
-// (xlat::Context holds it), never shared between threads; a default
-// constructed reader picks up the current snapshot on first use, and a
-// reader that moves to another pool notices it (pool ids are unique).
-struct PoolReader {
-    std::shared_ptr<const detail::PoolSnapshot> snap;
-    std::uint64_t pool_id = 0;  // 0: none yet
-    std::uint64_t version = 0;
-};
-
-class DynamicPool {
+class DynamicPool final : public PoolLookup {
 public:
     // Fails on a prefix length outside 1..31 or an inverted lease timing.
     // Excluded prefixes may lie partly or wholly outside the pool.
@@ -228,18 +208,19 @@ public:
     // addresses TAYGA would not lease (is_leasable_ipv6). Everything but the
     // hit takes the exclusive lock; a change is visible through `reader`
     // when this returns.
-    [[nodiscard]] std::optional<Ipv4Addr> map_6to4(const Ipv6Addr& a, PoolMiss& why, PoolReader& reader) noexcept;
+    [[nodiscard]] std::optional<Ipv4Addr> map_6to4(const Ipv6Addr& a, PoolMiss& why,
+                                                   PoolReader& reader) noexcept override;
 
     // Packet path, lookup only: the host's active lease (refreshed), never a
     // new one. For IPv6 destinations, e.g. the quoted packet of an ICMPv6
     // error on its way back to a pool host. Never locks (but to pick up a
     // new snapshot).
-    [[nodiscard]] std::optional<Ipv4Addr> find_6to4(const Ipv6Addr& a, PoolReader& reader) noexcept;
+    [[nodiscard]] std::optional<Ipv4Addr> find_6to4(const Ipv6Addr& a, PoolReader& reader) noexcept override;
 
     // Packet path, IPv4 address (either direction of use refreshes a lease):
     // Leased fills `out` and refreshes the lease. Never locks (but to pick
     // up a new snapshot).
-    [[nodiscard]] Pool4 map_4to6(const Ipv4Addr& a, Ipv6Addr& out, PoolReader& reader) noexcept;
+    [[nodiscard]] Pool4 map_4to6(const Ipv4Addr& a, Ipv6Addr& out, PoolReader& reader) noexcept override;
 
     // Turns active leases idle for more than min_lease dormant and dormant
     // leases idle for more than max_lease expired; sets the clock to `now`.
@@ -292,7 +273,7 @@ public:
     // longer excluded become free.
     void set_exclusions(const std::vector<Prefix4>& excluded4, std::vector<Prefix6> excluded6);
 
-    [[nodiscard]] const Prefix4& prefix() const noexcept { return options_.prefix; }
+    [[nodiscard]] const Prefix4& prefix() const noexcept override { return options_.prefix; }
     // The lease times (PoolOptions), for showing when a lease turns dormant
     // and when it expires.
     [[nodiscard]] std::int64_t min_lease() const noexcept { return options_.min_lease; }
