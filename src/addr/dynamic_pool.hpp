@@ -32,9 +32,7 @@
 
 #include <atomic>
 #include <cstdint>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <shared_mutex>
@@ -44,8 +42,10 @@
 #include <utility>
 #include <vector>
 
+#include "addr/free_runs.hpp"
 #include "addr/pool_lookup.hpp"
 #include "common/result.hpp"
+#include "common/snapshot.hpp"
 #include "nat64d/ip.hpp"
 
 namespace nat64d::addr {
@@ -291,8 +291,6 @@ private:
         std::int64_t dormant_since = 0;
     };
     using Hash6 = detail::Hash6;
-    // Free offsets as runs: first -> last.
-    using FreeRuns = std::map<std::uint32_t, std::uint32_t>;
     // Excluded offsets as sorted, disjoint [first, last] runs (binary search).
     using ExcludedRuns = std::vector<std::pair<std::uint32_t, std::uint32_t>>;
     struct State {
@@ -311,6 +309,9 @@ private:
         bool stale = true;
         bool rebuild = true;
         std::vector<std::uint32_t> added;
+        // The base of the snapshot last published (the writer's copy of
+        // the reference, so that building the next one needs no lock).
+        std::shared_ptr<const detail::LeaseTable> base;
     };
 
     explicit DynamicPool(PoolOptions options);
@@ -337,18 +338,10 @@ private:
         change_count_.fetch_add(1, std::memory_order_acq_rel);
     }
     static void note_added(State& s, std::uint32_t offset) noexcept;
-    // The snapshot `reader` is to read: its own, or the current one when the
-    // version moved (or the reader is new, or was another pool's).
-    [[nodiscard]] const detail::PoolSnapshot& view(PoolReader& reader) const noexcept;
     // Under the exclusive lock: publishes a snapshot built from `s` if it is
     // stale. On bad_alloc the old snapshot stays and `s` stays stale, for
     // the next change or maintenance() to publish.
     void publish_if_stale(State& s) noexcept;
-
-    static void free_take(FreeRuns& free, std::uint32_t offset);
-    static void free_give(FreeRuns& free, std::uint32_t offset);
-    static void free_remove_range(FreeRuns& free, std::uint32_t first, std::uint32_t last);
-    [[nodiscard]] static std::optional<std::uint32_t> free_find(const FreeRuns& free, std::uint32_t from) noexcept;
 
     PoolOptions options_;
     unsigned host_bits_ = 0;
@@ -359,13 +352,9 @@ private:
     std::atomic<std::uint64_t> events_lost_{0};
     detail::SharedGuarded<State> state_;
 
-    // RCU-style publication. current_ is guarded by publish_mutex_, which is
-    // held only to copy or replace the pointer (never while a snapshot is
-    // built or freed); version_ is bumped with every new snapshot.
-    const std::uint64_t id_;  // unique per pool in this process, never 0
-    mutable std::mutex publish_mutex_;
-    std::shared_ptr<const detail::PoolSnapshot> current_;
-    std::atomic<std::uint64_t> version_{0};
+    // RCU-style publication of the snapshot the packet path reads (one
+    // version check per lookup; common/snapshot.hpp).
+    common::SnapshotPublisher<detail::PoolSnapshot> published_;
 };
 
 }  // namespace nat64d::addr

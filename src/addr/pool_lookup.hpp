@@ -4,10 +4,9 @@
 // addr/dynamic_pool.hpp implements it.
 #pragma once
 
-#include <cstdint>
-#include <memory>
 #include <optional>
 
+#include "common/snapshot_reader.hpp"
 #include "nat64d/ip.hpp"
 
 namespace nat64d::addr {
@@ -26,16 +25,12 @@ namespace detail {
 struct PoolSnapshot;  // addr/dynamic_pool.hpp
 }  // namespace detail
 
-// A worker's own view of the pool: its reference to the snapshot it reads,
-// and which pool and which version that snapshot is. One per worker thread
+// A worker's own view of the pool: its reference to the lease snapshot it
+// reads, and which pool and which version that is. One per worker thread
 // (xlat::Context holds it), never shared between threads; a default
 // constructed reader picks up the current snapshot on first use, and a
-// reader that moves to another pool notices it (pool ids are unique).
-struct PoolReader {
-    std::shared_ptr<const detail::PoolSnapshot> snap;
-    std::uint64_t pool_id = 0;  // 0: none yet
-    std::uint64_t version = 0;
-};
+// reader that moves to another pool notices it.
+using PoolReader = common::SnapshotReader<detail::PoolSnapshot>;
 
 // The pool as the packet path sees it. Every lookup reads the snapshot
 // through the calling worker's `reader` and takes no lock on a hit.
