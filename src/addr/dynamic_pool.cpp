@@ -8,6 +8,7 @@
 #include <new>
 
 #include "addr/persist.hpp"
+#include "common/file.hpp"
 
 namespace nat64d::addr {
 namespace {
@@ -28,11 +29,6 @@ detail::LeaseCell* find(const Map& map, const Key& key) noexcept {
     const auto it = map.find(key);
     return it == map.end() ? nullptr : it->second.get();
 }
-
-// Pool ids let a PoolReader tell pools apart even when a new pool is
-// allocated where a freed one was (tests, a restarted pool). Touched only
-// when a pool is made.
-std::atomic<std::uint64_t> next_pool_id{1};
 
 }  // namespace
 
@@ -105,8 +101,7 @@ common::Result<std::unique_ptr<DynamicPool>> DynamicPool::create(PoolOptions opt
     return std::unique_ptr<DynamicPool>(new DynamicPool(std::move(options)));
 }
 
-DynamicPool::DynamicPool(PoolOptions options)
-    : options_(std::move(options)), id_(next_pool_id.fetch_add(1, std::memory_order_relaxed)) {
+DynamicPool::DynamicPool(PoolOptions options) : options_(std::move(options)) {
     options_.prefix.addr = mask(options_.prefix.addr, options_.prefix.len);
     host_bits_ = 32 - options_.prefix.len;
     base_ = options_.prefix.addr.to_u32();
@@ -118,7 +113,7 @@ DynamicPool::DynamicPool(PoolOptions options)
         publish_if_stale(s);
     });
     // Startup: a pool that cannot publish its first snapshot cannot serve.
-    if (current_ == nullptr) throw std::bad_alloc();
+    if (published_.version() == 0) throw std::bad_alloc();
 }
 
 DynamicPool::~DynamicPool() = default;
@@ -154,13 +149,11 @@ DynamicPool::ExcludedRuns DynamicPool::make_runs(const std::vector<Prefix4>& exc
     return merged;
 }
 
-DynamicPool::FreeRuns DynamicPool::make_free(const ExcludedRuns& excluded,
-                                             const std::vector<std::uint32_t>& leased) const {
+FreeRuns DynamicPool::make_free(const ExcludedRuns& excluded, const std::vector<std::uint32_t>& leased) const {
     // Offset 0, the pool's lowest address, is never handed out.
-    FreeRuns free;
-    free.emplace(1, (std::uint32_t{1} << host_bits_) - 1);
-    for (const auto& run : excluded) free_remove_range(free, run.first, run.second);
-    for (const std::uint32_t offset : leased) free_take(free, offset);
+    FreeRuns free(1, (std::uint32_t{1} << host_bits_) - 1);
+    for (const auto& run : excluded) free.remove_range(run.first, run.second);
+    for (const std::uint32_t offset : leased) free.take(offset);
     return free;
 }
 
@@ -186,77 +179,6 @@ void DynamicPool::push_event(State& s, const PoolEvent& e) noexcept {
     }
 }
 
-// --- free runs -------------------------------------------------------------
-// Each operation allocates (if at all) before it changes anything, so a
-// bad_alloc leaves the runs as they were.
-
-void DynamicPool::free_take(FreeRuns& free, std::uint32_t offset) {
-    auto it = free.upper_bound(offset);
-    if (it == free.begin()) return;
-    --it;
-    const std::uint32_t first = it->first;
-    const std::uint32_t last = it->second;
-    if (offset > last) return;  // not free
-    if (first == offset && last == offset) {
-        free.erase(it);
-    } else if (first == offset) {
-        free.emplace_hint(std::next(it), offset + 1, last);
-        free.erase(it);
-    } else if (last == offset) {
-        it->second = offset - 1;
-    } else {
-        free.emplace_hint(std::next(it), offset + 1, last);
-        it->second = offset - 1;
-    }
-}
-
-void DynamicPool::free_give(FreeRuns& free, std::uint32_t offset) {
-    auto next = free.upper_bound(offset);
-    const bool joins_next = next != free.end() && next->first == offset + 1;
-    if (next != free.begin()) {
-        auto prev = std::prev(next);
-        if (prev->second >= offset) return;  // already free
-        if (prev->second + 1 == offset) {
-            prev->second = joins_next ? next->second : offset;
-            if (joins_next) free.erase(next);
-            return;
-        }
-    }
-    if (joins_next) {
-        free.emplace_hint(next, offset, next->second);
-        free.erase(next);
-    } else {
-        free.emplace_hint(next, offset, offset);
-    }
-}
-
-void DynamicPool::free_remove_range(FreeRuns& free, std::uint32_t first, std::uint32_t last) {
-    // Runs overlapping [first, last] are cut back.
-    auto it = free.upper_bound(first);
-    if (it != free.begin()) --it;
-    while (it != free.end() && it->first <= last) {
-        const std::uint32_t f = it->first;
-        const std::uint32_t l = it->second;
-        if (l < first) {
-            ++it;
-            continue;
-        }
-        it = free.erase(it);
-        if (f < first) free.emplace(f, first - 1);
-        if (l > last) free.emplace(last + 1, l);
-    }
-}
-
-std::optional<std::uint32_t> DynamicPool::free_find(const FreeRuns& free, std::uint32_t from) noexcept {
-    // TAYGA: the first free address at or above the hashed offset, wrapping
-    // to the bottom of the pool. Offset 0 is never in a free run.
-    if (free.empty()) return std::nullopt;
-    auto it = free.upper_bound(from);
-    if (it != free.begin() && std::prev(it)->second >= from) return from;
-    if (it != free.end()) return it->first;
-    return free.begin()->first;
-}
-
 // --- publication -------------------------------------------------------------
 // Each change publishes a new snapshot, built under the exclusive lock from
 // the tables. A change other than an addition (dormancy, expiry, revocation,
@@ -279,14 +201,14 @@ void DynamicPool::note_added(State& s, std::uint32_t offset) noexcept {
 
 void DynamicPool::publish_if_stale(State& s) noexcept {
     if (!s.stale) return;
-    std::shared_ptr<const detail::PoolSnapshot> previous;
+    std::shared_ptr<const detail::LeaseTable> base;
     bool full = s.rebuild;
     try {
         auto snap = std::make_shared<detail::PoolSnapshot>();
         if (!full) {
-            // Only additions since current_->base was built: keep it, unless
+            // Only additions since s.base was built: keep it, unless
             // `recent` has grown past sqrt(base) (and a small floor).
-            const std::size_t base_size = current_->base->by_offset.size();
+            const std::size_t base_size = s.base->by_offset.size();
             full = s.added.size() > 32 && s.added.size() * s.added.size() > base_size;
         }
         auto fill = [](detail::LeaseTable& table, std::uint32_t offset, const Lease& l) {
@@ -304,7 +226,7 @@ void DynamicPool::publish_if_stale(State& s) noexcept {
             }
             snap->base = std::move(base);
         } else {
-            snap->base = current_->base;
+            snap->base = s.base;
             snap->recent.by_v6.reserve(s.added.size());
             snap->recent.by_offset.reserve(s.added.size());
             for (const std::uint32_t offset : s.added) {
@@ -315,41 +237,24 @@ void DynamicPool::publish_if_stale(State& s) noexcept {
             }
         }
         snap->excluded4 = s.excluded4;
-        std::lock_guard lock(publish_mutex_);
-        previous = std::exchange(current_, std::move(snap));
-        // The pointer is read only under the mutex; the version (release,
-        // paired with view()'s acquire) only tells readers to come for it.
-        version_.store(version_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+        base = snap->base;
+        published_.publish(std::move(snap));
     } catch (const std::bad_alloc&) {
         return;  // still stale: retried by the next change or maintenance()
     }
     s.stale = false;
+    s.base = std::move(base);
     if (full) {
         s.rebuild = false;
         s.added.clear();
     }
-    // `previous` is released here, outside the publish mutex; workers still
-    // reading it keep it alive, and the last of them frees it.
-}
-
-const detail::PoolSnapshot& DynamicPool::view(PoolReader& reader) const noexcept {
-    if (reader.version != version_.load(std::memory_order_acquire) || reader.pool_id != id_) [[unlikely]] {
-        // Dropped after the mutex is released: if this reader held the
-        // previous snapshot last, freeing it must not hold up the others.
-        std::shared_ptr<const detail::PoolSnapshot> previous = std::move(reader.snap);
-        std::lock_guard lock(publish_mutex_);
-        reader.snap = current_;
-        reader.version = version_.load(std::memory_order_relaxed);  // current_'s, under the mutex
-        reader.pool_id = id_;
-    }
-    return *reader.snap;
 }
 
 // --- packet path -------------------------------------------------------------
 
 std::optional<Ipv4Addr> DynamicPool::find_6to4(const Ipv6Addr& a, PoolReader& reader) noexcept {
     // Hit path: no lock, an atomic store in the lease's own cell at most.
-    const detail::PoolSnapshot& snap = view(reader);
+    const detail::PoolSnapshot& snap = published_.view(reader);
     detail::LeaseCell* cell = find(snap.recent.by_v6, a);
     if (cell == nullptr) cell = find(snap.base->by_v6, a);
     if (cell == nullptr) return std::nullopt;
@@ -370,7 +275,7 @@ std::optional<Ipv4Addr> DynamicPool::map_6to4(const Ipv6Addr& a, PoolMiss& why, 
             publish_if_stale(s);
             return v4;
         });
-        (void)view(reader);  // the caller's next lookup sees its lease
+        (void)published_.view(reader);  // the caller's next lookup sees its lease
         return got;
     } catch (const std::bad_alloc&) {
         // Nothing was changed (assign_locked allocates before it commits);
@@ -396,7 +301,7 @@ std::optional<Ipv4Addr> DynamicPool::assign_locked(State& s, const Ipv6Addr& a, 
         return l.cell->v4;
     }
 
-    if (const auto offset = free_find(s.free, tayga_pool_offset(a, host_bits_))) {
+    if (const auto offset = s.free.find_from(tayga_pool_offset(a, host_bits_))) {
         auto cell = std::make_shared<detail::LeaseCell>(addr_at(*offset), a, now);
         const auto [lit, inserted] = s.by_offset.try_emplace(*offset);
         Lease& l = lit->second;
@@ -407,7 +312,7 @@ std::optional<Ipv4Addr> DynamicPool::assign_locked(State& s, const Ipv6Addr& a, 
             throw;
         }
         try {
-            free_take(s.free, *offset);
+            s.free.take(*offset);
         } catch (...) {
             s.by_v6.erase(a);
             s.by_offset.erase(lit);
@@ -449,7 +354,7 @@ Pool4 DynamicPool::map_4to6(const Ipv4Addr& a, Ipv6Addr& out, PoolReader& reader
     const std::uint32_t offset = offset_of(a);
     // No lock, hit or miss: the snapshot holds the active leases and the
     // exclusions.
-    const detail::PoolSnapshot& snap = view(reader);
+    const detail::PoolSnapshot& snap = published_.view(reader);
     detail::LeaseCell* cell = find(snap.recent.by_offset, offset);
     if (cell == nullptr) cell = find(snap.base->by_offset, offset);
     if (cell != nullptr) {
@@ -505,7 +410,7 @@ void DynamicPool::maintenance(std::int64_t now) {
             const std::uint32_t offset = s.dormant.begin()->second;
             const auto it = s.by_offset.find(offset);
             const PoolEvent e{PoolEventKind::Expired, it->second.cell->v4, it->second.cell->v6, {}};
-            free_give(s.free, offset);  // may allocate: before anything is erased
+            s.free.give(offset);  // may allocate: before anything is erased
             s.by_v6.erase(e.v6);
             s.by_offset.erase(it);
             s.dormant.erase(s.dormant.begin());
@@ -578,7 +483,7 @@ PoolCounts DynamicPool::counts() const {
         PoolCounts c;
         c.dormant = s.dormant.size();
         c.active = s.by_offset.size() - s.dormant.size();
-        for (const auto& [first, last] : s.free) c.free += std::uint64_t{last} - first + 1;
+        c.free = s.free.count();
         return c;
     });
 }
@@ -640,7 +545,7 @@ LoadReport DynamicPool::restore(const std::vector<LeaseRecord>& records, std::st
             l.active = last_use + options_.min_lease >= t;
             l.dormant_since = last_use;
             s.by_v6.emplace(r.v6, &l);
-            free_take(s.free, offset);
+            s.free.take(offset);
             if (!l.active) s.dormant.emplace(last_use, offset);
             if (l.active) note_added(s, offset);  // not added(): the file already holds these leases
             ++report.loaded;
@@ -669,7 +574,7 @@ common::Status DynamicPool::save(const std::string& path) {
     const std::uint64_t seen = change_count_.load(std::memory_order_acquire);
     std::vector<LeaseRecord> records;
     for (const LeaseInfo& l : leases()) records.push_back(LeaseRecord{l.v4, l.v6, l.last_use, 0});
-    common::Status st = write_file_atomic(path, format_dynamic_map(records, now()));
+    common::Status st = common::write_file_atomic(path, format_dynamic_map(records, now()));
     // Changes made while writing keep the pool dirty for the next save.
     if (st) saved_count_.store(seen, std::memory_order_release);
     return st;

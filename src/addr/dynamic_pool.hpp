@@ -32,9 +32,7 @@
 
 #include <atomic>
 #include <cstdint>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <shared_mutex>
@@ -44,7 +42,10 @@
 #include <utility>
 #include <vector>
 
+#include "addr/free_runs.hpp"
+#include "addr/pool_lookup.hpp"
 #include "common/result.hpp"
+#include "common/snapshot.hpp"
 #include "nat64d/ip.hpp"
 
 namespace nat64d::addr {
@@ -120,16 +121,6 @@ struct PoolCounts {
     friend bool operator==(const PoolCounts&, const PoolCounts&) = default;
 };
 
-// Why map_6to4 found no address.
-enum class PoolMiss { None, Exhausted, NotLeasable };
-
-// Result of an IPv4 lookup.
-enum class Pool4 {
-    Leased,      // an active lease: the IPv6 address is returned
-    Unleased,    // a pool address with no active lease: unmappable
-    NotManaged,  // outside the pool, or excluded from it: ask the next rule
-};
-
 // What restore() (and so load()) did with a file's lines.
 struct LoadReport {
     std::size_t loaded = 0;
@@ -192,18 +183,7 @@ private:
 };
 }  // namespace detail
 
-// A worker's own view of the pool: its reference to the snapshot it reads,
-// and which pool and which version that snapshot is. One per worker thread
-// (xlat::Context holds it), never shared between threads; a default
-// constructed reader picks up the current snapshot on first use, and a
-// reader that moves to another pool notices it (pool ids are unique).
-struct PoolReader {
-    std::shared_ptr<const detail::PoolSnapshot> snap;
-    std::uint64_t pool_id = 0;  // 0: none yet
-    std::uint64_t version = 0;
-};
-
-class DynamicPool {
+class DynamicPool final : public PoolLookup {
 public:
     // Fails on a prefix length outside 1..31 or an inverted lease timing.
     // Excluded prefixes may lie partly or wholly outside the pool.
@@ -228,18 +208,19 @@ public:
     // addresses TAYGA would not lease (is_leasable_ipv6). Everything but the
     // hit takes the exclusive lock; a change is visible through `reader`
     // when this returns.
-    [[nodiscard]] std::optional<Ipv4Addr> map_6to4(const Ipv6Addr& a, PoolMiss& why, PoolReader& reader) noexcept;
+    [[nodiscard]] std::optional<Ipv4Addr> map_6to4(const Ipv6Addr& a, PoolMiss& why,
+                                                   PoolReader& reader) noexcept override;
 
     // Packet path, lookup only: the host's active lease (refreshed), never a
     // new one. For IPv6 destinations, e.g. the quoted packet of an ICMPv6
     // error on its way back to a pool host. Never locks (but to pick up a
     // new snapshot).
-    [[nodiscard]] std::optional<Ipv4Addr> find_6to4(const Ipv6Addr& a, PoolReader& reader) noexcept;
+    [[nodiscard]] std::optional<Ipv4Addr> find_6to4(const Ipv6Addr& a, PoolReader& reader) noexcept override;
 
     // Packet path, IPv4 address (either direction of use refreshes a lease):
     // Leased fills `out` and refreshes the lease. Never locks (but to pick
     // up a new snapshot).
-    [[nodiscard]] Pool4 map_4to6(const Ipv4Addr& a, Ipv6Addr& out, PoolReader& reader) noexcept;
+    [[nodiscard]] Pool4 map_4to6(const Ipv4Addr& a, Ipv6Addr& out, PoolReader& reader) noexcept override;
 
     // Turns active leases idle for more than min_lease dormant and dormant
     // leases idle for more than max_lease expired; sets the clock to `now`.
@@ -292,7 +273,7 @@ public:
     // longer excluded become free.
     void set_exclusions(const std::vector<Prefix4>& excluded4, std::vector<Prefix6> excluded6);
 
-    [[nodiscard]] const Prefix4& prefix() const noexcept { return options_.prefix; }
+    [[nodiscard]] const Prefix4& prefix() const noexcept override { return options_.prefix; }
     // The lease times (PoolOptions), for showing when a lease turns dormant
     // and when it expires.
     [[nodiscard]] std::int64_t min_lease() const noexcept { return options_.min_lease; }
@@ -310,8 +291,6 @@ private:
         std::int64_t dormant_since = 0;
     };
     using Hash6 = detail::Hash6;
-    // Free offsets as runs: first -> last.
-    using FreeRuns = std::map<std::uint32_t, std::uint32_t>;
     // Excluded offsets as sorted, disjoint [first, last] runs (binary search).
     using ExcludedRuns = std::vector<std::pair<std::uint32_t, std::uint32_t>>;
     struct State {
@@ -330,6 +309,9 @@ private:
         bool stale = true;
         bool rebuild = true;
         std::vector<std::uint32_t> added;
+        // The base of the snapshot last published (the writer's copy of
+        // the reference, so that building the next one needs no lock).
+        std::shared_ptr<const detail::LeaseTable> base;
     };
 
     explicit DynamicPool(PoolOptions options);
@@ -356,18 +338,10 @@ private:
         change_count_.fetch_add(1, std::memory_order_acq_rel);
     }
     static void note_added(State& s, std::uint32_t offset) noexcept;
-    // The snapshot `reader` is to read: its own, or the current one when the
-    // version moved (or the reader is new, or was another pool's).
-    [[nodiscard]] const detail::PoolSnapshot& view(PoolReader& reader) const noexcept;
     // Under the exclusive lock: publishes a snapshot built from `s` if it is
     // stale. On bad_alloc the old snapshot stays and `s` stays stale, for
     // the next change or maintenance() to publish.
     void publish_if_stale(State& s) noexcept;
-
-    static void free_take(FreeRuns& free, std::uint32_t offset);
-    static void free_give(FreeRuns& free, std::uint32_t offset);
-    static void free_remove_range(FreeRuns& free, std::uint32_t first, std::uint32_t last);
-    [[nodiscard]] static std::optional<std::uint32_t> free_find(const FreeRuns& free, std::uint32_t from) noexcept;
 
     PoolOptions options_;
     unsigned host_bits_ = 0;
@@ -378,13 +352,9 @@ private:
     std::atomic<std::uint64_t> events_lost_{0};
     detail::SharedGuarded<State> state_;
 
-    // RCU-style publication. current_ is guarded by publish_mutex_, which is
-    // held only to copy or replace the pointer (never while a snapshot is
-    // built or freed); version_ is bumped with every new snapshot.
-    const std::uint64_t id_;  // unique per pool in this process, never 0
-    mutable std::mutex publish_mutex_;
-    std::shared_ptr<const detail::PoolSnapshot> current_;
-    std::atomic<std::uint64_t> version_{0};
+    // RCU-style publication of the snapshot the packet path reads (one
+    // version check per lookup; common/snapshot.hpp).
+    common::SnapshotPublisher<detail::PoolSnapshot> published_;
 };
 
 }  // namespace nat64d::addr

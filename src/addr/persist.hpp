@@ -1,4 +1,4 @@
-// dynamic.map, TAYGA's lease file, and crash-safe file writing.
+// dynamic.map, TAYGA's lease file (written with common::write_file_atomic).
 //
 // The format, as TAYGA 0.9.2 writes it: a block of `###` comment lines
 // (title, "Last written:" date), a blank line, then one lease per line,
@@ -40,14 +40,5 @@ inline constexpr std::size_t kMaxMalformedMessages = 20;
 // The whole file, or nullopt when it does not exist; a file that is not a
 // regular one or is over common::kMaxInputFileSize is an error.
 [[nodiscard]] common::Result<std::optional<std::string>> read_text_file(const std::string& path);
-
-// Replaces `path` with `content` so that a crash, a full disk or any error
-// leaves either the old file or the new one, never a mix: writes a new temp
-// file with a random name (`.NAME.<16 hex digits>~`, created with O_EXCL
-// and O_NOFOLLOW, so a planted symlink is never followed) in the same
-// directory, fsyncs it, renames it over `path`, then fsyncs the directory so
-// the rename itself is durable. On failure the temp file is removed and
-// `path` is untouched.
-[[nodiscard]] common::Status write_file_atomic(const std::string& path, std::string_view content);
 
 }  // namespace nat64d::addr

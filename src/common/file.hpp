@@ -1,9 +1,11 @@
 // Reading the files an operator (or a local user) hands the daemon:
-// tayga.conf / TOML configuration, map-file, dynamic.map.
+// tayga.conf / TOML configuration, map-file, dynamic.map; and replacing a
+// file crash-safely (dynamic.map, metrics-file).
 #pragma once
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 
 #include "common/result.hpp"
 
@@ -22,5 +24,14 @@ inline constexpr std::size_t kMaxInputFileSize = std::size_t{16} << 20;
 // a failed open(2), 0 otherwise.
 [[nodiscard]] Result<std::string> read_input_file(const std::string& path, int* open_errno = nullptr,
                                                   std::size_t max = kMaxInputFileSize);
+
+// Replaces `path` with `content` so that a crash, a full disk or any error
+// leaves either the old file or the new one, never a mix: writes a new temp
+// file with a random name (`.NAME.<16 hex digits>~`, created with O_EXCL
+// and O_NOFOLLOW, so a planted symlink is never followed) in the same
+// directory, fsyncs it, renames it over `path`, then fsyncs the directory so
+// the rename itself is durable. On failure the temp file is removed and
+// `path` is untouched.
+[[nodiscard]] Status write_file_atomic(const std::string& path, std::string_view content);
 
 }  // namespace nat64d::common

@@ -57,55 +57,45 @@ common::Result<ControlServer> ControlServer::listen(const std::string& path, gid
         // and a socket that answers belongs to a running daemon (perhaps
         // one in another network namespace with the same tun-device).
         if (!S_ISSOCK(st.st_mode)) return common::Error{"control-socket " + path + ": exists and is not a socket"};
-        const int probe = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (probe < 0) return common::Error{errno_text("control-socket socket")};
-        const bool alive = ::connect(probe, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0;
-        ::close(probe);
+        common::UniqueFd probe(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+        if (!probe) return common::Error{errno_text("control-socket socket")};
+        const bool alive = ::connect(probe.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0;
+        probe.reset();
         if (alive)
             return common::Error{"control-socket " + path +
                                  ": another nat64d answers on it; give this one its own control-socket"};
         ::unlink(path.c_str());
     }
-    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0) return common::Error{errno_text("control-socket socket")};
+    common::UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    if (!fd) return common::Error{errno_text("control-socket socket")};
     // Created with no permissions for others from the first instant.
     const mode_t old_mask = ::umask(0117);
-    const int rc = ::bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
+    const int rc = ::bind(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
     ::umask(old_mask);
-    if (rc != 0 || ::listen(fd, 16) != 0) {
-        auto err = common::Error{errno_text("control-socket " + path)};
-        ::close(fd);
-        return err;
-    }
+    if (rc != 0 || ::listen(fd.get(), 16) != 0) return common::Error{errno_text("control-socket " + path)};
     if (::geteuid() == 0 && ::chown(path.c_str(), 0, gid) != 0) {
         auto err = common::Error{errno_text("control-socket chown " + path)};
-        ::close(fd);
+        fd.reset();
         ::unlink(path.c_str());
         return err;
     }
     ::chmod(path.c_str(), 0660);
-    const int dir_fd = ::open(split_path(path).first.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-    return ControlServer(fd, path, dir_fd);
-}
-
-ControlServer::ControlServer(ControlServer&& o) noexcept : fd_(o.fd_), path_(std::move(o.path_)), dir_fd_(o.dir_fd_) {
-    o.fd_ = -1;
-    o.dir_fd_ = -1;
+    common::UniqueFd dir_fd(::open(split_path(path).first.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    return ControlServer(std::move(fd), path, std::move(dir_fd));
 }
 
 ControlServer::~ControlServer() {
-    if (fd_ < 0) return;
-    ::close(fd_);
-    if (dir_fd_ >= 0) {
-        ::unlinkat(dir_fd_, split_path(path_).second.c_str(), 0);
-        ::close(dir_fd_);
+    if (!fd_) return;  // moved from
+    fd_.reset();
+    if (dir_fd_) {
+        ::unlinkat(dir_fd_.get(), split_path(path_).second.c_str(), 0);
     } else {
         ::unlink(path_.c_str());
     }
 }
 
 bool ControlServer::removable() const noexcept {
-    return dir_fd_ >= 0 && dir_writable(dir_fd_);
+    return dir_fd_ && dir_writable(dir_fd_.get());
 }
 
 bool dir_writable(int dir_fd) noexcept {
@@ -121,22 +111,21 @@ std::pair<std::string, std::string> split_path(const std::string& path) {
 }
 
 void ControlServer::add_poll_fds(std::vector<pollfd>& fds) const {
-    fds.push_back({fd_, POLLIN, 0});
-    for (const auto& c : clients_) fds.push_back({c.fd, static_cast<short>(c.answered ? POLLOUT : POLLIN), 0});
+    fds.push_back({fd_.get(), POLLIN, 0});
+    for (const auto& c : clients_) fds.push_back({c.fd.get(), static_cast<short>(c.answered ? POLLOUT : POLLIN), 0});
 }
 
 void ControlServer::accept_all(Clock::time_point now) {
     while (true) {
-        const int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
-        if (c < 0) return;  // EAGAIN: none left (or the client already went)
+        common::UniqueFd c(::accept4(fd_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
+        if (!c) return;  // EAGAIN: none left (or the client already went)
         if (clients_.size() >= kMaxClients) {
             // A client that opens many connections only loses its own.
-            write_all_nonblocking(c, "error: too many connections\n");
-            ::close(c);
+            write_all_nonblocking(c.get(), "error: too many connections\n");
             ++refused_;
             continue;
         }
-        clients_.push_back(Client{c, now + kRequestDeadline, {}, {}, false});
+        clients_.push_back(Client{std::move(c), now + kRequestDeadline, {}, {}, false});
     }
 }
 
@@ -192,7 +181,7 @@ bool ControlServer::serve(Client& c, short revents, const Handler& handler) {
         char buf[256];
         bool eof = false;
         while (c.in.size() <= kMaxRequest) {
-            const ssize_t n = ::recv(c.fd, buf, sizeof buf, 0);
+            const ssize_t n = ::recv(c.fd.get(), buf, sizeof buf, 0);
             if (n < 0 && errno == EINTR) continue;
             if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
             if (n <= 0) {
@@ -215,7 +204,7 @@ bool ControlServer::serve(Client& c, short revents, const Handler& handler) {
     }
     if (!c.answered) return true;
     while (!c.out.empty()) {
-        const ssize_t n = ::send(c.fd, c.out.data(), c.out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+        const ssize_t n = ::send(c.fd.get(), c.out.data(), c.out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;  // the rest on POLLOUT
         if (n <= 0) return false;
@@ -235,14 +224,11 @@ void ControlServer::on_poll(std::span<const pollfd> fds, const Handler& handler,
         if (revents != 0) open = serve(c, revents, handler);
         if (open && now >= c.deadline) {
             // Too slow to ask or to read the answer: the loop does not wait.
-            if (!c.answered) write_all_nonblocking(c.fd, "error: request timed out\n");
+            if (!c.answered) write_all_nonblocking(c.fd.get(), "error: request timed out\n");
             ++timed_out_;
             open = false;
         }
-        if (open)
-            kept.push_back(std::move(c));
-        else
-            ::close(c.fd);
+        if (open) kept.push_back(std::move(c));  // a closed one's fd closes with clients_
     }
     clients_ = std::move(kept);
     if (!fds.empty() && (fds[0].revents & POLLIN) != 0) accept_all(now);
@@ -260,32 +246,25 @@ int ControlServer::poll_timeout_ms(Clock::time_point now, int cap) const {
 common::Result<std::string> control_request(const std::string& path, std::string_view request, int timeout_ms) {
     sockaddr_un addr;
     if (!fill_addr(path, addr)) return common::Error{path + ": path too long"};
-    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return common::Error{errno_text("socket")};
-    if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
-        auto err = common::Error{errno_text(path)};
-        ::close(fd);
-        return err;
-    }
+    const common::UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!fd) return common::Error{errno_text("socket")};
+    if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0)
+        return common::Error{errno_text(path)};
     std::string line(request);
     line += '\n';
-    write_all(fd, line);
-    ::shutdown(fd, SHUT_WR);
+    write_all(fd.get(), line);
+    ::shutdown(fd.get(), SHUT_WR);
     std::string reply;
     char buf[4096];
-    pollfd p{fd, POLLIN, 0};
+    pollfd p{fd.get(), POLLIN, 0};
     while (true) {
         const int r = ::poll(&p, 1, timeout_ms);
-        if (r <= 0) {
-            ::close(fd);
-            return common::Error{path + ": no reply"};
-        }
-        const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+        if (r <= 0) return common::Error{path + ": no reply"};
+        const ssize_t n = ::recv(fd.get(), buf, sizeof buf, 0);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) break;
         reply.append(buf, static_cast<std::size_t>(n));
     }
-    ::close(fd);
     return reply;
 }
 

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "common/unique_fd.hpp"
 #include "daemon/mappings.hpp"
 
 namespace nat64d::daemon {
@@ -59,7 +60,7 @@ public:
     // answers on (connect() succeeds) is an error, as is any other file.
     static common::Result<ControlServer> listen(const std::string& path, gid_t gid);
 
-    ControlServer(ControlServer&& o) noexcept;
+    ControlServer(ControlServer&& o) noexcept = default;
     ControlServer& operator=(ControlServer&&) = delete;
     ControlServer(const ControlServer&) = delete;
     ~ControlServer();  // closes and removes the socket file (see removable())
@@ -70,7 +71,7 @@ public:
     // nobody answering on it and replaces it.
     [[nodiscard]] bool removable() const noexcept;
 
-    [[nodiscard]] int fd() const noexcept { return fd_; }
+    [[nodiscard]] int fd() const noexcept { return fd_.get(); }
     [[nodiscard]] const std::string& path() const noexcept { return path_; }
 
     // Appends the listening socket and every open connection to `fds`, for
@@ -94,24 +95,25 @@ public:
 
 private:
     struct Client {
-        int fd = -1;
+        common::UniqueFd fd;
         Clock::time_point deadline;
         std::string in;
         std::string out;
         bool answered = false;  // `out` holds the whole reply
     };
-    ControlServer(int fd, std::string path, int dir_fd) : fd_(fd), path_(std::move(path)), dir_fd_(dir_fd) {}
+    ControlServer(common::UniqueFd fd, std::string path, common::UniqueFd dir_fd)
+        : fd_(std::move(fd)), path_(std::move(path)), dir_fd_(std::move(dir_fd)) {}
     void accept_all(Clock::time_point now);
     // Reads and answers; false when the connection is finished.
     bool serve(Client& c, short revents, const Handler& handler);
-    int fd_ = -1;
+    common::UniqueFd fd_;
     std::vector<Client> clients_;
     std::uint64_t refused_ = 0;
     std::uint64_t timed_out_ = 0;
     std::string path_;
     // The socket's directory, opened before any chroot, so that the socket
     // file can still be removed from inside one (unlinkat).
-    int dir_fd_ = -1;
+    common::UniqueFd dir_fd_;
 };
 
 // Splits "/run/nat64d/x.sock" into its directory ("/run/nat64d") and name.

@@ -32,10 +32,11 @@
 
 #include "addr/dynamic_pool.hpp"
 #include "addr/map_file.hpp"
-#include "addr/persist.hpp"
 #include "addr/route_view.hpp"
+#include "common/file.hpp"
 #include "common/log.hpp"
 #include "common/text.hpp"
+#include "common/unique_fd.hpp"
 #include "config/config.hpp"
 #include "daemon/cli.hpp"
 #include "daemon/control.hpp"
@@ -345,7 +346,7 @@ std::optional<LeaseView> lease_view(const addr::DynamicPool* pool) {
 
 // metrics-file: replaced atomically, so node_exporter never reads half a file.
 void write_metrics_file(const std::string& path, const std::string& text) {
-    if (auto st = addr::write_file_atomic(path, text); !st)
+    if (auto st = common::write_file_atomic(path, text); !st)
         log(LogLevel::Warning, "metrics-file {}: {}", path, st.error());
 }
 
@@ -434,7 +435,7 @@ struct Startup {
     std::shared_ptr<const addr::RouteView> routes;
     std::string routes_error;
     std::optional<io::TablesSource> source;
-    int ready_fd = -1;
+    common::UniqueFd ready_fd;
     std::optional<ControlServer> control;
     std::unique_ptr<MetricsServer> metrics;
     sigset_t sigs{};
@@ -704,20 +705,20 @@ int Startup::serve() {
     // The main thread's event loop: signals (signalfd), control requests,
     // a once-a-second tick for periodic work, and with `workers 0` the TUN
     // queue itself.
-    const int sfd = ::signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
-    if (sfd < 0) throw StartupError(std::string("signalfd: ") + std::strerror(errno));
+    common::UniqueFd sfd(::signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK));
+    if (!sfd) throw StartupError(std::string("signalfd: ") + std::strerror(errno));
     if (!stop) {
         notify("READY=1\nSTATUS=translating");
-        if (ready_fd >= 0) {
+        if (ready_fd) {
             const char byte = 1;
-            (void)!::write(ready_fd, &byte, 1);
+            (void)!::write(ready_fd.get(), &byte, 1);
         }
     }
-    if (ready_fd >= 0) ::close(ready_fd);
-    if (event_loop(rt, sfd) != 0) exit_code = 1;
+    ready_fd.reset();
+    if (event_loop(rt, sfd.get()) != 0) exit_code = 1;
     stop = true;  // also after a failure that left the loop: the workers end too
     notify("STOPPING=1");
-    ::close(sfd);
+    sfd.reset();
     shut_down(rt);
     return exit_code;
 }

@@ -87,44 +87,40 @@ common::Result<std::unique_ptr<MetricsServer>> MetricsServer::bind(const ListenA
         std::memcpy(&a.sin_addr, where.v4.bytes.data(), 4);
         len = sizeof a;
     }
-    const int fd = ::socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0) return common::Error{errno_text(name)};
+    common::UniqueFd fd(::socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    if (!fd) return common::Error{errno_text(name)};
     // A restart finds the port still in TIME_WAIT from the last scrape.
     const int one = 1;
-    (void)::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (::bind(fd, reinterpret_cast<const sockaddr*>(&ss), len) != 0 || ::listen(fd, 16) != 0) {
-        auto err = common::Error{errno_text(name)};
-        ::close(fd);
-        return err;
-    }
+    (void)::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&ss), len) != 0 || ::listen(fd.get(), 16) != 0)
+        return common::Error{errno_text(name)};
     std::uint16_t port = where.port;
     sockaddr_storage bound{};
     socklen_t bound_len = sizeof bound;
-    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &bound_len) == 0) {
+    if (::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&bound), &bound_len) == 0) {
         port = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<const sockaddr_in6&>(bound).sin6_port
                                                  : reinterpret_cast<const sockaddr_in&>(bound).sin_port);
     }
-    return std::unique_ptr<MetricsServer>(new MetricsServer(fd, port));
+    return std::unique_ptr<MetricsServer>(new MetricsServer(std::move(fd), port));
 }
 
 common::Status MetricsServer::start(std::function<std::string()> render) {
-    if (mhd_ != nullptr || fd_ < 0) return common::Error{"metrics-listen: already started"};
+    if (mhd_ != nullptr || !fd_) return common::Error{"metrics-listen: already started"};
     render_ = std::move(render);
     // One internal thread polls every connection (no thread per
     // connection): a scrape is a short request and a small reply. The
     // logger comes first, so that libmicrohttpd prints nothing itself.
     mhd_ = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG, 0, nullptr, nullptr,
                             &on_request, &render_, MHD_OPTION_EXTERNAL_LOGGER, &mhd_log, nullptr,
-                            MHD_OPTION_LISTEN_SOCKET, fd_, MHD_OPTION_CONNECTION_LIMIT, kMetricsMaxConnections,
+                            MHD_OPTION_LISTEN_SOCKET, fd_.get(), MHD_OPTION_CONNECTION_LIMIT, kMetricsMaxConnections,
                             MHD_OPTION_CONNECTION_TIMEOUT, kMetricsIdleTimeoutSeconds, MHD_OPTION_END);
     if (mhd_ == nullptr) return common::Error{"metrics-listen: libmicrohttpd did not start"};
-    fd_ = -1;  // libmicrohttpd closes it when stopped
+    (void)fd_.release();  // libmicrohttpd closes it when stopped
     return {};
 }
 
 MetricsServer::~MetricsServer() {
     if (mhd_ != nullptr) MHD_stop_daemon(mhd_);
-    if (fd_ >= 0) ::close(fd_);
 }
 
 }  // namespace nat64d::daemon

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "common/result.hpp"
+#include "common/unique_fd.hpp"
 #include "nat64d/config.hpp"
 
 struct MHD_Daemon;
@@ -44,8 +45,8 @@ public:
     [[nodiscard]] std::uint16_t port() const noexcept { return port_; }
 
 private:
-    MetricsServer(int fd, std::uint16_t port) : fd_(fd), port_(port) {}
-    int fd_ = -1;  // owned until start() hands it to libmicrohttpd
+    MetricsServer(common::UniqueFd fd, std::uint16_t port) : fd_(std::move(fd)), port_(port) {}
+    common::UniqueFd fd_;  // owned until start() hands it to libmicrohttpd
     std::uint16_t port_ = 0;
     MHD_Daemon* mhd_ = nullptr;
     std::function<std::string()> render_;

@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "common/unique_fd.hpp"
+
 namespace nat64d::daemon {
 
 bool notify(std::string_view state) {
@@ -19,13 +21,11 @@ bool notify(std::string_view state) {
     if (len >= sizeof addr.sun_path || (path[0] != '/' && path[0] != '@')) return false;
     std::memcpy(addr.sun_path, path, len);
     if (path[0] == '@') addr.sun_path[0] = '\0';  // abstract namespace
-    const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return false;
+    const common::UniqueFd fd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    if (!fd) return false;
     const auto addr_len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + len);
-    const bool ok = ::sendto(fd, state.data(), state.size(), MSG_NOSIGNAL, reinterpret_cast<const sockaddr*>(&addr),
-                             addr_len) == static_cast<ssize_t>(state.size());
-    ::close(fd);
-    return ok;
+    return ::sendto(fd.get(), state.data(), state.size(), MSG_NOSIGNAL, reinterpret_cast<const sockaddr*>(&addr),
+                    addr_len) == static_cast<ssize_t>(state.size());
 }
 
 }  // namespace nat64d::daemon

@@ -26,32 +26,33 @@ namespace nat64d::daemon {
 // when the daemon reports ready (0) or fails to start (1), so that whoever
 // started it — a shell, start-stop-daemon — finds the pidfile written and
 // the translator running. Returns the pipe's write end.
-int detach() {
-    int ready[2];
-    if (::pipe2(ready, O_CLOEXEC) != 0) throw StartupError(std::string("pipe: ") + std::strerror(errno));
+common::UniqueFd detach() {
+    int ends[2];
+    if (::pipe2(ends, O_CLOEXEC) != 0) throw StartupError(std::string("pipe: ") + std::strerror(errno));
+    common::UniqueFd read_end(ends[0]);
+    common::UniqueFd write_end(ends[1]);
     const pid_t pid = ::fork();
     if (pid < 0) throw StartupError(std::string("fork: ") + std::strerror(errno));
     if (pid > 0) {
-        ::close(ready[1]);
+        write_end.reset();
         char byte = 0;
         ssize_t n = 0;
-        do n = ::read(ready[0], &byte, 1);
+        do n = ::read(read_end.get(), &byte, 1);
         while (n < 0 && errno == EINTR);
         std::_Exit(n == 1 ? 0 : 1);
     }
-    ::close(ready[0]);
+    read_end.reset();
     if (::setsid() < 0) throw StartupError(std::string("setsid: ") + std::strerror(errno));
     const pid_t pid2 = ::fork();
     if (pid2 < 0) throw StartupError(std::string("fork: ") + std::strerror(errno));
     if (pid2 > 0) std::_Exit(0);
     if (::chdir("/") != 0) throw StartupError(std::string("chdir /: ") + std::strerror(errno));
-    const int devnull = ::open("/dev/null", O_RDWR | O_CLOEXEC);
-    if (devnull < 0) throw StartupError(std::string("/dev/null: ") + std::strerror(errno));
-    ::dup2(devnull, STDIN_FILENO);
-    ::dup2(devnull, STDOUT_FILENO);
-    ::dup2(devnull, STDERR_FILENO);
-    ::close(devnull);
-    return ready[1];
+    const common::UniqueFd devnull(::open("/dev/null", O_RDWR | O_CLOEXEC));
+    if (!devnull) throw StartupError(std::string("/dev/null: ") + std::strerror(errno));
+    ::dup2(devnull.get(), STDIN_FILENO);
+    ::dup2(devnull.get(), STDOUT_FILENO);
+    ::dup2(devnull.get(), STDERR_FILENO);
+    return write_end;
 }
 
 // The group the daemon runs as after drop_privileges (-g, else -u's group).
@@ -72,13 +73,13 @@ PidFile::PidFile(const std::string& path) : path_(path) {
     // between our open() and flock(), our lock is on a removed file, so try
     // again with the one now at `path`.
     for (int attempt = 0; attempt < 5; ++attempt) {
-        const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-        if (fd < 0) throw StartupError("pidfile " + path + ": " + std::strerror(errno));
-        if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        common::UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+        if (!fd) throw StartupError("pidfile " + path + ": " + std::strerror(errno));
+        if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
             const int err = errno;
             char buf[32] = {};
-            const ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
-            ::close(fd);
+            const ssize_t n = ::pread(fd.get(), buf, sizeof buf - 1, 0);
+            fd.reset();
             if (err != EWOULDBLOCK) throw StartupError("pidfile " + path + ": cannot lock it: " + std::strerror(err));
             std::string pid = n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "";
             while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
@@ -87,45 +88,44 @@ PidFile::PidFile(const std::string& path) : path_(path) {
                                "; not starting a second one with the same pidfile");
         }
         struct stat held, now;
-        if (::fstat(fd, &held) == 0 && ::stat(path.c_str(), &now) == 0 && held.st_dev == now.st_dev &&
+        if (::fstat(fd.get(), &held) == 0 && ::stat(path.c_str(), &now) == 0 && held.st_dev == now.st_dev &&
             held.st_ino == now.st_ino) {
-            fd_ = fd;
+            fd_ = std::move(fd);
             break;
         }
-        ::close(fd);
     }
-    if (fd_ < 0) throw StartupError("pidfile " + path + ": replaced while being locked, repeatedly");
-    (void)::fchmod(fd_, 0644);  // whatever the umask, as before
+    if (!fd_) throw StartupError("pidfile " + path + ": replaced while being locked, repeatedly");
+    (void)::fchmod(fd_.get(), 0644);  // whatever the umask, as before
     name_ = split_path(path).second;
-    dir_fd_ = ::open(split_path(path).first.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    dir_fd_.reset(::open(split_path(path).first.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
 }
 
 void PidFile::write_pid() {
     const std::string text = std::to_string(::getpid()) + "\n";
-    if (::ftruncate(fd_, 0) != 0 || ::pwrite(fd_, text.data(), text.size(), 0) != static_cast<ssize_t>(text.size())) {
+    if (::ftruncate(fd_.get(), 0) != 0 ||
+        ::pwrite(fd_.get(), text.data(), text.size(), 0) != static_cast<ssize_t>(text.size())) {
         throw StartupError("pidfile " + path_ + ": " + std::strerror(errno));
     }
 }
 
 bool PidFile::removable() const noexcept {
-    return dir_writable(dir_fd_);
+    return dir_writable(dir_fd_.get());
 }
 
 PidFile::~PidFile() {
     // Removed while the lock is held, so no second daemon takes over a file
     // that is about to disappear (see the constructor for the other side).
-    if (dir_fd_ >= 0) {
-        if (::unlinkat(dir_fd_, name_.c_str(), 0) != 0 && errno != ENOENT) {
+    if (dir_fd_) {
+        if (::unlinkat(dir_fd_.get(), name_.c_str(), 0) != 0 && errno != ENOENT) {
             // After -u the daemon holds no capability and may not write to
             // a root-owned directory: the file stays, but empty, so that
             // nobody signals whatever process reuses this pid later.
             const int err = errno;
-            (void)!::ftruncate(fd_, 0);
+            (void)!::ftruncate(fd_.get(), 0);
             common::log(common::LogLevel::Notice, "pidfile {}: emptied, not removed ({})", path_, std::strerror(err));
         }
-        ::close(dir_fd_);
     }
-    ::close(fd_);
+    // fd_ closes last, with the lock (see the constructor).
 }
 
 // TAYGA makes a missing data-dir (mkdir 0777 less the umask) unless -u is

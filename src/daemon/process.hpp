@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "common/unique_fd.hpp"
 #include "daemon/cli.hpp"
 #include "nat64d/config.hpp"
 
@@ -19,7 +20,7 @@ struct StartupError : std::runtime_error {
 
 // Classic double fork; returns the write end of the readiness pipe, on
 // which the daemon writes one byte once it translates (see process.cpp).
-int detach();
+common::UniqueFd detach();
 
 // The group the daemon runs as after drop_privileges (-g, else -u's group).
 gid_t target_gid(const Options& opt);
@@ -49,8 +50,8 @@ public:
 private:
     std::string path_;
     std::string name_;
-    int fd_ = -1;
-    int dir_fd_ = -1;
+    common::UniqueFd fd_;
+    common::UniqueFd dir_fd_;
 };
 
 // data-dir as TAYGA treats it: made (mode 0755) when it does not exist yet

@@ -16,6 +16,7 @@
 #include <fmt/core.h>
 
 #include "common/log.hpp"
+#include "common/unique_fd.hpp"
 #include "netlink/netlink.hpp"
 
 namespace nat64d::io {
@@ -31,31 +32,7 @@ constexpr const char* kCloneDevice = "/dev/net/tun";
 // Bare IP packets: no struct tun_pi in front (tuntap.rst, "Frame format").
 constexpr short kBaseFlags = IFF_TUN | IFF_NO_PI;
 
-// Owns one fd until release().
-class UniqueFd {
-public:
-    UniqueFd() = default;
-    explicit UniqueFd(int fd) noexcept : fd_(fd) {}
-    UniqueFd(UniqueFd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-    UniqueFd& operator=(UniqueFd&& o) noexcept {
-        if (this != &o) reset(std::exchange(o.fd_, -1));
-        return *this;
-    }
-    UniqueFd(const UniqueFd&) = delete;
-    UniqueFd& operator=(const UniqueFd&) = delete;
-    ~UniqueFd() { reset(-1); }
-
-    [[nodiscard]] int get() const noexcept { return fd_; }
-    explicit operator bool() const noexcept { return fd_ >= 0; }
-    int release() noexcept { return std::exchange(fd_, -1); }
-    void reset(int fd) noexcept {
-        if (fd_ >= 0) ::close(fd_);
-        fd_ = fd;
-    }
-
-private:
-    int fd_ = -1;
-};
+using common::UniqueFd;
 
 // One attempt to open a queue: the fd, or the errno and whether it was the
 // open(2) of the clone device or the TUNSETIFF that failed.
@@ -152,28 +129,28 @@ TunDevice::TunDevice(TunDevice&& other) noexcept
       multi_queue_(other.multi_queue_),
       vnet_hdr_(other.vnet_hdr_),
       offload_active_(other.offload_active_),
-      fds_(std::exchange(other.fds_, {})) {}
+      queues_(std::exchange(other.queues_, {})) {}
 
 TunDevice& TunDevice::operator=(TunDevice&& other) noexcept {
     if (this != &other) {
-        close_all();
+        queues_.clear();
         name_ = std::move(other.name_);
         created_ = other.created_;
         multi_queue_ = other.multi_queue_;
         vnet_hdr_ = other.vnet_hdr_;
         offload_active_ = other.offload_active_;
-        fds_ = std::exchange(other.fds_, {});
+        queues_ = std::exchange(other.queues_, {});
     }
     return *this;
 }
 
-TunDevice::~TunDevice() {
-    close_all();
-}
+TunDevice::~TunDevice() = default;
 
-void TunDevice::close_all() noexcept {
-    for (int fd : fds_) ::close(fd);
-    fds_.clear();
+std::vector<int> TunDevice::fds() const {
+    std::vector<int> out;
+    out.reserve(queues_.size());
+    for (const UniqueFd& q : queues_) out.push_back(q.get());
+    return out;
 }
 
 Result<TunDevice> TunDevice::open(const std::string& name, unsigned queues, bool offload) {
@@ -199,7 +176,7 @@ Result<TunDevice> TunDevice::open(const std::string& name, unsigned queues, bool
     TunDevice dev;
     dev.name_ = name;
     dev.created_ = !existed;
-    dev.fds_.reserve(queues);  // so that push_back cannot throw with an fd in hand
+    dev.queues_.reserve(queues);  // so that push_back cannot throw with an fd in hand
 
     const short extra = offload ? IFF_VNET_HDR : 0;
     for (unsigned i = 0; i < queues; ++i) {
@@ -210,7 +187,7 @@ Result<TunDevice> TunDevice::open(const std::string& name, unsigned queues, bool
             a = attach_queue(name, static_cast<short>(kBaseFlags | IFF_MULTI_QUEUE | extra));
         }
         if (!a.fd) return Error{attach_error(name, a)};
-        dev.fds_.push_back(a.fd.release());
+        dev.queues_.push_back(std::move(a.fd));
         if (!dev.multi_queue_) {
             if (queues > 1)
                 common::log(LogLevel::Warning,
@@ -228,7 +205,7 @@ Result<TunDevice> TunDevice::open(const std::string& name, unsigned queues, bool
     // process already had one open with packet information, ours would see
     // a 4-byte header in front of every packet.
     ifreq ifr{};
-    if (::ioctl(dev.fds_.front(), TUNGETIFF, &ifr) < 0)
+    if (::ioctl(dev.queues_.front().get(), TUNGETIFF, &ifr) < 0)
         return Error{fmt::format("tun-device {}: cannot read its flags: {}", name, std::strerror(errno))};
     if ((ifr.ifr_flags & IFF_TUN) == 0 || (ifr.ifr_flags & IFF_NO_PI) == 0)
         return Error{
@@ -239,12 +216,12 @@ Result<TunDevice> TunDevice::open(const std::string& name, unsigned queues, bool
         dev.vnet_hdr_ = true;
         // The header size is the device's: the plain virtio_net_hdr.
         int hdr_size = static_cast<int>(kVnetHdrLen);
-        if (::ioctl(dev.fds_.front(), TUNSETVNETHDRSZ, &hdr_size) < 0)
+        if (::ioctl(dev.queues_.front().get(), TUNSETVNETHDRSZ, &hdr_size) < 0)
             return Error{fmt::format("tun-device {}: cannot set the vnet header size: {}", name, std::strerror(errno))};
         // Offered, not required: without them the header stays (all zero)
         // and packets come one by one.
         const unsigned long features = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN;
-        if (::ioctl(dev.fds_.front(), TUNSETOFFLOAD, features) == 0) {
+        if (::ioctl(dev.queues_.front().get(), TUNSETOFFLOAD, features) == 0) {
             dev.offload_active_ = true;
         } else {
             common::log(LogLevel::Warning, "tun-device {}: the kernel refused checksum/segmentation offload: {}", name,

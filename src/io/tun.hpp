@@ -20,11 +20,11 @@
 // flags and fails rather than misparse packets.
 #pragma once
 
-#include <span>
 #include <string>
 #include <vector>
 
 #include "common/result.hpp"
+#include "common/unique_fd.hpp"
 
 namespace nat64d::io {
 
@@ -69,20 +69,20 @@ public:
     // False when the device had no IFF_MULTI_QUEUE and a single plain queue
     // was attached instead.
     [[nodiscard]] bool multi_queue() const noexcept { return multi_queue_; }
-    [[nodiscard]] std::span<const int> fds() const noexcept { return fds_; }
+    // The queues' descriptors, still owned by the device.
+    [[nodiscard]] std::vector<int> fds() const;
     [[nodiscard]] bool vnet_hdr() const noexcept { return vnet_hdr_; }
     [[nodiscard]] bool offload_active() const noexcept { return offload_active_; }
 
 private:
     TunDevice() = default;
-    void close_all() noexcept;
 
     std::string name_;
     bool created_ = false;
     bool multi_queue_ = true;
     bool vnet_hdr_ = false;
     bool offload_active_ = false;
-    std::vector<int> fds_;
+    std::vector<common::UniqueFd> queues_;
 };
 
 // --mktun: creates the device (with IFF_MULTI_QUEUE) if it is missing and

@@ -22,23 +22,6 @@
 
 namespace nat64d::io {
 
-TablesSource::TablesSource(std::shared_ptr<const xlat::Tables> initial) : tables_(std::move(initial)) {}
-
-void TablesSource::publish(std::shared_ptr<const xlat::Tables> next) {
-    std::shared_ptr<const xlat::Tables> previous;  // released after the unlock, if this was its last reference
-    {
-        const std::lock_guard lock(mutex_);
-        previous = std::exchange(tables_, std::move(next));
-    }
-    // After the store: a worker that sees the new generation loads the new tables.
-    generation_.fetch_add(1, std::memory_order_acq_rel);
-}
-
-std::shared_ptr<const xlat::Tables> TablesSource::load() const {
-    const std::lock_guard lock(mutex_);
-    return tables_;
-}
-
 Worker::Worker(int fd, const TablesSource& tables, std::uint16_t id_counter_start, bool vnet_hdr)
     : fd_(fd), source_(tables), buf_(xlat::kHeadroom + kMaxPacket), vnet_hdr_(vnet_hdr) {
     // The IPv4 ID generator's secret (xlat/ipv4_id.hpp): the translator
@@ -87,10 +70,7 @@ void Worker::on_readable() {
 // and after the wait: a packet that arrives after a reload answered is
 // translated with the new tables.
 void Worker::refresh_tables() {
-    if (const auto gen = source_.generation(); gen != generation_) {
-        tables_ = source_.load();
-        generation_ = gen;
-    }
+    (void)source_.view(tables_);
 }
 
 void Worker::process_batch() {
@@ -116,7 +96,7 @@ void Worker::process_one(std::size_t got) {
     if (vnet_hdr_) std::memcpy(&in, buf_.data() + xlat::kHeadroom - hdr, hdr);
 
     const std::uint64_t seq = ctx_.event_seq;
-    const Offloaded r = translate_offloaded(*tables_, ctx_, pkt, in);
+    const Offloaded r = translate_offloaded(*tables_.snap, ctx_, pkt, in);
     if (r.offload_error) {
         offload_errors_.fetch_add(1, std::memory_order_relaxed);
         return;
@@ -148,7 +128,7 @@ void Worker::write_packet(const VnetHdr& hdr, const std::uint8_t* data, std::siz
 // by reason, direction or address (journalctl NAT64D_REASON=spoofed-source).
 void Worker::log_event() {
     const xlat::Event& e = ctx_.last_event;
-    if (!xlat::wanted(tables_->log, e)) return;
+    if (!xlat::wanted(tables_.snap->log, e)) return;
     const std::uint64_t second = ctx_.now_ms / 1000;
     if (second != log_second_) {
         log_second_ = second;

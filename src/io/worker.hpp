@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/snapshot.hpp"
 #include "io/vnet.hpp"
 #include "xlat/xlat.hpp"
 
@@ -21,18 +22,21 @@ namespace nat64d::io {
 // The reference itself is copied under a mutex, taken once per reload and
 // worker: libstdc++ 12's std::atomic<std::shared_ptr> releases its internal
 // lock after a load with relaxed order, so its pointer read is not ordered
-// before a concurrent store (ThreadSanitizer reports it).
+// before a concurrent store (ThreadSanitizer reports it). Both are
+// common::SnapshotPublisher's, as for the dynamic pool's lease snapshot.
 class TablesSource {
 public:
-    explicit TablesSource(std::shared_ptr<const xlat::Tables> initial);
-    void publish(std::shared_ptr<const xlat::Tables> next);
-    [[nodiscard]] std::uint64_t generation() const noexcept { return generation_.load(std::memory_order_acquire); }
-    [[nodiscard]] std::shared_ptr<const xlat::Tables> load() const;
+    using Reader = common::SnapshotReader<xlat::Tables>;
+    explicit TablesSource(std::shared_ptr<const xlat::Tables> initial) : published_(std::move(initial)) {}
+    void publish(std::shared_ptr<const xlat::Tables> next) noexcept { published_.publish(std::move(next)); }
+    [[nodiscard]] std::uint64_t generation() const noexcept { return published_.version(); }
+    [[nodiscard]] std::shared_ptr<const xlat::Tables> load() const { return published_.current(); }
+    // The tables `reader` (one per worker) is to use: its own, or the
+    // current ones when the generation moved.
+    const xlat::Tables& view(Reader& reader) const noexcept { return published_.view(reader); }
 
 private:
-    mutable std::mutex mutex_;
-    std::shared_ptr<const xlat::Tables> tables_;  // under mutex_
-    std::atomic<std::uint64_t> generation_{1};
+    common::SnapshotPublisher<xlat::Tables> published_;
 };
 
 class Worker {
@@ -84,8 +88,7 @@ private:
 
     int fd_;
     const TablesSource& source_;
-    std::shared_ptr<const xlat::Tables> tables_;
-    std::uint64_t generation_ = 0;
+    TablesSource::Reader tables_;
     xlat::Context ctx_;  // ~70 KiB (fragment scratch): one per worker, never per packet
     std::vector<std::uint8_t> buf_;
     mutable std::mutex snapshot_mutex_;

@@ -32,6 +32,7 @@
 #include <string_view>
 
 #include "common/log.hpp"
+#include "common/unique_fd.hpp"
 #include "lab/ra.hpp"
 
 namespace {
@@ -119,16 +120,6 @@ Options parse_options(int argc, char** argv) {
     return o;
 }
 
-struct Fd {
-    int fd = -1;
-    explicit Fd(int f) : fd(f) {}
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    ~Fd() {
-        if (fd >= 0) ::close(fd);
-    }
-};
-
 [[noreturn]] void fail(const std::string& what) {
     throw std::runtime_error(what + ": " + std::strerror(errno));
 }
@@ -146,8 +137,9 @@ std::optional<std::array<std::uint8_t, 6>> link_address(int fd, const std::strin
 // Advertisements out with hop limit 255 (RFC 4861 §6.1.1, §6.1.2: receivers
 // discard ND messages with any other hop limit).
 int open_socket(const std::string& iface, unsigned ifindex) {
-    const int fd = ::socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMPV6);
-    if (fd < 0) fail("socket");
+    nat64d::common::UniqueFd sock(::socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMPV6));
+    if (!sock) fail("socket");
+    const int fd = sock.get();
     icmp6_filter filter{};
     ICMP6_FILTER_SETBLOCKALL(&filter);
     ICMP6_FILTER_SETPASS(nat64d::lab::kIcmp6RouterSolicit, &filter);
@@ -169,11 +161,11 @@ int open_socket(const std::string& iface, unsigned ifindex) {
         ::setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &on, sizeof on) != 0 ||
         ::setsockopt(fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, &all_routers, sizeof all_routers) != 0) {
         const int saved = errno;
-        ::close(fd);
+        sock.reset();
         errno = saved;
         fail("setting up the ICMPv6 socket on " + iface);
     }
-    return fd;
+    return sock.release();
 }
 
 // RFC 4861 §6.1.1: a Router Solicitation counts only with hop limit 255
@@ -231,17 +223,17 @@ void write_pidfile(const std::string& path) {
 int run(const Options& o) {
     const unsigned ifindex = ::if_nametoindex(o.iface.c_str());
     if (ifindex == 0) fail(o.iface);
-    Fd sock(open_socket(o.iface, ifindex));
+    const nat64d::common::UniqueFd sock(open_socket(o.iface, ifindex));
     nat64d::lab::RaSettings ra = o.ra;
-    ra.link_addr = link_address(sock.fd, o.iface);
+    ra.link_addr = link_address(sock.get(), o.iface);
 
     sigset_t stop;
     sigemptyset(&stop);
     sigaddset(&stop, SIGTERM);
     sigaddset(&stop, SIGINT);
     if (::sigprocmask(SIG_BLOCK, &stop, nullptr) != 0) fail("sigprocmask");
-    Fd sigfd(::signalfd(-1, &stop, SFD_CLOEXEC | SFD_NONBLOCK));
-    if (sigfd.fd < 0) fail("signalfd");
+    const nat64d::common::UniqueFd sigfd(::signalfd(-1, &stop, SFD_CLOEXEC | SFD_NONBLOCK));
+    if (!sigfd) fail("signalfd");
     if (!o.pidfile.empty()) write_pidfile(o.pidfile);
 
     const auto advert = nat64d::lab::build_router_advert(ra, false);
@@ -264,17 +256,17 @@ int run(const Options& o) {
     for (;;) {
         const auto now = Clock::now();
         if (now >= next) {
-            if (send_advert(sock.fd, ifindex, advert)) {
+            if (send_advert(sock.get(), ifindex, advert)) {
                 ++sent;
                 last_sent = now;
             }
             next = now + (sent == 0 ? Ms{1000} : next_interval(sent));
         }
         const auto wait = std::chrono::duration_cast<Ms>(next - Clock::now()).count();
-        pollfd fds[2] = {{sock.fd, POLLIN, 0}, {sigfd.fd, POLLIN, 0}};
+        pollfd fds[2] = {{sock.get(), POLLIN, 0}, {sigfd.get(), POLLIN, 0}};
         if (::poll(fds, 2, static_cast<int>(std::max<long>(wait, 0))) < 0 && errno != EINTR) fail("poll");
         if (fds[1].revents & POLLIN) break;
-        if ((fds[0].revents & POLLIN) && read_solicitation(sock.fd)) {
+        if ((fds[0].revents & POLLIN) && read_solicitation(sock.get())) {
             // RFC 4861 §6.2.6: answer after a random delay of at most
             // MAX_RA_DELAY_TIME, multicast, and no sooner than
             // MIN_DELAY_BETWEEN_RAS after the previous one.
@@ -285,7 +277,7 @@ int run(const Options& o) {
     }
     // RFC 4861 §6.2.5: stop being a router with a final advertisement whose
     // router lifetime is zero.
-    send_advert(sock.fd, ifindex, nat64d::lab::build_router_advert(ra, true));
+    send_advert(sock.get(), ifindex, nat64d::lab::build_router_advert(ra, true));
     log(LogLevel::Info, "stopped; final advertisement sent on {}", o.iface);
     if (!o.pidfile.empty()) ::unlink(o.pidfile.c_str());
     return 0;

@@ -470,27 +470,16 @@ Result<std::vector<RouteEntry>> Socket::route_table(const std::string& ifname) {
 }
 
 Result<RouteMonitor> RouteMonitor::open() {
-    const int fd = ::socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
-    if (fd < 0) return Error{fmt::format("netlink: cannot open a socket: {}", std::strerror(errno))};
-    RouteMonitor m(fd);
+    common::UniqueFd fd(::socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE));
+    if (!fd) return Error{fmt::format("netlink: cannot open a socket: {}", std::strerror(errno))};
+    const int raw = fd.get();
+    RouteMonitor m(std::move(fd));
     sockaddr_nl sa{};
     sa.nl_family = AF_NETLINK;
     sa.nl_groups = RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE | RTMGRP_LINK;
-    if (::bind(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa) < 0)
+    if (::bind(raw, reinterpret_cast<const sockaddr*>(&sa), sizeof sa) < 0)
         return Error{fmt::format("netlink: cannot join the route notifications: {}", std::strerror(errno))};
     return m;
-}
-
-RouteMonitor& RouteMonitor::operator=(RouteMonitor&& o) noexcept {
-    if (this != &o) {
-        if (fd_ >= 0) ::close(fd_);
-        fd_ = std::exchange(o.fd_, -1);
-    }
-    return *this;
-}
-
-RouteMonitor::~RouteMonitor() {
-    if (fd_ >= 0) ::close(fd_);
 }
 
 bool RouteMonitor::changed() {
@@ -499,7 +488,7 @@ bool RouteMonitor::changed() {
     // so that a storm of notifications cannot hold the caller.
     for (int i = 0; i < 1024; ++i) {
         char buf[8192];
-        const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+        const ssize_t n = ::recv(fd_.get(), buf, sizeof buf, 0);
         if (n > 0) {
             any = true;
             continue;

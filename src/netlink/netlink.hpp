@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "common/unique_fd.hpp"
 #include "nat64d/config.hpp"
 
 struct nl_sock;
@@ -165,19 +166,19 @@ private:
 class RouteMonitor {
 public:
     static common::Result<RouteMonitor> open();
-    RouteMonitor(RouteMonitor&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-    RouteMonitor& operator=(RouteMonitor&& o) noexcept;
+    RouteMonitor(RouteMonitor&& o) noexcept = default;
+    RouteMonitor& operator=(RouteMonitor&& o) noexcept = default;
     RouteMonitor(const RouteMonitor&) = delete;
     RouteMonitor& operator=(const RouteMonitor&) = delete;
-    ~RouteMonitor();
+    ~RouteMonitor() = default;
 
     // Reads every pending notification; true when there was one, or when
     // the kernel dropped some (ENOBUFS: the socket buffer overflowed).
     [[nodiscard]] bool changed();
 
 private:
-    explicit RouteMonitor(int fd) : fd_(fd) {}
-    int fd_ = -1;
+    explicit RouteMonitor(common::UniqueFd fd) : fd_(std::move(fd)) {}
+    common::UniqueFd fd_;
 };
 
 }  // namespace nat64d::netlink

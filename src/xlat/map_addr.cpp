@@ -1,4 +1,4 @@
-#include "addr/dynamic_pool.hpp"
+#include "addr/pool_lookup.hpp"
 #include "addr/rfc6052.hpp"
 #include "addr/special.hpp"
 #include "xlat/stages.hpp"

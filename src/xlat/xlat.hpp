@@ -10,8 +10,8 @@
 #include <string>
 #include <string_view>
 
-#include "addr/dynamic_pool.hpp"  // the one shared mutable table, and PoolReader
 #include "addr/map_table.hpp"
+#include "addr/pool_lookup.hpp"  // the one shared mutable table, seen through three lookups
 #include "addr/route_view.hpp"
 #include "nat64d/config.hpp"
 #include "nat64d/ip.hpp"
@@ -47,7 +47,7 @@ struct Tables {
     // snapshot: it outlives every generation and locks internally, only on
     // the miss path (docs/architecture.md); hits read the worker's
     // own view of it, Context::pool_reader.
-    addr::DynamicPool* pool = nullptr;
+    addr::PoolLookup* pool = nullptr;
 
     // Next-hop MTUs (RFC 7915 §1.4: the translator is a router). Both sides
     // leave through the one TUN device, so the worker sets both to the

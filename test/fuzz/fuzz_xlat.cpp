@@ -34,6 +34,7 @@
 #include <string>
 #include <vector>
 
+#include "addr/dynamic_pool.hpp"
 #include "daemon/tables_builder.hpp"
 #include "packet_check.hpp"
 #include "xlat/xlat.hpp"

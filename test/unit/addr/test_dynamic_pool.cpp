@@ -31,9 +31,11 @@
 
 #include "addr/dynamic_pool.hpp"
 #include "addr/persist.hpp"
+#include "common/file.hpp"
 
 using namespace nat64d;
 using namespace nat64d::addr;
+using nat64d::common::write_file_atomic;
 
 namespace {
 
