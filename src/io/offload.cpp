@@ -29,7 +29,9 @@ std::size_t datagram_length(const xlat::PacketBuf& pkt) noexcept {
 // everything in front of it), and only TCP is segmented (TSO).
 std::size_t tcp_offset(const xlat::PacketBuf& pkt, bool v4) noexcept {
     const std::uint8_t* p = pkt.data();
-    const std::size_t len = pkt.length;
+    // The whole TCP header must lie inside the datagram, not merely inside
+    // what was read (bytes behind the datagram are dropped by the translator).
+    const std::size_t len = datagram_length(pkt);
     if (v4) {
         if (len < 20 || p[0] >> 4 != 4 || p[9] != 6 || (common::load16(p + 6) & 0x3fff) != 0) return 0;
         const std::size_t ihl = std::size_t{p[0] & 0x0fu} * 4;

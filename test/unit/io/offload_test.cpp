@@ -109,3 +109,14 @@ TEST_CASE("offload: a partial checksum is completed over the IP datagram, not th
         common::csum_partial(o.out.data() + 20, 9, common::csum_pseudo4(o.out.data() + 12, o.out.data() + 16, 9, 17));
     CHECK(common::csum_fold(sum) == 0xffff);
 }
+
+TEST_CASE("offload: a GSO super-packet whose TCP header ends behind the datagram is an offload error",
+          "[io][offload][vnet]") {
+    // IPv6 payload length 19: one byte short of a TCP header; the 41 bytes
+    // read behind the datagram would complete it, but are not part of it.
+    Bytes pkt = ipv6({h6, s6, 6}, tcp(40000, 80, 1, 0x10, {}));
+    pkt[5] = 19;
+    pkt.resize(pkt.size() + 40, 0xee);
+    const auto o = run(gso_tcp6(121, 40), pkt);
+    CHECK(o.r.offload_error);
+}
