@@ -54,7 +54,8 @@ if [[ -z "${NAT64D_CMAKE_ARGS:-}" ]] && command -v ccache >/dev/null && [[ "${CC
     export CCACHE_DIR
 fi
 rm -f "$OUT"/nat64d_"$VERSION"_*.deb "$OUT"/nat64d-dbgsym_"$VERSION"_*.deb "$OUT"/nat64d_"$VERSION"_*.{buildinfo,changes}
-(cd "$SRC" && dpkg-buildpackage -us -uc -b)
+# -jauto: as many compile jobs as cores (DEB_BUILD_OPTIONS parallel=).
+(cd "$SRC" && dpkg-buildpackage -us -uc -b -jauto)
 ARCH=$(dpkg-architecture -qDEB_HOST_ARCH)
 DEB=$OUT/nat64d_${VERSION}_${ARCH}.deb
 [[ -f "$DEB" ]] || { echo "build-deb: no $DEB" >&2; exit 1; }
