@@ -80,10 +80,11 @@ inline std::uint64_t drops(const Outcome& o, Reason r) {
     return o.counters.drops[static_cast<std::size_t>(r)];
 }
 
-// The tables of most fixtures: NSP 3fff:6464::/96, translator 192.0.2.1 /
+// The configuration of most fixtures (default_tables(), the tables built
+// from it): NSP 3fff:6464::/96, translator 192.0.2.1 /
 // 3fff:6464::c000:201, and an explicit host mapping
 // 198.51.100.10 <-> 2001:db8::10 for the IPv6-only host.
-inline xlat::Tables default_tables(UdpCksumMode mode = UdpCksumMode::Drop) {
+inline Config default_tables_config(UdpCksumMode mode = UdpCksumMode::Drop) {
     Config cfg;
     cfg.prefix = *parse_prefix6("3fff:6464::/96");
     cfg.ipv4_addr = v4("192.0.2.1");
@@ -91,9 +92,26 @@ inline xlat::Tables default_tables(UdpCksumMode mode = UdpCksumMode::Drop) {
     cfg.maps.push_back(MapEntry{*parse_prefix4("198.51.100.10/32"), *parse_prefix6("2001:db8::10/128"), {}});
     cfg.maps.push_back(MapEntry{*parse_prefix4("198.51.100.128/25"), *parse_prefix6("2001:db8:1::80/121"), {}});
     cfg.udp_cksum_mode = mode;
-    auto t = nat64d::daemon::build_tables(cfg).value();
+    return cfg;
+}
+
+inline xlat::Tables default_tables(UdpCksumMode mode = UdpCksumMode::Drop) {
+    auto t = nat64d::daemon::build_tables(default_tables_config(mode)).value();
     t.ipv4_mtu = t.ipv6_mtu = 1500;  // what the worker sets from the TUN device
     return t;
+}
+
+// `dynamic-pool prefix` for the tables `t` built from `cfg`: a pool with the
+// exclusions the daemon derives from `cfg` (daemon::pool_options), its
+// clock at `now`, attached to `t`. The caller keeps it alive.
+inline std::unique_ptr<addr::DynamicPool> attach_pool(xlat::Tables& t, Config cfg, Prefix4 prefix, std::int64_t now) {
+    cfg.dynamic_pool = prefix;
+    auto r = addr::DynamicPool::create(nat64d::daemon::pool_options(cfg));
+    REQUIRE(r.ok());
+    auto pool = std::move(r.value());
+    pool->set_now(now);
+    t.pool = pool.get();
+    return pool;
 }
 
 }  // namespace nat64d::test

@@ -23,24 +23,11 @@ constexpr std::int64_t kT0 = 1'800'000'000;
 // 198.51.100.10 <-> 2001:db8::10 and 198.51.100.128/25 <-> 2001:db8:1::80/121)
 // plus `dynamic-pool 198.51.100.0/24`, which loses the static maps' IPv4 sides.
 struct PoolFixture {
+    xlat::Tables t;  // before the pool: its constructor attaches the pool to t
     std::unique_ptr<addr::DynamicPool> pool;
-    xlat::Tables t;
 
-    explicit PoolFixture(const char* pool_prefix = "198.51.100.0/24") : t(default_tables()) {
-        addr::PoolOptions o;
-        o.prefix = *parse_prefix4(pool_prefix);
-        o.excluded4 = {*parse_prefix4("192.0.2.1/32")};
-        o.excluded6 = {*parse_prefix6("3fff:6464::/96")};
-        for (const MapEntry& m : t.maps.entries()) {
-            o.excluded4.push_back(m.v4);
-            o.excluded6.push_back(m.v6);
-        }
-        auto r = addr::DynamicPool::create(o);
-        REQUIRE(r.ok());
-        pool = std::move(r.value());
-        pool->set_now(kT0);
-        t.pool = pool.get();
-    }
+    explicit PoolFixture(const char* pool_prefix = "198.51.100.0/24")
+        : t(default_tables()), pool(attach_pool(t, default_tables_config(), *parse_prefix4(pool_prefix), kT0)) {}
 };
 
 Bytes echo6(const Ipv6Addr& src, const Ipv6Addr& dst) {

@@ -31,20 +31,7 @@ struct Fixture {
 
     explicit Fixture(Config cfg, const char* pool_prefix = nullptr) : t(nat64d::daemon::build_tables(cfg).value()) {
         t.ipv4_mtu = t.ipv6_mtu = 1500;
-        if (pool_prefix == nullptr) return;
-        addr::PoolOptions o;
-        o.prefix = p4(pool_prefix);
-        o.excluded4 = {Prefix4{t.ipv4_addr, 32}};
-        if (cfg.prefix) o.excluded6 = {*cfg.prefix};
-        for (const MapEntry& m : t.maps.entries()) {
-            o.excluded4.push_back(m.v4);
-            o.excluded6.push_back(m.v6);
-        }
-        auto r = addr::DynamicPool::create(o);
-        REQUIRE(r.ok());
-        pool = std::move(r.value());
-        pool->set_now(kT0);
-        t.pool = pool.get();
+        if (pool_prefix != nullptr) pool = attach_pool(t, cfg, p4(pool_prefix), kT0);
     }
 };
 

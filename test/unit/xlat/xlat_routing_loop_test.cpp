@@ -67,20 +67,7 @@ struct Fixture {
         : t(nat64d::daemon::build_tables(cfg).value()) {
         t.ipv4_mtu = t.ipv6_mtu = 1500;
         t.routes = std::make_shared<const addr::RouteView>(addr::RouteView::build(routes));
-        if (!with_pool) return;
-        addr::PoolOptions o;
-        o.prefix = p4("198.51.100.64/26");
-        o.excluded4 = {Prefix4{t.ipv4_addr, 32}};
-        o.excluded6 = {*cfg.prefix};
-        for (const MapEntry& m : t.maps.entries()) {
-            o.excluded4.push_back(m.v4);
-            o.excluded6.push_back(m.v6);
-        }
-        auto r = addr::DynamicPool::create(o);
-        REQUIRE(r.ok());
-        pool = std::move(r.value());
-        pool->set_now(kT0);
-        t.pool = pool.get();
+        if (with_pool) pool = attach_pool(t, cfg, p4("198.51.100.64/26"), kT0);
     }
 };
 
