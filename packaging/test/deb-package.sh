@@ -28,6 +28,7 @@
 #
 # usage: deb-package.sh SOURCE_DIR BUILD_DIR VERSION
 set -euo pipefail
+source "$(dirname "$(readlink -f "$0")")/netlab.sh"  # stop_processes
 [[ $# -eq 3 ]] || { echo "usage: $0 SOURCE_DIR BUILD_DIR VERSION" >&2; exit 2; }
 SRC=$(readlink -f "$1")
 BUILD=$(readlink -f "$2")
@@ -55,11 +56,7 @@ installed=0
 DAEMON=
 cleanup() {
     local rc=$?
-    if [[ -n $DAEMON ]]; then
-        kill -TERM "$DAEMON" 2>/dev/null || true
-        for _ in $(seq 1 30); do kill -0 "$DAEMON" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$DAEMON" 2>/dev/null || true
-    fi
+    if [[ -n $DAEMON ]]; then stop_processes "$DAEMON"; fi
     if [[ $rc -ne 0 && -f $WORK/daemon.log ]]; then echo "--- nat64d log"; cat "$WORK/daemon.log"; fi
     ip netns del "$NS" 2>/dev/null || true
     if [[ $installed == 1 ]]; then dpkg --purge nat64d >/dev/null 2>&1 || true; fi

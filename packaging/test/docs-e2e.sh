@@ -43,12 +43,8 @@ NAMESPACES=()
 DAEMONS=()
 cleanup() {
     local rc=$?
-    local pid ns
-    for pid in "${DAEMONS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    for pid in "${DAEMONS[@]}"; do
-        for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$pid" 2>/dev/null || true
-    done
+    local ns
+    stop_processes "${DAEMONS[@]}"
     if [[ $rc -ne 0 ]]; then
         for f in "$WORK"/*.log; do [[ -e $f ]] && { echo "--- $(basename "$f")"; cat "$f"; }; done
     fi
@@ -56,6 +52,7 @@ cleanup() {
     rm -rf "$WORK"
     exit "$rc"
 }
+source "$(dirname "$(readlink -f "$0")")/netlab.sh"  # netns, link, stop_processes (also for cleanup)
 trap cleanup EXIT INT TERM
 fail() { echo "FAIL: $*" >&2; exit 1; }
 step() { echo "== $*"; }
@@ -71,7 +68,6 @@ block() {
     ' "$SRC/docs/$1.md" | sed -e 's/64:ff9b::/3fff:6464::/g' -e 's/192\.0\.0\.1\b/203.0.113.254/g'
 }
 
-source "$(dirname "$(readlink -f "$0")")/netlab.sh"
 in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 forwarding() {
     in_ns "$1" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1

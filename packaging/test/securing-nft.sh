@@ -34,16 +34,13 @@ NAMESPACES=()
 DAEMON=
 cleanup() {
     local rc=$?
-    if [[ -n $DAEMON ]]; then
-        kill -TERM "$DAEMON" 2>/dev/null || true
-        for _ in $(seq 1 30); do kill -0 "$DAEMON" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$DAEMON" 2>/dev/null || true
-    fi
+    if [[ -n $DAEMON ]]; then stop_processes "$DAEMON"; fi
     if [[ $rc -ne 0 ]]; then for f in "$WORK"/*.log; do [[ -e $f ]] && { echo "--- $(basename "$f")"; cat "$f"; }; done; fi
     for ns in "${NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
     rm -rf "$WORK"
     exit "$rc"
 }
+source "$(dirname "$(readlink -f "$0")")/netlab.sh"  # netns, link, stop_processes (also for cleanup)
 trap cleanup EXIT INT TERM
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
@@ -51,7 +48,6 @@ awk '/^```nft[[:space:]]*$/ { inside = 1; next } /^```/ { inside = 0 } inside' "
     sed -e 's/64:ff9b::/3fff:6464::/g' >"$WORK/ruleset.nft"
 grep -q '^table inet nat64d' "$WORK/ruleset.nft" || fail "no \`\`\`nft block in docs/securing.md"
 
-source "$(dirname "$(readlink -f "$0")")/netlab.sh"
 netns "$H6" "$XL" "$H4"
 link "$H6" eth0 "$XL" lan0
 link "$XL" wan0 "$H4" eth0
