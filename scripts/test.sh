@@ -64,7 +64,9 @@ BG_LOG=$(mktemp)
 ) >"$BG_LOG" 2>&1 &
 bg_pid=$!
 # A failing stage ends the run: the builds in the background end with it.
-trap 'pkill -P "$bg_pid" 2>/dev/null; kill "$bg_pid" 2>/dev/null; rm -f "$BG_LOG"' EXIT
+# Each command of the trap is allowed to fail (under set -e a failing one
+# would otherwise become the exit status of a run that passed).
+trap 'pkill -P "$bg_pid" 2>/dev/null || true; kill "$bg_pid" 2>/dev/null || true; rm -f "$BG_LOG"' EXIT
 if [[ $SANITIZE == 1 ]]; then
     stage "ASan+UBSan end-to-end tests" ctest --test-dir build-sanitize --output-on-failure --timeout 600 -L e2e
 fi
@@ -74,6 +76,8 @@ if ! wait "$bg_pid"; then
     exit 1
 fi
 grep '^== stage' "$BG_LOG" || true
+trap - EXIT
+rm -f "$BG_LOG"
 if [[ $SANITIZE == 1 ]]; then
     stage "TSan tests" env TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
         ctest --test-dir build-tsan --output-on-failure --timeout 600 \
