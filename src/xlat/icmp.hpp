@@ -21,24 +21,36 @@ struct IcmpOut {
 };
 
 // Rewrites the ICMPv4 message at `icmp` (`len` bytes, the whole message:
-// fragmented ICMP never gets here) as ICMPv6 for the outer addresses
-// src6 -> dst6: type/code (§4.2), the quoted packet (§4.3, with `pass`'s
-// hairpinning rules), an RFC 4884 extension carried over with its length
-// attribute converted, trimmed so that the IPv6 packet stays within 1280
-// bytes, checksum with the pseudo-header. Needs up to 56 bytes in front of
-// `icmp`; may write up to `buf_end` (an extension can move back by a few
-// bytes of padding). Returns Verdict::Forward, or drops the message
-// (drop(), counted) and returns Verdict::Drop.
-[[nodiscard]] Verdict icmp_4to6(const Tables& t, Context& ctx, std::uint8_t* icmp, std::size_t len,
-                                const Ipv6Addr& src6, const Ipv6Addr& dst6, Pass pass, const std::uint8_t* buf_end,
+// fragmented ICMP never gets here) of the packet in `pkt` as ICMPv6 for
+// the outer addresses src6 -> dst6: type/code (§4.2), the quoted packet
+// (§4.3, through translate_quoted_4to6 with `pass`'s hairpinning rules),
+// an RFC 4884 extension carried over with its length attribute converted,
+// trimmed so that the IPv6 packet stays within 1280 bytes, checksum with
+// the pseudo-header. Needs up to 56 bytes in front of `icmp`; may write up
+// to the end of `pkt`'s buffer (an extension can move back by a few bytes
+// of padding). Returns Verdict::Forward, or drops the message (drop(),
+// counted) and returns Verdict::Drop.
+[[nodiscard]] Verdict icmp_4to6(const Tables& t, Context& ctx, const PacketBuf& pkt, std::uint8_t* icmp,
+                                std::size_t len, const Ipv6Addr& src6, const Ipv6Addr& dst6, Pass pass,
                                 IcmpOut& out) noexcept;
 
 // Rewrites the ICMPv6 message as ICMPv4 (§5.2, §5.3); `pseudo6` is the
 // partial sum of the IPv6 pseudo-header the message's checksum covers. The
 // result fits in an IPv4 datagram of 576 bytes (RFC 1812 §4.3.2.3).
 // Returns as icmp_4to6.
-[[nodiscard]] Verdict icmp_6to4(const Tables& t, Context& ctx, std::uint8_t* icmp, std::size_t len,
-                                std::uint32_t pseudo6, const std::uint8_t* buf_end, IcmpOut& out) noexcept;
+[[nodiscard]] Verdict icmp_6to4(const Tables& t, Context& ctx, const PacketBuf& pkt, std::uint8_t* icmp,
+                                std::size_t len, std::uint32_t pseudo6, IcmpOut& out) noexcept;
+
+// RFC 7915 §4.3, §5.3: the ICMP message of a quoted packet (its first
+// fragment, `len` bytes as quoted). One embedded header only: an error
+// quoting an error is not translated, nor is an informational message
+// other than echo; an echo gets its new type, and its checksum the IPv6
+// pseudo-header `pseudo6` of the whole message as declared. Returns
+// Verdict::Forward, or drops the error (counted) and returns Verdict::Drop.
+[[nodiscard]] Verdict quoted_icmp_4to6(Context& ctx, std::uint8_t* icmp, std::size_t len,
+                                       std::uint32_t pseudo6) noexcept;
+[[nodiscard]] Verdict quoted_icmp_6to4(Context& ctx, std::uint8_t* icmp, std::size_t len,
+                                       std::uint32_t pseudo6) noexcept;
 
 // RFC 7915 §4.2: the PTB MTU for an ICMPv4 "fragmentation needed" that
 // carried `mtu4` (0: pre-RFC 1191 router, use the plateau below the quoted

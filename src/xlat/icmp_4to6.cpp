@@ -1,7 +1,6 @@
-// RFC 7915 §4.2 (ICMPv4 -> ICMPv6) and §4.3 (the packet quoted in an
-// ICMPv4 error).
+// RFC 7915 §4.2 (ICMPv4 -> ICMPv6) and §4.3 (the ICMPv4 error around its
+// quoted packet, which the 4->6 stages translate with their inner flag).
 #include <algorithm>
-#include <cstring>
 
 #include "common/bytes.hpp"
 #include "common/checksum.hpp"
@@ -12,77 +11,11 @@
 namespace nat64d::xlat {
 namespace {
 
-// The translated header of the quoted packet, assembled apart because it
-// overlaps the bytes it is made from.
-struct Inner4to6 {
-    std::uint8_t hdr6[kIpv6HdrLen + kFragHdrLen]{};
-    std::size_t hdr6_len = 0;
-    std::size_t ihl = 0;
-    std::size_t total_len = 0;  // the quoted packet's own Total Length
-};
-
 // Echo Request/Reply: only the type changes; the checksum gains the IPv6
 // pseudo-header (partial sum `pseudo6`) and the new type word (RFC 1624).
 void echo_4to6(std::uint8_t* icmp, std::uint32_t pseudo6) noexcept {
     rewrite_icmp_type(icmp, IcmpView{icmp}.type() == icmp4::kEchoRequest ? icmp6::kEchoRequest : icmp6::kEchoReply, 0,
                       pseudo6);
-}
-
-// RFC 7915 §4.3: the quoted IPv4 packet is translated like an ordinary one
-// (addresses by the same mapping, "illegal" ones included, §4.1; each one
-// looked up on its own, RFC 7757 §3.2), except that its TTL is kept. Its
-// transport checksum is adjusted when the quoted bytes reach it. In the
-// hairpin pass its destination avoids the EAM table (RFC 7757 §4.2.1 rule 2).
-[[nodiscard]] Verdict inner_4to6(const Tables& t, Context& ctx, std::uint8_t* in, std::size_t avail, Pass pass,
-                                 Inner4to6& r) noexcept {
-    const Ipv4View ip{in};
-    if (avail < kIpv4HdrLen || ip.version() != 4) return drop(ctx, Reason::InnerPacketBad);
-    r.ihl = ip.ihl();
-    r.total_len = ip.total_len();
-    if (r.ihl < kIpv4HdrLen || r.ihl > avail || r.total_len < r.ihl) return drop(ctx, Reason::InnerPacketBad);
-    // §4.3 with §4.1: a quoted protocol that only exists as an IPv6
-    // extension header cannot be written into the quoted Next Header.
-    Parsed4 q;
-    parse_ipv4(in, r.ihl, std::min(avail, r.total_len), q);
-    if (is_ipv6_only_protocol(q.proto)) return drop(ctx, Reason::Ipv6OnlyProtocol);
-    const Ipv4Addr& src4 = q.src;
-    const Ipv4Addr& dst4 = q.dst;
-    // Reserved addresses (and IPv4 link-local through the prefix) have no
-    // mapping here either: the error is dropped (TAYGA's rule, stricter
-    // than §4.1's "translated even when illegal").
-    MapMiss miss = MapMiss::None;
-    const auto src6 = map_4to6(t, ctx, src4, miss);
-    const auto dst6 = pass == Pass::Hairpin ? map_4to6_prefix(t, dst4, miss) : map_4to6(t, ctx, dst4, miss);
-    if (!src6 || !dst6) return drop(ctx, Reason::InnerUnmappable);
-
-    const std::uint16_t frag_offset = q.frag_offset;
-    const bool more = q.more_frags;
-    const bool fragmented = q.fragmented;
-    const std::uint8_t proto4 = q.proto;
-    const std::uint8_t proto6 = proto4 == proto::kIcmp ? proto::kIcmpv6 : proto4;
-    std::uint8_t* l4 = q.l4;
-    const std::size_t l4_avail = q.l4_len;           // as quoted
-    const std::size_t l4_len = r.total_len - r.ihl;  // as declared, not as quoted
-
-    if (frag_offset == 0) {
-        if (proto4 == proto::kIcmp) {
-            if (l4_avail < kIcmpCsumOffset + 2) return drop(ctx, Reason::InnerPacketBad);
-            // §4.3: one embedded header only; an error quoting an error is dropped.
-            if (is_icmp4_error(IcmpView{l4}.type())) return drop(ctx, Reason::IcmpErrorInError);
-            if (const std::uint8_t type = IcmpView{l4}.type(); type != icmp4::kEchoRequest && type != icmp4::kEchoReply)
-                return drop(ctx, Reason::IcmpUntranslatable);
-            echo_4to6(l4, common::csum_pseudo6(src6->bytes.data(), dst6->bytes.data(),
-                                               static_cast<std::uint32_t>(l4_len), proto::kIcmpv6));
-        } else {
-            adjust_l4_checksum(proto4, l4, l4_avail, common::csum_addrs4(src4.bytes.data(), dst4.bytes.data()),
-                               common::csum_addrs6(src6->bytes.data(), dst6->bytes.data()));
-        }
-    }
-    r.hdr6_len = kIpv6HdrLen + (fragmented ? kFragHdrLen : 0);
-    write_ipv6_header(r.hdr6, q.tos, static_cast<std::uint16_t>(r.hdr6_len - kIpv6HdrLen + l4_len),
-                      fragmented ? proto::kFragment : proto6, q.ttl, *src6, *dst6);
-    if (fragmented) write_frag_header(r.hdr6 + kIpv6HdrLen, proto6, frag_offset, more, q.id);
-    return Verdict::Forward;
 }
 
 // RFC 1191 §7 Table 7-1 plateaus that are at least the IPv6 minimum MTU.
@@ -189,10 +122,43 @@ namespace {
     return Verdict::Forward;
 }
 
+// The ICMPv6 error `e` around the quoted packet `q`, whose new header
+// already stands in front of its upper layer, followed by the RFC 4884
+// extension of `body` (if it fits). §4.3: the quoted packet ends at its own
+// Total Length (dropping RFC 4884 padding) and the ICMPv6 error at 1280
+// bytes (RFC 4443 §2.4(c)).
+[[nodiscard]] IcmpOut finish_error_4to6(const IcmpError& e, const Quoted& q, const Rfc4884Body& body,
+                                        const Ipv6Addr& src6, const Ipv6Addr& dst6,
+                                        const std::uint8_t* buf_end) noexcept {
+    const std::size_t max_msg = kIpv6MinMtu - kIpv6HdrLen;
+    std::size_t keep = std::min(q.l4_len, max_msg - kIcmpHdrLen - q.hdr_len);
+    std::size_t ext_len = body.ext_len;
+    std::uint8_t* msg = q.l4 - q.hdr_len - kIcmpHdrLen;
+    fit_rfc4884(msg, max_msg, q.hdr_len, 8, buf_end, keep, ext_len);  // §4.2: the extension SHOULD be truncated
+    const IcmpView msg_out{msg};
+    msg_out.set_header(e.type, e.code, e.rest);
+    std::uint8_t words = 0;
+    const std::size_t mlen = layout_rfc4884(msg, q.hdr_len + keep, body.ext, ext_len, 8, words);
+    if (words != 0) msg[kIcmp6LengthAttr] = words;  // 64-bit words (RFC 4884 §4.4, §4.5)
+    const std::uint32_t pseudo =
+        common::csum_pseudo6(src6.bytes.data(), dst6.bytes.data(), static_cast<std::uint32_t>(mlen), proto::kIcmpv6);
+    msg_out.set_checksum(common::csum_finish(common::csum_partial(msg, mlen, pseudo)));
+    return IcmpOut{msg, mlen};
+}
+
 }  // namespace
 
-Verdict icmp_4to6(const Tables& t, Context& ctx, std::uint8_t* icmp, std::size_t len, const Ipv6Addr& src6,
-                  const Ipv6Addr& dst6, Pass pass, const std::uint8_t* buf_end, IcmpOut& out) noexcept {
+Verdict quoted_icmp_4to6(Context& ctx, std::uint8_t* icmp, std::size_t len, std::uint32_t pseudo6) noexcept {
+    if (len < kIcmpCsumOffset + 2) return drop(ctx, Reason::InnerPacketBad);
+    const std::uint8_t type = IcmpView{icmp}.type();
+    if (is_icmp4_error(type)) return drop(ctx, Reason::IcmpErrorInError);
+    if (type != icmp4::kEchoRequest && type != icmp4::kEchoReply) return drop(ctx, Reason::IcmpUntranslatable);
+    echo_4to6(icmp, pseudo6);
+    return Verdict::Forward;
+}
+
+Verdict icmp_4to6(const Tables& t, Context& ctx, const PacketBuf& pkt, std::uint8_t* icmp, std::size_t len,
+                  const Ipv6Addr& src6, const Ipv6Addr& dst6, Pass pass, IcmpOut& out) noexcept {
     if (len < kIcmpHdrLen) return drop(ctx, Reason::IcmpTruncated);
     const IcmpView msg_in{icmp};
     const std::uint8_t type = msg_in.type();
@@ -215,33 +181,12 @@ Verdict icmp_4to6(const Tables& t, Context& ctx, std::uint8_t* icmp, std::size_t
     // others it is dropped.
     const Rfc4884Body body = split_rfc4884(icmp, len, std::size_t{icmp[kIcmp4LengthAttr]} * 4,
                                            e.type == icmp6::kDestUnreach || e.type == icmp6::kTimeExceeded);
-    const std::size_t avail = body.original;
-    std::size_t ext_len = body.ext_len;
-
-    std::uint8_t* inner = icmp + kIcmpHdrLen;
-    Inner4to6 in;
-    if (const Verdict v = inner_4to6(t, ctx, inner, avail, pass, in); v != Verdict::Forward) return v;
-    if (e.type == icmp6::kPacketTooBig)
-        e.rest = ptb_mtu_4to6(t, msg_in.mtu4(), static_cast<std::uint16_t>(in.total_len));
-
-    // §4.3: the quoted packet ends at its own Total Length (dropping RFC
-    // 4884 padding) and the ICMPv6 error at 1280 bytes (RFC 4443 §2.4(c)).
-    const std::size_t hdr_len = kIcmpHdrLen + in.hdr6_len;
-    const std::size_t max_msg = kIpv6MinMtu - kIpv6HdrLen;
-    const std::size_t payload = std::min({avail, in.total_len}) - in.ihl;
-    std::size_t keep = std::min(payload, max_msg - hdr_len);
-    std::uint8_t* msg = inner + in.ihl - hdr_len;
-    fit_rfc4884(msg, max_msg, in.hdr6_len, 8, buf_end, keep, ext_len);  // §4.2: the extension SHOULD be truncated
-    const IcmpView msg_out{msg};
-    msg_out.set_header(e.type, e.code, e.rest);
-    std::memcpy(msg + kIcmpHdrLen, in.hdr6, in.hdr6_len);
-    std::uint8_t words = 0;
-    const std::size_t mlen = layout_rfc4884(msg, in.hdr6_len + keep, body.ext, ext_len, 8, words);
-    if (words != 0) msg[kIcmp6LengthAttr] = words;  // 64-bit words (RFC 4884 §4.4, §4.5)
-    const std::uint32_t pseudo =
-        common::csum_pseudo6(src6.bytes.data(), dst6.bytes.data(), static_cast<std::uint32_t>(mlen), proto::kIcmpv6);
-    msg_out.set_checksum(common::csum_finish(common::csum_partial(msg, mlen, pseudo)));
-    out = IcmpOut{msg, mlen};
+    const std::uint16_t mtu4 = msg_in.mtu4();  // the quoted packet's new header may cover the ICMPv4 header
+    PacketBuf quote{pkt.base, pkt.capacity, static_cast<std::size_t>(icmp + kIcmpHdrLen - pkt.base), body.original};
+    Quoted q;
+    if (const Verdict v = translate_quoted_4to6(t, ctx, quote, pass, q); v != Verdict::Forward) return v;
+    if (e.type == icmp6::kPacketTooBig) e.rest = ptb_mtu_4to6(t, mtu4, static_cast<std::uint16_t>(q.total_len));
+    out = finish_error_4to6(e, q, body, src6, dst6, pkt.base + pkt.capacity);
     return Verdict::Forward;
 }
 

@@ -1,7 +1,6 @@
-// RFC 7915 §5.2 (ICMPv6 -> ICMPv4) and §5.3 (the packet quoted in an
-// ICMPv6 error).
+// RFC 7915 §5.2 (ICMPv6 -> ICMPv4) and §5.3 (the ICMPv6 error around its
+// quoted packet, which the 6->4 stages translate with their inner flag).
 #include <algorithm>
-#include <cstring>
 
 #include "common/bytes.hpp"
 #include "common/checksum.hpp"
@@ -15,74 +14,11 @@ namespace {
 // RFC 1812 §4.3.2.3: an ICMPv4 error datagram is at most 576 bytes.
 inline constexpr std::size_t kIcmp4ErrorMax = 576;
 
-struct Inner6to4 {
-    std::uint8_t hdr4[kIpv4HdrLen]{};
-    std::size_t l4_off = 0;  // quoted IPv6 header + extension headers
-    std::size_t end = 0;     // 40 + the quoted packet's own Payload Length
-};
-
 // Echo Request/Reply: the checksum loses the IPv6 pseudo-header (partial
 // sum `pseudo6`) and the old type word, and gains the new one.
 void echo_6to4(std::uint8_t* icmp, std::uint32_t pseudo6) noexcept {
     rewrite_icmp_type(icmp, IcmpView{icmp}.type() == icmp6::kEchoRequest ? icmp4::kEchoRequest : icmp4::kEchoReply,
                       pseudo6, 0);
-}
-
-// RFC 7915 §5.3: the quoted IPv6 packet is translated like an ordinary
-// one, except that its hop limit is kept; its extension headers are
-// skipped as in §5.1 and its transport checksum adjusted when the quoted
-// bytes reach it.
-[[nodiscard]] Verdict inner_6to4(const Tables& t, Context& ctx, std::uint8_t* in, std::size_t avail,
-                                 Inner6to4& r) noexcept {
-    const Ipv6View ip{in};
-    if (avail < kIpv6HdrLen || ip.version() != 6) return drop(ctx, Reason::InnerPacketBad);
-    r.end = kIpv6HdrLen + ip.payload_len();
-    Parsed6 q;
-    parse_ipv6(in, std::min(avail, r.end), ExtWalk::Quoted, q);
-    if (!q.ext_ok) return drop(ctx, Reason::InnerPacketBad);
-    const Ext6& e = q.ext;
-    r.l4_off = e.l4_off;
-    // §5.3 with §5.1: ICMPv4 inside IPv6 has no translation (nor meaning).
-    if (e.proto == proto::kIcmp) return drop(ctx, Reason::Icmpv4InIpv6);
-    const std::size_t upper_len = r.end - e.l4_off;
-    if (kIpv4HdrLen + upper_len > 0xffff) return drop(ctx, Reason::InnerPacketBad);
-    const Ipv6Addr& src6 = q.src;
-    const Ipv6Addr& dst6 = q.dst;
-    MapMiss miss = MapMiss::None;
-    const auto src4 = map_6to4(t, ctx, src6, miss);
-    const auto dst4 = map_6to4(t, ctx, dst6, miss);
-    if (!src4 || !dst4) return drop(ctx, Reason::InnerUnmappable);
-
-    std::uint8_t* l4 = q.l4;
-    const std::size_t l4_avail = q.l4_len;  // as quoted
-    std::uint8_t proto4 = e.proto;
-    if (e.proto == proto::kIcmpv6) proto4 = proto::kIcmp;
-    if (e.frag_offset == 0) {
-        if (e.proto == proto::kIcmpv6) {
-            if (l4_avail < kIcmpCsumOffset + 2) return drop(ctx, Reason::InnerPacketBad);
-            if (is_icmp6_error(IcmpView{l4}.type()))
-                return drop(ctx, Reason::IcmpErrorInError);  // §5.3: one embedded header only
-            if (const std::uint8_t type = IcmpView{l4}.type(); type != icmp6::kEchoRequest && type != icmp6::kEchoReply)
-                return drop(ctx, Reason::IcmpUntranslatable);
-            echo_6to4(l4, common::csum_pseudo6(src6.bytes.data(), dst6.bytes.data(),
-                                               static_cast<std::uint32_t>(upper_len), proto::kIcmpv6));
-        } else {
-            adjust_l4_checksum(e.proto, l4, l4_avail, common::csum_addrs6(src6.bytes.data(), dst6.bytes.data()),
-                               common::csum_addrs4(src4->bytes.data(), dst4->bytes.data()));
-        }
-    }
-    const std::size_t total = kIpv4HdrLen + upper_len;
-    std::uint16_t flags = 0;
-    std::uint16_t id = 0;  // the original IPv4 ID is not recoverable; receivers match on the transport header
-    if (e.has_frag) {
-        id = static_cast<std::uint16_t>(e.frag_id);
-        flags = static_cast<std::uint16_t>((e.more_frags ? kIpv4FlagMf : 0) | e.frag_offset);
-    } else if (total > kDfThreshold) {
-        flags = kIpv4FlagDf;
-    }
-    write_ipv4_header(r.hdr4, q.traffic_class, static_cast<std::uint16_t>(total), id, flags, q.hop_limit, proto4, *src4,
-                      *dst4);
-    return Verdict::Forward;
 }
 
 [[nodiscard]] bool is_single_hop6(std::uint8_t type) noexcept {
@@ -155,10 +91,40 @@ namespace {
     return Verdict::Forward;
 }
 
+// The ICMPv4 error `e` around the quoted packet `q`, whose new header
+// already stands in front of its upper layer, followed by the RFC 4884
+// extension of `body` (if it fits). §5.3: the quoted packet ends at its own
+// length; the ICMPv4 datagram at 576 bytes (and the IPv4 next-hop MTU).
+[[nodiscard]] IcmpOut finish_error_6to4(const Tables& t, const IcmpError& e, const Quoted& q, const Rfc4884Body& body,
+                                        const std::uint8_t* buf_end) noexcept {
+    constexpr std::size_t kHdr = kIcmpHdrLen + kIpv4HdrLen;
+    const std::size_t max_msg = std::min<std::size_t>(kIcmp4ErrorMax, t.ipv4_mtu) - kIpv4HdrLen;
+    std::size_t keep = max_msg > kHdr ? std::min(q.l4_len, max_msg - kHdr) : 0;
+    std::size_t ext_len = body.ext_len;
+    std::uint8_t* msg = q.l4 - kHdr;
+    fit_rfc4884(msg, max_msg, kIpv4HdrLen, 4, buf_end, keep, ext_len);  // §5.2 / RFC 4884 §5.3
+    const IcmpView msg_out{msg};
+    msg_out.set_header(e.type, e.code, e.rest);
+    std::uint8_t words = 0;
+    const std::size_t mlen = layout_rfc4884(msg, kIpv4HdrLen + keep, body.ext, ext_len, 4, words);
+    if (words != 0) msg[kIcmp4LengthAttr] = words;                               // 32-bit words (RFC 4884 §4.1-§4.3)
+    msg_out.set_checksum(common::csum_finish(common::csum_partial(msg, mlen)));  // no pseudo-header in ICMPv4
+    return IcmpOut{msg, mlen};
+}
+
 }  // namespace
 
-Verdict icmp_6to4(const Tables& t, Context& ctx, std::uint8_t* icmp, std::size_t len, std::uint32_t pseudo6,
-                  const std::uint8_t* buf_end, IcmpOut& out) noexcept {
+Verdict quoted_icmp_6to4(Context& ctx, std::uint8_t* icmp, std::size_t len, std::uint32_t pseudo6) noexcept {
+    if (len < kIcmpCsumOffset + 2) return drop(ctx, Reason::InnerPacketBad);
+    const std::uint8_t type = IcmpView{icmp}.type();
+    if (is_icmp6_error(type)) return drop(ctx, Reason::IcmpErrorInError);
+    if (type != icmp6::kEchoRequest && type != icmp6::kEchoReply) return drop(ctx, Reason::IcmpUntranslatable);
+    echo_6to4(icmp, pseudo6);
+    return Verdict::Forward;
+}
+
+Verdict icmp_6to4(const Tables& t, Context& ctx, const PacketBuf& pkt, std::uint8_t* icmp, std::size_t len,
+                  std::uint32_t pseudo6, IcmpOut& out) noexcept {
     if (len < kIcmpHdrLen) return drop(ctx, Reason::IcmpTruncated);
     const IcmpView msg_in{icmp};
     const std::uint8_t type = msg_in.type();
@@ -181,29 +147,11 @@ Verdict icmp_6to4(const Tables& t, Context& ctx, std::uint8_t* icmp, std::size_t
     const bool multipart = type == icmp6::kDestUnreach || type == icmp6::kTimeExceeded;
     const Rfc4884Body body =
         split_rfc4884(icmp, len, multipart ? std::size_t{icmp[kIcmp6LengthAttr]} * 8 : 0, multipart);
-    const std::size_t avail = body.original;
-    std::size_t ext_len = body.ext_len;
-    std::uint8_t* inner = icmp + kIcmpHdrLen;
-    Inner6to4 in;
-    if (const Verdict v = inner_6to4(t, ctx, inner, avail, in); v != Verdict::Forward) return v;
+    PacketBuf quote{pkt.base, pkt.capacity, static_cast<std::size_t>(icmp + kIcmpHdrLen - pkt.base), body.original};
+    Quoted q;
+    if (const Verdict v = translate_quoted_6to4(t, ctx, quote, q); v != Verdict::Forward) return v;
     if (type == icmp6::kPacketTooBig) e.rest = frag_needed_mtu_6to4(t, msg_in.mtu6());  // bytes 6-7, RFC 1191 §4
-
-    // §5.3: the quoted packet ends at its own length; the ICMPv4 datagram
-    // at 576 bytes (and the IPv4 next-hop MTU).
-    constexpr std::size_t kHdr = kIcmpHdrLen + kIpv4HdrLen;
-    const std::size_t max_msg = std::min<std::size_t>(kIcmp4ErrorMax, t.ipv4_mtu) - kIpv4HdrLen;
-    const std::size_t payload = std::min(avail, in.end) - in.l4_off;
-    std::size_t keep = max_msg > kHdr ? std::min(payload, max_msg - kHdr) : 0;
-    std::uint8_t* msg = inner + in.l4_off - kHdr;
-    fit_rfc4884(msg, max_msg, kIpv4HdrLen, 4, buf_end, keep, ext_len);  // §5.2 / RFC 4884 §5.3
-    const IcmpView msg_out{msg};
-    msg_out.set_header(e.type, e.code, e.rest);
-    std::memcpy(msg + kIcmpHdrLen, in.hdr4, kIpv4HdrLen);
-    std::uint8_t words = 0;
-    const std::size_t mlen = layout_rfc4884(msg, kIpv4HdrLen + keep, body.ext, ext_len, 4, words);
-    if (words != 0) msg[kIcmp4LengthAttr] = words;                               // 32-bit words (RFC 4884 §4.1-§4.3)
-    msg_out.set_checksum(common::csum_finish(common::csum_partial(msg, mlen)));  // no pseudo-header in ICMPv4
-    out = IcmpOut{msg, mlen};
+    out = finish_error_6to4(t, e, q, body, pkt.base + pkt.capacity);
     return Verdict::Forward;
 }
 

@@ -166,6 +166,25 @@ struct Ext6 {
 // the Normal pass, the 6->4 translator runs the Hairpin pass.
 [[nodiscard]] Verdict translate_4to6_pass(const Tables& t, Context& ctx, PacketBuf& pkt, Pass pass) noexcept;
 
+// The packet quoted in an ICMP error after its run through the stages of
+// its direction with the inner flag (RFC 7915 §4.3, §5.3: "translated like
+// an ordinary one"): its new header has been written in place, `hdr_len`
+// bytes ending where its upper layer (`l4`, `l4_len` bytes as quoted)
+// begins; `total_len` is its own IP length as its header declares it.
+struct Quoted {
+    std::uint8_t* l4 = nullptr;
+    std::size_t l4_len = 0;
+    std::size_t hdr_len = 0;
+    std::size_t total_len = 0;
+};
+// `quote` holds the quoted packet as far as the error carries it, in the
+// buffer of the outer packet (whose headroom the new header may use). The
+// quoted packet is never answered: the result is Verdict::Forward, or the
+// error is dropped (counted) and the result is Verdict::Drop.
+[[nodiscard]] Verdict translate_quoted_4to6(const Tables& t, Context& ctx, PacketBuf& quote, Pass pass,
+                                            Quoted& q) noexcept;
+[[nodiscard]] Verdict translate_quoted_6to4(const Tables& t, Context& ctx, PacketBuf& quote, Quoted& q) noexcept;
+
 // ---- Translator-generated ICMP errors (errors.cpp), RFC 7915 §4.4, §5.4 ----
 
 struct IcmpError {
@@ -193,7 +212,7 @@ struct Refusal {
 // The parsed IPv4 packet (the 4->6 parse stage): what the later stages and
 // the translator's own error read, instead of the bytes again.
 struct Parsed4 {
-    std::size_t len = 0;  // Total Length
+    std::size_t len = 0;  // Total Length; a quoted packet: as far as quoted
     std::size_t ihl = 0;  // header length in bytes, options included
     Ipv4Addr src;
     Ipv4Addr dst;
@@ -208,13 +227,14 @@ struct Parsed4 {
     bool source_route = false;   // an unexpired LSRR/SSRR option (RFC 7915 §4.1)
     std::uint8_t* l4 = nullptr;  // upper layer, l4_len bytes
     std::size_t l4_len = 0;
-    bool icmp_error = false;  // an unfragmented ICMPv4 error message
+    std::size_t l4_declared = 0;  // as Total Length declares it (a quote may be cut shorter than that)
+    bool icmp_error = false;      // an unfragmented ICMPv4 error message
 };
 
 // The parsed IPv6 packet (the 6->4 parse stage): what the later stages and
 // the translator's own error read, instead of the bytes again.
 struct Parsed6 {
-    std::size_t len = 0;  // IP length: 40 + Payload Length (a jumbogram: every byte)
+    std::size_t len = 0;  // IP length: 40 + Payload Length (a jumbogram: every byte; a quote: as far as quoted)
     bool jumbogram = false;
     Ipv6Addr src;
     Ipv6Addr dst;
@@ -225,20 +245,11 @@ struct Parsed6 {
     Reason ext_why{};
     std::uint8_t* l4 = nullptr;  // upper layer, l4_len bytes
     std::size_t l4_len = 0;
+    std::size_t l4_declared = 0;  // as Payload Length declares it (a quote may be cut shorter than that)
     bool fragmented = false;
     bool first_fragment = true;
     bool icmp_error = false;  // an unfragmented ICMPv6 error message
 };
-
-// Reads the IPv4 packet `p` (header length `ihl`, IP length `len`, both
-// checked by the caller) into `in`: the 4->6 parse stage, and the quoted
-// packet of an ICMPv4 error (`len` as far as quoted).
-void parse_ipv4(std::uint8_t* p, std::size_t ihl, std::size_t len, Parsed4& in) noexcept;
-
-// Reads the IPv6 packet `p` of `len` bytes into `in` (every field but
-// `jumbogram`), walking its chain with `mode`: the 6->4 parse stage, and
-// the quoted packet of an ICMPv6 error with ExtWalk::Quoted.
-void parse_ipv6(std::uint8_t* p, std::size_t len, ExtWalk mode, Parsed6& in) noexcept;
 
 // The one exit point for translator-generated errors. `pkt` holds the
 // offending packet untouched. Counts the refusal's Reason, and either

@@ -23,10 +23,14 @@ struct Flow6 {
     const Tables& t;
     Context& ctx;
     PacketBuf& pkt;
-    Parsed6 in;
-    Refusal error;
-    Ipv4Addr src4;
-    Ipv4Addr dst4;
+    // RFC 7915 §5.3: the packet quoted in an ICMPv6 error, `pkt` as far as
+    // quoted ("translated like an ordinary one"): the stages look at this
+    // flag where its rules differ.
+    bool inner = false;
+    Parsed6 in{};
+    Refusal error{};
+    Ipv4Addr src4{};
+    Ipv4Addr dst4{};
     bool hairpin = false;   // RFC 7757 §4.2.2: back to IPv6 after translation
     bool cut = false;       // fragmented to the IPv4 MTU by the translator
     bool udp_zero = false;  // a first fragment's UDP checksum is 0
@@ -35,8 +39,10 @@ struct Flow6 {
     std::size_t out_len = 0;
 };
 
-// Records the error the packet gets (sent, or not, at the one exit point).
+// Records the error the packet gets (sent, or not, at the one exit point);
+// a quoted packet only drops.
 [[nodiscard]] Verdict refuse(Flow6& f, Reason why, IcmpError err, ErrorClass cls) noexcept {
+    if (f.inner) return drop(f.ctx, why);
     f.error = Refusal{why, err, cls};
     return Verdict::IcmpError;
 }
@@ -77,9 +83,44 @@ bool well_formed_jumbogram(const std::uint8_t* p, std::size_t length) noexcept {
     return false;
 }
 
+// The fields every later stage reads, of the packet `p` with `len` bytes
+// present and IP length `total`, its chain walked with `mode`.
+void parse_ipv6(std::uint8_t* p, std::size_t len, std::size_t total, ExtWalk mode, Parsed6& in) noexcept {
+    const ConstIpv6View ip{p};
+    in.len = len;
+    in.src = ip.src();
+    in.dst = ip.dst();
+    in.hop_limit = ip.hop_limit();
+    in.traffic_class = ip.traffic_class();
+    in.ext_ok = walk_ext_headers(p, len, mode, in.ext, in.ext_why);
+    const Ext6& e = in.ext;
+    in.l4 = p + e.l4_off;
+    in.l4_len = in.len - e.l4_off;
+    in.l4_declared = total - e.l4_off;
+    in.fragmented = e.has_frag && (e.frag_offset != 0 || e.more_frags);
+    in.first_fragment = !e.has_frag || e.frag_offset == 0;
+    in.icmp_error =
+        e.proto == proto::kIcmpv6 && !in.fragmented && in.l4_len > 0 && is_icmp6_error(ConstIcmpView{in.l4}.type());
+}
+
+// Parse the quoted packet (RFC 7915 §5.3): a whole header and extension
+// header chain (the quoted rules of §5.1), as far as the error quotes it,
+// and its Payload Length as declared (the upper layer may be cut short).
+[[nodiscard]] Verdict parse_quoted6(Flow6& f) noexcept {
+    std::uint8_t* p = f.pkt.data();
+    const std::size_t avail = f.pkt.length;
+    const ConstIpv6View ip{p};
+    if (avail < kIpv6HdrLen || ip.version() != 6) return drop(f.ctx, Reason::InnerPacketBad);
+    const std::size_t total = kIpv6HdrLen + ip.payload_len();
+    parse_ipv6(p, std::min(avail, total), total, ExtWalk::Quoted, f.in);
+    if (!f.in.ext_ok) return drop(f.ctx, Reason::InnerPacketBad);
+    return Verdict::Forward;
+}
+
 // Parse: lengths, addresses, the extension header chain (walked once, for
 // every later stage and the translator's own error), the upper layer.
 [[nodiscard]] Verdict parse6(Flow6& f) noexcept {
+    if (f.inner) return parse_quoted6(f);
     if (f.pkt.offset < kMaxPrepend) return drop(f.ctx, Reason::NoBufferRoom);  // caller bug: see kHeadroom
     if (f.pkt.length < kIpv6HdrLen) return drop(f.ctx, Reason::Truncated6);
     std::uint8_t* p = f.pkt.data();
@@ -97,7 +138,7 @@ bool well_formed_jumbogram(const std::uint8_t* p, std::size_t length) noexcept {
     if (in.jumbogram && !well_formed_jumbogram(p, f.pkt.length)) return drop(f.ctx, Reason::BadJumbogram);
     if (!in.jumbogram && kIpv6HdrLen + payload_len > f.pkt.length) return drop(f.ctx, Reason::Truncated6);
     in.len = in.jumbogram ? f.pkt.length : kIpv6HdrLen + payload_len;
-    parse_ipv6(p, in.len, ExtWalk::Outer, in);
+    parse_ipv6(p, in.len, in.len, ExtWalk::Outer, in);
     return Verdict::Forward;
 }
 
@@ -143,6 +184,9 @@ bool well_formed_jumbogram(const std::uint8_t* p, std::size_t length) noexcept {
 // Decide what the outer header alone decides: a jumbogram, a packet to the
 // translator, address classes, the hop limit.
 [[nodiscard]] Verdict decide_header6(Flow6& f) noexcept {
+    // RFC 7915 §5.3: the quoted packet has been forwarded already; its
+    // addresses and hop limit are history, refused by none of these rules.
+    if (f.inner) return Verdict::Forward;
     // RFC 2675 §3: IPv4 cannot carry a jumbogram, so a well-formed one gets
     // Packet Too Big, as from a link that cannot carry it.
     if (f.in.jumbogram) return refuse(f, Reason::Jumbogram, too_big6(f.t), ErrorClass::Router);
@@ -182,6 +226,10 @@ bool well_formed_jumbogram(const std::uint8_t* p, std::size_t length) noexcept {
     // RFC 7915 §5.1 maps ICMPv6 to ICMPv4, never the other way: ICMPv4
     // inside IPv6 has no meaning on either side.
     if (upper == proto::kIcmp) return drop(f.ctx, Reason::Icmpv4InIpv6);
+    // RFC 7915 §5.3: a quoted upper layer is carried as far as quoted (a
+    // fragment of ICMPv6 or a zero UDP checksum included) under an IPv4
+    // header that must hold its declared length.
+    if (f.inner) return kIpv4HdrLen + in.l4_declared > 0xffff ? drop(f.ctx, Reason::InnerPacketBad) : Verdict::Forward;
     // RFC 7915 §1.2: fragmented ICMP is not translated.
     if (upper == proto::kIcmpv6 && in.fragmented) return drop(f.ctx, Reason::FragmentedIcmp);
     if (in.first_fragment && upper == proto::kTcp && in.l4_len < kTcpCsumOffset + 2) {
@@ -213,6 +261,7 @@ bool well_formed_jumbogram(const std::uint8_t* p, std::size_t length) noexcept {
     bool via_prefix = false;
     const auto dst4 = map_6to4(f.t, f.ctx, f.in.dst, miss, via_prefix);
     if (!dst4) {
+        if (f.inner) return drop(f.ctx, Reason::InnerUnmappable);  // RFC 7915 §5.3: the error is dropped
         if (miss == MapMiss::Reserved) return drop(f.ctx, Reason::ReservedDestination);
         if (miss == MapMiss::Denied) {
             return refuse(f, Reason::UnmappedDestination, addr_unreachable, ErrorClass::Router);
@@ -222,6 +271,7 @@ bool well_formed_jumbogram(const std::uint8_t* p, std::size_t length) noexcept {
         return refuse(f, miss_reason(miss, Reason::DstUnmappable6), err, ErrorClass::Policy);
     }
     f.dst4 = *dst4;
+    if (f.inner) return Verdict::Forward;  // the quoted packet is not routed: no hairpin, no loop
     // RFC 7757 §4.2.2 intrinsic hairpinning: the IPv4 destination stands
     // for an IPv6 host (EAM or pool), not for the address we were given.
     if (f.t.hairpin) {
@@ -236,10 +286,14 @@ bool well_formed_jumbogram(const std::uint8_t* p, std::size_t length) noexcept {
 }
 
 // Then the IPv4 source (TAYGA's order). Only a source may lease from the
-// dynamic pool; an ICMPv6 error from an unmapped router takes ipv4-addr.
+// dynamic pool; an ICMPv6 error from an unmapped router takes ipv4-addr. A
+// quoted source (RFC 7915 §5.3) finds an existing mapping or drops the
+// error: no lease, no anti-spoofing rule, no ipv4-addr.
 [[nodiscard]] Verdict decide_src6(Flow6& f) noexcept {
     MapMiss miss = MapMiss::None;
-    auto src4 = map_6to4_src(f.t, f.ctx, f.in.src, miss, !f.in.icmp_error);
+    auto src4 =
+        f.inner ? map_6to4(f.t, f.ctx, f.in.src, miss) : map_6to4_src(f.t, f.ctx, f.in.src, miss, !f.in.icmp_error);
+    if (f.inner && !src4) return drop(f.ctx, Reason::InnerUnmappable);
     if (!src4 && f.in.icmp_error && f.t.ipv4_addr != Ipv4Addr{} && miss != MapMiss::Reserved &&
         miss != MapMiss::Spoofed && miss != MapMiss::Denied) {
         // RFC 6791 / RFC 7915 §6: an ICMPv6 error from an IPv6 router with
@@ -261,11 +315,11 @@ bool well_formed_jumbogram(const std::uint8_t* p, std::size_t length) noexcept {
 
 // Decide the size (RFC 7915 §5.1.1, §1.4) before anything is rewritten
 // (after the source: a Packet Too Big names a flow that will need its
-// lease); not for a hairpinned packet (it returns to IPv6) nor a GSO
-// super-packet.
+// lease); not for a hairpinned packet (it returns to IPv6), a GSO
+// super-packet, nor a quoted packet (§5.3).
 [[nodiscard]] Verdict decide_size6(Flow6& f) noexcept {
     const std::size_t total = kIpv4HdrLen + f.in.l4_len;
-    if (f.hairpin || f.in.icmp_error || f.pkt.gso || total <= f.t.ipv4_mtu) return Verdict::Forward;
+    if (f.hairpin || f.inner || f.in.icmp_error || f.pkt.gso || total <= f.t.ipv4_mtu) return Verdict::Forward;
     // A packet that came with a Fragment Header, or whose translation goes
     // out with DF=0 (<= 1260 bytes), is fragmented in IPv4; otherwise
     // (DF=1) the sender learns the MTU from a Packet Too Big.
@@ -277,18 +331,22 @@ bool well_formed_jumbogram(const std::uint8_t* p, std::size_t length) noexcept {
 }
 
 // Emit the upper layer. RFC 7915 §5.5: the pseudo-header changed from IPv6
-// to IPv4 addresses; only the first fragment carries the transport header.
+// to IPv4 addresses; only the first fragment carries the transport header
+// (fragmented ICMPv6 got here only quoted). A quoted packet keeps its
+// declared length, its checksum adjusted where the quote reaches it
+// (§5.3).
 [[nodiscard]] Verdict emit_payload6(Flow6& f) noexcept {
     const Parsed6& in = f.in;
     const std::uint8_t upper = in.ext.proto;
     f.proto4 = upper == proto::kIcmpv6 ? proto::kIcmp : upper;
     f.out = in.l4;
-    f.out_len = in.l4_len;
-    if (upper == proto::kIcmpv6) {
+    f.out_len = in.l4_declared;
+    if (upper == proto::kIcmpv6 && in.first_fragment) {
         const std::uint32_t pseudo = common::csum_pseudo6(in.src.bytes.data(), in.dst.bytes.data(),
-                                                          static_cast<std::uint32_t>(in.l4_len), proto::kIcmpv6);
+                                                          static_cast<std::uint32_t>(f.out_len), proto::kIcmpv6);
+        if (f.inner) return quoted_icmp_6to4(f.ctx, in.l4, in.l4_len, pseudo);
         IcmpOut r;
-        const Verdict v = icmp_6to4(f.t, f.ctx, in.l4, in.l4_len, pseudo, f.pkt.base + f.pkt.capacity, r);
+        const Verdict v = icmp_6to4(f.t, f.ctx, f.pkt, in.l4, in.l4_len, pseudo, r);
         f.out = r.msg;
         f.out_len = r.len;
         return v;
@@ -311,7 +369,9 @@ bool well_formed_jumbogram(const std::uint8_t* p, std::size_t length) noexcept {
 
 // Emit the IPv4 header (RFC 7915 §5.1 / §5.1.1), which replaces the IPv6
 // header and the skipped extension headers, ending where the payload
-// begins; then fragment, count, and hairpin.
+// begins; then fragment, count, and hairpin. A quoted packet's header ends
+// there too, its hop limit kept (§5.3); the ICMP error around it is laid
+// out by icmp_6to4.
 [[nodiscard]] Verdict emit_header6(Flow6& f) noexcept {
     const Ext6& e = f.in.ext;
     std::uint8_t* h = f.out - kIpv4HdrLen;
@@ -323,11 +383,13 @@ bool well_formed_jumbogram(const std::uint8_t* p, std::size_t length) noexcept {
         flags = static_cast<std::uint16_t>((e.more_frags ? kIpv4FlagMf : 0) | e.frag_offset);
     } else if (out_total > kDfThreshold) {
         flags = kIpv4FlagDf;  // §5.1: DF by size, never atomic fragments; ID 0 (RFC 6864 §4.1)
-    } else {
+    } else if (!f.inner) {
         id = f.ctx.ipv4_ids.next();  // RFC 6864 §4.3: may be fragmented on the way
-    }
+    }  // a quoted packet's own ID is not recoverable (ID 0): receivers match on the transport header
     write_ipv4_header(h, f.in.traffic_class, static_cast<std::uint16_t>(out_total), id, flags,
-                      static_cast<std::uint8_t>(f.in.hop_limit - 1), f.proto4, f.src4, f.dst4);
+                      f.inner ? f.in.hop_limit : static_cast<std::uint8_t>(f.in.hop_limit - 1), f.proto4, f.src4,
+                      f.dst4);
+    if (f.inner) return Verdict::Forward;
     f.pkt.offset = static_cast<std::size_t>(h - f.pkt.base);
     f.pkt.length = out_total;
     if (f.cut && !fragment4(f.ctx, f.pkt, f.t.ipv4_mtu)) return drop(f.ctx, Reason::NoBufferRoom);
@@ -350,38 +412,30 @@ using Stage6 = Verdict (*)(Flow6&) noexcept;
 inline constexpr Stage6 kStages6[] = {parse6,      decide_header6, decide_payload6, decide_dst6,
                                       decide_src6, decide_size6,   emit_payload6,   emit_header6};
 
-}  // namespace
-
-// The part of the parse stage that the packet quoted in an ICMPv6 error
-// shares (RFC 7915 §5.3: "translated like an ordinary one").
-void parse_ipv6(std::uint8_t* p, std::size_t len, ExtWalk mode, Parsed6& in) noexcept {
-    const ConstIpv6View ip{p};
-    in.len = len;
-    in.src = ip.src();
-    in.dst = ip.dst();
-    in.hop_limit = ip.hop_limit();
-    in.traffic_class = ip.traffic_class();
-    in.ext_ok = walk_ext_headers(p, len, mode, in.ext, in.ext_why);
-    const Ext6& e = in.ext;
-    in.l4 = p + e.l4_off;
-    in.l4_len = in.len - e.l4_off;
-    in.fragmented = e.has_frag && (e.frag_offset != 0 || e.more_frags);
-    in.first_fragment = !e.has_frag || e.frag_offset == 0;
-    in.icmp_error =
-        e.proto == proto::kIcmpv6 && !in.fragmented && in.l4_len > 0 && is_icmp6_error(ConstIcmpView{in.l4}.type());
+// Runs the stages in order until one does not pass the packet on.
+[[nodiscard]] Verdict run_stages6(Flow6& f) noexcept {
+    for (const Stage6 stage : kStages6) {
+        if (const Verdict v = stage(f); v != Verdict::Forward) return v;
+    }
+    return Verdict::Forward;
 }
 
+}  // namespace
+
 Verdict translate_6to4(const Tables& t, Context& ctx, PacketBuf& pkt) noexcept {
-    Flow6 f{t, ctx, pkt, {}, {}, {}, {}};
-    Verdict v = Verdict::Forward;
-    for (const Stage6 stage : kStages6) {
-        v = stage(f);
-        if (v != Verdict::Forward) break;
-    }
+    Flow6 f{t, ctx, pkt};
+    const Verdict v = run_stages6(f);
     if (v != Verdict::IcmpError) return v;
     // The one exit point for the translator's own errors.
-    v = reject6(t, ctx, pkt, f.in, f.error);
+    const Verdict sent = reject6(t, ctx, pkt, f.in, f.error);
     if (f.error.to_self) ctx.last_event.kind = EventKind::Self;
+    return sent;
+}
+
+Verdict translate_quoted_6to4(const Tables& t, Context& ctx, PacketBuf& quote, Quoted& q) noexcept {
+    Flow6 f{t, ctx, quote, true};
+    const Verdict v = run_stages6(f);
+    q = Quoted{f.in.l4, f.in.l4_len, kIpv4HdrLen, f.in.ext.l4_off + f.in.l4_declared};
     return v;
 }
 
