@@ -14,7 +14,7 @@ import struct
 import sys
 
 from scapy.all import (ICMP, IP, TCP, UDP, IPerror, UDPerror, TCPerror, ICMPerror, IPv6, IPerror6,
-                       ICMPv6EchoRequest, ICMPv6DestUnreach, ICMPv6PacketTooBig, ICMPv6TimeExceeded,
+                       ICMPv6EchoRequest, ICMPv6EchoReply, ICMPv6DestUnreach, ICMPv6PacketTooBig, ICMPv6TimeExceeded,
                        ICMPv6ParamProblem, IPv6ExtHdrFragment, IPv6ExtHdrHopByHop, IPv6ExtHdrRouting,
                        IPv6ExtHdrDestOpt, IPOption_LSRR, raw)
 
@@ -99,6 +99,20 @@ def seeds_4to6(d):
     w("inner-unmappable@drop:inner-unmappable", REPAIR | SECOND,
       IP(src=H4, dst=M4) / ICMP(type=3, code=1) / IPerror(raw(IP(src=M4, dst="203.0.113.9") / UDP())))
     w("redirect@drop:icmp-single-hop", REPAIR, IP(src=H4, dst=M4) / ICMP(type=5, code=1, gw="192.0.2.9") / IPerror(raw(inner)))
+    # The quoted packet through the 4->6 stages with their inner flag (RFC 7915 §4.3).
+    quoted = IP(src=M4, dst=H4, ttl=1, options=[IPOption_LSRR(routers=["192.0.2.9"], pointer=4)]) / TCP(sport=1000, dport=80)
+    w("quoted-options-tcp@forward", REPAIR, IP(src=H4, dst=M4) / ICMP(type=11, code=0) / raw(quoted))
+    quoted = IP(src=M4, dst=H4, flags="MF", id=77) / ICMP(type=8, id=3, seq=4) / b"ping"
+    w("quoted-echo-first-fragment@forward", REPAIR, IP(src=H4, dst=M4) / ICMP(type=11, code=0) / raw(quoted))
+    quoted = IP(src=M4, dst=H4, frag=5, proto=1) / (b"v" * 24)
+    w("quoted-icmp-later-fragment@forward", REPAIR, IP(src=H4, dst=M4) / ICMP(type=3, code=1) / raw(quoted))
+    quoted = IP(src=M4, dst=H4, flags="DF") / UDP(sport=1000, dport=53) / (b"z" * 3000)
+    w("quoted-cut-short-frag-needed@forward", REPAIR,
+      IP(src=H4, dst=M4) / ICMP(type=3, code=4, nexthopmtu=0) / raw(quoted)[:548])
+    quoted = IP(src=M4, dst=H4) / UDP(sport=1000, dport=53, chksum=0) / b"zero"
+    w("quoted-udp-zero@forward", REPAIR, IP(src=H4, dst=M4) / ICMP(type=3, code=3) / raw(quoted))
+    quoted = IP(src=M4, dst=H4) / ICMP(type=3, code=3) / raw(inner)
+    w("quoted-error@drop:icmp-error-in-error", REPAIR, IP(src=H4, dst=M4) / ICMP(type=11, code=0) / raw(quoted))
 
 
 def seeds_6to4(d):
@@ -135,6 +149,19 @@ def seeds_6to4(d):
     w("time-exceeded-rfc6791@forward", REPAIR,
       IPv6(src="2001:db8:ffff::1", dst=H4_6) / ICMPv6TimeExceeded(code=0) / IPerror6(raw(inner)))
     w("neighbor-solicit@drop:icmp-single-hop", REPAIR, IPv6(src=M6, dst=H4_6, nh=58) / (b"\x87\x00\x00\x00\x00\x00\x00\x00" + b"\x20\x01\x0d\xb8" + b"\0" * 12))
+    # The quoted packet through the 6->4 stages with their inner flag (RFC 7915 §5.3).
+    quoted = (IPv6(src=H4_6, dst=M6, hlim=0) / IPv6ExtHdrHopByHop() /
+              IPv6ExtHdrRouting(type=0, addresses=["2001:db8::1"], segleft=1) / IPv6ExtHdrFragment(m=1, id=0x12345678) /
+              TCP(sport=80, dport=1000))
+    w("quoted-ext-headers-tcp@forward", REPAIR, IPv6(src=M6, dst=H4_6) / ICMPv6DestUnreach(code=3) / raw(quoted))
+    quoted = IPv6(src=H4_6, dst=M6) / ICMPv6EchoReply(id=1, seq=2, data=b"pong")
+    w("quoted-echo-reply@forward", REPAIR, IPv6(src=M6, dst=H4_6) / ICMPv6TimeExceeded(code=0) / raw(quoted))
+    quoted = IPv6(src=H4_6, dst=M6) / UDP(sport=53, dport=1000) / (b"y" * 1400)
+    w("quoted-cut-short-too-big@forward", REPAIR,
+      IPv6(src=M6, dst=H4_6) / ICMPv6PacketTooBig(mtu=1280) / raw(quoted)[:1232])
+    quoted = bytearray(raw(IPv6(src=H4_6, dst=M6) / UDP(sport=53, dport=1000)))
+    quoted[4:6] = b"\xff\xff"  # declared longer than an IPv4 datagram can be
+    w("quoted-oversized@drop:inner-packet-bad", REPAIR, IPv6(src=M6, dst=H4_6) / ICMPv6DestUnreach(code=4) / bytes(quoted))
 
 
 def vnet(flags=0, gso_type=0, hdr_len=0, gso_size=0, csum_start=0, csum_offset=0):
