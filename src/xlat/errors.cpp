@@ -117,26 +117,53 @@ void count_held_back(Context& ctx, IcmpErrorKind kind) noexcept {
     ++ctx.counters.icmp_errors_held_back_by_kind[static_cast<std::size_t>(kind)];
 }
 
-}  // namespace
-
-Verdict reject4(const Tables& t, Context& ctx, PacketBuf& pkt, const Parsed4& in, const Refusal& r) noexcept {
-    // r.cls: both classes exempt exactly the ICMPv4 errors (RFC 7915 §4.4).
-    const Reason why = r.why;
-    const IcmpError err = r.err;
-    const std::size_t len = in.len;
+// Whether the IPv4 packet `in` may be answered with an error at all (the
+// refusal's class does not matter: both exempt exactly the ICMPv4 errors,
+// RFC 7915 §4.4). RFC 1812 §4.3.2.7: no error for an ICMP error, a
+// non-first fragment, a broadcast/multicast destination or an invalid
+// source; nor to the translator itself (a source spoofing its address).
+[[nodiscard]] bool may_answer4(const Tables& t, const Parsed4& in) noexcept {
     const Ipv4Addr& src = in.src;
     const Ipv4Addr& dst = in.dst;
     const bool first_fragment = in.frag_offset == 0;
     const bool icmp_error =
-        in.proto == proto::kIcmp && first_fragment && len > in.ihl && is_icmp4_error(ConstIcmpView{in.l4}.type());
-    // RFC 1812 §4.3.2.7: no error for an ICMP error, a non-first fragment,
-    // a broadcast/multicast destination or an invalid source.
+        in.proto == proto::kIcmp && first_fragment && in.len > in.ihl && is_icmp4_error(ConstIcmpView{in.l4}.type());
     static constexpr Ipv4Addr kBroadcast{{255, 255, 255, 255}};
-    // Nor to the translator itself (a source spoofing its address).
-    if (!t.icmp_errors || t.ipv4_addr == Ipv4Addr{} || icmp_error || !first_fragment || (dst.bytes[0] & 0xf0) == 0xe0 ||
-        dst == kBroadcast || addr::is_reserved_ipv4(src) || src == t.ipv4_addr) {
-        return drop(ctx, why);
+    return t.icmp_errors && t.ipv4_addr != Ipv4Addr{} && !icmp_error && first_fragment &&
+           (dst.bytes[0] & 0xf0) != 0xe0 && dst != kBroadcast && !addr::is_reserved_ipv4(src) && src != t.ipv4_addr;
+}
+
+// Whether the IPv6 packet `in` (in `pkt`) may be answered with the error of
+// `r` at all.
+[[nodiscard]] bool may_answer6(const Tables& t, const PacketBuf& pkt, const Parsed6& in, const Refusal& r) noexcept {
+    const Ext6& e = in.ext;
+    const bool non_first = e.has_frag && e.frag_offset != 0;  // as far as the walk got
+    bool icmp_exempt = false;
+    if (e.complete && e.proto == proto::kIcmpv6) {
+        // RFC 7915 §5.4: no policy error for any ICMPv6 message; RFC 4443
+        // §2.4(e.1, e.2): no error for an ICMPv6 error or a Redirect.
+        const std::size_t off = e.l4_off;
+        const ConstIcmpView icmp{pkt.data() + off};
+        icmp_exempt = r.cls == ErrorClass::Policy || off >= in.len || is_icmp6_error(icmp.type()) ||
+                      icmp.type() == kIcmp6Redirect;
     }
+    // RFC 4443 §2.4(e.3): no error to a multicast destination (Packet Too
+    // Big excepted); (e.6) nor to a source that is not one node. Non-first
+    // fragments: the IPv4 rule (RFC 1812 §4.3.2.7) applied to IPv6 too.
+    // Nor to the translator itself (a source spoofing its address).
+    const bool multicast = in.dst.bytes[0] == 0xff && r.err.type != icmp6::kPacketTooBig;
+    return t.icmp_errors && t.ipv6_addr != Ipv6Addr{} && !icmp_exempt && !non_first && !multicast &&
+           !addr::is_reserved_ipv6(in.src) && in.src != t.ipv6_addr;
+}
+
+}  // namespace
+
+Verdict reject4(const Tables& t, Context& ctx, PacketBuf& pkt, const Parsed4& in, const Refusal& r) noexcept {
+    const Reason why = r.why;
+    const IcmpError err = r.err;
+    const std::size_t len = in.len;
+    const Ipv4Addr& src = in.src;
+    if (!may_answer4(t, in)) return drop(ctx, why);
     constexpr std::size_t kHdr = kIpv4HdrLen + kIcmpHdrLen;
     if (pkt.offset < kHdr) return drop(ctx, why);  // not reached: kMaxPrepend is checked first
     const IcmpErrorKind kind = error_kind(false, err.type, err.code);
@@ -167,27 +194,7 @@ Verdict reject6(const Tables& t, Context& ctx, PacketBuf& pkt, const Parsed6& in
     const IcmpError err = r.err;
     const std::size_t len = in.len;
     const Ipv6Addr& src = in.src;
-    const Ipv6Addr& dst = in.dst;
-    const Ext6& e = in.ext;
-    const bool non_first = e.has_frag && e.frag_offset != 0;  // as far as the walk got
-    bool icmp_exempt = false;
-    if (e.complete && e.proto == proto::kIcmpv6) {
-        // RFC 7915 §5.4: no policy error for any ICMPv6 message; RFC 4443
-        // §2.4(e.1, e.2): no error for an ICMPv6 error or a Redirect.
-        const std::size_t off = e.l4_off;
-        const ConstIcmpView icmp{pkt.data() + off};
-        icmp_exempt =
-            r.cls == ErrorClass::Policy || off >= len || is_icmp6_error(icmp.type()) || icmp.type() == kIcmp6Redirect;
-    }
-    // RFC 4443 §2.4(e.3): no error to a multicast destination (Packet Too
-    // Big excepted); (e.6) nor to a source that is not one node. Non-first
-    // fragments: the IPv4 rule (RFC 1812 §4.3.2.7) applied to IPv6 too.
-    // Nor to the translator itself (a source spoofing its address).
-    const bool multicast = dst.bytes[0] == 0xff && err.type != icmp6::kPacketTooBig;
-    if (!t.icmp_errors || t.ipv6_addr == Ipv6Addr{} || icmp_exempt || non_first || multicast ||
-        addr::is_reserved_ipv6(src) || src == t.ipv6_addr) {
-        return drop(ctx, why);
-    }
+    if (!may_answer6(t, pkt, in, r)) return drop(ctx, why);
     constexpr std::size_t kHdr = kIpv6HdrLen + kIcmpHdrLen;
     if (pkt.offset < kHdr) return drop(ctx, why);  // not reached: kMaxPrepend is checked first
     const IcmpErrorKind kind = error_kind(true, err.type, err.code);

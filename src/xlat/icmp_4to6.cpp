@@ -62,37 +62,42 @@ std::optional<std::uint8_t> param_pointer_4to6(std::uint8_t ptr4) noexcept {
 
 namespace {
 
+// RFC 7915 §4.2: the ICMPv6 message for an ICMPv4 Destination Unreachable
+// of `code`, or the reason it is not translated.
+[[nodiscard]] Verdict dest_unreach_4to6(Context& ctx, std::uint8_t code, IcmpError& e) noexcept {
+    e.type = icmp6::kDestUnreach;
+    switch (code) {
+        case icmp4::kNetUnreach:
+        case icmp4::kHostUnreach:
+        case icmp4::kSourceRouteFailed:
+        case icmp4::kNetUnknown:
+        case icmp4::kHostUnknown:
+        case icmp4::kSourceHostIsolated:
+        case icmp4::kNetUnreachTos:
+        case icmp4::kHostUnreachTos: e.code = icmp6::kNoRoute; break;
+        case icmp4::kNetProhibited:
+        case icmp4::kHostProhibited:
+        case icmp4::kAdminProhibited:
+        case icmp4::kPrecedenceCutoff: e.code = icmp6::kAdminProhibited; break;
+        case icmp4::kPortUnreach: e.code = icmp6::kPortUnreach; break;
+        case icmp4::kProtoUnreach:
+            // §4.2: Parameter Problem, unrecognized Next Header, pointing
+            // at the IPv6 Next Header field.
+            e = IcmpError{icmp6::kParamProblem, icmp6::kUnrecognizedNextHeader, 6};
+            break;
+        case icmp4::kFragNeeded: e = IcmpError{icmp6::kPacketTooBig, 0, 0}; break;
+        default: return drop(ctx, Reason::IcmpUntranslatable);  // 14 precedence violation, >= 16
+    }
+    return Verdict::Forward;
+}
+
 // RFC 7915 §4.2: the type and code of an ICMP error, or the reason it is not
 // translated.
 [[nodiscard]] Verdict error_type_4to6(Context& ctx, const IcmpView& msg_in, IcmpError& e) noexcept {
     const std::uint8_t type = msg_in.type();
     const std::uint8_t code = msg_in.code();
     switch (type) {
-        case icmp4::kDestUnreach:
-            e.type = icmp6::kDestUnreach;
-            switch (code) {
-                case icmp4::kNetUnreach:
-                case icmp4::kHostUnreach:
-                case icmp4::kSourceRouteFailed:
-                case icmp4::kNetUnknown:
-                case icmp4::kHostUnknown:
-                case icmp4::kSourceHostIsolated:
-                case icmp4::kNetUnreachTos:
-                case icmp4::kHostUnreachTos: e.code = icmp6::kNoRoute; break;
-                case icmp4::kNetProhibited:
-                case icmp4::kHostProhibited:
-                case icmp4::kAdminProhibited:
-                case icmp4::kPrecedenceCutoff: e.code = icmp6::kAdminProhibited; break;
-                case icmp4::kPortUnreach: e.code = icmp6::kPortUnreach; break;
-                case icmp4::kProtoUnreach:
-                    // §4.2: Parameter Problem, unrecognized Next Header,
-                    // pointing at the IPv6 Next Header field.
-                    e = IcmpError{icmp6::kParamProblem, icmp6::kUnrecognizedNextHeader, 6};
-                    break;
-                case icmp4::kFragNeeded: e = IcmpError{icmp6::kPacketTooBig, 0, 0}; break;
-                default: return drop(ctx, Reason::IcmpUntranslatable);  // 14 precedence violation, >= 16
-            }
-            break;
+        case icmp4::kDestUnreach: return dest_unreach_4to6(ctx, code, e);
         case icmp4::kTimeExceeded:
             if (code > icmp4::kReassemblyExceeded) return drop(ctx, Reason::IcmpUntranslatable);
             e = IcmpError{icmp6::kTimeExceeded, code, 0};  // code unchanged
