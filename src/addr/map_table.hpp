@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "common/result.hpp"
-#include "nat64d/config.hpp"
 #include "nat64d/ip.hpp"
+#include "nat64d/map_entry.hpp"
 
 namespace nat64d::addr {
 
