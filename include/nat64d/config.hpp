@@ -1,6 +1,9 @@
 // The one validated configuration, produced by both front ends (TAYGA-format
 // and TOML, src/config/) and consumed by the daemon. Field comments name the
-// tayga.conf(5) directive each one comes from.
+// tayga.conf(5) directive each one comes from. The value types that the
+// translator, addr and netlink use on their own live in headers of their
+// own (map_pair.hpp, map_entry.hpp, xlat_settings.hpp, tun_setup.hpp), so
+// that a new directive recompiles none of them.
 #pragma once
 
 #include <cstdint>
@@ -9,54 +12,12 @@
 #include <vector>
 
 #include "nat64d/ip.hpp"
+#include "nat64d/map_entry.hpp"
+#include "nat64d/source_pos.hpp"
+#include "nat64d/tun_setup.hpp"
+#include "nat64d/xlat_settings.hpp"
 
 namespace nat64d {
-
-// Where a setting came from, so later checks (and reload) can cite it.
-struct SourcePos {
-    std::string file;
-    unsigned line = 0;
-};
-
-// `map IPv4[/n] IPv6[/m]`: RFC 7757 explicit address mapping.
-struct MapEntry {
-    Prefix4 v4;
-    Prefix6 v6;
-    SourcePos pos;
-    bool from_map_file = false;  // a map-file line (reloadable, replaceable) rather than tayga.conf's
-    friend bool operator==(const MapEntry& a, const MapEntry& b) { return a.v4 == b.v4 && a.v6 == b.v6; }
-};
-
-// `udp-cksum-mode`: what to do with IPv4 UDP datagrams whose checksum is 0
-// (RFC 7915 §4.5): drop them, forward them unchanged (fwd), or compute one.
-enum class UdpCksumMode { Drop, Forward, Calc };
-
-// `log drop reject icmp self dyn`.
-struct LogFlags {
-    bool drop = false;
-    bool reject = false;
-    bool icmp = false;
-    bool self = false;
-    bool dyn = false;
-    friend bool operator==(const LogFlags&, const LogFlags&) = default;
-};
-
-// `tun-ip`: an address (with prefix length) put on the TUN device.
-struct TunIp {
-    bool is_v6 = false;
-    Ipv4Addr v4;              // the host address, when !is_v6
-    Ipv6Addr v6;              // the host address, when is_v6
-    unsigned prefix_len = 0;  // on-link prefix length (default /32 or /128)
-    friend bool operator==(const TunIp&, const TunIp&) = default;
-};
-
-// `tun-route`: a route pointed at the TUN device.
-struct TunRoute {
-    bool is_v6 = false;
-    Prefix4 v4;
-    Prefix6 v6;
-    friend bool operator==(const TunRoute&, const TunRoute&) = default;
-};
 
 // `metrics-listen ADDR:PORT`: the address and TCP port of the metrics
 // HTTP server.

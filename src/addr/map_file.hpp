@@ -11,7 +11,8 @@
 #include <vector>
 
 #include "common/result.hpp"
-#include "nat64d/config.hpp"
+#include "nat64d/map_entry.hpp"
+#include "nat64d/source_pos.hpp"
 
 namespace nat64d::addr {
 

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -12,14 +13,22 @@
 namespace nat64d::addr {
 namespace {
 
-// Bit `i` of a big-endian key, most significant first.
-unsigned bit_at(const std::uint8_t* key, unsigned i) noexcept {
-    return (key[i / 8] >> (7 - i % 8)) & 1u;
-}
-
 // Mask of the low `host_bits` bits (0..32) of a 32-bit word.
 std::uint32_t host_mask(unsigned host_bits) noexcept {
     return host_bits >= 32 ? ~std::uint32_t{0} : (std::uint32_t{1} << host_bits) - 1;
+}
+
+// Mask of the high `len` bits (0..64) of a 64-bit word.
+std::uint64_t prefix_mask64(unsigned len) noexcept {
+    return len == 0 ? 0 : ~std::uint64_t{0} << (64 - len);
+}
+
+std::uint32_t prefix_mask32(unsigned len) noexcept {
+    return ~host_mask(32 - len);
+}
+
+std::uint64_t load64(const std::uint8_t* p) noexcept {
+    return (std::uint64_t{common::load32(p)} << 32) | common::load32(p + 4);
 }
 
 // Grows `v` so that `needed` elements fit, keeping growth geometric.
@@ -28,67 +37,118 @@ void ensure_capacity(std::vector<T>& v, std::size_t needed) {
     if (v.capacity() < needed) v.reserve(needed > 2 * v.capacity() ? needed : 2 * v.capacity());
 }
 
-std::string describe(const MapEntry& e) {
+// An IPv6 address (or prefix) as two big-endian 64-bit halves.
+struct Halves {
+    std::uint64_t hi;
+    std::uint64_t lo;
+};
+
+Halves halves(const Ipv6Addr& a) noexcept {
+    return {load64(a.bytes.data()), load64(a.bytes.data() + 8)};
+}
+
+Halves masked(Halves h, unsigned len) noexcept {
+    return len <= 64 ? Halves{h.hi & prefix_mask64(len), 0} : Halves{h.hi, h.lo & prefix_mask64(len - 64)};
+}
+
+// splitmix64's finalizer: every input bit reaches every slot bit.
+std::uint64_t mix(std::uint64_t x) noexcept {
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9u;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebu;
+    return x ^ (x >> 31);
+}
+
+std::uint64_t hash4(std::uint32_t key, unsigned len) noexcept {
+    return mix((std::uint64_t{len} << 32) | key);
+}
+
+std::uint64_t hash6(std::uint64_t hi, std::uint64_t lo, unsigned len) noexcept {
+    return mix(hi ^ mix(lo + len));
+}
+
+// The slot count for `entries` entries: a power of two, at most a quarter full.
+std::size_t slot_count(std::size_t entries) {
+    std::size_t n = 16;
+    while (n < 4 * entries) n *= 2;
+    return n;
+}
+
+std::string describe(const MapPair& e) {
     return fmt::format("map {} {}", to_string(e.v4), to_string(e.v6));
 }
 
 }  // namespace
 
-// Each trie starts with its root node. Built as vector(1) rather than through
-// the header's `{Node{}}` default: g++ 12 -O2 reports a false
-// -Wmaybe-uninitialized on that initializer_list copy.
-MapTable::MapTable() : trie4_{std::vector<Node>(1)}, trie6_{std::vector<Node>(1)} {}
-
-void MapTable::Trie::insert(const std::uint8_t* key, unsigned len, std::int32_t entry) {
-    std::int32_t n = 0;
-    for (unsigned i = 0; i < len; ++i) {
-        const unsigned b = bit_at(key, i);
-        if (nodes[static_cast<std::size_t>(n)].child[b] < 0) {
-            const auto next = static_cast<std::int32_t>(nodes.size());
-            nodes.push_back(Node{});
-            nodes[static_cast<std::size_t>(n)].child[b] = next;
-        }
-        n = nodes[static_cast<std::size_t>(n)].child[b];
-    }
-    nodes[static_cast<std::size_t>(n)].entry = entry;
+void MapTable::place(std::vector<std::uint32_t>& slots, std::uint64_t hash, std::uint32_t index) noexcept {
+    const std::size_t m = slots.size() - 1;
+    std::size_t s = static_cast<std::size_t>(hash) & m;
+    while (slots[s] != kNone) s = (s + 1) & m;
+    slots[s] = index;
 }
 
-std::int32_t MapTable::Trie::longest(const std::uint8_t* key, unsigned bits) const noexcept {
-    std::int32_t n = 0;
-    std::int32_t best = nodes[0].entry;
-    for (unsigned i = 0; i < bits; ++i) {
-        n = nodes[static_cast<std::size_t>(n)].child[bit_at(key, i)];
-        if (n < 0) break;
-        if (nodes[static_cast<std::size_t>(n)].entry >= 0) best = nodes[static_cast<std::size_t>(n)].entry;
-    }
-    return best;
+void MapTable::Lengths::insert(unsigned len) noexcept {
+    unsigned i = 0;
+    while (i < count && desc[i] > len) ++i;
+    if (i < count && desc[i] == len) return;
+    for (unsigned j = count; j > i; --j) desc[j] = desc[j - 1];
+    desc[i] = static_cast<std::uint8_t>(len);
+    ++count;
 }
 
-std::int32_t MapTable::Trie::exact(const std::uint8_t* key, unsigned len) const noexcept {
-    std::int32_t n = 0;
-    for (unsigned i = 0; i < len && n >= 0; ++i) n = nodes[static_cast<std::size_t>(n)].child[bit_at(key, i)];
-    return n < 0 ? -1 : nodes[static_cast<std::size_t>(n)].entry;
+std::uint32_t MapTable::exact4(std::uint32_t key, unsigned len) const noexcept {
+    if (slots4_.empty()) return kNone;
+    const std::size_t m = slots4_.size() - 1;
+    for (std::size_t s = static_cast<std::size_t>(hash4(key, len)) & m;; s = (s + 1) & m) {
+        const std::uint32_t i = slots4_[s];
+        if (i == kNone) return kNone;
+        const Prefix4& p = pairs_[i].v4;
+        if (p.len == len && p.addr.to_u32() == key) return i;
+    }
 }
 
-std::int32_t MapTable::Trie::overlapping(const std::uint8_t* key, unsigned len) const noexcept {
-    // An entry on the path contains key/len.
-    std::int32_t n = 0;
-    for (unsigned i = 0;; ++i) {
-        const Node& node = nodes[static_cast<std::size_t>(n)];
-        if (node.entry >= 0) return node.entry;
-        if (i == len) break;
-        n = node.child[bit_at(key, i)];
-        if (n < 0) return -1;
+std::uint32_t MapTable::exact6(std::uint64_t hi, std::uint64_t lo, unsigned len) const noexcept {
+    if (slots6_.empty()) return kNone;
+    const std::size_t m = slots6_.size() - 1;
+    for (std::size_t s = static_cast<std::size_t>(hash6(hi, lo, len)) & m;; s = (s + 1) & m) {
+        const std::uint32_t i = slots6_[s];
+        if (i == kNone) return kNone;
+        const Prefix6& p = pairs_[i].v6;
+        if (p.len != len) continue;
+        const Halves h = halves(p.addr);
+        if (h.hi == hi && h.lo == lo) return i;
     }
-    // The node for key/len exists. Nodes are only ever created on the way to
-    // an entry and never removed, so some entry lies below it: follow any
-    // child (0 first) down to it. That entry is contained in key/len.
-    for (;;) {
-        const Node& node = nodes[static_cast<std::size_t>(n)];
-        if (node.entry >= 0) return node.entry;
-        n = node.child[0] >= 0 ? node.child[0] : node.child[1];
-        if (n < 0) return -1;  // unreachable while the invariant above holds
+}
+
+std::uint32_t MapTable::longest4(const Ipv4Addr& a) const noexcept {
+    const std::uint32_t a32 = a.to_u32();
+    for (unsigned k = 0; k < lengths4_.count; ++k) {
+        const unsigned len = lengths4_.desc[k];
+        if (const std::uint32_t i = exact4(a32 & prefix_mask32(len), len); i != kNone) return i;
     }
+    return kNone;
+}
+
+std::uint32_t MapTable::longest6(const Ipv6Addr& a) const noexcept {
+    const Halves whole = halves(a);
+    for (unsigned k = 0; k < lengths6_.count; ++k) {
+        const unsigned len = lengths6_.desc[k];
+        const Halves key = masked(whole, len);
+        if (const std::uint32_t i = exact6(key.hi, key.lo, len); i != kNone) return i;
+    }
+    return kNone;
+}
+
+std::uint32_t MapTable::overlapping6(const Prefix6& p) const noexcept {
+    // The IPv6 sides are disjoint prefixes, sorted by address. One that
+    // overlaps p either contains p's first address (the last one starting
+    // at or before it) or starts inside p (the first one after it).
+    const auto after = std::upper_bound(by_v6_.begin(), by_v6_.end(), p.addr,
+                                        [this](const Ipv6Addr& a, std::uint32_t i) { return a < pairs_[i].v6.addr; });
+    if (after != by_v6_.begin() && pairs_[*(after - 1)].v6.contains(p.addr)) return *(after - 1);
+    if (after != by_v6_.end() && p.contains(pairs_[*after].v6.addr)) return *after;
+    return kNone;
 }
 
 common::Status MapTable::add(const MapEntry& entry) {
@@ -104,55 +164,86 @@ common::Status MapTable::add(const MapEntry& entry) {
     // sides are well defined (TAYGA accepts them); the same IPv4 prefix twice
     // is not. Overlapping IPv6 sides would make the 6->4 direction ambiguous
     // for the addresses they share (RFC 7757 §5): refused, as in TAYGA.
-    const auto clash = [this, &entry](std::int32_t index, std::string_view how) {
-        const MapEntry& old = entries_[static_cast<std::size_t>(index)];
+    const auto clash = [this, &entry](std::uint32_t index, std::string_view how) {
+        const MapEntry& old = added_[index];
         std::string msg = fmt::format("{} {} {}", describe(entry), how, describe(old));
         if (!old.pos.file.empty()) msg += fmt::format(" at {}:{}", old.pos.file, old.pos.line);
         return common::Error{std::move(msg)};
     };
-    if (const auto same = trie4_.exact(entry.v4.addr.bytes.data(), entry.v4.len); same >= 0)
+    // The lookups compare whole prefixes: keep them with their host bits
+    // clear even if a caller left some set (only the first len bits count).
+    const MapPair pair{Prefix4{mask(entry.v4.addr, entry.v4.len), entry.v4.len},
+                       Prefix6{mask(entry.v6.addr, entry.v6.len), entry.v6.len}};
+    if (const auto same = exact4(pair.v4.addr.to_u32(), pair.v4.len); same != kNone)
         return clash(same, "conflicts with");
-    if (const auto over = trie6_.overlapping(entry.v6.addr.bytes.data(), entry.v6.len); over >= 0)
-        return clash(over, "overlaps");
+    if (const auto over = overlapping6(pair.v6); over != kNone) return clash(over, "overlaps");
+
     // Allocate everything first so that a bad_alloc leaves the table as it was.
     MapEntry copy = entry;
-    ensure_capacity(entries_, entries_.size() + 1);
-    ensure_capacity(trie4_.nodes, trie4_.nodes.size() + entry.v4.len);
-    ensure_capacity(trie6_.nodes, trie6_.nodes.size() + entry.v6.len);
-    const auto index = static_cast<std::int32_t>(entries_.size());
-    entries_.push_back(std::move(copy));
-    trie4_.insert(entry.v4.addr.bytes.data(), entry.v4.len, index);
-    trie6_.insert(entry.v6.addr.bytes.data(), entry.v6.len, index);
+    const std::size_t n = pairs_.size() + 1;
+    ensure_capacity(pairs_, n);
+    ensure_capacity(added_, n);
+    ensure_capacity(by_v6_, n);
+    std::vector<std::uint32_t> grown4;
+    std::vector<std::uint32_t> grown6;
+    if (slots4_.size() < slot_count(n)) {
+        grown4.assign(slot_count(n), kNone);
+        grown6.assign(slot_count(n), kNone);
+        for (std::uint32_t i = 0; i < pairs_.size(); ++i) {
+            place(grown4, hash4(pairs_[i].v4.addr.to_u32(), pairs_[i].v4.len), i);
+            const Halves h = halves(pairs_[i].v6.addr);
+            place(grown6, hash6(h.hi, h.lo, pairs_[i].v6.len), i);
+        }
+    }
+
+    // From here on nothing throws.
+    if (!grown4.empty()) {
+        slots4_.swap(grown4);
+        slots6_.swap(grown6);
+    }
+    const auto index = static_cast<std::uint32_t>(pairs_.size());
+    pairs_.push_back(pair);
+    added_.push_back(std::move(copy));
+    const auto at = std::upper_bound(by_v6_.begin(), by_v6_.end(), pair.v6.addr,
+                                     [this](const Ipv6Addr& a, std::uint32_t i) { return a < pairs_[i].v6.addr; });
+    by_v6_.insert(at, index);
+    place(slots4_, hash4(pair.v4.addr.to_u32(), pair.v4.len), index);
+    const Halves h = halves(pair.v6.addr);
+    place(slots6_, hash6(h.hi, h.lo, pair.v6.len), index);
+    lengths4_.insert(pair.v4.len);
+    lengths6_.insert(pair.v6.len);
     return {};
 }
 
 const MapEntry* MapTable::find4(const Ipv4Addr& a) const noexcept {
-    const std::int32_t i = trie4_.longest(a.bytes.data(), 32);
-    return i < 0 ? nullptr : &entries_[static_cast<std::size_t>(i)];
+    const std::uint32_t i = longest4(a);
+    return i == kNone ? nullptr : &added_[i];
 }
 
 const MapEntry* MapTable::find6(const Ipv6Addr& a) const noexcept {
-    const std::int32_t i = trie6_.longest(a.bytes.data(), 128);
-    return i < 0 ? nullptr : &entries_[static_cast<std::size_t>(i)];
+    const std::uint32_t i = longest6(a);
+    return i == kNone ? nullptr : &added_[i];
 }
 
 std::optional<Ipv6Addr> MapTable::map_4to6(const Ipv4Addr& a) const noexcept {
     // RFC 7757 §3.3: keep the IPv4 suffix, put the IPv6 prefix in front. The
     // suffix lengths are equal (add()), so the suffix fills the low bits.
-    const MapEntry* e = find4(a);
-    if (e == nullptr) return std::nullopt;
-    const std::uint32_t hm = host_mask(32 - e->v4.len);
-    Ipv6Addr out = e->v6.addr;
+    const std::uint32_t i = longest4(a);
+    if (i == kNone) return std::nullopt;
+    const MapPair& e = pairs_[i];
+    const std::uint32_t hm = host_mask(32 - e.v4.len);
+    Ipv6Addr out = e.v6.addr;
     common::store32(out.bytes.data() + 12, (common::load32(out.bytes.data() + 12) & ~hm) | (a.to_u32() & hm));
     return out;
 }
 
 std::optional<Ipv4Addr> MapTable::map_6to4(const Ipv6Addr& a) const noexcept {
     // RFC 7757 §3.3, the other way: the IPv6 suffix is at most 32 bits.
-    const MapEntry* e = find6(a);
-    if (e == nullptr) return std::nullopt;
-    const std::uint32_t hm = host_mask(128 - e->v6.len);
-    return Ipv4Addr::from_u32((e->v4.addr.to_u32() & ~hm) | (common::load32(a.bytes.data() + 12) & hm));
+    const std::uint32_t i = longest6(a);
+    if (i == kNone) return std::nullopt;
+    const MapPair& e = pairs_[i];
+    const std::uint32_t hm = host_mask(128 - e.v6.len);
+    return Ipv4Addr::from_u32((e.v4.addr.to_u32() & ~hm) | (common::load32(a.bytes.data() + 12) & hm));
 }
 
 }  // namespace nat64d::addr

@@ -17,7 +17,7 @@
 
 #include "common/result.hpp"
 #include "common/unique_fd.hpp"
-#include "nat64d/config.hpp"
+#include "nat64d/tun_setup.hpp"
 
 struct nl_sock;
 struct nl_addr;

@@ -13,9 +13,9 @@
 #include "addr/map_table.hpp"
 #include "addr/pool_lookup.hpp"  // the one shared mutable table, seen through three lookups
 #include "addr/route_view.hpp"
-#include "nat64d/config.hpp"
 #include "nat64d/ip.hpp"
 #include "nat64d/verdict.hpp"
+#include "nat64d/xlat_settings.hpp"
 #include "xlat/ipv4_id.hpp"
 
 namespace nat64d::xlat {

@@ -3,6 +3,7 @@
 
 #include "support/addrs.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <random>
@@ -293,4 +294,180 @@ TEST_CASE("map: trie lookups agree with a linear reference on random tables", "[
     // The generator must exercise both outcomes of add().
     CHECK(accepted > 500);
     CHECK(refused > 500);
+}
+
+namespace {
+
+// Seven IPv4 sides nested in one another (/0 around /24 around ... /32),
+// each with an IPv6 side of its own.
+const char* const kNested[][2] = {
+    {"0.0.0.0/0", "2001:db8:ff::/96"},      {"192.0.2.0/24", "2001:db8:24::/120"},
+    {"192.0.2.0/25", "2001:db8:25::/121"},  {"192.0.2.0/26", "2001:db8:26::/122"},
+    {"192.0.2.0/28", "2001:db8:28::/124"},  {"192.0.2.0/30", "2001:db8:30::/126"},
+    {"192.0.2.1/32", "2001:db8:32::1/128"},
+};
+
+// Every lookup the nested table answers in the test below, as one string.
+std::string nested_lookups(const MapTable& t) {
+    const char* const a4s[] = {"192.0.2.1",   "192.0.2.0",   "192.0.2.2",  "192.0.2.3",   "192.0.2.4",
+                               "192.0.2.15",  "192.0.2.16",  "192.0.2.63", "192.0.2.64",  "192.0.2.127",
+                               "192.0.2.128", "192.0.2.255", "192.0.3.0",  "203.0.113.9", "0.0.0.0"};
+    const char* const a6s[] = {"2001:db8:32::1",        "2001:db8:32::",          "2001:db8:30::3",
+                               "2001:db8:30::4",        "2001:db8:28::f",         "2001:db8:28::10",
+                               "2001:db8:26::3f",       "2001:db8:26::40",        "2001:db8:25::7f",
+                               "2001:db8:25::80",       "2001:db8:24::ff",        "2001:db8:24::100",
+                               "2001:db8:ff::c000:201", "2001:db8:ff::cb00:7109", "2001:db8:ff:0:0:1::"};
+    std::string out;
+    for (const char* a : a4s) {
+        const auto m = t.map_4to6(v4(a));
+        out += std::string(a) + " -> " + (m ? nat64d::to_string(*m) : "none") + "\n";
+    }
+    for (const char* a : a6s) {
+        const auto m = t.map_6to4(v6(a));
+        out += std::string(a) + " -> " + (m ? nat64d::to_string(*m) : "none") + "\n";
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("RFC 7757 §3.3: longest match over seven nested IPv4 lengths, whatever the order of the adds",
+          "[addr][eam]") {
+    const std::string want =
+        "192.0.2.1 -> 2001:db8:32::1\n"  // the /32
+        "192.0.2.0 -> 2001:db8:30::\n"   // the /30 around it
+        "192.0.2.2 -> 2001:db8:30::2\n"
+        "192.0.2.3 -> 2001:db8:30::3\n"
+        "192.0.2.4 -> 2001:db8:28::4\n"  // the /28
+        "192.0.2.15 -> 2001:db8:28::f\n"
+        "192.0.2.16 -> 2001:db8:26::10\n"  // the /26
+        "192.0.2.63 -> 2001:db8:26::3f\n"
+        "192.0.2.64 -> 2001:db8:25::40\n"  // the /25
+        "192.0.2.127 -> 2001:db8:25::7f\n"
+        "192.0.2.128 -> 2001:db8:24::80\n"  // the /24
+        "192.0.2.255 -> 2001:db8:24::ff\n"
+        "192.0.3.0 -> 2001:db8:ff::c000:300\n"  // the /0
+        "203.0.113.9 -> 2001:db8:ff::cb00:7109\n"
+        "0.0.0.0 -> 2001:db8:ff::\n"
+        // 6->4: each IPv6 side maps into its own IPv4 side, up to its last address.
+        "2001:db8:32::1 -> 192.0.2.1\n"
+        "2001:db8:32:: -> none\n"
+        "2001:db8:30::3 -> 192.0.2.3\n"
+        "2001:db8:30::4 -> none\n"
+        "2001:db8:28::f -> 192.0.2.15\n"
+        "2001:db8:28::10 -> none\n"
+        "2001:db8:26::3f -> 192.0.2.63\n"
+        "2001:db8:26::40 -> none\n"
+        "2001:db8:25::7f -> 192.0.2.127\n"
+        "2001:db8:25::80 -> none\n"
+        "2001:db8:24::ff -> 192.0.2.255\n"
+        "2001:db8:24::100 -> none\n"
+        // The /0's /96 reaches the addresses of the inner entries too (RFC 7757 §5).
+        "2001:db8:ff::c000:201 -> 192.0.2.1\n"
+        "2001:db8:ff::cb00:7109 -> 203.0.113.9\n"
+        "2001:db8:ff:0:0:1:: -> none\n";
+    std::vector<int> order{0, 1, 2, 3, 4, 5, 6};
+    std::size_t orders = 0;
+    do {
+        MapTable t;
+        for (const int i : order) REQUIRE(t.add(entry(kNested[i][0], kNested[i][1])).ok());
+        INFO("order " << order[0] << order[1] << order[2] << order[3] << order[4] << order[5] << order[6]);
+        REQUIRE(nested_lookups(t) == want);
+        ++orders;
+    } while (std::next_permutation(order.begin(), order.end()));
+    CHECK(orders == 5040);
+}
+
+TEST_CASE("RFC 7757 §3.3: 0.0.0.0/0 beside the first and the last IPv4 host", "[addr][eam]") {
+    MapTable t;
+    REQUIRE(t.add(entry("0.0.0.0/32", "2001:db8:1::", "b.conf", 1)).ok());
+    REQUIRE(t.add(entry("255.255.255.255/32", "2001:db8:2::ffff:ffff", "b.conf", 2)).ok());
+    REQUIRE(t.add(entry("0.0.0.0/0", "2001:db8:ff::/96", "b.conf", 3)).ok());
+    CHECK(t.map_4to6(v4("0.0.0.0")) == std::optional<Ipv6Addr>{v6("2001:db8:1::")});
+    CHECK(t.map_4to6(v4("0.0.0.1")) == std::optional<Ipv6Addr>{v6("2001:db8:ff::1")});
+    CHECK(t.map_4to6(v4("255.255.255.255")) == std::optional<Ipv6Addr>{v6("2001:db8:2::ffff:ffff")});
+    CHECK(t.map_4to6(v4("255.255.255.254")) == std::optional<Ipv6Addr>{v6("2001:db8:ff::ffff:fffe")});
+    CHECK(t.map_6to4(v6("2001:db8:2::ffff:ffff")) == std::optional<Ipv4Addr>{v4("255.255.255.255")});
+    CHECK(t.map_6to4(v6("2001:db8:ff::")) == std::optional<Ipv4Addr>{v4("0.0.0.0")});
+    CHECK_FALSE(t.map_6to4(v6("2001:db8:2::ffff:fffe")));
+    REQUIRE(t.find4(v4("198.51.100.1")) != nullptr);
+    CHECK(t.find4(v4("198.51.100.1"))->pos.line == 3);
+    CHECK(t.find6(v6("2001:db8:1::"))->pos.line == 1);
+
+    // A second /0, and an IPv6 side inside the /0's /96: refused.
+    const auto twice = t.add(entry("0.0.0.0/0", "2001:db8:fe::/96"));
+    REQUIRE_FALSE(twice.ok());
+    CHECK(twice.error() == "map 0.0.0.0/0 2001:db8:fe::/96 conflicts with map 0.0.0.0/0 2001:db8:ff::/96 at b.conf:3");
+    const auto inside = t.add(entry("192.0.2.1", "2001:db8:ff::c000:201"));
+    REQUIRE_FALSE(inside.ok());
+    CHECK(inside.error() ==
+          "map 192.0.2.1/32 2001:db8:ff::c000:201/128 overlaps map 0.0.0.0/0 2001:db8:ff::/96 at b.conf:3");
+    CHECK(t.entries().size() == 3);
+}
+
+TEST_CASE("map: an IPv6 side around several existing ones cites the lowest of them, whatever the order of the adds",
+          "[addr][eam]") {
+    const bool low_first = GENERATE(false, true);
+    MapTable t;
+    const MapEntry low = entry("192.0.2.3", "2001:db8:ff::3", "c.conf", 1);
+    const MapEntry high = entry("192.0.2.5", "2001:db8:ff::5", "c.conf", 2);
+    REQUIRE(t.add(low_first ? low : high).ok());
+    REQUIRE(t.add(low_first ? high : low).ok());
+    const auto s = t.add(entry("0.0.0.0/0", "2001:db8:ff::/96"));
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.error() == "map 0.0.0.0/0 2001:db8:ff::/96 overlaps map 192.0.2.3/32 2001:db8:ff::3/128 at c.conf:1");
+    const auto s2 = t.add(entry("192.0.2.4/31", "2001:db8:ff::4/127"));
+    REQUIRE_FALSE(s2.ok());
+    CHECK(s2.error() == "map 192.0.2.4/31 2001:db8:ff::4/127 overlaps map 192.0.2.5/32 2001:db8:ff::5/128 at c.conf:2");
+}
+
+TEST_CASE("map: lookups over all IPv4 lengths /0../32 agree with a linear reference, in any order of the adds",
+          "[addr][eam]") {
+    std::mt19937 rng(6052);
+    for (int round = 0; round < 20; ++round) {
+        // Up to 64 entries around addresses of 192.0.2.0/24, of any length:
+        // deep nesting, repeated IPv4 sides refused. The IPv6 sides are
+        // disjoint (one /48 each).
+        std::vector<MapEntry> ref;
+        for (unsigned i = 0; i < 64; ++i) {
+            const unsigned len = rng() % 33;
+            const Prefix4 p4{nat64d::mask(Ipv4Addr::from_u32(0xc0000200u | (rng() & 0xffu)), len), len};
+            Ipv6Addr a6 = v6("2001:db8::");
+            a6.bytes[4] = static_cast<std::uint8_t>(i);
+            const Prefix6 p6{a6, 96 + len};
+            bool clash = false;
+            for (const MapEntry& r : ref) clash = clash || r.v4 == p4;
+            if (!clash) ref.push_back(MapEntry{p4, p6, {}});
+        }
+        std::vector<MapEntry> shuffled = ref;
+        std::shuffle(shuffled.begin(), shuffled.end(), rng);
+        MapTable a;
+        MapTable b;
+        for (const MapEntry& e : ref) REQUIRE(a.add(e).ok());
+        for (const MapEntry& e : shuffled) REQUIRE(b.add(e).ok());
+        for (int i = 0; i < 1000; ++i) {
+            // Mostly inside 192.0.2.0/24, sometimes anywhere.
+            const std::uint32_t r = rng();
+            const Ipv4Addr addr = Ipv4Addr::from_u32(i % 4 == 0 ? r : 0xc0000200u | (r & 0xffu));
+            const MapEntry* want = nullptr;
+            for (const MapEntry& e : ref) {
+                if (e.v4.contains(addr) && (want == nullptr || e.v4.len > want->v4.len)) want = &e;
+            }
+            const MapEntry* got_a = a.find4(addr);
+            const MapEntry* got_b = b.find4(addr);
+            REQUIRE((got_a == nullptr) == (want == nullptr));
+            REQUIRE((got_b == nullptr) == (want == nullptr));
+            if (want == nullptr) continue;
+            CHECK(*got_a == *want);
+            CHECK(*got_b == *want);
+            const auto m = a.map_4to6(addr);
+            REQUIRE(m);
+            CHECK(b.map_4to6(addr) == m);
+            CHECK(want->v6.contains(*m));
+            CHECK(a.map_6to4(*m) == std::optional<Ipv4Addr>{addr});
+            CHECK(b.map_6to4(*m) == std::optional<Ipv4Addr>{addr});
+            REQUIRE(a.find6(*m) != nullptr);
+            CHECK(*a.find6(*m) == *want);
+        }
+    }
 }
