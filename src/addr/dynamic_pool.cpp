@@ -13,16 +13,6 @@
 namespace nat64d::addr {
 namespace {
 
-std::uint32_t load_le32(const std::uint8_t* p) noexcept {
-    return std::uint32_t{p[0]} | (std::uint32_t{p[1]} << 8) | (std::uint32_t{p[2]} << 16) | (std::uint32_t{p[3]} << 24);
-}
-
-// Refreshes a lease's last use. Skips the store when the second has not
-// changed, so workers hitting the same lease do not bounce its cache line.
-void touch(std::atomic<std::int64_t>& last_use, std::int64_t now) noexcept {
-    if (last_use.load(std::memory_order_relaxed) < now) last_use.store(now, std::memory_order_relaxed);
-}
-
 // The cell under `key` in one of a snapshot's tables, or null.
 template <typename Map, typename Key>
 detail::LeaseCell* find(const Map& map, const Key& key) noexcept {
@@ -31,64 +21,6 @@ detail::LeaseCell* find(const Map& map, const Key& key) noexcept {
 }
 
 }  // namespace
-
-std::string describe(const PoolEvent& e) {
-    // TAYGA logs "%s pool address %s (%s)" with "assigned new", "reactivated
-    // dormant" and "reassigned dormant"; it does not log the other two.
-    switch (e.kind) {
-        case PoolEventKind::Assigned:
-            return fmt::format("assigned new pool address {} ({})", to_string(e.v4), to_string(e.v6));
-        case PoolEventKind::Reactivated:
-            return fmt::format("reactivated dormant pool address {} ({})", to_string(e.v4), to_string(e.v6));
-        case PoolEventKind::Reassigned:
-            return fmt::format("reassigned dormant pool address {} ({}, was {})", to_string(e.v4), to_string(e.v6),
-                               to_string(e.previous_v6));
-        case PoolEventKind::Dormant:
-            return fmt::format("pool address {} ({}) is now dormant", to_string(e.v4), to_string(e.v6));
-        case PoolEventKind::Expired:
-            return fmt::format("expired dormant pool address {} ({})", to_string(e.v4), to_string(e.v6));
-        case PoolEventKind::Revoked:
-            return fmt::format("revoked pool address {} ({}): now taken by a static map", to_string(e.v4),
-                               to_string(e.v6));
-    }
-    return {};
-}
-
-std::uint32_t tayga_pool_offset(const Ipv6Addr& a, unsigned host_bits) noexcept {
-    const std::uint32_t mask = (std::uint32_t{1} << host_bits) - 1;
-    std::uint32_t sum = 0;
-    for (unsigned i = 0; i < 4; ++i) {
-        // TAYGA: `base += addr6->s6_addr32[i]` in a uint32_t on a
-        // little-endian host. The wrap-around is part of the result: TAYGA
-        // gives 2001:db8::ffff:ffff .229 in a /24, not .230.
-        sum += load_le32(a.bytes.data() + 4 * i);
-        while ((sum & ~mask) != 0) sum = (sum & mask) + (sum >> host_bits);
-    }
-    return sum;
-}
-
-bool is_leasable_ipv6(const Ipv6Addr& a) noexcept {
-    // TAYGA 0.9.2 validate_ip6_addr(), checked against its dynamic.map
-    // loader: 64:ff9b::/96 passes, then ::/8, ff00::/8 and fe80::/10 fail;
-    // fec0::/10 (deprecated site-local) passes.
-    static constexpr std::uint8_t kWkp[12] = {0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
-    if (std::memcmp(a.bytes.data(), kWkp, sizeof kWkp) == 0) return true;
-    if (a.bytes[0] == 0x00 || a.bytes[0] == 0xff) return false;
-    if (a.bytes[0] == 0xfe && (a.bytes[1] & 0xc0) == 0x80) return false;
-    return true;
-}
-
-std::size_t detail::Hash6::operator()(const Ipv6Addr& a) const noexcept {
-    std::uint64_t hi = 0;
-    std::uint64_t lo = 0;
-    std::memcpy(&hi, a.bytes.data(), 8);
-    std::memcpy(&lo, a.bytes.data() + 8, 8);
-    // Hosts of one site differ in the low half: mix it well (splitmix64).
-    std::uint64_t x = lo ^ (hi * 0x9e3779b97f4a7c15ULL);
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return static_cast<std::size_t>(x ^ (x >> 31));
-}
 
 common::Result<std::unique_ptr<DynamicPool>> DynamicPool::create(PoolOptions options) {
     // TAYGA: "Cannot use a prefix longer than /31 in dynamic-pool directive";
@@ -101,14 +33,47 @@ common::Result<std::unique_ptr<DynamicPool>> DynamicPool::create(PoolOptions opt
     return std::unique_ptr<DynamicPool>(new DynamicPool(std::move(options)));
 }
 
-DynamicPool::DynamicPool(PoolOptions options) : options_(std::move(options)) {
-    options_.prefix.addr = mask(options_.prefix.addr, options_.prefix.len);
-    host_bits_ = 32 - options_.prefix.len;
-    base_ = options_.prefix.addr.to_u32();
+namespace {
+
+PoolOptions masked(PoolOptions options) {
+    options.prefix.addr = mask(options.prefix.addr, options.prefix.len);
+    return options;
+}
+
+}  // namespace
+
+// Every change the book makes: queued as an event, and the snapshot marked
+// stale (an addition, or a rebuild).
+class DynamicPool::Recorder final : public LeaseEvents {
+public:
+    Recorder(DynamicPool& pool, State& s) noexcept : pool_(pool), s_(s) {}
+    void on_event(const PoolEvent& e) noexcept override {
+        pool_.push_event(s_, e);
+        switch (e.kind) {
+            case PoolEventKind::Assigned:
+            case PoolEventKind::Reactivated:
+            case PoolEventKind::Reassigned:
+                // A reassigned lease was dormant, so not in the snapshot
+                // (its dormancy rebuilt it): its new cell is an addition.
+                pool_.added(s_, s_.book.offset_of(e.v4));
+                break;
+            case PoolEventKind::Dormant:
+            case PoolEventKind::Expired:
+            case PoolEventKind::Revoked: pool_.changed(s_); break;
+        }
+    }
+
+private:
+    DynamicPool& pool_;
+    State& s_;
+};
+
+DynamicPool::DynamicPool(PoolOptions options)
+    : options_(masked(std::move(options))),
+      base_(options_.prefix.addr.to_u32()),
+      state_(
+          LeaseBook(options_.prefix, options_.min_lease, options_.max_lease, options_.excluded4, options_.excluded6)) {
     state_.write([&](State& s) {
-        s.excluded4 = make_runs(options_.excluded4);
-        s.excluded6 = options_.excluded6;
-        s.free = make_free(s.excluded4, {});
         s.events.reserve(kMaxQueuedEvents);
         publish_if_stale(s);
     });
@@ -117,58 +82,6 @@ DynamicPool::DynamicPool(PoolOptions options) : options_(std::move(options)) {
 }
 
 DynamicPool::~DynamicPool() = default;
-
-std::uint32_t DynamicPool::offset_of(const Ipv4Addr& a) const noexcept {
-    return a.to_u32() - base_;
-}
-
-Ipv4Addr DynamicPool::addr_at(std::uint32_t offset) const noexcept {
-    return Ipv4Addr::from_u32(base_ + offset);
-}
-
-DynamicPool::ExcludedRuns DynamicPool::make_runs(const std::vector<Prefix4>& excluded4) const {
-    // The excluded addresses that fall inside the pool, as offset runs.
-    const std::uint64_t pool_first = base_;
-    const std::uint64_t pool_last = pool_first + ((std::uint64_t{1} << host_bits_) - 1);
-    ExcludedRuns runs;
-    for (const Prefix4& p : excluded4) {
-        const std::uint64_t first = mask(p.addr, p.len).to_u32();
-        const std::uint64_t last = first + ((std::uint64_t{1} << (32 - p.len)) - 1);
-        if (last < pool_first || first > pool_last) continue;
-        runs.emplace_back(static_cast<std::uint32_t>(std::max(first, pool_first) - pool_first),
-                          static_cast<std::uint32_t>(std::min(last, pool_last) - pool_first));
-    }
-    std::sort(runs.begin(), runs.end());
-    ExcludedRuns merged;
-    for (const auto& run : runs) {
-        if (!merged.empty() && std::uint64_t{run.first} <= std::uint64_t{merged.back().second} + 1)
-            merged.back().second = std::max(merged.back().second, run.second);
-        else
-            merged.push_back(run);
-    }
-    return merged;
-}
-
-FreeRuns DynamicPool::make_free(const ExcludedRuns& excluded, const std::vector<std::uint32_t>& leased) const {
-    // Offset 0, the pool's lowest address, is never handed out.
-    FreeRuns free(1, (std::uint32_t{1} << host_bits_) - 1);
-    for (const auto& run : excluded) free.remove_range(run.first, run.second);
-    for (const std::uint32_t offset : leased) free.take(offset);
-    return free;
-}
-
-bool DynamicPool::in_runs(const ExcludedRuns& runs, std::uint32_t offset) noexcept {
-    // The run starting at or before `offset`, found by binary search.
-    auto it = std::upper_bound(runs.begin(), runs.end(), offset,
-                               [](std::uint32_t o, const auto& run) { return o < run.first; });
-    if (it == runs.begin()) return false;
-    return offset <= std::prev(it)->second;
-}
-
-bool DynamicPool::in_prefixes(const std::vector<Prefix6>& prefixes, const Ipv6Addr& a) noexcept {
-    // Load and reload only, never the packet path: a handful of prefixes.
-    return std::any_of(prefixes.begin(), prefixes.end(), [&](const Prefix6& p) { return p.contains(a); });
-}
 
 void DynamicPool::push_event(State& s, const PoolEvent& e) noexcept {
     // The capacity was reserved, so this never allocates on the packet path.
@@ -190,13 +103,14 @@ void DynamicPool::push_event(State& s, const PoolEvent& e) noexcept {
 // O(sqrt(leases)) per lease, amortized, not O(leases). Leases are made at
 // human pace anyway; hits, per packet, cost a hash lookup or two and no lock.
 
-void DynamicPool::note_added(State& s, std::uint32_t offset) noexcept {
+void DynamicPool::added(State& s, std::uint32_t offset) noexcept {
     s.stale = true;
     try {
         s.added.push_back(offset);
     } catch (const std::bad_alloc&) {
         s.rebuild = true;  // the list is incomplete: rebuild instead
     }
+    change_count_.fetch_add(1, std::memory_order_acq_rel);
 }
 
 void DynamicPool::publish_if_stale(State& s) noexcept {
@@ -211,17 +125,17 @@ void DynamicPool::publish_if_stale(State& s) noexcept {
             const std::size_t base_size = s.base->by_offset.size();
             full = s.added.size() > 32 && s.added.size() * s.added.size() > base_size;
         }
-        auto fill = [](detail::LeaseTable& table, std::uint32_t offset, const Lease& l) {
+        auto fill = [](detail::LeaseTable& table, std::uint32_t offset, const LeaseBook::Lease& l) {
             table.by_v6.emplace(l.cell->v6, l.cell);
             table.by_offset.emplace(offset, l.cell);
         };
         if (full) {
             auto base = std::make_shared<detail::LeaseTable>();
             std::size_t active = 0;
-            for (const auto& [offset, l] : s.by_offset) active += l.active;
+            for (const auto& [offset, l] : s.book.by_offset()) active += l.active;
             base->by_v6.reserve(active);
             base->by_offset.reserve(active);
-            for (const auto& [offset, l] : s.by_offset) {
+            for (const auto& [offset, l] : s.book.by_offset()) {
                 if (l.active) fill(*base, offset, l);
             }
             snap->base = std::move(base);
@@ -232,11 +146,11 @@ void DynamicPool::publish_if_stale(State& s) noexcept {
             for (const std::uint32_t offset : s.added) {
                 // Every lease added since the base is still active: anything
                 // else would have set `rebuild`.
-                const auto it = s.by_offset.find(offset);
-                if (it != s.by_offset.end() && it->second.active) fill(snap->recent, offset, it->second);
+                const auto it = s.book.by_offset().find(offset);
+                if (it != s.book.by_offset().end() && it->second.active) fill(snap->recent, offset, it->second);
             }
         }
-        snap->excluded4 = s.excluded4;
+        snap->excluded4 = s.book.excluded4();
         base = snap->base;
         published_.publish(std::move(snap));
     } catch (const std::bad_alloc&) {
@@ -258,100 +172,38 @@ std::optional<Ipv4Addr> DynamicPool::find_6to4(const Ipv6Addr& a, PoolReader& re
     detail::LeaseCell* cell = find(snap.recent.by_v6, a);
     if (cell == nullptr) cell = find(snap.base->by_v6, a);
     if (cell == nullptr) return std::nullopt;
-    touch(cell->last_use, now());
+    cell->touch(now());
     return cell->v4;
 }
 
 std::optional<Ipv4Addr> DynamicPool::map_6to4(const Ipv6Addr& a, PoolMiss& why, PoolReader& reader) noexcept {
     if (auto hit = find_6to4(a, reader)) return hit;
     const std::int64_t t = now();
+    // The book refuses these too; asked here, they never take the lock.
     if (!is_leasable_ipv6(a)) {
         why = PoolMiss::NotLeasable;
         return std::nullopt;
     }
     try {
         auto got = state_.write([&](State& s) {
-            auto v4 = assign_locked(s, a, t, why);
+            Recorder recorder(*this, s);
+            auto v4 = s.book.assign(a, t, why, recorder);
             publish_if_stale(s);
             return v4;
         });
         (void)published_.view(reader);  // the caller's next lookup sees its lease
         return got;
     } catch (const std::bad_alloc&) {
-        // Nothing was changed (assign_locked allocates before it commits);
+        // Nothing was changed (the book allocates before it commits);
         // for the host this is the same as a full pool.
         why = PoolMiss::Exhausted;
         return std::nullopt;
     }
 }
 
-std::optional<Ipv4Addr> DynamicPool::assign_locked(State& s, const Ipv6Addr& a, std::int64_t now, PoolMiss& why) {
-    if (const auto it = s.by_v6.find(a); it != s.by_v6.end()) {
-        Lease& l = *it->second;
-        if (l.active) {  // another worker made it while we waited for the lock
-            touch(l.cell->last_use, now);
-            return l.cell->v4;
-        }
-        // The host came back within max_lease: same address (and cell) as before.
-        s.dormant.erase({l.dormant_since, offset_of(l.cell->v4)});
-        l.active = true;
-        l.cell->last_use.store(now, std::memory_order_relaxed);
-        push_event(s, PoolEvent{PoolEventKind::Reactivated, l.cell->v4, l.cell->v6, {}});
-        added(s, offset_of(l.cell->v4));
-        return l.cell->v4;
-    }
-
-    if (const auto offset = s.free.find_from(tayga_pool_offset(a, host_bits_))) {
-        auto cell = std::make_shared<detail::LeaseCell>(addr_at(*offset), a, now);
-        const auto [lit, inserted] = s.by_offset.try_emplace(*offset);
-        Lease& l = lit->second;
-        try {
-            s.by_v6.emplace(a, &l);
-        } catch (...) {
-            s.by_offset.erase(lit);
-            throw;
-        }
-        try {
-            s.free.take(*offset);
-        } catch (...) {
-            s.by_v6.erase(a);
-            s.by_offset.erase(lit);
-            throw;
-        }
-        l.cell = std::move(cell);
-        l.active = true;
-        push_event(s, PoolEvent{PoolEventKind::Assigned, l.cell->v4, l.cell->v6, {}});
-        added(s, *offset);
-        return l.cell->v4;
-    }
-
-    if (!s.dormant.empty()) {
-        // Pool full: the dormant lease idle longest goes to the new host, in
-        // a new cell: a worker still reading an older snapshot can refresh
-        // only the previous host's cell, never see the address half moved.
-        const std::uint32_t offset = s.dormant.begin()->second;
-        Lease& l = s.by_offset.find(offset)->second;
-        auto cell = std::make_shared<detail::LeaseCell>(l.cell->v4, a, now);
-        s.by_v6.emplace(a, &l);  // the last allocation, before any change
-        const Ipv6Addr previous = l.cell->v6;
-        s.by_v6.erase(previous);
-        s.dormant.erase(s.dormant.begin());
-        l.cell = std::move(cell);
-        l.active = true;
-        push_event(s, PoolEvent{PoolEventKind::Reassigned, l.cell->v4, l.cell->v6, previous});
-        // The dormant lease was not in the snapshot (its dormancy rebuilt
-        // it): the new cell is an addition.
-        added(s, offset);
-        return l.cell->v4;
-    }
-
-    why = PoolMiss::Exhausted;
-    return std::nullopt;
-}
-
 Pool4 DynamicPool::map_4to6(const Ipv4Addr& a, Ipv6Addr& out, PoolReader& reader) noexcept {
     if (!options_.prefix.contains(a)) return Pool4::NotManaged;
-    const std::uint32_t offset = offset_of(a);
+    const std::uint32_t offset = a.to_u32() - base_;
     // No lock, hit or miss: the snapshot holds the active leases and the
     // exclusions.
     const detail::PoolSnapshot& snap = published_.view(reader);
@@ -359,7 +211,7 @@ Pool4 DynamicPool::map_4to6(const Ipv4Addr& a, Ipv6Addr& out, PoolReader& reader
     if (cell == nullptr) cell = find(snap.base->by_offset, offset);
     if (cell != nullptr) {
         // A packet in either direction keeps the lease alive (TAYGA too).
-        touch(cell->last_use, now());
+        cell->touch(now());
         out = cell->v6;
         return Pool4::Leased;
     }
@@ -372,82 +224,29 @@ Pool4 DynamicPool::map_4to6(const Ipv4Addr& a, Ipv6Addr& out, PoolReader& reader
 
 void DynamicPool::maintenance(std::int64_t now) {
     set_now(now);
-    const std::int64_t min_lease = options_.min_lease;
-    const std::int64_t max_lease = options_.max_lease;
     // Scan under the shared lock; most ticks change nothing and then never
     // block a worker.
     std::vector<std::uint32_t> going_dormant;
     bool expiring = false;
     bool stale = false;
     state_.read([&](const State& s) {
-        for (const auto& [offset, l] : s.by_offset) {
-            if (l.active && l.cell->last_use.load(std::memory_order_relaxed) + min_lease < now)
-                going_dormant.push_back(offset);
-        }
-        expiring = !s.dormant.empty() && s.dormant.begin()->first + max_lease < now;
+        going_dormant = s.book.idle_active(now);
+        expiring = s.book.has_expired(now);
         stale = s.stale;
     });
     if (going_dormant.empty() && !expiring && !stale) return;
 
     state_.write([&](State& s) {
-        for (const std::uint32_t offset : going_dormant) {
-            const auto it = s.by_offset.find(offset);
-            if (it == s.by_offset.end()) continue;
-            Lease& l = it->second;
-            const std::int64_t last_use = l.cell->last_use.load(std::memory_order_relaxed);
-            if (!l.active || last_use + min_lease >= now) continue;  // used again since the scan
-            // A worker still on the previous snapshot may refresh the cell
-            // once more: that packet went through, the lease stays dormant
-            // (the host's next packet reactivates it), and its place among
-            // the dormant leases stays `dormant_since`.
-            s.dormant.emplace(last_use, offset);
-            l.dormant_since = last_use;
-            l.active = false;
-            push_event(s, PoolEvent{PoolEventKind::Dormant, l.cell->v4, l.cell->v6, {}});
-            changed(s);
-        }
-        while (!s.dormant.empty() && s.dormant.begin()->first + max_lease < now) {
-            const std::uint32_t offset = s.dormant.begin()->second;
-            const auto it = s.by_offset.find(offset);
-            const PoolEvent e{PoolEventKind::Expired, it->second.cell->v4, it->second.cell->v6, {}};
-            s.free.give(offset);  // may allocate: before anything is erased
-            s.by_v6.erase(e.v6);
-            s.by_offset.erase(it);
-            s.dormant.erase(s.dormant.begin());
-            push_event(s, e);
-            changed(s);
-        }
+        Recorder recorder(*this, s);
+        s.book.age(now, going_dormant, recorder);
         publish_if_stale(s);
     });
 }
 
 void DynamicPool::set_exclusions(const std::vector<Prefix4>& excluded4, std::vector<Prefix6> excluded6) {
-    ExcludedRuns runs = make_runs(excluded4);
     state_.write([&](State& s) {
-        // Everything that can fail (allocation) happens before the commit.
-        std::vector<std::uint32_t> revoked;
-        std::vector<std::uint32_t> kept;
-        for (const auto& [offset, l] : s.by_offset) {
-            if (in_runs(runs, offset) || in_prefixes(excluded6, l.cell->v6)) {
-                revoked.push_back(offset);
-            } else {
-                kept.push_back(offset);
-            }
-        }
-        std::sort(revoked.begin(), revoked.end());  // events in address order
-        FreeRuns free = make_free(runs, kept);
-        s.free.swap(free);
-        s.excluded4.swap(runs);
-        s.excluded6.swap(excluded6);
-        for (const std::uint32_t offset : revoked) {
-            const auto it = s.by_offset.find(offset);
-            Lease& l = it->second;
-            if (!l.active) s.dormant.erase({l.dormant_since, offset});
-            push_event(s, PoolEvent{PoolEventKind::Revoked, l.cell->v4, l.cell->v6, {}});
-            s.by_v6.erase(l.cell->v6);
-            s.by_offset.erase(it);
-            changed(s);
-        }
+        Recorder recorder(*this, s);
+        s.book.set_exclusions(excluded4, std::move(excluded6), recorder);
         // The exclusions are part of the snapshot (map_4to6's NotManaged).
         s.stale = true;
         s.rebuild = true;
@@ -465,97 +264,26 @@ std::vector<PoolEvent> DynamicPool::take_events() {
 }
 
 std::vector<LeaseInfo> DynamicPool::leases() const {
-    std::vector<LeaseInfo> out;
-    state_.read([&](const State& s) {
-        out.reserve(s.by_offset.size());
-        for (const auto& [offset, l] : s.by_offset)
-            out.push_back(
-                LeaseInfo{l.cell->v4, l.cell->v6, l.cell->last_use.load(std::memory_order_relaxed), l.active});
-    });
-    std::sort(out.begin(), out.end(), [](const LeaseInfo& a, const LeaseInfo& b) {
-        return a.last_use != b.last_use ? a.last_use > b.last_use : a.v4 < b.v4;
-    });
-    return out;
+    return state_.read([](const State& s) { return s.book.leases(); });
 }
 
 PoolCounts DynamicPool::counts() const {
-    return state_.read([](const State& s) {
-        PoolCounts c;
-        c.dormant = s.dormant.size();
-        c.active = s.by_offset.size() - s.dormant.size();
-        c.free = s.free.count();
-        return c;
-    });
+    return state_.read([](const State& s) { return s.book.counts(); });
 }
 
 // --- persistence -------------------------------------------------------------
 
 LoadReport DynamicPool::restore(const std::vector<LeaseRecord>& records, std::string_view name) {
-    LoadReport report;
     const std::int64_t t = now();
-    bool future = false;
-    state_.write([&](State& s) {
-        for (const LeaseRecord& r : records) {
-            const std::string where = fmt::format("{}:{}", name, r.line);
-            const std::string v4 = to_string(r.v4);
-            auto skip = [&](std::string why) { report.messages.push_back(fmt::format("{}: {}", where, why)); };
-            // The checks and their wording follow TAYGA's loader.
-            if (!options_.prefix.contains(r.v4)) {
-                skip(fmt::format("ignoring map for {} that lies outside dynamic pool prefix {}", v4,
-                                 to_string(options_.prefix)));
-                continue;
-            }
-            const std::uint32_t offset = offset_of(r.v4);
-            if (offset == 0) {
-                skip(fmt::format("ignoring map for {}, the lowest address of the pool, which is never assigned", v4));
-                continue;
-            }
-            if (in_runs(s.excluded4, offset)) {
-                skip(fmt::format("ignoring map for {} that conflicts with statically-configured map or ipv4-addr", v4));
-                continue;
-            }
-            if (!is_leasable_ipv6(r.v6)) {
-                skip(fmt::format("ignoring map for {} with invalid IPv6 address {}", v4, to_string(r.v6)));
-                continue;
-            }
-            if (in_prefixes(s.excluded6, r.v6)) {
-                skip(fmt::format("ignoring map for {} that conflicts with statically-configured map or prefix",
-                                 to_string(r.v6)));
-                continue;
-            }
-            // TAYGA catches a repeated IPv4 address; a repeated IPv6 address
-            // would give one host two addresses, so we refuse that too.
-            if (s.by_offset.count(offset) != 0) {
-                skip(fmt::format("ignoring duplicate map for {}", v4));
-                continue;
-            }
-            if (s.by_v6.count(r.v6) != 0) {
-                skip(fmt::format("ignoring duplicate map for {}", to_string(r.v6)));
-                continue;
-            }
-            std::int64_t last_use = r.last_use;
-            if (last_use > t) {
-                last_use = t;
-                future = true;
-            }
-            auto cell = std::make_shared<detail::LeaseCell>(r.v4, r.v6, last_use);
-            const auto [lit, inserted] = s.by_offset.try_emplace(offset);
-            Lease& l = lit->second;
-            l.cell = std::move(cell);
-            l.active = last_use + options_.min_lease >= t;
-            l.dormant_since = last_use;
-            s.by_v6.emplace(r.v6, &l);
-            s.free.take(offset);
-            if (!l.active) s.dormant.emplace(last_use, offset);
-            if (l.active) note_added(s, offset);  // not added(): the file already holds these leases
-            ++report.loaded;
-        }
+    return state_.write([&](State& s) {
+        LoadReport report = s.book.restore(records, name, t);
+        // Not changed(): the file already holds these leases, so dirty()
+        // stays as it was; the snapshot is rebuilt with them.
+        s.stale = true;
+        s.rebuild = true;
         publish_if_stale(s);
+        return report;
     });
-    if (future) {
-        report.messages.push_back(fmt::format("{}: note: maps dated in the future were taken as used now", name));
-    }
-    return report;
 }
 
 common::Result<LoadReport> DynamicPool::load(const std::string& path) {

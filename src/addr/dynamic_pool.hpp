@@ -1,40 +1,32 @@
 // The dynamic IPv4 pool (tayga.conf `dynamic-pool`): IPv6 hosts with no
-// static or RFC 6052 mapping lease an IPv4 address from it. Behaviour and
-// address choice are TAYGA 0.9.2's, so that a site switching from TAYGA keeps
-// its hosts' addresses (dynamic.map is read and written in TAYGA's format,
-// addr/persist.hpp).
+// static or RFC 6052 mapping lease an IPv4 address from it. The pool is the
+// plumbing around the lease policy (addr::LeaseBook, addr/lease_book.hpp,
+// which decides as TAYGA 0.9.2 does): the lock, the snapshot the packet
+// path reads, the queue of `log dyn` events, and dynamic.map, read and
+// written in TAYGA's format (addr/persist.hpp).
 //
-// Life of a lease (TAYGA's dyn_min_lease / dyn_max_lease):
-//   active   until 124 minutes after the last packet in either direction;
-//   dormant  then: no longer translated, but the address stays reserved for
-//            the same IPv6 host (which gets it back on its next packet) for
-//            up to 14 days after the last packet, unless the pool runs out,
-//            in which case the oldest dormant lease is reassigned;
-//   expired  after that: the address is free again.
-//
-// Threads (docs/architecture.md, "Threads and tables"): the pool is the one piece of
-// shared mutable state on the packet path. Its tables are reachable only
-// through SharedGuarded and change only under its exclusive lock: to make,
-// reactivate or reassign a lease (the miss path), in maintenance when a lease
-// changes state, on restore and on set_exclusions. After each change the
-// writer publishes an immutable snapshot of the active leases (RCU style:
-// a new std::shared_ptr and a version number). Hits take no lock: a worker
-// compares the version with its own PoolReader's, follows its own
-// reference to the snapshot, and refreshes the lease's last-use time with a
-// relaxed atomic store in the lease's own cell. Only when the version moved
-// does it take a short mutex, to copy the new snapshot's pointer. A lookup
-// that began just before a change may still answer from the previous
-// snapshot: that packet is translated as if it had come a moment earlier
-// (its refresh lands in a cell the writer no longer counts on: see
-// Lease::dormant_since and the new cell of a reassigned address). An old
-// snapshot dies with its last reader.
+// Threads (docs/architecture.md, "Threads and tables"): the pool is the one
+// piece of shared mutable state on the packet path. Its LeaseBook is
+// reachable only through SharedGuarded and changes only under its exclusive
+// lock: to make, reactivate or reassign a lease (the miss path), in
+// maintenance when a lease changes state, on restore and on set_exclusions.
+// After each change the writer publishes an immutable snapshot of the
+// active leases (RCU style: a new std::shared_ptr and a version number).
+// Hits take no lock: a worker compares the version with its own
+// PoolReader's, follows its own reference to the snapshot, and refreshes
+// the lease's last-use time with a relaxed atomic store in the lease's own
+// cell. Only when the version moved does it take a short mutex, to copy the
+// new snapshot's pointer. A lookup that began just before a change may
+// still answer from the previous snapshot: that packet is translated as if
+// it had come a moment earlier (its refresh lands in a cell the writer no
+// longer counts on: see LeaseBook::Lease::dormant_since and the new cell of
+// a reassigned address). An old snapshot dies with its last reader.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <set>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -42,49 +34,13 @@
 #include <utility>
 #include <vector>
 
-#include "addr/free_runs.hpp"
+#include "addr/lease_book.hpp"
 #include "addr/pool_lookup.hpp"
 #include "common/result.hpp"
 #include "common/snapshot.hpp"
 #include "nat64d/ip.hpp"
 
 namespace nat64d::addr {
-
-// TAYGA's dyn_min_lease: "just over two hours" (124 minutes) after the last
-// packet a lease turns dormant.
-inline constexpr std::int64_t kDynMinLease = 124 * 60;
-// TAYGA's dyn_max_lease: a dormant lease is kept for its host for 14 days
-// after the last packet.
-inline constexpr std::int64_t kDynMaxLease = 14 * 24 * 60 * 60;
-
-// `log dyn` events. The pool queues them (it never logs: the packet path
-// must not); the daemon drains the queue on its maintenance tick.
-// Revoked: set_exclusions() took the address (or the host) for a static map.
-enum class PoolEventKind { Assigned, Reactivated, Dormant, Reassigned, Expired, Revoked };
-
-struct PoolEvent {
-    PoolEventKind kind;
-    Ipv4Addr v4;
-    Ipv6Addr v6;           // the host that holds (or held) the address
-    Ipv6Addr previous_v6;  // Reassigned: the dormant host that lost it; otherwise ::
-    friend bool operator==(const PoolEvent&, const PoolEvent&) = default;
-};
-
-// One line for the log, in TAYGA's words where TAYGA has them ("assigned
-// new", "reactivated dormant", "reassigned dormant" ... "pool address
-// 192.0.2.80 (2001:db8::69)"); TAYGA logs no dormant/expired/revoked lines.
-[[nodiscard]] std::string describe(const PoolEvent& e);
-
-// TAYGA's choice of the first address to try for `a` in a pool with
-// `host_bits` (1..31) host bits: the four 32-bit words of the address, each
-// read little-endian (TAYGA adds s6_addr32[i] on x86), summed in 32 bits --
-// the carry out of bit 31 is lost, as in TAYGA -- and after each addition
-// folded into the host bits with an end-around carry. Exposed for tests.
-[[nodiscard]] std::uint32_t tayga_pool_offset(const Ipv6Addr& a, unsigned host_bits) noexcept;
-
-// TAYGA's validate_ip6_addr(): addresses a lease may never be made for
-// (::/8 except the well-known prefix, ff00::/8, fe80::/10, fec0::/10).
-[[nodiscard]] bool is_leasable_ipv6(const Ipv6Addr& a) noexcept;
 
 struct PoolOptions {
     Prefix4 prefix;                  // dynamic-pool A/n, 1 <= n <= 31
@@ -94,54 +50,7 @@ struct PoolOptions {
     std::int64_t max_lease = kDynMaxLease;
 };
 
-// A lease as saved to / restored from dynamic.map.
-struct LeaseRecord {
-    Ipv4Addr v4;
-    Ipv6Addr v6;
-    std::int64_t last_use = 0;  // Unix seconds
-    unsigned line = 0;          // line in the file it came from (0: not from a file)
-    friend bool operator==(const LeaseRecord& a, const LeaseRecord& b) {
-        return a.v4 == b.v4 && a.v6 == b.v6 && a.last_use == b.last_use;
-    }
-};
-
-struct LeaseInfo {
-    Ipv4Addr v4;
-    Ipv6Addr v6;
-    std::int64_t last_use = 0;
-    bool active = false;
-};
-
-// For statistics: leases by state, and addresses still free (the pool less
-// its lowest address, the excluded addresses and every lease).
-struct PoolCounts {
-    std::uint64_t active = 0;
-    std::uint64_t dormant = 0;
-    std::uint64_t free = 0;
-    friend bool operator==(const PoolCounts&, const PoolCounts&) = default;
-};
-
-// What restore() (and so load()) did with a file's lines.
-struct LoadReport {
-    std::size_t loaded = 0;
-    std::vector<std::string> messages;  // one per skipped line, "NAME:LINE: ...", plus notes
-};
-
 namespace detail {
-
-struct Hash6 {
-    std::size_t operator()(const Ipv6Addr& a) const noexcept;
-};
-
-// One lease's identity and clock. The addresses never change (a reassigned
-// address gets a new cell), so a worker may read them through any snapshot
-// that holds the cell; last_use is the one field hits write.
-struct LeaseCell {
-    LeaseCell(Ipv4Addr a4, Ipv6Addr a6, std::int64_t t) noexcept : v4(a4), v6(a6), last_use(t) {}
-    const Ipv4Addr v4;
-    const Ipv6Addr v6;
-    std::atomic<std::int64_t> last_use;  // Unix seconds; relaxed loads and stores
-};
 
 // Active leases by host and by pool offset.
 struct LeaseTable {
@@ -158,7 +67,7 @@ struct LeaseTable {
 struct PoolSnapshot {
     std::shared_ptr<const LeaseTable> base;
     LeaseTable recent;
-    std::vector<std::pair<std::uint32_t, std::uint32_t>> excluded4;  // sorted, disjoint [first, last]
+    OffsetRuns excluded4;
 };
 
 // A value reachable only under its lock: read() under a shared lock, write()
@@ -166,6 +75,9 @@ struct PoolSnapshot {
 template <typename T>
 class SharedGuarded {
 public:
+    template <typename... Args>
+    explicit SharedGuarded(Args&&... args) : value_(std::forward<Args>(args)...) {}
+
     template <typename F>
     decltype(auto) read(F&& f) const {
         std::shared_lock lock(mutex_);
@@ -227,7 +139,10 @@ public:
     // Called by the daemon about once a second.
     void maintenance(std::int64_t now);
 
-    // The queued `log dyn` events, oldest first, and how many were lost
+    // `log dyn` events (PoolEvent): the pool queues what its LeaseBook
+    // reports (it never logs: the packet path must not); the daemon drains
+    // the queue on its maintenance tick.
+    // The queued events, oldest first, and how many were lost
     // because the queue was full (kMaxQueuedEvents between two drains).
     static constexpr std::size_t kMaxQueuedEvents = 4096;
     [[nodiscard]] std::vector<PoolEvent> take_events();
@@ -280,29 +195,14 @@ public:
     [[nodiscard]] std::int64_t max_lease() const noexcept { return options_.max_lease; }
 
 private:
-    // The writer's record of a lease; everything but the cell's last_use
-    // changes only under the exclusive lock.
-    struct Lease {
-        std::shared_ptr<detail::LeaseCell> cell;
-        bool active = false;
-        // Dormant: the last use when it went dormant, its key in
-        // State::dormant. Kept apart from the cell, because a worker still
-        // reading the previous snapshot may refresh the cell after that.
-        std::int64_t dormant_since = 0;
-    };
-    using Hash6 = detail::Hash6;
-    // Excluded offsets as sorted, disjoint [first, last] runs (binary search).
-    using ExcludedRuns = std::vector<std::pair<std::uint32_t, std::uint32_t>>;
+    // What the exclusive lock guards: the lease policy and the pool's
+    // bookkeeping around it.
     struct State {
-        std::unordered_map<std::uint32_t, Lease> by_offset;  // the leases, keyed by pool offset
-        std::unordered_map<Ipv6Addr, Lease*, Hash6> by_v6;
-        std::set<std::pair<std::int64_t, std::uint32_t>> dormant;  // (dormant_since, offset), oldest first
-        FreeRuns free;
-        ExcludedRuns excluded4;
-        std::vector<Prefix6> excluded6;
+        explicit State(LeaseBook b) : book(std::move(b)) {}
+        LeaseBook book;
         std::vector<PoolEvent> events;  // capacity reserved: push never allocates
         // Publication (publish_if_stale): `stale` when the snapshot no
-        // longer shows these tables; `rebuild` when more than additions
+        // longer shows the book; `rebuild` when more than additions
         // happened since the snapshot's base was built (a lease dropped,
         // turned dormant, or the exclusions changed); `added`: the offsets
         // of the leases made or reactivated since then.
@@ -313,16 +213,11 @@ private:
         // the reference, so that building the next one needs no lock).
         std::shared_ptr<const detail::LeaseTable> base;
     };
+    // What the book's changes mean for the pool (Recorder::on_event).
+    class Recorder;
 
     explicit DynamicPool(PoolOptions options);
 
-    [[nodiscard]] std::uint32_t offset_of(const Ipv4Addr& a) const noexcept;
-    [[nodiscard]] Ipv4Addr addr_at(std::uint32_t offset) const noexcept;
-    [[nodiscard]] ExcludedRuns make_runs(const std::vector<Prefix4>& excluded4) const;
-    [[nodiscard]] FreeRuns make_free(const ExcludedRuns& excluded, const std::vector<std::uint32_t>& leased) const;
-    [[nodiscard]] static bool in_runs(const ExcludedRuns& runs, std::uint32_t offset) noexcept;
-    [[nodiscard]] static bool in_prefixes(const std::vector<Prefix6>& prefixes, const Ipv6Addr& a) noexcept;
-    std::optional<Ipv4Addr> assign_locked(State& s, const Ipv6Addr& a, std::int64_t now, PoolMiss& why);
     void push_event(State& s, const PoolEvent& e) noexcept;
     // A lease turned dormant, expired or was revoked: dirty() and a new
     // snapshot, rebuilt from scratch.
@@ -333,18 +228,13 @@ private:
     }
     // The lease at `offset` was made or reactivated (is active now): dirty()
     // and a new snapshot, which adds it to `recent`.
-    void added(State& s, std::uint32_t offset) noexcept {
-        note_added(s, offset);
-        change_count_.fetch_add(1, std::memory_order_acq_rel);
-    }
-    static void note_added(State& s, std::uint32_t offset) noexcept;
+    void added(State& s, std::uint32_t offset) noexcept;
     // Under the exclusive lock: publishes a snapshot built from `s` if it is
     // stale. On bad_alloc the old snapshot stays and `s` stays stale, for
     // the next change or maintenance() to publish.
     void publish_if_stale(State& s) noexcept;
 
-    PoolOptions options_;
-    unsigned host_bits_ = 0;
+    PoolOptions options_;     // the prefix masked
     std::uint32_t base_ = 0;  // the pool's first address, host order
     std::atomic<std::int64_t> now_{0};
     std::atomic<std::uint64_t> change_count_{0};

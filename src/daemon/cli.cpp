@@ -21,7 +21,7 @@ std::string absolute(const std::string& path, const std::string& cwd) {
 
 }  // namespace
 
-std::optional<Options> parse_args(int argc, char** argv, std::string& error) {
+common::Result<Options> parse_args(int argc, char** argv) {
     static const option kLong[] = {
         {"config", required_argument, nullptr, 'c'},  {"debug", no_argument, nullptr, 'd'},
         {"nodetach", no_argument, nullptr, 'n'},      {"user", required_argument, nullptr, 'u'},
@@ -35,19 +35,17 @@ std::optional<Options> parse_args(int argc, char** argv, std::string& error) {
     Options o;
     optind = 0;  // glibc: 0 fully resets getopt, so parse_args can be called again (tests)
     opterr = 0;  // we print our own message
-    const auto positional = [&](const char* arg) {
-        // clatd runs `tayga --mktun ""` and the like: an empty argument is
-        // nothing and is skipped. Anything else is most likely a forgotten
-        // -c (`nat64d tayga.conf` would otherwise run /etc/nat64d.conf).
-        if (*arg == '\0') return true;
-        error = std::string("unexpected argument '") + arg + "'";
-        return false;
+    // clatd runs `tayga --mktun ""` and the like: an empty argument is
+    // nothing and is skipped. Anything else is most likely a forgotten -c
+    // (`nat64d tayga.conf` would otherwise run /etc/nat64d.conf).
+    const auto unexpected = [](const char* arg) {
+        return common::Error{std::string("unexpected argument '") + arg + "'"};
     };
     int c = 0;
     while ((c = getopt_long(argc, argv, kShort, kLong, nullptr)) != -1) {
         switch (c) {
             case 1:
-                if (!positional(optarg)) return std::nullopt;
+                if (*optarg != '\0') return unexpected(optarg);
                 break;
             case 'c': o.config_file = optarg; break;
             case 'd': o.debug = true; break;
@@ -65,34 +63,26 @@ std::optional<Options> parse_args(int argc, char** argv, std::string& error) {
             case 'h': o.help = true; break;
             case 'V': o.version = true; break;
             case ':':
-                error = std::string("option ") +
-                        (optopt ? std::string("-") + static_cast<char>(optopt) : argv[optind - 1]) +
-                        " requires an argument";
-                return std::nullopt;
+                return common::Error{std::string("option ") +
+                                     (optopt ? std::string("-") + static_cast<char>(optopt) : argv[optind - 1]) +
+                                     " requires an argument"};
             default:
-                error = std::string("unknown option ") +
-                        (optopt ? std::string("-") + static_cast<char>(optopt) : std::string(argv[optind - 1]));
-                return std::nullopt;
+                return common::Error{
+                    std::string("unknown option ") +
+                    (optopt ? std::string("-") + static_cast<char>(optopt) : std::string(argv[optind - 1]))};
         }
     }
     // What follows "--" is positional too.
     for (; optind < argc; ++optind) {
-        if (!positional(argv[optind])) return std::nullopt;
+        if (*argv[optind] != '\0') return unexpected(argv[optind]);
     }
-    if (o.mktun && o.rmtun) {
-        error = "--mktun and --rmtun exclude each other";
-        return std::nullopt;
-    }
+    if (o.mktun && o.rmtun) return common::Error{"--mktun and --rmtun exclude each other"};
     if (o.mktun || o.rmtun) {
         // TAYGA's rules: these only touch the device and exit.
         const char* op = o.mktun ? "--mktun" : "--rmtun";
-        if (!o.user.empty())
-            error = std::string("cannot use -u or --user with ") + op;
-        else if (!o.group.empty())
-            error = std::string("cannot use -g or --group with ") + op;
-        else if (o.chroot)
-            error = std::string("cannot use -r or --chroot with ") + op;
-        if (!error.empty()) return std::nullopt;
+        if (!o.user.empty()) return common::Error{std::string("cannot use -u or --user with ") + op};
+        if (!o.group.empty()) return common::Error{std::string("cannot use -g or --group with ") + op};
+        if (o.chroot) return common::Error{std::string("cannot use -r or --chroot with ") + op};
         if (o.log_sink) {
             o.warnings.push_back(std::string("--syslog, --stdout and --journal do not apply to ") + op +
                                  ", which reports on stdout");

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/log.hpp"
+#include "common/result.hpp"
 
 namespace nat64d::daemon {
 
@@ -30,8 +31,9 @@ struct Options {
     std::vector<std::string> warnings;  // accepted, but worth telling the operator
 };
 
-// Parses argv. On a usage error returns nullopt and sets `error`.
-[[nodiscard]] std::optional<Options> parse_args(int argc, char** argv, std::string& error);
+// Parses argv; a usage error is returned as the message nat64d prints
+// before its usage text.
+[[nodiscard]] common::Result<Options> parse_args(int argc, char** argv);
 
 // The log sink the daemon uses: the one named on the command line, else
 // stdout with -d (TAYGA), else stderr in the foreground and syslog once

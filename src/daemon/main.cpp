@@ -20,12 +20,12 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <exception>
 #include <filesystem>
 #include <memory>
 #include <optional>
 #include <random>
 #include <span>
-#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -97,27 +97,26 @@ std::optional<Config> load_map_file(const Config& base, bool to_log) {
 
 // RFC 7915 §4/§5 translation needs the device up with the operator's
 // addresses and routes; tun-up/tun-ip/tun-route do that through libnl-3.
-unsigned configure_interface(const Config& cfg) {
+// Returns the device's MTU.
+common::Result<unsigned> configure_interface(const Config& cfg) {
     auto sock = netlink::Socket::open();
-    if (!sock) throw StartupError("netlink: " + sock.error());
+    if (!sock) return common::Error{"netlink: " + sock.error()};
     for (const auto& ip : cfg.tun_ips) {
-        if (auto st = sock->add_address(cfg.tun_device, ip); !st) throw StartupError(st.error());
+        if (auto st = sock->add_address(cfg.tun_device, ip); !st) return common::Error{st.error()};
         log(LogLevel::Debug, "tun-device {}: address {}/{} added", cfg.tun_device,
             ip.is_v6 ? to_string(ip.v6) : to_string(ip.v4), ip.prefix_len);
     }
     if (cfg.tun_up) {
-        if (auto st = sock->set_up(cfg.tun_device); !st) throw StartupError(st.error());
+        if (auto st = sock->set_up(cfg.tun_device); !st) return common::Error{st.error()};
         log(LogLevel::Debug, "tun-device {}: link up", cfg.tun_device);
     }
     // Routes need the link up; the kernel refuses them on a down device.
     for (const auto& r : cfg.tun_routes) {
-        if (auto st = sock->add_route(cfg.tun_device, r); !st) throw StartupError(st.error());
+        if (auto st = sock->add_route(cfg.tun_device, r); !st) return common::Error{st.error()};
         log(LogLevel::Debug, "tun-device {}: route {} added", cfg.tun_device,
             r.is_v6 ? to_string(r.v6) : to_string(r.v4));
     }
-    auto mtu = sock->mtu(cfg.tun_device);
-    if (!mtu) throw StartupError(mtu.error());
-    return *mtu;
+    return sock->mtu(cfg.tun_device);
 }
 
 std::vector<std::string> split_lines(const std::string& text) {
@@ -133,19 +132,13 @@ std::vector<std::string> split_lines(const std::string& text) {
 }
 
 // The routing loop check's view of the kernel's routes (main and local
-// tables; docs/rfc-compliance.md, "Routing loops"), or null when they
-// cannot be read: the check is then off and `why_not` says why.
-std::shared_ptr<const addr::RouteView> read_routes(const std::string& tun_device, std::string& why_not) {
+// tables; docs/rfc-compliance.md, "Routing loops"), or why they cannot be
+// read (the check is then off).
+common::Result<std::shared_ptr<const addr::RouteView>> read_routes(const std::string& tun_device) {
     auto sock = netlink::Socket::open();
-    if (!sock) {
-        why_not = sock.error();
-        return nullptr;
-    }
+    if (!sock) return common::Error{sock.error()};
     auto table = sock->route_table(tun_device);
-    if (!table) {
-        why_not = table.error();
-        return nullptr;
-    }
+    if (!table) return common::Error{table.error()};
     std::vector<addr::KernelRoute> routes;
     routes.reserve(table->size());
     for (const auto& e : *table) {
@@ -270,8 +263,9 @@ struct Runtime {
     // Reads the routes again (start, reload, notifications). A failure
     // turns the check off until a read succeeds, logged once.
     void read_routes_now() {
-        std::string why_not;
-        routes = read_routes(tun_device, why_not);
+        auto read = read_routes(tun_device);
+        const std::string why_not = read ? std::string{} : read.error();
+        routes = read ? std::move(read).value() : nullptr;
         if (!routes && why_not != routes_error) {
             log(LogLevel::Warning, "routing loop check off: {}", why_not);
         } else if (routes && !routes_error.empty()) {
@@ -402,20 +396,20 @@ void log_loaded(const Config& cfg, std::size_t from_file) {
 // --rmtun: TAYGA attaches to the device to clear its persistence, which
 // creates a missing one for a moment and succeeds, so a missing device is
 // no error (exit 0). Another kind of link by that name still is.
-int remove_tun(const std::string& name) {
+common::Result<int> remove_tun(const std::string& name) {
     if (!io::tun_exists(name) && ::if_nametoindex(name.c_str()) == 0) {
         std::printf("No persistent tun device %s to remove\n", name.c_str());
         return 0;
     }
-    if (auto st = io::remove_persistent(name); !st) throw StartupError(st.error());
+    if (auto st = io::remove_persistent(name); !st) return common::Error{st.error()};
     std::printf("Removed persistent tun device %s\n", name.c_str());
     return 0;
 }
 
 // What start-up makes, in the order it makes it (members are destroyed in
 // the reverse order: the workers before the device, the device before the
-// pidfile). run() calls the steps in order; each one is the start-up order
-// of docs/architecture.md.
+// pidfile). run() calls the steps in order (kSteps, the start-up order of
+// docs/architecture.md) and stops at the first that fails, with its message.
 struct Startup {
     explicit Startup(const Options& o) : opt(o) {}
 
@@ -454,24 +448,32 @@ struct Startup {
 
     // The configuration and its map-file; -t, --mktun and --rmtun end here
     // (their exit status returned).
-    std::optional<int> load_configuration();
-    void lock_pidfile();
-    void open_tun();
-    void open_pool();
-    void watch_routes();
-    void build_first_tables();
-    void detach_from_terminal();
-    void open_control_socket();
-    void bind_metrics();
-    void drop_privileges_and_check();
-    void block_signals();
-    void start_workers();
+    common::Result<std::optional<int>> load_configuration();
+    common::Status lock_pidfile();
+    common::Status open_tun();
+    common::Status open_pool();
+    common::Status watch_routes();
+    common::Status build_first_tables();
+    common::Status detach_from_terminal();
+    common::Status open_control_socket();
+    common::Status bind_metrics();
+    common::Status drop_privileges_and_check();
+    common::Status block_signals();
+    common::Status start_workers();
+    // The steps after load_configuration(), in order.
+    using Step = common::Status (Startup::*)();
+    static constexpr Step kSteps[] = {
+        &Startup::lock_pidfile,        &Startup::open_tun,           &Startup::open_pool,
+        &Startup::watch_routes,        &Startup::build_first_tables, &Startup::detach_from_terminal,
+        &Startup::open_control_socket, &Startup::bind_metrics,       &Startup::drop_privileges_and_check,
+        &Startup::block_signals,       &Startup::start_workers,
+    };
     int serve();
     int event_loop(Runtime& rt, int sfd);
     void shut_down(Runtime& rt);
 };
 
-std::optional<int> Startup::load_configuration() {
+common::Result<std::optional<int>> Startup::load_configuration() {
     foreground = opt.debug || opt.nodetach || opt.check_config || opt.mktun || opt.rmtun;
     level = opt.debug ? LogLevel::Debug : LogLevel::Info;
     // Until the detach, messages reach the terminal, unless a sink was
@@ -488,107 +490,127 @@ std::optional<int> Startup::load_configuration() {
     cfg = base ? load_map_file(*base, to_log) : std::nullopt;
     if (!cfg) {
         std::fprintf(stderr, "%s: configuration refused\n", opt.config_file.c_str());
-        return 1;
+        return std::optional<int>(1);
     }
     if (opt.check_config) {
         std::fputs(config::to_tayga_syntax(*cfg).c_str(), stdout);
-        return 0;
+        return std::optional<int>(0);
     }
     if (opt.mktun) {
-        if (auto st = io::make_persistent(cfg->tun_device); !st) throw StartupError(st.error());
+        if (auto st = io::make_persistent(cfg->tun_device); !st) return common::Error{st.error()};
         std::printf("Created persistent tun device %s\n", cfg->tun_device.c_str());
-        return 0;
+        return std::optional<int>(0);
     }
-    if (opt.rmtun) return remove_tun(cfg->tun_device);
+    if (opt.rmtun) {
+        auto removed = remove_tun(cfg->tun_device);
+        if (!removed) return common::Error{removed.error()};
+        return std::optional<int>(*removed);
+    }
     log_loaded(*cfg, cfg->maps.size() - base->maps.size());
-    return std::nullopt;
+    return std::optional<int>();
 }
 
 // The pidfile's lock first: a second daemon with the same pidfile stops
 // before it touches anything of the first one's. Then a missing data-dir.
-void Startup::lock_pidfile() {
+common::Status Startup::lock_pidfile() {
     if (!opt.pidfile.empty()) {
-        pidfile.emplace(opt.pidfile);
+        auto locked = PidFile::lock(opt.pidfile);
+        if (!locked) return common::Error{locked.error()};
+        pidfile.emplace(std::move(*locked));
         log(LogLevel::Debug, "pidfile {}: locked", opt.pidfile);
     }
-    if (prepare_data_dir(opt, *cfg)) log(LogLevel::Notice, "data-dir {}: created", cfg->data_dir);
+    const auto created = prepare_data_dir(opt, *cfg);
+    if (!created) return common::Error{created.error()};
+    if (*created) log(LogLevel::Notice, "data-dir {}: created", cfg->data_dir);
+    return {};
 }
 
 // The TUN queues (the device created if missing), then tun-ip, tun-up,
 // tun-route and the MTU.
-void Startup::open_tun() {
+common::Status Startup::open_tun() {
     // workers N: N threads, one TUN queue each; workers 0: TAYGA's single
     // queue, translated by the main thread's event loop.
     main_thread_translates = cfg->workers == 0u;
     const unsigned queues =
         cfg->workers ? std::max(1u, *cfg->workers) : std::max(1u, std::thread::hardware_concurrency());
     auto opened = io::TunDevice::open(cfg->tun_device, queues, cfg->offload);
-    if (!opened) throw StartupError(opened.error());
+    if (!opened) return common::Error{opened.error()};
     tun.emplace(std::move(*opened));
     log(LogLevel::Debug, "tun-device {}: {} queue{} open{}{}{}", tun->name(), tun->fds().size(),
         tun->fds().size() == 1 ? "" : "s", tun->created() ? ", device created" : ", device existed",
         tun->multi_queue() ? ", multi-queue" : "", tun->vnet_hdr() ? ", virtio-net header" : "");
-    mtu = configure_interface(*cfg);
+    const auto configured = configure_interface(*cfg);
+    if (!configured) return common::Error{configured.error()};
+    mtu = *configured;
+    return {};
 }
 
 // dynamic-pool, with the leases of the last run (TAYGA's dynamic.map).
-void Startup::open_pool() {
+common::Status Startup::open_pool() {
     dynamic_map = cfg->data_dir.empty() ? "" : cfg->data_dir + "/dynamic.map";
-    if (!cfg->dynamic_pool) return;
+    if (!cfg->dynamic_pool) return {};
     auto created = addr::DynamicPool::create(pool_options(*cfg));
-    if (!created) throw StartupError("dynamic-pool: " + created.error());
+    if (!created) return common::Error{"dynamic-pool: " + created.error()};
     pool = std::move(*created);
     pool->set_now(static_cast<std::int64_t>(std::time(nullptr)));
     if (!dynamic_map.empty()) {
         auto loaded = pool->load(dynamic_map);
-        if (!loaded) throw StartupError(dynamic_map + ": " + loaded.error());
+        if (!loaded) return common::Error{dynamic_map + ": " + loaded.error()};
         for (const auto& m : loaded->messages) log(LogLevel::Warning, "{}", m);
         log(LogLevel::Info, "{}: {} lease{} restored", dynamic_map, loaded->loaded, loaded->loaded == 1 ? "" : "s");
     } else {
         log(LogLevel::Warning, "dynamic-pool without data-dir: leases do not survive a restart");
     }
     log_pool_sizes(pool.get());
+    return {};
 }
 
 // Routing loop check: the notifications first, so that no change between
 // the first read and the subscription goes unseen.
-void Startup::watch_routes() {
+common::Status Startup::watch_routes() {
     auto monitor = netlink::RouteMonitor::open();
     if (monitor) {
         route_monitor.emplace(std::move(*monitor));
     } else {
         log(LogLevel::Warning, "routes are read at start and reload only: {}", monitor.error());
     }
-    routes = read_routes(cfg->tun_device, routes_error);
-    if (routes) {
+    auto read = read_routes(cfg->tun_device);
+    if (read) {
+        routes = std::move(read).value();
         log(LogLevel::Info, "routing loop check: {}", describe_routes(*routes, cfg->tun_device));
     } else {
+        routes_error = read.error();
         log(LogLevel::Warning, "routing loop check off: {}", routes_error);
     }
+    return {};
 }
 
-void Startup::build_first_tables() {
+common::Status Startup::build_first_tables() {
     auto first = build_shared_tables(*cfg, TablesEnv{pool.get(), mtu, routes});
     // The validator refuses what the builder cannot take: a failure here
     // is a validator bug, refused like a bad configuration.
-    if (!first) throw StartupError(first.error());
+    if (!first) return common::Error{first.error()};
     log_tables_built(**first, *cfg, mtu);
     source.emplace(std::move(first).value());
+    return {};
 }
 
 // Detach (unless -n/-d), then the pid into the pidfile.
-void Startup::detach_from_terminal() {
+common::Status Startup::detach_from_terminal() {
     if (!foreground) {
         common::log_init(sink, level);
-        ready_fd = detach();
+        auto detached = detach();
+        if (!detached) return common::Error{detached.error()};
+        ready_fd = std::move(detached).value();
         log(LogLevel::Debug, "detached, pid {}", ::getpid());
     }
-    if (pidfile) pidfile->write_pid();
+    if (pidfile) return pidfile->write_pid();
+    return {};
 }
 
 // The control socket is made while still root, owned by the group the
 // daemon drops to, so nat64dctl works for root and that group only.
-void Startup::open_control_socket() {
+common::Status Startup::open_control_socket() {
     const std::string path =
         cfg->control_socket.empty() ? default_control_socket(cfg->tun_device) : cfg->control_socket;
     ::mkdir(path.substr(0, path.rfind('/')).c_str(), 0755);  // /run/nat64d when not made by systemd
@@ -597,31 +619,34 @@ void Startup::open_control_socket() {
     gid_t gid = target_gid(opt);
     if (!cfg->control_group.empty()) {
         const group* gr = ::getgrnam(cfg->control_group.c_str());
-        if (gr == nullptr) throw StartupError("control-group " + cfg->control_group + ": no such group");
+        if (gr == nullptr) return common::Error{"control-group " + cfg->control_group + ": no such group"};
         gid = gr->gr_gid;
     }
     auto srv = ControlServer::listen(path, gid);
-    if (!srv) throw StartupError(srv.error());
+    if (!srv) return common::Error{srv.error()};
     control.emplace(std::move(*srv));
     log(LogLevel::Debug, "control socket {}: listening", path);
+    return {};
 }
 
 // metrics-listen is bound while still root (ports below 1024), and served
 // once the signal mask is set.
-void Startup::bind_metrics() {
-    if (!cfg->metrics_listen) return;
+common::Status Startup::bind_metrics() {
+    if (!cfg->metrics_listen) return {};
     auto bound = MetricsServer::bind(*cfg->metrics_listen);
-    if (!bound) throw StartupError(bound.error());
+    if (!bound) return common::Error{bound.error()};
     metrics = std::move(*bound);
+    return {};
 }
 
 // No thread runs yet: the capabilities dropped here are dropped for every
 // thread started later (workers, metrics-listen).
-void Startup::drop_privileges_and_check() {
-    const Dropped dropped = drop_privileges(opt, *cfg);
+common::Status Startup::drop_privileges_and_check() {
+    const auto dropped = drop_privileges(opt, *cfg);
+    if (!dropped) return common::Error{dropped.error()};
     log(LogLevel::Debug, "running as uid {} gid {}{}, no capabilities, no_new_privs{}", ::getuid(), ::getgid(),
         opt.chroot ? ", chrooted to " + cfg->data_dir : "",
-        dropped.bounding_cleared ? ", bounding set empty" : ", bounding set as given (no CAP_SETPCAP to empty it)");
+        dropped->bounding_cleared ? ", bounding set empty" : ", bounding set as given (no CAP_SETPCAP to empty it)");
     // Said now rather than at exit: without capabilities the daemon can
     // remove its files only from directories its user may write to.
     if (pidfile && !pidfile->removable())
@@ -634,18 +659,19 @@ void Startup::drop_privileges_and_check() {
             "control socket {}: its directory is not writable by uid {}; the socket file will "
             "stay at exit (the next start replaces it)",
             control->path(), ::geteuid());
-    check_data_dir_writable(*cfg, opt.chroot ? "/" : cfg->data_dir);
+    return check_data_dir_writable(*cfg, opt.chroot ? "/" : cfg->data_dir);
 }
 
 // Signals are taken synchronously by the main thread; the workers inherit
 // the mask, so none of them is ever interrupted by one.
-void Startup::block_signals() {
+common::Status Startup::block_signals() {
     sigemptyset(&sigs);
     for (int s : {SIGTERM, SIGINT, SIGHUP, SIGUSR1}) sigaddset(&sigs, s);
     pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+    return {};
 }
 
-void Startup::start_workers() {
+common::Status Startup::start_workers() {
     std::mt19937 rng{std::random_device{}()};
     for (const int fd : tun->fds()) {
         // RFC 7915 §5.1 identification: each worker starts at a random point.
@@ -671,6 +697,7 @@ void Startup::start_workers() {
     log(LogLevel::Info, "nat64d {} translating on {} (mtu {}, {} queue{}{}{}{})", NAT64D_VERSION, tun->name(), mtu,
         workers.size(), workers.size() == 1 ? "" : "s", main_thread_translates ? " in the main thread" : "",
         tun->offload_active() ? ", offload" : "", tun->created() ? ", device created" : "");
+    return {};
 }
 
 // From the workers' start to the end of the event loop: the runtime state
@@ -706,7 +733,11 @@ int Startup::serve() {
     // a once-a-second tick for periodic work, and with `workers 0` the TUN
     // queue itself.
     common::UniqueFd sfd(::signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK));
-    if (!sfd) throw StartupError(std::string("signalfd: ") + std::strerror(errno));
+    if (!sfd) {
+        log(LogLevel::Crit, "nat64d: signalfd: {}", std::strerror(errno));
+        exit_code = 1;
+        stop = true;
+    }
     if (!stop) {
         notify("READY=1\nSTATUS=translating");
         if (ready_fd) {
@@ -831,21 +862,27 @@ void Startup::shut_down(Runtime& rt) {
     log(LogLevel::Debug, "stopped");
 }
 
-int run(const Options& opt) {
+// The daemon's life: the start-up steps, stopped by the first that fails,
+// then serve(). Returns the exit status, or the failed step's message; by
+// then everything made so far is undone (`s` is gone).
+common::Result<int> start_and_serve(const Options& opt) {
     Startup s{opt};
-    if (const auto done = s.load_configuration()) return *done;
-    s.lock_pidfile();
-    s.open_tun();
-    s.open_pool();
-    s.watch_routes();
-    s.build_first_tables();
-    s.detach_from_terminal();
-    s.open_control_socket();
-    s.bind_metrics();
-    s.drop_privileges_and_check();
-    s.block_signals();
-    s.start_workers();
+    const auto loaded = s.load_configuration();
+    if (!loaded) return common::Error{loaded.error()};
+    if (const std::optional<int> done = *loaded) return *done;
+    for (const Startup::Step step : Startup::kSteps) {
+        if (common::Status st = (s.*step)(); !st) return common::Error{st.error()};
+    }
     return s.serve();
+}
+
+// A failed start-up step is reported once, here: on the terminal until the
+// detach (or the sink named), in the log after it; exit status 1.
+int run(const Options& opt) {
+    const common::Result<int> status = start_and_serve(opt);
+    if (status) return *status;
+    log(LogLevel::Crit, "nat64d: {}", status.error());
+    return 1;
 }
 
 }  // namespace
@@ -853,10 +890,9 @@ int run(const Options& opt) {
 
 int main(int argc, char** argv) {
     using namespace nat64d::daemon;
-    std::string error;
-    auto opt = parse_args(argc, argv, error);
+    auto opt = parse_args(argc, argv);
     if (!opt) {
-        std::fprintf(stderr, "nat64d: %s\n%s", error.c_str(), usage().c_str());
+        std::fprintf(stderr, "nat64d: %s\n%s", opt.error().c_str(), usage().c_str());
         return 1;
     }
     for (const auto& w : opt->warnings) std::fprintf(stderr, "nat64d: warning: %s\n", w.c_str());
@@ -879,6 +915,8 @@ int main(int argc, char** argv) {
         }
         make_paths_absolute(*opt, cwd.string());
     }
+    // Start-up failures come back from run() as errors; what arrives here
+    // is truly exceptional (std::bad_alloc, a library's exception).
     try {
         return run(*opt);
     } catch (const std::exception& e) {

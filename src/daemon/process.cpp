@@ -20,19 +20,27 @@
 #include "daemon/control.hpp"
 
 namespace nat64d::daemon {
+namespace {
+
+// "WHAT: strerror(errno)".
+common::Error errno_error(const std::string& what) {
+    return common::Error{what + ": " + std::strerror(errno)};
+}
+
+}  // namespace
 
 // Classic double fork: the daemon is no session leader and cannot regain a
 // controlling terminal. The original process waits on a pipe and exits only
 // when the daemon reports ready (0) or fails to start (1), so that whoever
 // started it — a shell, start-stop-daemon — finds the pidfile written and
 // the translator running. Returns the pipe's write end.
-common::UniqueFd detach() {
+common::Result<common::UniqueFd> detach() {
     int ends[2];
-    if (::pipe2(ends, O_CLOEXEC) != 0) throw StartupError(std::string("pipe: ") + std::strerror(errno));
+    if (::pipe2(ends, O_CLOEXEC) != 0) return errno_error("pipe");
     common::UniqueFd read_end(ends[0]);
     common::UniqueFd write_end(ends[1]);
     const pid_t pid = ::fork();
-    if (pid < 0) throw StartupError(std::string("fork: ") + std::strerror(errno));
+    if (pid < 0) return errno_error("fork");
     if (pid > 0) {
         write_end.reset();
         char byte = 0;
@@ -42,13 +50,13 @@ common::UniqueFd detach() {
         std::_Exit(n == 1 ? 0 : 1);
     }
     read_end.reset();
-    if (::setsid() < 0) throw StartupError(std::string("setsid: ") + std::strerror(errno));
+    if (::setsid() < 0) return errno_error("setsid");
     const pid_t pid2 = ::fork();
-    if (pid2 < 0) throw StartupError(std::string("fork: ") + std::strerror(errno));
+    if (pid2 < 0) return errno_error("fork");
     if (pid2 > 0) std::_Exit(0);
-    if (::chdir("/") != 0) throw StartupError(std::string("chdir /: ") + std::strerror(errno));
+    if (::chdir("/") != 0) return errno_error("chdir /");
     const common::UniqueFd devnull(::open("/dev/null", O_RDWR | O_CLOEXEC));
-    if (!devnull) throw StartupError(std::string("/dev/null: ") + std::strerror(errno));
+    if (!devnull) return errno_error("/dev/null");
     ::dup2(devnull.get(), STDIN_FILENO);
     ::dup2(devnull.get(), STDOUT_FILENO);
     ::dup2(devnull.get(), STDERR_FILENO);
@@ -66,7 +74,7 @@ gid_t target_gid(const Options& opt) {
     return ::getgid();
 }
 
-PidFile::PidFile(const std::string& path) : path_(path) {
+common::Result<PidFile> PidFile::lock(const std::string& path) {
     // The lock is taken before the file is truncated, so that a refused
     // second daemon leaves the running one's pid in place. A daemon that
     // stops unlinks the file while still holding the lock: if that happened
@@ -74,38 +82,41 @@ PidFile::PidFile(const std::string& path) : path_(path) {
     // again with the one now at `path`.
     for (int attempt = 0; attempt < 5; ++attempt) {
         common::UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
-        if (!fd) throw StartupError("pidfile " + path + ": " + std::strerror(errno));
+        if (!fd) return errno_error("pidfile " + path);
         if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
             const int err = errno;
             char buf[32] = {};
             const ssize_t n = ::pread(fd.get(), buf, sizeof buf - 1, 0);
             fd.reset();
-            if (err != EWOULDBLOCK) throw StartupError("pidfile " + path + ": cannot lock it: " + std::strerror(err));
+            if (err != EWOULDBLOCK) return common::Error{"pidfile " + path + ": cannot lock it: " + std::strerror(err)};
             std::string pid = n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "";
             while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
-            throw StartupError("pidfile " + path + " is locked by a running daemon" +
-                               (pid.empty() ? std::string() : " (pid " + pid + ")") +
-                               "; not starting a second one with the same pidfile");
+            return common::Error{"pidfile " + path + " is locked by a running daemon" +
+                                 (pid.empty() ? std::string() : " (pid " + pid + ")") +
+                                 "; not starting a second one with the same pidfile"};
         }
         struct stat held, now;
         if (::fstat(fd.get(), &held) == 0 && ::stat(path.c_str(), &now) == 0 && held.st_dev == now.st_dev &&
             held.st_ino == now.st_ino) {
-            fd_ = std::move(fd);
-            break;
+            return PidFile(path, std::move(fd));
         }
     }
-    if (!fd_) throw StartupError("pidfile " + path + ": replaced while being locked, repeatedly");
-    (void)::fchmod(fd_.get(), 0644);  // whatever the umask, as before
-    name_ = split_path(path).second;
-    dir_fd_.reset(::open(split_path(path).first.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    return common::Error{"pidfile " + path + ": replaced while being locked, repeatedly"};
 }
 
-void PidFile::write_pid() {
+PidFile::PidFile(std::string path, common::UniqueFd fd) : path_(std::move(path)), fd_(std::move(fd)) {
+    (void)::fchmod(fd_.get(), 0644);  // whatever the umask, as before
+    name_ = split_path(path_).second;
+    dir_fd_.reset(::open(split_path(path_).first.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+}
+
+common::Status PidFile::write_pid() {
     const std::string text = std::to_string(::getpid()) + "\n";
     if (::ftruncate(fd_.get(), 0) != 0 ||
         ::pwrite(fd_.get(), text.data(), text.size(), 0) != static_cast<ssize_t>(text.size())) {
-        throw StartupError("pidfile " + path_ + ": " + std::strerror(errno));
+        return errno_error("pidfile " + path_);
     }
+    return {};
 }
 
 bool PidFile::removable() const noexcept {
@@ -132,30 +143,31 @@ PidFile::~PidFile() {
 // given, and refuses to start with -u. nat64d does the same, with 0755
 // whatever the umask: the directory holds the translator's state and is
 // nobody else's to write into.
-bool prepare_data_dir(const Options& opt, const Config& cfg) {
+common::Result<bool> prepare_data_dir(const Options& opt, const Config& cfg) {
     if (cfg.data_dir.empty()) return false;
     struct stat st;
     if (::stat(cfg.data_dir.c_str(), &st) == 0) {
-        if (!S_ISDIR(st.st_mode)) throw StartupError("data-dir " + cfg.data_dir + ": not a directory");
+        if (!S_ISDIR(st.st_mode)) return common::Error{"data-dir " + cfg.data_dir + ": not a directory"};
         return false;
     }
-    if (errno != ENOENT) throw StartupError("data-dir " + cfg.data_dir + ": " + std::strerror(errno));
+    if (errno != ENOENT) return errno_error("data-dir " + cfg.data_dir);
     if (!opt.user.empty()) {
-        throw StartupError("data-dir " + cfg.data_dir + " does not exist; create it, writable by user '" + opt.user +
-                           "', before starting with -u (nat64d creates it only when it keeps its identity)");
+        return common::Error{"data-dir " + cfg.data_dir + " does not exist; create it, writable by user '" + opt.user +
+                             "', before starting with -u (nat64d creates it only when it keeps its identity)"};
     }
     if (::mkdir(cfg.data_dir.c_str(), 0755) != 0 || ::chmod(cfg.data_dir.c_str(), 0755) != 0) {
-        throw StartupError("data-dir " + cfg.data_dir + ": cannot create it: " + std::strerror(errno));
+        return errno_error("data-dir " + cfg.data_dir + ": cannot create it");
     }
     return true;
 }
 
-void check_data_dir_writable(const Config& cfg, const std::string& dir) {
-    if (cfg.data_dir.empty() || !cfg.dynamic_pool) return;
+common::Status check_data_dir_writable(const Config& cfg, const std::string& dir) {
+    if (cfg.data_dir.empty() || !cfg.dynamic_pool) return {};
     if (::access(dir.c_str(), W_OK | X_OK) != 0) {
-        throw StartupError("data-dir " + cfg.data_dir + ": not writable by uid " + std::to_string(::geteuid()) + " (" +
-                           std::strerror(errno) + "); dynamic-pool leases could not be saved");
+        return common::Error{"data-dir " + cfg.data_dir + ": not writable by uid " + std::to_string(::geteuid()) +
+                             " (" + std::strerror(errno) + "); dynamic-pool leases could not be saved"};
     }
+    return {};
 }
 
 namespace {
@@ -186,29 +198,27 @@ bool holds_no_capability() {
 // are plain file operations. So the daemon runs with empty permitted,
 // effective, inheritable and ambient sets, an empty bounding set, and
 // PR_SET_NO_NEW_PRIVS, so that nothing it might execute regains one.
-Dropped drop_privileges(const Options& opt, const Config& cfg) {
+common::Result<Dropped> drop_privileges(const Options& opt, const Config& cfg) {
     uid_t uid = 0;
     gid_t gid = 0;
     const bool set_user = !opt.user.empty();
     const bool set_group = !opt.group.empty() || set_user;
     if (set_user) {
         const passwd* pw = ::getpwnam(opt.user.c_str());
-        if (pw == nullptr) throw StartupError("user '" + opt.user + "' not found");
+        if (pw == nullptr) return common::Error{"user '" + opt.user + "' not found"};
         uid = pw->pw_uid;
         gid = pw->pw_gid;
     }
     if (!opt.group.empty()) {
         const group* gr = ::getgrnam(opt.group.c_str());
-        if (gr == nullptr) throw StartupError("group '" + opt.group + "' not found");
+        if (gr == nullptr) return common::Error{"group '" + opt.group + "' not found"};
         gid = gr->gr_gid;
     }
     if (opt.chroot) {
-        if (cfg.data_dir.empty()) throw StartupError("--chroot needs data-dir in the configuration");
-        if (::chroot(cfg.data_dir.c_str()) != 0 || ::chdir("/") != 0) {
-            throw StartupError("chroot " + cfg.data_dir + ": " + std::strerror(errno));
-        }
+        if (cfg.data_dir.empty()) return common::Error{"--chroot needs data-dir in the configuration"};
+        if (::chroot(cfg.data_dir.c_str()) != 0 || ::chdir("/") != 0) return errno_error("chroot " + cfg.data_dir);
     }
-    if (capng_get_caps_process() != 0) throw StartupError(std::string("capget: ") + std::strerror(errno));
+    if (capng_get_caps_process() != 0) return errno_error("capget");
     // The kernel lets only a holder of CAP_SETPCAP shrink the bounding set:
     // root has it; an unprivileged user started with ambient CAP_NET_ADMIN
     // alone has not, and keeps the bounding set it was given (the units
@@ -217,9 +227,7 @@ Dropped drop_privileges(const Options& opt, const Config& cfg) {
     Dropped out;
     out.bounding_cleared = capng_have_capability(CAPNG_EFFECTIVE, CAP_SETPCAP) == 1;
     capng_clear(CAPNG_SELECT_ALL);
-    if (out.bounding_cleared && capng_apply(CAPNG_SELECT_BOUNDS) != 0) {
-        throw StartupError(std::string("capability bounding set: ") + std::strerror(errno));
-    }
+    if (out.bounding_cleared && capng_apply(CAPNG_SELECT_BOUNDS) != 0) return errno_error("capability bounding set");
     // An id that is already ours needs no change (and an unprivileged user
     // could not make one): -u naming the user the daemon runs as.
     const int new_uid = set_user && uid != ::getuid() ? static_cast<int>(uid) : -1;
@@ -229,17 +237,15 @@ Dropped drop_privileges(const Options& opt, const Config& cfg) {
         // setresuid, keeping across the change only what the cleared state
         // above holds: nothing.
         if (const int rc = capng_change_id(new_uid, new_gid, CAPNG_DROP_SUPP_GRP); rc != 0) {
-            throw StartupError(fmt::format("setuid/setgid to {}:{}: {} (libcap-ng step {})", new_uid, new_gid,
-                                           std::strerror(errno), -rc));
+            return common::Error{fmt::format("setuid/setgid to {}:{}: {} (libcap-ng step {})", new_uid, new_gid,
+                                             std::strerror(errno), -rc)};
         }
     }
     if (capng_apply(static_cast<capng_select_t>(CAPNG_SELECT_CAPS | CAPNG_SELECT_AMBIENT)) != 0) {
-        throw StartupError(std::string("capset: ") + std::strerror(errno));
+        return errno_error("capset");
     }
-    if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
-        throw StartupError(std::string("prctl(PR_SET_NO_NEW_PRIVS): ") + std::strerror(errno));
-    }
-    if (!holds_no_capability()) throw StartupError("capabilities: some are still held after dropping them all");
+    if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return errno_error("prctl(PR_SET_NO_NEW_PRIVS)");
+    if (!holds_no_capability()) return common::Error{"capabilities: some are still held after dropping them all"};
     return out;
 }
 

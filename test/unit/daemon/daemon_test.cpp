@@ -35,12 +35,18 @@ using namespace nat64d::daemon;
 
 namespace {
 
-std::optional<Options> args(std::vector<std::string> words, std::string& error) {
+common::Result<Options> args(std::vector<std::string> words) {
     words.insert(words.begin(), "nat64d");
     std::vector<char*> argv;
     for (auto& w : words) argv.push_back(w.data());
     argv.push_back(nullptr);
-    return parse_args(static_cast<int>(words.size()), argv.data(), error);
+    return parse_args(static_cast<int>(words.size()), argv.data());
+}
+
+// Why the command line is refused ("accepted" when it is not).
+std::string refusal(std::vector<std::string> words) {
+    const auto r = args(std::move(words));
+    return r ? std::string("accepted") : r.error();
 }
 
 std::string read_file(const std::string& path) {
@@ -57,9 +63,7 @@ std::string temp_path(const char* name) {
 }  // namespace
 
 TEST_CASE("TAYGA's command line: -c -d -n -u -g -r -p --mktun --rmtun", "[daemon][cli]") {
-    std::string err;
-    auto o =
-        args({"-c", "/etc/tayga.conf", "-d", "-n", "-u", "nobody", "-g", "nogroup", "-r", "-p", "/run/t.pid"}, err);
+    auto o = args({"-c", "/etc/tayga.conf", "-d", "-n", "-u", "nobody", "-g", "nogroup", "-r", "-p", "/run/t.pid"});
     REQUIRE(o);
     CHECK(o->config_file == "/etc/tayga.conf");
     CHECK(o->debug);
@@ -68,54 +72,42 @@ TEST_CASE("TAYGA's command line: -c -d -n -u -g -r -p --mktun --rmtun", "[daemon
     CHECK(o->group == "nogroup");
     CHECK(o->chroot);
     CHECK(o->pidfile == "/run/t.pid");
-    o = args({"--config", "x.toml", "--mktun"}, err);
+    o = args({"--config", "x.toml", "--mktun"});
     REQUIRE(o);
     CHECK(o->config_file == "x.toml");
     CHECK(o->mktun);
-    o = args({"--rmtun", "--config=t.conf", "--pidfile", "p"}, err);
+    o = args({"--rmtun", "--config=t.conf", "--pidfile", "p"});
     REQUIRE(o);
     CHECK(o->rmtun);
     CHECK(o->config_file == "t.conf");
     CHECK(o->pidfile == "p");
-    CHECK(args({}, err)->config_file == "/etc/nat64d.conf");
-    CHECK(args({"-t"}, err)->check_config);
-    CHECK(args({"--check-config"}, err)->check_config);
-    CHECK(args({"-V"}, err)->version);
-    CHECK(args({"-h"}, err)->help);
+    CHECK(args({})->config_file == "/etc/nat64d.conf");
+    CHECK(args({"-t"})->check_config);
+    CHECK(args({"--check-config"})->check_config);
+    CHECK(args({"-V"})->version);
+    CHECK(args({"-h"})->help);
 }
 
 TEST_CASE("Command line errors are refused with a message", "[daemon][cli]") {
-    std::string err;
-    CHECK_FALSE(args({"-x"}, err));
-    CHECK(err == "unknown option -x");
-    CHECK_FALSE(args({"--frobnicate"}, err));
-    CHECK(err == "unknown option --frobnicate");
-    CHECK_FALSE(args({"-c"}, err));
-    CHECK(err == "option -c requires an argument");
-    CHECK_FALSE(args({"--mktun", "--rmtun"}, err));
-    CHECK(err == "--mktun and --rmtun exclude each other");
-    CHECK_FALSE(args({"stray"}, err));
-    CHECK(err == "unexpected argument 'stray'");
-    CHECK_FALSE(args({"-n", "", "tayga.conf"}, err));
-    CHECK(err == "unexpected argument 'tayga.conf'");
-    CHECK_FALSE(args({"--", "x"}, err));
-    CHECK(err == "unexpected argument 'x'");
+    CHECK(refusal({"-x"}) == "unknown option -x");
+    CHECK(refusal({"--frobnicate"}) == "unknown option --frobnicate");
+    CHECK(refusal({"-c"}) == "option -c requires an argument");
+    CHECK(refusal({"--mktun", "--rmtun"}) == "--mktun and --rmtun exclude each other");
+    CHECK(refusal({"stray"}) == "unexpected argument 'stray'");
+    CHECK(refusal({"-n", "", "tayga.conf"}) == "unexpected argument 'tayga.conf'");
+    CHECK(refusal({"--", "x"}) == "unexpected argument 'x'");
     // TAYGA refuses what --mktun/--rmtun would ignore.
-    CHECK_FALSE(args({"--rmtun", "--user=nobody"}, err));
-    CHECK(err == "cannot use -u or --user with --rmtun");
-    CHECK_FALSE(args({"--mktun", "-g", "nogroup"}, err));
-    CHECK(err == "cannot use -g or --group with --mktun");
-    CHECK_FALSE(args({"-r", "--mktun"}, err));
-    CHECK(err == "cannot use -r or --chroot with --mktun");
+    CHECK(refusal({"--rmtun", "--user=nobody"}) == "cannot use -u or --user with --rmtun");
+    CHECK(refusal({"--mktun", "-g", "nogroup"}) == "cannot use -g or --group with --mktun");
+    CHECK(refusal({"-r", "--mktun"}) == "cannot use -r or --chroot with --mktun");
 }
 
 TEST_CASE("Empty positional arguments are skipped, wherever they stand (clatd runs `tayga --mktun \"\"`)",
           "[daemon][cli]") {
-    std::string err;
-    auto o = args({"--mktun", ""}, err);
+    auto o = args({"--mktun", ""});
     REQUIRE(o);
     CHECK(o->mktun);
-    o = args({"", "-c", "/etc/tayga.conf", "", "-n", "", "--", ""}, err);
+    o = args({"", "-c", "/etc/tayga.conf", "", "-n", "", "--", ""});
     REQUIRE(o);
     CHECK(o->config_file == "/etc/tayga.conf");
     CHECK(o->nodetach);
@@ -124,23 +116,22 @@ TEST_CASE("Empty positional arguments are skipped, wherever they stand (clatd ru
 
 TEST_CASE("Log sinks: --syslog, --stdout, --journal; -d means stdout unless a sink is named", "[daemon][cli][log]") {
     using common::LogSink;
-    std::string err;
     // Without a sink option: stderr in the foreground, syslog once detached.
-    CHECK(log_sink(*args({}, err), false) == LogSink::Syslog);
-    CHECK(log_sink(*args({"-n"}, err), true) == LogSink::Stderr);
+    CHECK(log_sink(*args({}), false) == LogSink::Syslog);
+    CHECK(log_sink(*args({"-n"}), true) == LogSink::Stderr);
     // -d: TAYGA's "implies --nodetach and --stdout".
-    CHECK(log_sink(*args({"-d"}, err), true) == LogSink::Stdout);
-    CHECK(log_sink(*args({"--syslog"}, err), false) == LogSink::Syslog);
-    CHECK(log_sink(*args({"-n", "--syslog"}, err), true) == LogSink::Syslog);
-    CHECK(log_sink(*args({"--stdout"}, err), false) == LogSink::Stdout);
-    CHECK(log_sink(*args({"-n", "--journal"}, err), true) == LogSink::Journal);
+    CHECK(log_sink(*args({"-d"}), true) == LogSink::Stdout);
+    CHECK(log_sink(*args({"--syslog"}), false) == LogSink::Syslog);
+    CHECK(log_sink(*args({"-n", "--syslog"}), true) == LogSink::Syslog);
+    CHECK(log_sink(*args({"--stdout"}), false) == LogSink::Stdout);
+    CHECK(log_sink(*args({"-n", "--journal"}), true) == LogSink::Journal);
     // A named sink stands with -d, on either side of it.
-    CHECK(log_sink(*args({"-d", "--journal"}, err), true) == LogSink::Journal);
-    CHECK(log_sink(*args({"--syslog", "-d"}, err), true) == LogSink::Syslog);
+    CHECK(log_sink(*args({"-d", "--journal"}), true) == LogSink::Journal);
+    CHECK(log_sink(*args({"--syslog", "-d"}), true) == LogSink::Syslog);
     // The last one named wins.
-    CHECK(log_sink(*args({"--journal", "--stdout"}, err), true) == LogSink::Stdout);
+    CHECK(log_sink(*args({"--journal", "--stdout"}), true) == LogSink::Stdout);
     // --mktun/--rmtun report on stdout whatever is asked: a warning, as TAYGA.
-    auto o = args({"--mktun", "--journal"}, err);
+    auto o = args({"--mktun", "--journal"});
     REQUIRE(o);
     CHECK_FALSE(o->log_sink);
     REQUIRE(o->warnings.size() == 1);
@@ -148,17 +139,16 @@ TEST_CASE("Log sinks: --syslog, --stdout, --journal; -d means stdout unless a si
 }
 
 TEST_CASE("Relative -c and -p are taken from the start-up directory", "[daemon][cli]") {
-    std::string err;
-    auto o = args({"-c", "tayga.conf", "-p", "./run/t.pid"}, err);
+    auto o = args({"-c", "tayga.conf", "-p", "./run/t.pid"});
     REQUIRE(o);
     make_paths_absolute(*o, "/srv/nat64");
     CHECK(o->config_file == "/srv/nat64/tayga.conf");
     CHECK(o->pidfile == "/srv/nat64/run/t.pid");
-    o = args({"-c", "../etc/t.conf"}, err);
+    o = args({"-c", "../etc/t.conf"});
     make_paths_absolute(*o, "/");
     CHECK(o->config_file == "/../etc/t.conf");
     CHECK(o->pidfile.empty());  // none asked for, none made up
-    o = args({"-c", "/etc/t.conf", "-p", "/run/t.pid"}, err);
+    o = args({"-c", "/etc/t.conf", "-p", "/run/t.pid"});
     make_paths_absolute(*o, "/srv");
     CHECK(o->config_file == "/etc/t.conf");
     CHECK(o->pidfile == "/run/t.pid");
@@ -168,8 +158,9 @@ TEST_CASE("Pidfile: locked while the daemon lives; a second one is refused and l
           "[daemon][pidfile]") {
     const std::string path = temp_path("nat64d-pid-test-");
     {
-        PidFile first(path);
-        first.write_pid();
+        auto first = PidFile::lock(path);
+        REQUIRE(first);
+        REQUIRE(first->write_pid());
         const std::string mine = std::to_string(::getpid()) + "\n";
         CHECK(read_file(path) == mine);
         CHECK((std::filesystem::status(path).permissions() & std::filesystem::perms::all) ==
@@ -177,14 +168,10 @@ TEST_CASE("Pidfile: locked while the daemon lives; a second one is refused and l
                std::filesystem::perms::group_read | std::filesystem::perms::others_read));
         // flock(2) locks belong to the open file, so a second open in the
         // same process conflicts just as another process's would.
-        try {
-            PidFile second(path);
-            FAIL("a second pidfile on the same path was accepted");
-        } catch (const StartupError& e) {
-            CHECK(std::string(e.what()) == "pidfile " + path + " is locked by a running daemon (pid " +
-                                               std::to_string(::getpid()) +
-                                               "); not starting a second one with the same pidfile");
-        }
+        const auto second = PidFile::lock(path);
+        REQUIRE_FALSE(second);  // a second pidfile on the same path is refused
+        CHECK(second.error() == "pidfile " + path + " is locked by a running daemon (pid " +
+                                    std::to_string(::getpid()) + "); not starting a second one with the same pidfile");
         CHECK(read_file(path) == mine);
     }
     CHECK_FALSE(std::filesystem::exists(path));
@@ -193,12 +180,13 @@ TEST_CASE("Pidfile: locked while the daemon lives; a second one is refused and l
         std::FILE* f = std::fopen(path.c_str(), "w");
         std::fputs("99999999\n", f);
         std::fclose(f);
-        PidFile again(path);
-        again.write_pid();
+        auto again = PidFile::lock(path);
+        REQUIRE(again);
+        REQUIRE(again->write_pid());
         CHECK(read_file(path) == std::to_string(::getpid()) + "\n");
     }
     CHECK_FALSE(std::filesystem::exists(path));
-    CHECK_THROWS_AS(PidFile("/nonexistent-dir-nat64d/t.pid"), StartupError);
+    CHECK_FALSE(PidFile::lock("/nonexistent-dir-nat64d/t.pid"));
 }
 
 TEST_CASE("data-dir: a missing one is made 0755, unless -u would drop to a user that could not write it",
@@ -207,34 +195,31 @@ TEST_CASE("data-dir: a missing one is made 0755, unless -u would drop to a user 
     std::filesystem::create_directory(base);
     Config cfg;
     Options opt;
-    CHECK_FALSE(prepare_data_dir(opt, cfg));  // no data-dir: nothing to do
+    CHECK_FALSE(prepare_data_dir(opt, cfg).value());  // no data-dir: nothing to do
     cfg.data_dir = base + "/state";
     const mode_t old_mask = ::umask(077);
-    CHECK(prepare_data_dir(opt, cfg));
+    CHECK(prepare_data_dir(opt, cfg).value());
     ::umask(old_mask);
     CHECK(std::filesystem::is_directory(cfg.data_dir));
     CHECK((std::filesystem::status(cfg.data_dir).permissions() & std::filesystem::perms::all) ==
           (std::filesystem::perms::owner_all | std::filesystem::perms::group_read | std::filesystem::perms::group_exec |
            std::filesystem::perms::others_read | std::filesystem::perms::others_exec));
-    CHECK_FALSE(prepare_data_dir(opt, cfg));  // there now
+    CHECK_FALSE(prepare_data_dir(opt, cfg).value());  // there now
     opt.user = "nobody";
     cfg.data_dir = base + "/other";
-    try {
-        prepare_data_dir(opt, cfg);
-        FAIL("missing data-dir accepted with -u");
-    } catch (const StartupError& e) {
-        CHECK(std::string(e.what()) == "data-dir " + cfg.data_dir +
-                                           " does not exist; create it, writable by user 'nobody', before starting "
-                                           "with -u (nat64d creates it only when it keeps its identity)");
-    }
+    const auto refused = prepare_data_dir(opt, cfg);
+    REQUIRE_FALSE(refused);  // a missing data-dir is not made with -u
+    CHECK(refused.error() == "data-dir " + cfg.data_dir +
+                                 " does not exist; create it, writable by user 'nobody', before starting "
+                                 "with -u (nat64d creates it only when it keeps its identity)");
     CHECK_FALSE(std::filesystem::exists(cfg.data_dir));
     opt.user.clear();
     cfg.data_dir = base + "/missing-parent/state";
-    CHECK_THROWS_AS(prepare_data_dir(opt, cfg), StartupError);
+    CHECK_FALSE(prepare_data_dir(opt, cfg));
     std::FILE* f = std::fopen((base + "/file").c_str(), "w");
     std::fclose(f);
     cfg.data_dir = base + "/file";
-    CHECK_THROWS_WITH(prepare_data_dir(opt, cfg), "data-dir " + cfg.data_dir + ": not a directory");
+    CHECK(prepare_data_dir(opt, cfg).error() == "data-dir " + cfg.data_dir + ": not a directory");
     std::filesystem::remove_all(base);
 }
 
