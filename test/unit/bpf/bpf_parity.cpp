@@ -32,6 +32,7 @@
 
 #include "addr/dynamic_pool.hpp"
 #include "addr/rfc6052.hpp"
+#include "addr/route_view.hpp"
 #include "bpf/fastpath.hpp"
 #include "common/checksum.hpp"
 #include "daemon/tables_builder.hpp"
@@ -460,6 +461,8 @@ int main(int argc, char** argv) {
         const char* pool;
         std::uint32_t mtu;
         bool hairpin;
+        bool deny4 = false;   // deny4 203.0.113.0/24: prefix translations go to the daemon
+        bool routes = false;  // a route snapshot: the routing loop check applies
     };
     const Setup setups[] = {
         {"nsp/96", "3fff:6464::/96", "3fff:6464::c000:201", true, nullptr, 1500, true},
@@ -473,6 +476,12 @@ int main(int argc, char** argv) {
         {"pool", "3fff:6464::/96", "3fff:6464::c000:201", true, "203.0.113.0/28", 1500, true},
         {"mtu 1280", "3fff:6464::/96", "3fff:6464::c000:201", true, nullptr, 1280, false},
         {"mtu 9000", "3fff:6464::/96", "3fff:6464::c000:201", true, nullptr, 9000, true},
+        {"deny4", "3fff:6464::/96", "3fff:6464::c000:201", true, nullptr, 1500, true, true},
+        // The program resolves prefix-made destinations in this namespace's
+        // FIB: translated when they leave elsewhere, else passed on. Either
+        // way the bytes or the pass must agree with the daemon, whose
+        // (empty) snapshot sends nothing into the TUN device.
+        {"route check", "3fff:6464::/96", "3fff:6464::c000:201", true, nullptr, 1500, true, false, true},
     };
     for (const Setup& s : setups) {
         Config cfg;
@@ -483,6 +492,7 @@ int main(int argc, char** argv) {
         cfg.maps.push_back(MapEntry{test::p4("198.51.100.10/32"), test::p6("2001:db8::10/128"), {}});
         cfg.maps.push_back(MapEntry{test::p4("198.51.100.128/25"), test::p6("2001:db8:1::80/121"), {}});
         cfg.udp_cksum_mode = UdpCksumMode::Calc;
+        if (s.deny4) cfg.deny4.push_back(test::p4("203.0.113.0/24"));
         auto built = daemon::build_tables(cfg);
         if (!built) {
             std::fprintf(stderr, "FAILED: tables %s: %s\n", s.name, built.error().c_str());
@@ -491,6 +501,7 @@ int main(int argc, char** argv) {
         xlat::Tables t = std::move(built.value());
         t.ipv4_mtu = t.ipv6_mtu = s.mtu;
         t.hairpin = s.hairpin;
+        if (s.routes) t.routes = std::make_shared<const addr::RouteView>(addr::RouteView::build({}));
         Hosts h;
         h.v4_servers = {test::v4("203.0.113.5"), test::v4("240.0.2.1"), test::v4("192.0.2.33")};
         h.v6_clients = {test::v6("2001:db8::10"), test::v6("2001:db8:1::85"), test::v6("2001:db8:99::6")};
