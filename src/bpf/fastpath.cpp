@@ -61,6 +61,20 @@ Status clear_map(const bpf_map* map) {
     return {};
 }
 
+// libbpf prints the kernel's message for every failed netlink request; the
+// tc requests below fail on purpose (no qdisc yet, no stale filter), and
+// their results say all there is to say.
+class QuietLibbpf {
+public:
+    QuietLibbpf() : old_(libbpf_set_print(nullptr)) {}
+    ~QuietLibbpf() { libbpf_set_print(old_); }
+    QuietLibbpf(const QuietLibbpf&) = delete;
+    QuietLibbpf& operator=(const QuietLibbpf&) = delete;
+
+private:
+    libbpf_print_fn_t old_;
+};
+
 bpf_tc_hook egress_hook(unsigned ifindex) {
     bpf_tc_hook h{};
     h.sz = sizeof h;
@@ -229,19 +243,23 @@ Result<CounterValues> FastPath::counters() const {
     return sum;
 }
 
-Status FastPath::attach(unsigned ifindex) {
+Status FastPath::attach(unsigned ifindex, AttachMode mode) {
     if (attached_ != Attachment::None) return Error{"kernel fast path: already attached"};
     const int prog = bpf_program__fd(skel_->progs.nat64d_fastpath);
-    // A tcx link belongs to this process: it goes when the daemon does.
-    const int link =
-        bpf_link_create(prog, static_cast<int>(ifindex), static_cast<bpf_attach_type>(kTcxEgress), nullptr);
-    if (link >= 0) {
-        link_fd_ = link;
-        ifindex_ = ifindex;
-        attached_ = Attachment::Tcx;
-        return {};
+    int tcx_err = EOPNOTSUPP;
+    if (mode == AttachMode::Auto) {
+        // A tcx link belongs to this process: it goes when the daemon does.
+        const int link =
+            bpf_link_create(prog, static_cast<int>(ifindex), static_cast<bpf_attach_type>(kTcxEgress), nullptr);
+        if (link >= 0) {
+            link_fd_ = link;
+            ifindex_ = ifindex;
+            attached_ = Attachment::Tcx;
+            return {};
+        }
+        tcx_err = errno;
     }
-    const int tcx_err = errno;
+    const QuietLibbpf quiet;
     bpf_tc_hook hook = egress_hook(ifindex);
     if (const int e = bpf_tc_hook_create(&hook); e != 0 && e != -EEXIST) {
         return Error{fmt::format("kernel fast path: no tcx link ({}) and no clsact qdisc ({})", errno_text(tcx_err),
@@ -264,6 +282,7 @@ void FastPath::detach() noexcept {
         ::close(link_fd_);
         link_fd_ = -1;
     } else if (attached_ == Attachment::Clsact) {
+        const QuietLibbpf quiet;
         bpf_tc_hook hook = egress_hook(ifindex_);
         bpf_tc_opts opts = our_filter();
         (void)bpf_tc_detach(&hook, &opts);  // the device may be gone already
@@ -272,6 +291,7 @@ void FastPath::detach() noexcept {
 }
 
 Result<bool> FastPath::remove_stale(unsigned ifindex) {
+    const QuietLibbpf quiet;
     bpf_tc_hook hook = egress_hook(ifindex);
     bpf_tc_opts opts = our_filter();
     const int q = bpf_tc_query(&hook, &opts);

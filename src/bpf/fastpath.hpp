@@ -46,6 +46,8 @@ struct LeaseUse {
 };
 
 enum class Attachment : std::uint8_t { None, Tcx, Clsact };
+// Auto: a tcx link where the kernel has them, else a clsact filter.
+enum class AttachMode : std::uint8_t { Auto, Clsact };
 
 struct TestRunResult {
     std::uint32_t retval = 0;        // TC_ACT_OK (0): passed on; TC_ACT_REDIRECT (7): translated
@@ -76,9 +78,10 @@ public:
     [[nodiscard]] common::Result<CounterValues> counters() const;
 
     // Attaches to the egress of `ifindex`: a tcx link (kernel >= 6.6; it
-    // goes away with the process), else a clsact filter (removed by
-    // detach(), or by remove_stale() at the next start).
-    [[nodiscard]] common::Status attach(unsigned ifindex);
+    // goes away with the process), else (or with AttachMode::Clsact) a
+    // clsact filter (removed by detach(), or by remove_stale() at the next
+    // start).
+    [[nodiscard]] common::Status attach(unsigned ifindex, AttachMode mode = AttachMode::Auto);
     void detach() noexcept;
     [[nodiscard]] Attachment attachment() const noexcept { return attached_; }
     // Removes the clsact filter an earlier run left on `ifindex` (a killed

@@ -1,0 +1,236 @@
+// The kernel fast path's loader against a real kernel, in a network
+// namespace of its own (unshare) with a TUN device (nothing leaves it):
+// attach as a tcx link and as a clsact filter, translate a packet sent
+// into the device without any daemon reading it, remove a filter a killed
+// process left behind, mirror a lease and read its use back, and the
+// routing loop check through the FIB. Needs root: otherwise
+// "SKIPPED: why", exit 77.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include "addr/dynamic_pool.hpp"
+#include "addr/route_view.hpp"
+#include "bpf/fastpath.hpp"
+#include "daemon/tables_builder.hpp"
+#include "support/packet_builder.hpp"
+
+namespace {
+
+using namespace nat64d;
+using test::Bytes;
+
+int failures = 0;
+
+void expect(bool ok, const std::string& what) {
+    std::printf("%s: %s\n", ok ? "ok" : "FAILED", what.c_str());
+    if (!ok) ++failures;
+}
+
+bool sh(const std::string& cmd) {
+    return std::system((cmd + " >/dev/null 2>&1").c_str()) == 0;
+}
+
+std::uint64_t counter(const bpf::FastPath& fp, int which) {
+    auto c = fp.counters();
+    return c ? (*c)[static_cast<std::size_t>(which)] : ~std::uint64_t{0};
+}
+
+Bytes udp6(const char* src, const char* dst) {
+    const Ipv6Addr s = test::v6(src), d = test::v6(dst);
+    return test::ipv6({s, d, 17, 64}, test::seal6(test::udp(40000, 53, Bytes(12, 0x61)), 17, s, d));
+}
+
+Bytes udp4(const char* src, const char* dst) {
+    const Ipv4Addr s = test::v4(src), d = test::v4(dst);
+    return test::ipv4({s, d, 17, 64, 0, 0, true}, test::seal4(test::udp(53, 40000, Bytes(12, 0x62)), 17, s, d));
+}
+
+// Reads every packet queued on the TUN device; true when one of them is
+// the test's datagram (UDP to port 53), untranslated or translated.
+bool drain(int tun) {
+    bool ours = false;
+    std::uint8_t p[2048];
+    for (int i = 0; i < 100; ++i) {
+        const ssize_t n = ::read(tun, p, sizeof p);
+        if (n <= 0) break;
+        if (n >= 44 && p[0] >> 4 == 6 && p[6] == 17 && p[42] == 0 && p[43] == 53) ours = true;
+        if (n >= 24 && p[0] == 0x45 && p[9] == 17 && p[22] == 0 && p[23] == 53) ours = true;
+    }
+    return ours;
+}
+
+std::uint32_t run(const bpf::FastPath& fp, const Bytes& pkt) {
+    Bytes frame(14, 0);
+    frame[12] = pkt[0] >> 4 == 6 ? 0x86 : 0x08;
+    frame[13] = pkt[0] >> 4 == 6 ? 0xdd : 0x00;
+    frame.insert(frame.end(), pkt.begin(), pkt.end());
+    auto r = fp.test_run(frame);
+    return r ? r->retval : 0xffffffffu;
+}
+
+}  // namespace
+
+int main() {
+    if (::geteuid() != 0) {
+        std::printf("SKIPPED: needs root (a network namespace, CAP_BPF, CAP_NET_ADMIN)\n");
+        return 77;
+    }
+    if (::unshare(CLONE_NEWNET) != 0) {
+        std::printf("SKIPPED: unshare(CLONE_NEWNET): %s\n", std::strerror(errno));
+        return 77;
+    }
+    // The TUN device: its file descriptor is what the daemon would read.
+    const int tun = ::open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (tun < 0) {
+        std::printf("SKIPPED: /dev/net/tun: %s\n", std::strerror(errno));
+        return 77;
+    }
+    ifreq ifr{};
+    ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+    std::snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "n64bpf%d", static_cast<int>(::getpid() % 100000));
+    if (::ioctl(tun, TUNSETIFF, &ifr) != 0) {
+        std::printf("FAILED: TUNSETIFF: %s\n", std::strerror(errno));
+        return 1;
+    }
+    const std::string dev = ifr.ifr_name;
+    const unsigned ifindex = ::if_nametoindex(dev.c_str());
+    // d0 (a veth pair with d1) is "the rest of the network": 203.0.113.0/24 and the IPv6
+    // host 2001:db8::10 live behind it; the prefix and 192.0.2.128/25 are
+    // routed into the TUN device.
+    const bool net_ok = sh("ip link set lo up") && sh("ip link set " + dev + " up") &&
+                        sh("ip link add d0 type veth peer name d1") && sh("ip link set d0 up") &&
+                        sh("ip link set d1 up") && sh("ip addr add 2001:db8::10/128 dev d0 nodad") &&
+                        sh("ip route add 203.0.113.0/24 dev d0") && sh("ip route add 192.0.2.128/25 dev " + dev) &&
+                        sh("ip -6 route add 3fff:6464::/96 dev " + dev) &&
+                        sh("sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1");
+    if (!net_ok) {
+        std::printf("FAILED: setting up the namespace with ip(8)\n");
+        return 1;
+    }
+
+    Config cfg;
+    cfg.prefix = test::p6("3fff:6464::/96");
+    cfg.ipv4_addr = test::v4("192.0.2.1");
+    cfg.ipv6_addr = test::v6("3fff:6464::c000:201");
+    cfg.maps.push_back(MapEntry{test::p4("198.51.100.10/32"), test::p6("2001:db8::10/128"), {}});
+    cfg.udp_cksum_mode = UdpCksumMode::Calc;
+    xlat::Tables t = daemon::build_tables(cfg).value();
+    t.ipv4_mtu = t.ipv6_mtu = 1500;
+    Config pool_cfg = cfg;
+    pool_cfg.dynamic_pool = test::p4("192.0.2.64/28");
+    auto pool = addr::DynamicPool::create(daemon::pool_options(pool_cfg));
+    if (!pool) {
+        std::printf("FAILED: pool: %s\n", pool.error().c_str());
+        return 1;
+    }
+    t.pool = pool->get();
+
+    // 1. Attached to the device: a datagram the kernel routes into the TUN
+    // device is translated on the way, and the daemon's queue stays empty.
+    for (const bpf::AttachMode mode : {bpf::AttachMode::Auto, bpf::AttachMode::Clsact}) {
+        const char* name = mode == bpf::AttachMode::Auto ? "tcx" : "clsact";
+        auto loaded = bpf::FastPath::load({ifindex, 0, 64});
+        if (!loaded) {
+            std::printf("FAILED: load: %s\n", loaded.error().c_str());
+            return 1;
+        }
+        bpf::FastPath& fp = **loaded;
+        expect(fp.publish(t).ok(), std::string(name) + ": tables published");
+        const auto a = fp.attach(ifindex, mode);
+        expect(a.ok(), std::string(name) + ": attached " + (a.ok() ? "" : a.error()));
+        expect(fp.attachment() == (mode == bpf::AttachMode::Auto ? bpf::Attachment::Tcx : bpf::Attachment::Clsact),
+               std::string(name) + ": attachment kind");
+        drain(tun);  // the kernel's own packets on the link (MLD, router solicitations)
+        const int s = ::socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        sockaddr_in6 src{};
+        src.sin6_family = AF_INET6;
+        std::memcpy(&src.sin6_addr, test::v6("2001:db8::10").bytes.data(), 16);
+        sockaddr_in6 dst{};
+        dst.sin6_family = AF_INET6;
+        dst.sin6_port = htons(53);
+        std::memcpy(&dst.sin6_addr, test::v6("3fff:6464::cb00:7105").bytes.data(), 16);
+        const bool sent = s >= 0 && ::bind(s, reinterpret_cast<sockaddr*>(&src), sizeof src) == 0 &&
+                          ::sendto(s, "fast", 4, 0, reinterpret_cast<sockaddr*>(&dst), sizeof dst) == 4;
+        if (s >= 0) ::close(s);
+        expect(sent, std::string(name) + ": datagram sent to 3fff:6464::cb00:7105");
+        std::uint64_t translated = 0;
+        for (int i = 0; i < 50 && translated == 0; ++i) {  // at most 0.5 s
+            translated = counter(fp, NAT64D_BPF_C_translated_6to4);
+            if (translated == 0) ::usleep(10000);
+        }
+        expect(translated == 1, std::string(name) + ": translated by the program");
+        expect(!drain(tun), std::string(name) + ": the datagram did not reach the daemon's queue");
+        fp.detach();
+        expect(fp.attachment() == bpf::Attachment::None, std::string(name) + ": detached");
+        auto stale = bpf::FastPath::remove_stale(ifindex);
+        expect(stale && !*stale, std::string(name) + ": no filter left after detach");
+    }
+
+    // 2. A filter left by a process that died attached is found and removed.
+    const pid_t child = ::fork();
+    if (child == 0) {
+        auto loaded = bpf::FastPath::load({ifindex, 0, 64});
+        const bool ok = loaded && (*loaded)->attach(ifindex, bpf::AttachMode::Clsact).ok();
+        ::_exit(ok ? 0 : 1);  // no destructor: the filter stays behind
+    }
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "a child attached a clsact filter and died");
+    auto stale = bpf::FastPath::remove_stale(ifindex);
+    expect(stale && *stale, "remove_stale found the filter left behind");
+    stale = bpf::FastPath::remove_stale(ifindex);
+    expect(stale && !*stale, "and it is gone");
+
+    // 3. Leases and the routing loop check, through BPF_PROG_TEST_RUN.
+    auto loaded = bpf::FastPath::load({ifindex, bpf::kTestRunL2Len, 64});
+    if (!loaded) {
+        std::printf("FAILED: load: %s\n", loaded.error().c_str());
+        return 1;
+    }
+    bpf::FastPath& fp = **loaded;
+    expect(run(fp, udp6("2001:db8::10", "3fff:6464::cb00:7105")) == 0, "no tables yet: passed on");
+    expect(counter(fp, NAT64D_BPF_C_pass_no_tables) == 1, "counted as pass_no_tables");
+    expect(fp.publish(t).ok(), "tables published");
+    const Ipv6Addr host = test::v6("2001:db8:5::5");
+    const Ipv4Addr leased = test::v4("192.0.2.69");
+    expect(run(fp, udp6("2001:db8:5::5", "3fff:6464::cb00:7105")) == 0, "no lease: the daemon's (a new lease)");
+    expect(counter(fp, NAT64D_BPF_C_pass_unmapped) == 1, "counted as pass_unmapped");
+    expect(fp.add_lease(host, leased).ok(), "lease mirrored");
+    auto uses = fp.lease_uses();
+    expect(uses && uses->size() == 1 && (*uses)[0].v4 == leased && (*uses)[0].last_use_ns == 0,
+           "lease listed, not used yet");
+    expect(run(fp, udp6("2001:db8:5::5", "3fff:6464::cb00:7105")) == 7, "6->4 from the leased host: translated");
+    expect(run(fp, udp4("203.0.113.5", "192.0.2.69")) == 7, "4->6 to the leased address: translated");
+    uses = fp.lease_uses();
+    expect(uses && uses->size() == 1 && (*uses)[0].last_use_ns > 0, "lease use stamped");
+    expect(fp.remove_lease(host, leased).ok(), "lease removed");
+    expect(run(fp, udp4("203.0.113.5", "192.0.2.69")) == 0, "4->6 to a pool address without lease: passed on");
+    uses = fp.lease_uses();
+    expect(uses && uses->empty(), "no lease listed");
+
+    t.routes = std::make_shared<const addr::RouteView>(addr::RouteView::build({}));
+    expect(fp.publish(t).ok(), "tables with the routing loop check published");
+    expect(run(fp, udp6("2001:db8::10", "3fff:6464::cb00:7105")) == 7, "FIB: 203.0.113.5 leaves through d0");
+    const std::uint64_t before = counter(fp, NAT64D_BPF_C_pass_route_check);
+    expect(run(fp, udp6("2001:db8::10", "3fff:6464::c000:2c8")) == 0, "FIB: 192.0.2.200 is routed into the TUN");
+    expect(run(fp, udp6("2001:db8::10", "3fff:6464::c633:644d")) == 0, "FIB: no route to 198.51.100.77");
+    expect(counter(fp, NAT64D_BPF_C_pass_route_check) == before + 2, "counted as pass_route_check");
+    expect(run(fp, udp4("203.0.113.5", "198.51.100.10")) == 7, "4->6 to a mapped host: no FIB lookup needed");
+    ::close(tun);
+    return failures == 0 ? 0 : 1;
+}
