@@ -47,6 +47,8 @@ LPM_MAP(map4_0, struct nat64d_bpf_key4, struct nat64d_bpf_map4_val);
 LPM_MAP(map4_1, struct nat64d_bpf_key4, struct nat64d_bpf_map4_val);
 LPM_MAP(map6_0, struct nat64d_bpf_key6, struct nat64d_bpf_map6_val);
 LPM_MAP(map6_1, struct nat64d_bpf_key6, struct nat64d_bpf_map6_val);
+LPM_MAP(deny4_0, struct nat64d_bpf_key4, __u8);
+LPM_MAP(deny4_1, struct nat64d_bpf_key4, __u8);
 
 struct {
     __uint(type, BPF_MAP_TYPE_ARRAY);
@@ -283,6 +285,15 @@ static __always_inline struct nat64d_bpf_map6_val* find6(__u32 set, const __u8* 
     return set ? bpf_map_lookup_elem(&map6_1, &k) : bpf_map_lookup_elem(&map6_0, &k);
 }
 
+/* deny4: the prefix never carries these IPv4 addresses (xlat's MapMiss::Denied). */
+static __always_inline int denied(const struct nat64d_bpf_settings* s, __u32 set, const __u8* a) {
+    if (s->deny4 == NAT64D_BPF_DENY4_NONE) return 0;
+    if (s->deny4 != NAT64D_BPF_DENY4_LISTED) return 1;
+    struct nat64d_bpf_key4 k = {.prefixlen = 32};
+    __builtin_memcpy(k.addr, a, 4);
+    return (set ? bpf_map_lookup_elem(&deny4_1, &k) : bpf_map_lookup_elem(&deny4_0, &k)) != 0;
+}
+
 static __always_inline void stamp(__u64* last_use_ns) {
     /* At most one write a second per lease: the daemon's expiry needs no
      * finer clock, and a write per packet would bounce the cache line. */
@@ -331,7 +342,7 @@ static __always_inline int map_4to6(const struct nat64d_bpf_settings* s, __u32 s
     if (!s->has_prefix) return NAT64D_BPF_C_pass_unmapped;
     if (link_local4(a)) return NAT64D_BPF_C_pass_address_class;
     if (s->wkp_strict && !global4(a)) return NAT64D_BPF_C_pass_policy;
-    if (s->deny4) return NAT64D_BPF_C_pass_policy;
+    if (denied(s, set, a)) return NAT64D_BPF_C_pass_policy;
     int pos[4];
     if (!v4_positions(s->prefix_len, pos)) return NAT64D_BPF_C_pass_unmapped;
     __builtin_memset(out, 0, 16);
@@ -371,7 +382,7 @@ static __always_inline int map_6to4_static(const struct nat64d_bpf_settings* s, 
         for (int i = 0; i < 4; i++) out[i] = a[pos[i] & 15];
         if (reserved4(out) || link_local4(out)) return NAT64D_BPF_C_pass_address_class;
         if (s->wkp_strict && !global4(out)) return NAT64D_BPF_C_pass_policy;
-        if (s->deny4) return NAT64D_BPF_C_pass_policy;
+        if (denied(s, set, out)) return NAT64D_BPF_C_pass_policy;
         *via_prefix = 1;
         return OK;
     }

@@ -157,16 +157,27 @@ Status FastPath::set_id_key(const xlat::Ipv4IdGenerator::Key& key) {
     return seed_ids(&key);
 }
 
-Status FastPath::publish(const xlat::Tables& t) {
-    const TableSet set = make_table_set(t);
+Status FastPath::publish(const xlat::Tables& t, std::span<const Prefix4> deny4) {
+    const TableSet set = make_table_set(t, deny4);
     if (set.maps.size() > NAT64D_BPF_MAX_MAPS) {
         return Error{fmt::format("kernel fast path: {} map entries, at most {}", set.maps.size(), NAT64D_BPF_MAX_MAPS)};
+    }
+    if (set.deny4.size() > NAT64D_BPF_MAX_MAPS) {
+        return Error{
+            fmt::format("kernel fast path: {} deny4 entries, at most {}", set.deny4.size(), NAT64D_BPF_MAX_MAPS)};
     }
     const std::uint32_t idle = (__atomic_load_n(&skel_->bss->active_set, __ATOMIC_ACQUIRE) & 1) ^ 1;
     const bpf_map* map4 = idle == 0 ? skel_->maps.map4_0 : skel_->maps.map4_1;
     const bpf_map* map6 = idle == 0 ? skel_->maps.map6_0 : skel_->maps.map6_1;
     if (Status s = clear_map<nat64d_bpf_key4>(map4); !s) return s;
     if (Status s = clear_map<nat64d_bpf_key6>(map6); !s) return s;
+    const bpf_map* deny = idle == 0 ? skel_->maps.deny4_0 : skel_->maps.deny4_1;
+    if (Status s = clear_map<nat64d_bpf_key4>(deny); !s) return s;
+    const std::uint8_t one = 1;
+    for (const nat64d_bpf_key4& k : set.deny4) {
+        if (bpf_map_update_elem(bpf_map__fd(deny), &k, &one, BPF_ANY) != 0)
+            return failed("writing a deny4 entry", errno);
+    }
     for (const MapPair& p : set.maps) {
         if (bpf_map_update_elem(bpf_map__fd(map4), &p.key4, &p.val4, BPF_ANY) != 0)
             return failed("writing a map entry (IPv4 side)", errno);

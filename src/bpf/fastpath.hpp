@@ -67,8 +67,9 @@ public:
     // packet sees the old generation or the new one, never a mixture. The
     // set written next time is the one just retired; every program run that
     // read it has ended long before (a run is bounded, reloads are not
-    // back to back).
-    [[nodiscard]] common::Status publish(const xlat::Tables& t);
+    // back to back). `deny4`: the configuration's deny4 list, which built
+    // t.deny4 (make_table_set).
+    [[nodiscard]] common::Status publish(const xlat::Tables& t, std::span<const Prefix4> deny4 = {});
     // Mirrors a lease of the dynamic pool (both directions), or removes it.
     [[nodiscard]] common::Status add_lease(const Ipv6Addr& v6, const Ipv4Addr& v4);
     [[nodiscard]] common::Status remove_lease(const Ipv6Addr& v6, const Ipv4Addr& v4);

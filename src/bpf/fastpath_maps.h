@@ -57,6 +57,13 @@ struct nat64d_bpf_lease6_val { /* key: the IPv6 address */
     __u64 last_use_ns;
 };
 
+/* deny4 (IPv4 addresses never translated through the prefix): none; listed
+ * in the set's deny4 LPM trie; or configured but not known to the program,
+ * which then passes every prefix translation to the daemon. */
+#define NAT64D_BPF_DENY4_NONE 0
+#define NAT64D_BPF_DENY4_LISTED 1
+#define NAT64D_BPF_DENY4_UNKNOWN 2
+
 /* One generation of the read-mostly tables (array map `settings`, index =
  * set). A set with valid == 0 passes every packet to the daemon. */
 struct nat64d_bpf_settings {
@@ -72,7 +79,7 @@ struct nat64d_bpf_settings {
     __u8 pool4[4];
     __u8 hairpin;     /* RFC 7757 §4.2.2 */
     __u8 route_check; /* the routing loop check applies: resolve prefix-made destinations in the FIB */
-    __u8 deny4;       /* deny4 is not empty: every prefix translation goes to the daemon */
+    __u8 deny4;       /* NAT64D_BPF_DENY4_* */
     __u8 has_maps;
     __u32 ipv4_mtu;
     __u32 ipv6_mtu;

@@ -7,7 +7,7 @@
 
 namespace nat64d::bpf {
 
-TableSet make_table_set(const xlat::Tables& t) {
+TableSet make_table_set(const xlat::Tables& t, std::span<const Prefix4> deny4) {
     TableSet out;
     nat64d_bpf_settings& s = out.settings;
     s.valid = 1;
@@ -26,7 +26,20 @@ TableSet make_table_set(const xlat::Tables& t) {
     }
     s.hairpin = t.hairpin ? 1 : 0;
     s.route_check = t.routes != nullptr ? 1 : 0;
-    s.deny4 = t.deny4.empty() ? 0 : 1;
+    s.deny4 = NAT64D_BPF_DENY4_NONE;
+    if (!t.deny4.empty()) {
+        const bool listed = !deny4.empty() && std::all_of(deny4.begin(), deny4.end(),
+                                                          [&t](const Prefix4& p) { return t.deny4.contains(p.addr); });
+        s.deny4 = listed ? NAT64D_BPF_DENY4_LISTED : NAT64D_BPF_DENY4_UNKNOWN;
+        if (listed) {
+            for (const Prefix4& p : deny4) {
+                nat64d_bpf_key4 k{};
+                k.prefixlen = p.len;
+                std::memcpy(k.addr, p.addr.bytes.data(), 4);
+                out.deny4.push_back(k);
+            }
+        }
+    }
     s.has_maps = t.maps.empty() ? 0 : 1;
     s.ipv4_mtu = t.ipv4_mtu;
     s.ipv6_mtu = t.ipv6_mtu;

@@ -7,6 +7,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -28,14 +29,17 @@ struct MapPair {
 struct TableSet {
     nat64d_bpf_settings settings{};
     std::vector<MapPair> maps;
+    std::vector<nat64d_bpf_key4> deny4;  // with settings.deny4 == NAT64D_BPF_DENY4_LISTED
 };
 
 // Converts `t` for the program. `route_check`: the daemon checks routing
 // loops (t.routes set): the program then resolves every destination made
 // from the prefix in the FIB and passes it to the daemon unless it leaves
-// through another device. deny4 is passed on as "not empty" only: with any
-// deny4 entry every prefix translation goes to the daemon.
-[[nodiscard]] TableSet make_table_set(const xlat::Tables& t);
+// through another device. t.deny4 cannot be listed: `deny4` is the
+// configuration's list (Config::deny4) that built it. Without that list
+// (or with one that t.deny4 does not contain) every prefix translation goes
+// to the daemon while t.deny4 has entries.
+[[nodiscard]] TableSet make_table_set(const xlat::Tables& t, std::span<const Prefix4> deny4 = {});
 
 // The counters of the program (fastpath_maps.h, NAT64D_BPF_COUNTERS).
 inline constexpr std::size_t kCounterCount = NAT64D_BPF_COUNTER_COUNT;

@@ -27,6 +27,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -85,9 +86,9 @@ public:
     // One packet through both. `key` names the tables (republished when it
     // changes); `source` says where the packet comes from in failures.
     void check(const std::string& key, const xlat::Tables& t, const Bytes& pkt, bool gso, const std::string& source,
-               std::map<std::string, Figures>& figs) {
+               std::map<std::string, Figures>& figs, std::span<const Prefix4> deny4 = {}) {
         if (key != published_) {
-            if (const auto s = fp_.publish(t); !s) fail(source, "publish: " + s.error(), pkt);
+            if (const auto s = fp_.publish(t, deny4); !s) fail(source, "publish: " + s.error(), pkt);
             published_ = key;
         }
         Bytes frame(14, 0);
@@ -461,7 +462,7 @@ int main(int argc, char** argv) {
         const char* pool;
         std::uint32_t mtu;
         bool hairpin;
-        bool deny4 = false;   // deny4 203.0.113.0/24: prefix translations go to the daemon
+        int deny4 = 0;        // deny4 203.0.113.0/24: 1 given to the program, 2 not (all prefix translations passed)
         bool routes = false;  // a route snapshot: the routing loop check applies
     };
     const Setup setups[] = {
@@ -476,12 +477,13 @@ int main(int argc, char** argv) {
         {"pool", "3fff:6464::/96", "3fff:6464::c000:201", true, "203.0.113.0/28", 1500, true},
         {"mtu 1280", "3fff:6464::/96", "3fff:6464::c000:201", true, nullptr, 1280, false},
         {"mtu 9000", "3fff:6464::/96", "3fff:6464::c000:201", true, nullptr, 9000, true},
-        {"deny4", "3fff:6464::/96", "3fff:6464::c000:201", true, nullptr, 1500, true, true},
+        {"deny4", "3fff:6464::/96", "3fff:6464::c000:201", true, nullptr, 1500, true, 1},
+        {"deny4 unlisted", "3fff:6464::/96", "3fff:6464::c000:201", true, nullptr, 1500, true, 2},
         // The program resolves prefix-made destinations in this namespace's
         // FIB: translated when they leave elsewhere, else passed on. Either
         // way the bytes or the pass must agree with the daemon, whose
         // (empty) snapshot sends nothing into the TUN device.
-        {"route check", "3fff:6464::/96", "3fff:6464::c000:201", true, nullptr, 1500, true, false, true},
+        {"route check", "3fff:6464::/96", "3fff:6464::c000:201", true, nullptr, 1500, true, 0, true},
     };
     for (const Setup& s : setups) {
         Config cfg;
@@ -492,7 +494,9 @@ int main(int argc, char** argv) {
         cfg.maps.push_back(MapEntry{test::p4("198.51.100.10/32"), test::p6("2001:db8::10/128"), {}});
         cfg.maps.push_back(MapEntry{test::p4("198.51.100.128/25"), test::p6("2001:db8:1::80/121"), {}});
         cfg.udp_cksum_mode = UdpCksumMode::Calc;
-        if (s.deny4) cfg.deny4.push_back(test::p4("203.0.113.0/24"));
+        if (s.deny4 != 0) cfg.deny4.push_back(test::p4("203.0.113.0/24"));
+        const std::span<const Prefix4> deny4 =
+            s.deny4 == 1 ? std::span<const Prefix4>(cfg.deny4) : std::span<const Prefix4>();
         auto built = daemon::build_tables(cfg);
         if (!built) {
             std::fprintf(stderr, "FAILED: tables %s: %s\n", s.name, built.error().c_str());
@@ -522,7 +526,7 @@ int main(int argc, char** argv) {
             // with the IPv4 images of the leased hosts known.
             for (std::size_t i = 0; i < pkts.size(); ++i) {
                 gate.check(s.name, t, pkts[i], false, std::string("generated ") + s.name + " #" + std::to_string(i),
-                           generated);
+                           generated, deny4);
             }
             auto ctx = std::make_unique<xlat::Context>();
             for (std::size_t c = 0; c < h.v6_clients.size(); ++c) {
@@ -533,7 +537,7 @@ int main(int argc, char** argv) {
         }
         for (std::size_t i = 0; i < pkts.size(); ++i) {
             gate.check(s.name, t, pkts[i], false, std::string("generated ") + s.name + " #" + std::to_string(i),
-                       generated);
+                       generated, deny4);
         }
     }
     print("generated packets:", generated);

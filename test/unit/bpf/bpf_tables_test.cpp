@@ -42,7 +42,7 @@ TEST_CASE("fast path tables: RFC 6052 prefix, own addresses, MTUs and flags as t
     CHECK(s.settings.has_pool == 0);
     CHECK(s.settings.hairpin == 0);
     CHECK(s.settings.route_check == 0);
-    CHECK(s.settings.deny4 == 0);
+    CHECK(s.settings.deny4 == NAT64D_BPF_DENY4_NONE);
     CHECK(s.settings.has_maps == 1);
     CHECK(s.settings.ipv4_mtu == 1500);
     CHECK(s.settings.ipv6_mtu == 1400);
@@ -88,10 +88,22 @@ TEST_CASE("fast path tables: RFC 6052 §3.1 WKP strictness, the pool, deny4 and 
     CHECK(s.settings.has_pool == 1);
     CHECK(s.settings.pool_len == 28);
     CHECK(std::memcmp(s.settings.pool4, test::v4("203.0.113.0").bytes.data(), 4) == 0);
-    // Not enumerable in the daemon's tables: any deny4 sends every prefix
-    // translation to the daemon.
-    CHECK(s.settings.deny4 == 1);
+    // Not enumerable in the daemon's tables: without the configuration's
+    // list, any deny4 sends every prefix translation to the daemon.
+    CHECK(s.settings.deny4 == NAT64D_BPF_DENY4_UNKNOWN);
+    CHECK(s.deny4.empty());
     CHECK(s.settings.route_check == 1);
+
+    // With it, the program looks addresses up in its own deny4 trie.
+    const std::vector<Prefix4> list{test::p4("203.0.113.128/25")};
+    const bpf::TableSet listed = bpf::make_table_set(t, list);
+    CHECK(listed.settings.deny4 == NAT64D_BPF_DENY4_LISTED);
+    REQUIRE(listed.deny4.size() == 1);
+    CHECK(listed.deny4[0].prefixlen == 25);
+    CHECK(std::memcmp(listed.deny4[0].addr, test::v4("203.0.113.128").bytes.data(), 4) == 0);
+    // A list that is not the one the tables were built from is not trusted.
+    const std::vector<Prefix4> other{test::p4("198.51.100.0/24")};
+    CHECK(bpf::make_table_set(t, other).settings.deny4 == NAT64D_BPF_DENY4_UNKNOWN);
 }
 
 TEST_CASE("fast path tables: no prefix, no maps") {
