@@ -101,9 +101,11 @@ struct {
 #define AF_INET6 10
 
 #define NSEC_PER_SEC 1000000000ULL
+/* What the map_*() functions return: OK, the counter of the cause for which
+ * the packet goes to the daemon (never 0: the translated_* counters come
+ * first), or NO_STATIC: no static mapping and no prefix image (the pool
+ * may still have one). */
 #define OK 0
-/* map_*() results besides OK and a counter (a pass cause): the address has
- * no static mapping and no prefix image (the pool may still have one). */
 #define NO_STATIC (-1)
 
 static __always_inline int pass(int cause) {
@@ -632,7 +634,7 @@ static __noinline int xlat_4to6(struct __sk_buff* skb, const struct nat64d_bpf_s
         diff = bpf_csum_diff(from, sizeof(from), to, sizeof(to), 0);
     }
 
-    if (bpf_skb_change_proto(skb, bpf_htons(ETH_P_IPV6), 0)) return pass(NAT64D_BPF_C_pass_not_testable);
+    if (bpf_skb_change_proto(skb, bpf_htons(ETH_P_IPV6), 0)) return pass(NAT64D_BPF_C_pass_helper);
     /* From here on the packet is changed: a failure drops it. */
     if (bpf_skb_store_bytes(skb, off, &h6, sizeof(h6), BPF_F_RECOMPUTE_CSUM)) goto fail;
     const __u32 l4_off6 = off + sizeof(struct ipv6hdr);
@@ -722,7 +724,7 @@ static __noinline int xlat_6to4(struct __sk_buff* skb, const struct nat64d_bpf_s
     if (total > 1260) {
         h4.frag_off = bpf_htons(0x4000);
     } else {
-        if (next_id(&id)) return pass(NAT64D_BPF_C_pass_not_testable);
+        if (next_id(&id)) return pass(NAT64D_BPF_C_pass_helper);
         h4.id = bpf_htons(id);
     }
     h4.version = 4;
@@ -756,7 +758,7 @@ static __noinline int xlat_6to4(struct __sk_buff* skb, const struct nat64d_bpf_s
         diff = bpf_csum_diff(from, sizeof(from), to, sizeof(to), 0);
     }
 
-    if (bpf_skb_change_proto(skb, bpf_htons(ETH_P_IP), 0)) return pass(NAT64D_BPF_C_pass_not_testable);
+    if (bpf_skb_change_proto(skb, bpf_htons(ETH_P_IP), 0)) return pass(NAT64D_BPF_C_pass_helper);
     if (bpf_skb_store_bytes(skb, off, &h4, sizeof(h4), BPF_F_RECOMPUTE_CSUM)) goto fail;
     const __u32 l4_off4 = off + sizeof(struct iphdr);
     if (ip6.nexthdr == IPPROTO_ICMPV6) {

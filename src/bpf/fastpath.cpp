@@ -317,7 +317,8 @@ Result<bool> FastPath::remove_stale(unsigned ifindex) {
 Result<TestRunResult> FastPath::test_run(std::span<const std::uint8_t> frame) const {
     TestRunResult r;
     r.data.resize(frame.size() + 256);
-    LIBBPF_OPTS(bpf_test_run_opts, opts);
+    bpf_test_run_opts opts{};  // not LIBBPF_OPTS: a GNU statement expression
+    opts.sz = sizeof opts;
     opts.data_in = frame.data();
     opts.data_size_in = static_cast<std::uint32_t>(frame.size());
     opts.data_out = r.data.data();

@@ -116,7 +116,7 @@ struct nat64d_bpf_id_state {
     X(pass_route_check, "a prefix-made destination not proven to leave elsewhere")                      \
     X(pass_hairpin, "hairpinning (RFC 7757 §4.2.2)")                                                    \
     X(pass_too_big, "larger than the next-hop MTU (fragmentation or an ICMP error)")                    \
-    X(pass_not_testable, "a helper refused the packet before any change")                               \
+    X(pass_helper, "a kernel helper refused the packet before it was changed")                          \
     X(dropped_error, "a helper failed after the packet was changed: dropped")
 
 enum nat64d_bpf_counter {
