@@ -145,6 +145,56 @@ std::string receive(int s) {
     return std::string(buf, static_cast<std::size_t>(n)) + " from " + text + ":" + std::to_string(port);
 }
 
+// A TUN device of this namespace (no packet information header).
+int open_tun(const std::string& name) {
+    const int fd = ::open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return -1;
+    ifreq ifr{};
+    ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+    std::snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name.c_str());
+    if (::ioctl(fd, TUNSETIFF, &ifr) != 0) {
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+// The next UDP datagram read from a TUN device within a second (other
+// packets, the kernel's own, are skipped); empty if none.
+Bytes next_udp(int fd) {
+    for (int i = 0; i < 100; ++i) {
+        std::uint8_t p[2048];
+        const ssize_t n = ::read(fd, p, sizeof p);
+        if (n < 0) {
+            ::usleep(10000);
+            continue;
+        }
+        if ((n >= 28 && p[0] == 0x45 && p[9] == 17) || (n >= 48 && p[0] >> 4 == 6 && p[6] == 17))
+            return Bytes(p, p + n);
+    }
+    return {};
+}
+
+// Whether a whole IPv4/IPv6 UDP datagram's checksums verify (RFC 768, RFC 8200 §8.1).
+bool checksums_valid(const Bytes& p) {
+    if (p.size() >= 28 && p[0] == 0x45) {
+        if (test::ref_checksum(Bytes(p.begin(), p.begin() + 20)) != 0) return false;
+        Ipv4Addr s, d;
+        std::copy(p.begin() + 12, p.begin() + 16, s.bytes.begin());
+        std::copy(p.begin() + 16, p.begin() + 20, d.bytes.begin());
+        const Bytes l4(p.begin() + 20, p.end());
+        return test::ref_checksum(test::cat(test::pseudo4(s, d, 17, l4.size()), l4)) == 0;
+    }
+    if (p.size() >= 48 && p[0] >> 4 == 6) {
+        Ipv6Addr s, d;
+        std::copy(p.begin() + 8, p.begin() + 24, s.bytes.begin());
+        std::copy(p.begin() + 24, p.begin() + 40, d.bytes.begin());
+        const Bytes l4(p.begin() + 40, p.end());
+        return test::ref_checksum(test::cat(test::pseudo6(s, d, 17, l4.size()), l4)) == 0;
+    }
+    return false;
+}
+
 std::uint32_t run(const bpf::FastPath& fp, const Bytes& pkt) {
     Bytes frame(14, 0);
     frame[12] = pkt[0] >> 4 == 6 ? 0x86 : 0x08;
@@ -250,6 +300,49 @@ int main() {
         expect(fp.attachment() == bpf::Attachment::None, std::string(name) + ": detached");
         auto stale = bpf::FastPath::remove_stale(ifindex);
         expect(stale && !*stale, std::string(name) + ": no filter left after detach");
+    }
+
+    // 1b. Partial checksums (RFC 1624 update of the pseudo-header sum): with
+    // checksum offload on the TUN device, local datagrams reach the program
+    // with CHECKSUM_PARTIAL; translated, they are forwarded out of a second
+    // TUN device without offload, where the kernel completes the checksum
+    // from what the program left (csum_start, the partial sum).
+    {
+        const std::string out_dev = "n64bpfo" + std::to_string(::getpid() % 100000);
+        const int out = open_tun(out_dev);
+        const bool ok = out >= 0 && ::ioctl(tun, TUNSETOFFLOAD, TUN_F_CSUM) == 0 &&
+                        sh("ip link set " + out_dev + " up") && sh("ip route add 203.0.113.64/26 dev " + out_dev) &&
+                        sh("ip -6 route add 2001:db8:2::/64 dev " + out_dev);
+        expect(ok, "checksum offload on the TUN device, a second device out");
+        xlat::Tables t2 =
+            daemon::build_tables([&cfg] {
+                Config c = cfg;
+                c.maps.push_back(MapEntry{test::p4("198.51.100.20/32"), test::p6("2001:db8:2::20/128"), {}});
+                return c;
+            }())
+                .value();
+        t2.ipv4_mtu = t2.ipv6_mtu = 1500;
+        auto loaded = bpf::FastPath::load({ifindex, 0, 64});
+        const bool attached = loaded && (*loaded)->publish(t2).ok() && (*loaded)->attach(ifindex).ok();
+        expect(attached, "partial checksums: loaded and attached");
+        const int s6 = udp_socket(AF_INET6, "2001:db8::10", 40001);
+        const int s4 = udp_socket(AF_INET, "203.0.113.5", 54);
+        expect(send_to(s6, AF_INET6, "3fff:6464::cb00:7141", 9, std::string(100, 'x')), "6->4 datagram sent");
+        const Bytes v4 = next_udp(out);
+        expect(v4.size() == 128 && v4[0] == 0x45 && checksums_valid(v4),
+               "6->4: forwarded with valid checksums:\n" + test::hex(v4));
+        expect(send_to(s4, AF_INET, "198.51.100.20", 9, std::string(100, 'y')), "4->6 datagram sent");
+        const Bytes v6 = next_udp(out);
+        expect(v6.size() == 148 && v6[0] >> 4 == 6 && checksums_valid(v6),
+               "4->6: forwarded with valid checksums:\n" + test::hex(v6));
+        if (attached) {
+            expect(counter(**loaded, NAT64D_BPF_C_translated_6to4) == 1 &&
+                       counter(**loaded, NAT64D_BPF_C_translated_4to6) == 1,
+                   "partial checksums: translated by the program");
+        }
+        if (s6 >= 0) ::close(s6);
+        if (s4 >= 0) ::close(s4);
+        if (out >= 0) ::close(out);
     }
 
     // 2. A filter left by a process that died attached is found and removed.
