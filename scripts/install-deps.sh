@@ -20,6 +20,11 @@ PACKAGES=(
     # ships in libclang-rt-14-dev, as do the ASan/UBSan runtimes).
     clang libclang-rt-14-dev
     clang-format-14         # scripts/check-format.sh (ctest style_format)
+    # The kernel fast path (src/bpf): clang and llvm compile the BPF program,
+    # bpftool generates its skeleton, libbpf-dev the loader's library and the
+    # BPF helper headers, linux-libc-dev the UAPI headers. Without them the
+    # build leaves the fast path out.
+    llvm libbpf-dev bpftool linux-libc-dev
 )
 
 missing=()

@@ -9,6 +9,7 @@
 
 #include "daemon/tables_builder.hpp"
 #include "support/packet_builder.hpp"
+#include "support/vector_dump.hpp"  // NAT64D_XLAT_DUMP, for the kernel fast path's parity test
 #include "xlat/xlat.hpp"
 
 namespace nat64d::test {
@@ -25,6 +26,7 @@ struct Outcome {
 // One packet through an existing context (rate limiter, ID generator and
 // clock persist across calls, as in a worker).
 inline Outcome run_xlat_ctx(const xlat::Tables& t, xlat::Context& ctx, const Bytes& in, bool gso = false) {
+    dump_vector(t, in, gso);
     std::vector<std::uint8_t> buf(xlat::kHeadroom + 65535 + 64);
     if (!in.empty()) std::memcpy(buf.data() + xlat::kHeadroom, in.data(), in.size());  // data() may be null
     xlat::PacketBuf pkt{buf.data(), buf.size(), xlat::kHeadroom, in.size()};
