@@ -46,7 +46,7 @@ TableSet make_table_set(const xlat::Tables& t, std::span<const Prefix4> deny4) {
     s.frag_mtu6 = std::min(t.lowest_ipv6_mtu, t.ipv6_mtu);
 
     out.maps.reserve(t.maps.entries().size());
-    for (const MapEntry& e : t.maps.entries()) {
+    for (const nat64d::MapPair& e : t.maps.entries()) {
         MapPair p;
         p.key4.prefixlen = e.v4.len;
         std::memcpy(p.key4.addr, e.v4.addr.bytes.data(), 4);

@@ -41,7 +41,7 @@ inline void dump_vector(const xlat::Tables& t, const std::vector<std::uint8_t>& 
          << t.ipv6_mtu << ' ' << t.lowest_ipv6_mtu << ' ' << udp_mode_name(t.udp_cksum_mode) << ' ' << gso << ' ';
     if (t.maps.empty()) line << '-';
     for (std::size_t i = 0; i < t.maps.entries().size(); ++i) {
-        const MapEntry& e = t.maps.entries()[i];
+        const MapPair& e = t.maps.entries()[i];
         line << (i ? "," : "") << to_string(e.v4) << '=' << to_string(e.v6);
     }
     line << ' ';
