@@ -37,7 +37,7 @@ common::Result<MapEntry> parse_map(std::string_view a4, std::string_view a6, con
         return common::Error{fmt::format("Cannot use reserved address {} in map directive", to_string(v4->addr))};
     if (is_reserved_ipv6(v6->addr))
         return common::Error{fmt::format("Cannot use reserved address {} in map directive", to_string(v6->addr))};
-    return MapEntry{*v4, *v6, pos};
+    return MapEntry{{*v4, *v6}, pos};
 }
 
 std::string map_caution(const MapEntry& entry) {

@@ -40,7 +40,7 @@ const xlat::Tables& tables(bool small_mtu) {
         cfg.prefix = *parse_prefix6("3fff:6464::/96");
         cfg.ipv4_addr = *parse_ipv4("192.0.2.1");
         cfg.ipv6_addr = *parse_ipv6("3fff:6464::c000:201");
-        cfg.maps.push_back(MapEntry{*parse_prefix4("198.51.100.0/24"), *parse_prefix6("2001:db8::/120"), {}});
+        cfg.maps.push_back(MapEntry{{*parse_prefix4("198.51.100.0/24"), *parse_prefix6("2001:db8::/120")}, {}});
         cfg.udp_cksum_mode = UdpCksumMode::Calc;
         xlat::Tables t = nat64d::daemon::build_tables(cfg).value();
         if (small) t.ipv4_mtu = t.ipv6_mtu = 1280;

@@ -59,8 +59,8 @@ Config base_config() {
     cfg.prefix = *parse_prefix6("3fff:6464::/96");
     cfg.ipv4_addr = *parse_ipv4("192.0.2.1");
     cfg.ipv6_addr = *parse_ipv6("3fff:6464::c000:201");
-    cfg.maps.push_back(MapEntry{*parse_prefix4("198.51.100.0/24"), *parse_prefix6("2001:db8::/120"), {}});
-    cfg.maps.push_back(MapEntry{*parse_prefix4("192.0.2.77/32"), *parse_prefix6("2001:db8:77::77/128"), {}});
+    cfg.maps.push_back(MapEntry{{*parse_prefix4("198.51.100.0/24"), *parse_prefix6("2001:db8::/120")}, {}});
+    cfg.maps.push_back(MapEntry{{*parse_prefix4("192.0.2.77/32"), *parse_prefix6("2001:db8:77::77/128")}, {}});
     return cfg;
 }
 

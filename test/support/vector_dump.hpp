@@ -95,7 +95,7 @@ inline std::optional<DumpedVector> parse_vector(const std::string& text) {
             if (eq == std::string::npos) return std::nullopt;
             auto p4 = parse_prefix4(pair.substr(0, eq));
             auto p6 = parse_prefix6(pair.substr(eq + 1));
-            if (!p4 || !p6 || !t.maps.add(MapEntry{*p4, *p6, {}})) return std::nullopt;
+            if (!p4 || !p6 || !t.maps.add(MapEntry{{*p4, *p6}, {}})) return std::nullopt;
         }
     }
     if (hex.size() % 2 != 0) return std::nullopt;
