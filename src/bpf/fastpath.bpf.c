@@ -220,48 +220,16 @@ static __always_inline int in_prefix4(const __u8* a, const __u8* net, __u32 len)
     return (be32_of(a) & m) == (be32_of(net) & m);
 }
 
-/* RFC 6052 §2.2: where the four IPv4 bytes sit for each prefix length (the
- * u octet, byte 8, skipped). */
+/* RFC 6052 §2.2: where the four IPv4 bytes sit for each prefix length:
+ * right after the prefix, skipping the u octet (byte 8) except for /96,
+ * whose suffix starts past it. */
 static __always_inline int v4_positions(__u32 len, int pos[4]) {
-    switch (len) {
-        case 32:
-            pos[0] = 4;
-            pos[1] = 5;
-            pos[2] = 6;
-            pos[3] = 7;
-            return 1;
-        case 40:
-            pos[0] = 5;
-            pos[1] = 6;
-            pos[2] = 7;
-            pos[3] = 9;
-            return 1;
-        case 48:
-            pos[0] = 6;
-            pos[1] = 7;
-            pos[2] = 9;
-            pos[3] = 10;
-            return 1;
-        case 56:
-            pos[0] = 7;
-            pos[1] = 9;
-            pos[2] = 10;
-            pos[3] = 11;
-            return 1;
-        case 64:
-            pos[0] = 9;
-            pos[1] = 10;
-            pos[2] = 11;
-            pos[3] = 12;
-            return 1;
-        case 96:
-            pos[0] = 12;
-            pos[1] = 13;
-            pos[2] = 14;
-            pos[3] = 15;
-            return 1;
+    if (len != 32 && len != 40 && len != 48 && len != 56 && len != 64 && len != 96) return 0;
+    for (int i = 0; i < 4; i++) {
+        int b = (int)(len / 8) + i;
+        pos[i] = (len != 96 && b >= 8) ? b + 1 : b;
     }
-    return 0;
+    return 1;
 }
 
 static __always_inline int prefix_contains(const struct nat64d_bpf_settings* s, const __u8* a) {

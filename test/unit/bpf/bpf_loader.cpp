@@ -75,6 +75,22 @@ bool drain(int tun) {
     return ours;
 }
 
+// addr:port of `family` in `ss`; returns its length.
+socklen_t make_sockaddr(int family, const char* addr, std::uint16_t port, sockaddr_storage& ss) {
+    if (family == AF_INET6) {
+        auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
+        a->sin6_family = AF_INET6;
+        a->sin6_port = htons(port);
+        ::inet_pton(AF_INET6, addr, &a->sin6_addr);
+        return sizeof *a;
+    }
+    auto* a = reinterpret_cast<sockaddr_in*>(&ss);
+    a->sin_family = AF_INET;
+    a->sin_port = htons(port);
+    ::inet_pton(AF_INET, addr, &a->sin_addr);
+    return sizeof *a;
+}
+
 // A UDP socket bound to addr:port that waits at most a second for a datagram.
 int udp_socket(int family, const char* addr, std::uint16_t port) {
     const int s = ::socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -82,20 +98,7 @@ int udp_socket(int family, const char* addr, std::uint16_t port) {
     const timeval one_second{1, 0};
     ::setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &one_second, sizeof one_second);
     sockaddr_storage ss{};
-    socklen_t len = 0;
-    if (family == AF_INET6) {
-        auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
-        a->sin6_family = AF_INET6;
-        a->sin6_port = htons(port);
-        ::inet_pton(AF_INET6, addr, &a->sin6_addr);
-        len = sizeof *a;
-    } else {
-        auto* a = reinterpret_cast<sockaddr_in*>(&ss);
-        a->sin_family = AF_INET;
-        a->sin_port = htons(port);
-        ::inet_pton(AF_INET, addr, &a->sin_addr);
-        len = sizeof *a;
-    }
+    const socklen_t len = make_sockaddr(family, addr, port, ss);
     if (::bind(s, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
         ::close(s);
         return -1;
@@ -105,20 +108,7 @@ int udp_socket(int family, const char* addr, std::uint16_t port) {
 
 bool send_to(int s, int family, const char* addr, std::uint16_t port, const std::string& text) {
     sockaddr_storage ss{};
-    socklen_t len = 0;
-    if (family == AF_INET6) {
-        auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
-        a->sin6_family = AF_INET6;
-        a->sin6_port = htons(port);
-        ::inet_pton(AF_INET6, addr, &a->sin6_addr);
-        len = sizeof *a;
-    } else {
-        auto* a = reinterpret_cast<sockaddr_in*>(&ss);
-        a->sin_family = AF_INET;
-        a->sin_port = htons(port);
-        ::inet_pton(AF_INET, addr, &a->sin_addr);
-        len = sizeof *a;
-    }
+    const socklen_t len = make_sockaddr(family, addr, port, ss);
     return ::sendto(s, text.data(), text.size(), 0, reinterpret_cast<sockaddr*>(&ss), len) ==
            static_cast<ssize_t>(text.size());
 }
