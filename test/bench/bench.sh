@@ -1,85 +1,198 @@
 #!/usr/bin/env bash
-# Throughput benchmark, side by side on the same lab (test/e2e/lib.sh):
-#   kernel   plain IPv6 forwarding through the middle namespace (the ceiling)
-#   nat64d   IPv6 host -> nat64d -> IPv4 host (TUN offloads on, the default)
-#   nat64d-no-offload   the same with `offload no`: one packet per read
-#   tayga    the same through Debian's tayga package (installed if missing)
-# Each runs iperf3 TCP for $BENCH_SECONDS (default 10) seconds, IPv6 client
-# to IPv4 server, plus the reverse direction (-R). Prints one table.
-# Usage: test/bench/bench.sh [PATH/TO/nat64d]     (root; builds nothing)
+# Benchmark, side by side on the same lab (test/e2e/lib.sh), one run:
+#   kernel         plain IPv6 forwarding through the middle namespace (the ceiling)
+#   slow path      nat64d with `fast-path off`: every packet through the TUN (offloads on)
+#   fast-path on   nat64d translating in the kernel, redirected to the TUN's ingress
+#   fast-path direct  the same, straight to the egress device (FIB lookup + L2)
+#   tayga          Debian's tayga package (installed if missing)
+# For each: iperf3 TCP with 1 and 4 streams both ways, 64-byte UDP packets
+# (udp_blast: sendmmsg sender, recvmmsg counter) IPv6 -> IPv4, packets/s and
+# loss, ping RTT at 10 ms and 2 ms intervals, and the translator's CPU while
+# it carried the UDP flood. Prints the figures and each as a ratio of the
+# kernel row.
+# Usage: test/bench/bench.sh [BUILD_DIR]      (root; builds nothing; default build)
+#   BENCH_SECONDS  seconds per TCP/UDP run (default 10)
+#   BENCH_ROWS     rows to run (default "kernel off on direct tayga")
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-NAT64D=$(readlink -f "${1:-$HERE/../../build/src/daemon/nat64d}")
+BUILD=$(readlink -f "${1:-$HERE/../../build}")
+NAT64D="$BUILD/src/daemon/nat64d"
+BLAST="$BUILD/test/bench/udp_blast"
 SECONDS_PER_RUN=${BENCH_SECONDS:-10}
+ROWS=${BENCH_ROWS:-kernel off on direct tayga}
+UDP_PORT=40001
+# A 64-byte IPv6 packet: 40 (IPv6) + 8 (UDP) + 16 payload; 44 bytes as IPv4.
+UDP_PAYLOAD=16
 source "$HERE/../e2e/lib.sh"
 
-if ! command -v tayga >/dev/null; then
+[[ -x "$NAT64D" && -x "$BLAST" ]] || { echo "bench: build first (need $NAT64D and $BLAST)" >&2; exit 1; }
+command -v iperf3 >/dev/null || { echo "iperf3 missing: scripts/install-deps.sh" >&2; exit 1; }
+if [[ " $ROWS " == *" tayga "* ]] && ! command -v tayga >/dev/null; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tayga >/dev/null
 fi
-command -v iperf3 >/dev/null || { echo "iperf3 missing: scripts/install-deps.sh" >&2; exit 1; }
 
 lab_up
 # Kernel baseline: give the IPv4 host an IPv6 address too and route to it.
 ip -n "$NS4" addr add 2001:db8:4::1/64 dev v4h nodad
 ip -n "$NSX" addr add 2001:db8:4::fe/64 dev v4x nodad
 ip -n "$NS4" -6 route add default via 2001:db8:4::fe
+cp "$LAB_DIR/nat64d.conf" "$LAB_DIR/base.conf"
 
-in4 iperf3 -s -D -1 >/dev/null 2>&1 || true
-declare -A RESULT
+declare -A R   # R[row,metric]
 
-# run NAME ADDRESS: forward and reverse iperf3 runs, Gbit/s of the receiver.
-run() {
-    local name=$1 addr=$2 dir gbps
-    for dir in "" "-R"; do
-        in4 pkill -x iperf3 2>/dev/null || true
-        in4 iperf3 -s -D >/dev/null 2>&1
-        sleep 0.3
-        gbps=$(in6 timeout $((SECONDS_PER_RUN + 20)) iperf3 -c "$addr" -t "$SECONDS_PER_RUN" $dir -J |
-            $PYTHON -c 'import json,sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9))')
-        RESULT["$name${dir:- }"]=$gbps
-        echo "   $name ${dir:-  } $gbps Gbit/s"
+# tcp ROW ADDRESS: iperf3 1 and 4 streams, both ways; Gbit/s at the receiver.
+tcp() {
+    local row=$1 addr=$2 streams dir gbps
+    for streams in 1 4; do
+        for dir in "" "-R"; do
+            in4 pkill -x iperf3 2>/dev/null || true
+            in4 iperf3 -s -D >/dev/null 2>&1
+            sleep 0.3
+            gbps=$(in6 timeout $((SECONDS_PER_RUN + 20)) iperf3 -c "$addr" -t "$SECONDS_PER_RUN" -P "$streams" $dir -J |
+                $PYTHON -c 'import json,sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9))')
+            R[$row,tcp$streams${dir:-F}]=$gbps
+            echo "   TCP $streams stream(s) ${dir:-  } $gbps Gbit/s"
+        done
     done
     in4 pkill -x iperf3 2>/dev/null || true
 }
 
-log "kernel IPv6 forwarding (no translation)"
-run kernel 2001:db8:4::1
+# cpu_ticks: user+system clock ticks of the translator so far (0 without one).
+cpu_ticks() {
+    [[ -n "$DAEMON_PID" ]] || { echo 0; return; }
+    awk '{print $14 + $15}' "/proc/$DAEMON_PID/stat"
+}
 
-log "nat64d"
-daemon_start
-run nat64d "${PREFIX}${HOST4}"
-daemon_stop
+# udp ROW ADDRESS: 64-byte packets for SECONDS_PER_RUN; packets/s received,
+# loss, translator CPU (% of one CPU).
+udp() {
+    local row=$1 addr=$2 out="$LAB_DIR/udp.out" sent got span t0 t1 start
+    rm -f "$out"
+    in4 timeout $((SECONDS_PER_RUN + 10)) "$BLAST" recv "$UDP_PORT" "$SECONDS_PER_RUN" >"$out" &
+    local rpid=$!
+    for _ in $(seq 1 50); do grep -q ready "$out" 2>/dev/null && break; sleep 0.1; done
+    t0=$(cpu_ticks)
+    start=$(date +%s%N)
+    sent=$(in6 timeout $((SECONDS_PER_RUN + 10)) "$BLAST" send "$addr" "$UDP_PORT" "$SECONDS_PER_RUN" "$UDP_PAYLOAD" |
+        awk '{print $2}')
+    t1=$(cpu_ticks)
+    local wall_ns=$(($(date +%s%N) - start))
+    wait "$rpid" || true
+    read -r got span < <(awk '/^received/ {print $2, $4}' "$out")
+    R[$row,pps]=$(awk -v n="$got" -v s="$span" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }')
+    R[$row,loss]=$(awk -v n="$got" -v s="$sent" 'BEGIN { printf "%.1f", (s > 0 ? 100 * (1 - n / s) : 100) }')
+    R[$row,cpu]=-   # no translator process on the kernel row
+    if [[ -n "$DAEMON_PID" ]]; then
+        R[$row,cpu]=$(awk -v t="$((t1 - t0))" -v hz="$(getconf CLK_TCK)" -v ns="$wall_ns" \
+            'BEGIN { printf "%.0f", 100 * (t / hz) / (ns / 1e9) }')
+    fi
+    echo "   UDP 64 B: sent $sent, received $got in $span s: ${R[$row,pps]} packets/s, loss ${R[$row,loss]} %," \
+        "translator CPU ${R[$row,cpu]} %"
+}
 
-log "nat64d, offload no"
-echo "offload no" >> "$LAB_DIR/nat64d.conf"
-daemon_start
-run nat64d-no-offload "${PREFIX}${HOST4}"
-daemon_stop
+# rtt ROW ADDRESS: average ping RTT (ms) at 10 ms and 2 ms intervals.
+rtt() {
+    local row=$1 addr=$2 interval count avg
+    for interval in 0.01 0.002; do
+        count=$(awk -v i="$interval" 'BEGIN { printf "%d", (3 / i > 1000 ? 1000 : 3 / i) }')
+        avg=$(in6 timeout 20 ping -q -c "$count" -i "$interval" -W 1 "$addr" | awk -F/ '/^rtt/ {print $5}')
+        R[$row,ping$interval]=${avg:-n/a}
+        echo "   ping every ${interval}s: avg ${avg:-n/a} ms"
+    done
+}
 
-log "tayga $(dpkg-query -W -f='${Version}' tayga)"
-TAYGA_DIR="$LAB_DIR/tayga"
-mkdir -p "$TAYGA_DIR"
-cat > "$TAYGA_DIR/tayga.conf" <<CONF
+measure() {
+    local row=$1 addr=$2
+    tcp "$row" "$addr"
+    udp "$row" "$addr"
+    rtt "$row" "$addr"
+}
+
+# nat64d_row ROW MODE: nat64d with `fast-path MODE`.
+nat64d_row() {
+    local row=$1 mode=$2
+    log "nat64d, fast-path $mode"
+    { cat "$LAB_DIR/base.conf"; echo "fast-path $mode"; } >"$LAB_DIR/nat64d.conf"
+    daemon_start
+    if [[ $mode != off ]] && ! grep -qi 'fast path.*attached\|fast-path.*attached' "$LAB_DIR/nat64d.log"; then
+        echo "   (the log does not say the fast path is attached:)"
+        grep -i 'fast' "$LAB_DIR/nat64d.log" | tail -n 3 || true
+    fi
+    measure "$row" "${PREFIX}${HOST4}"
+    inx "$BUILD/src/daemon/nat64dctl" -s "$LAB_DIR/ctl.sock" stats 2>/dev/null | grep -i 'fast' || true
+    daemon_stop
+}
+
+tayga_row() {
+    log "tayga $(dpkg-query -W -f='${Version}' tayga)"
+    local dir="$LAB_DIR/tayga"
+    mkdir -p "$dir"
+    cat >"$dir/tayga.conf" <<CONF
 tun-device $TUN_DEV
 ipv4-addr $XLAT4
 prefix ${PREFIX}/96
 map $HOST6_MAPPED4 $HOST6
-data-dir $TAYGA_DIR
+data-dir $dir
 CONF
-inx tayga --mktun -c "$TAYGA_DIR/tayga.conf" >/dev/null
-ip -n "$NSX" link set "$TUN_DEV" up
-ip -n "$NSX" route add 198.51.100.0/24 dev "$TUN_DEV"
-ip -n "$NSX" -6 route add "${PREFIX}/96" dev "$TUN_DEV"
-ip netns exec "$NSX" tayga -d -c "$TAYGA_DIR/tayga.conf" >"$TAYGA_DIR/log" 2>&1 &
-DAEMON_PID=$!
-for _ in $(seq 1 50); do in6 ping -c1 -W1 -q "${PREFIX}${HOST4}" >/dev/null 2>&1 && break; sleep 0.1; done
-run tayga "${PREFIX}${HOST4}"
-kill "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null || true; DAEMON_PID=
-inx tayga --rmtun -c "$TAYGA_DIR/tayga.conf" >/dev/null || true
+    inx tayga --mktun -c "$dir/tayga.conf" >/dev/null
+    ip -n "$NSX" link set "$TUN_DEV" up
+    ip -n "$NSX" route add 198.51.100.0/24 dev "$TUN_DEV"
+    ip -n "$NSX" -6 route add "${PREFIX}/96" dev "$TUN_DEV"
+    ip netns exec "$NSX" tayga -d -c "$dir/tayga.conf" >"$dir/log" 2>&1 &
+    DAEMON_PID=$!
+    for _ in $(seq 1 50); do in6 ping -c1 -W1 -q "${PREFIX}${HOST4}" >/dev/null 2>&1 && break; sleep 0.1; done
+    measure tayga "${PREFIX}${HOST4}"
+    kill "$DAEMON_PID"
+    wait "$DAEMON_PID" 2>/dev/null || true
+    DAEMON_PID=
+    inx tayga --rmtun -c "$dir/tayga.conf" >/dev/null || true
+}
 
-echo
-printf '%-18s %18s %18s\n' "path" "IPv6->IPv4 Gbit/s" "IPv4->IPv6 Gbit/s"
-for name in kernel nat64d nat64d-no-offload tayga; do
-    printf '%-18s %18s %18s\n' "$name" "${RESULT["$name "]}" "${RESULT["$name-R"]}"
+for row in $ROWS; do
+    case $row in
+        kernel)
+            log "kernel IPv6 forwarding (no translation)"
+            measure kernel 2001:db8:4::1
+            ;;
+        off | on | direct) nat64d_row "$row" "$row" ;;
+        tayga) tayga_row ;;
+        *) fail "unknown row $row" ;;
+    esac
 done
-echo "(iperf3 TCP, ${SECONDS_PER_RUN} s each, $(nproc) CPUs, $(uname -r))"
+
+METRICS="tcp1F tcp1-R tcp4F tcp4-R pps loss ping0.01 ping0.002 cpu"
+label() {
+    case $1 in
+        kernel) echo "kernel forwarding" ;;
+        off) echo "nat64d, fast-path off" ;;
+        on) echo "nat64d, fast-path on" ;;
+        direct) echo "nat64d, fast-path direct" ;;
+        tayga) echo "tayga $(dpkg-query -W -f='${Version}' tayga 2>/dev/null)" ;;
+    esac
+}
+echo
+echo "| path | TCP 6→4 | TCP 4→6 | TCP 6→4 ×4 | TCP 4→6 ×4 | UDP 64 B pps | loss % | ping 10 ms | ping 2 ms | CPU % |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
+for row in $ROWS; do
+    line="| $(label "$row") |"
+    for m in $METRICS; do line+=" ${R[$row,$m]:-} |"; done
+    echo "$line"
+done
+if [[ " $ROWS " == *" kernel "* ]]; then
+    echo
+    echo "Ratio to kernel forwarding (throughput: higher is better; ping: RTT multiple, lower is better):"
+    echo
+    echo "| path | TCP 6→4 | TCP 4→6 | TCP 6→4 ×4 | TCP 4→6 ×4 | UDP 64 B | ping 10 ms | ping 2 ms |"
+    echo "|---|---|---|---|---|---|---|---|"
+    for row in $ROWS; do
+        [[ $row != kernel ]] || continue
+        line="| $(label "$row") |"
+        for m in tcp1F tcp1-R tcp4F tcp4-R pps ping0.01 ping0.002; do
+            line+=" $(awk -v a="${R[$row,$m]:-0}" -v b="${R[kernel,$m]:-0}" \
+                'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else printf "n/a" }') |"
+        done
+        echo "$line"
+    done
+fi
+echo
+echo "(${SECONDS_PER_RUN} s per TCP/UDP run, $(nproc) CPUs, $(uname -r), $(date -u +%Y-%m-%d))"
