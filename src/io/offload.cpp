@@ -22,30 +22,65 @@ std::size_t datagram_length(const xlat::PacketBuf& pkt) noexcept {
     return std::min(declared, pkt.length);
 }
 
-// Where the TCP header of a super-packet of family `v4` starts, or 0 when
-// the packet is not an unfragmented TCP segment of that family. The
-// virtio-net header's csum_start must name it: the partial checksum is
-// carried through the translation only there (the translator rewrites
-// everything in front of it), and only TCP is segmented (TSO).
-std::size_t tcp_offset(const xlat::PacketBuf& pkt, bool v4) noexcept {
+// Where the TCP or UDP header of an unfragmented packet of family `v4`
+// starts and which it is, or offset 0 when there is none. The virtio-net
+// header's csum_start must name it for a partial checksum to be carried
+// through the translation: the translator rewrites everything in front of
+// it and, in it, only the checksum field (RFC 1624 updates).
+struct Transport {
+    std::size_t offset = 0;
+    std::uint8_t proto = 0;
+};
+Transport transport_at(const xlat::PacketBuf& pkt, bool v4) noexcept {
     const std::uint8_t* p = pkt.data();
-    // The whole TCP header must lie inside the datagram, not merely inside
-    // what was read (bytes behind the datagram are dropped by the translator).
+    // The whole transport header must lie inside the datagram, not merely
+    // inside what was read (bytes behind the datagram are dropped by the
+    // translator).
     const std::size_t len = datagram_length(pkt);
+    std::uint8_t proto = 0;
+    std::size_t off = 0;
     if (v4) {
-        if (len < 20 || p[0] >> 4 != 4 || p[9] != 6 || (common::load16(p + 6) & 0x3fff) != 0) return 0;
-        const std::size_t ihl = std::size_t{p[0] & 0x0fu} * 4;
-        return ihl >= 20 && ihl + 20 <= len ? ihl : 0;
+        if (len < 20 || p[0] >> 4 != 4 || (common::load16(p + 6) & 0x3fff) != 0) return {};
+        proto = p[9];
+        off = std::size_t{p[0] & 0x0fu} * 4;
+        if (off < 20) return {};
+    } else {
+        if (len < 40 || p[0] >> 4 != 6) return {};
+        proto = p[6];
+        off = 40;
+        while (proto == 0 || proto == 43 || proto == 60) {  // hop-by-hop, routing, destination options
+            if (off + 8 > len) return {};
+            proto = p[off];
+            off += (std::size_t{p[off + 1]} + 1) * 8;
+        }
     }
-    if (len < 40 || p[0] >> 4 != 6) return 0;
-    std::uint8_t nh = p[6];
-    std::size_t off = 40;
-    while (nh == 0 || nh == 43 || nh == 60) {  // hop-by-hop, routing, destination options
-        if (off + 8 > len) return 0;
-        nh = p[off];
-        off += (std::size_t{p[off + 1]} + 1) * 8;
-    }
-    return nh == 6 && off + 20 <= len ? off : 0;
+    const std::size_t hdr = proto == 6 ? 20 : proto == 17 ? 8 : 0;
+    if (hdr == 0 || off + hdr > len) return {};
+    return {off, proto};
+}
+
+// The offset of the checksum field in a TCP or UDP header.
+std::uint16_t csum_field_offset(std::uint8_t proto) noexcept {
+    return proto == 6 ? 16 : 6;
+}
+
+// Whether an ordinary (not GSO) packet's partial checksum can stay partial:
+// it sits in the TCP or UDP checksum field, the translated packet fits the
+// MTU of the other side whole (a packet the translator must fragment, or
+// refuse as too big, needs its real checksum first: fragments and quoted
+// packets carry no partial checksum), and, for UDP, it cannot be taken
+// for the zero checksum the translator treats specially (RFC 7915 §4.5:
+// the complemented field is 0 only when the pseudo-header sum was 0xffff).
+// Leaving it partial spares a sum over the whole payload per packet; the
+// kernel (or the egress device) completes it.
+bool keeps_partial(const xlat::Tables& t, const xlat::PacketBuf& pkt, const VnetHdr& in) noexcept {
+    const bool v4 = pkt.length >= 1 && pkt.data()[0] >> 4 == 4;
+    const Transport tr = transport_at(pkt, v4);
+    if (tr.offset == 0 || in.csum_start != tr.offset || in.csum_offset != csum_field_offset(tr.proto)) return false;
+    if (tr.proto == 17 && common::load16(pkt.data() + tr.offset + 6) == 0xffff) return false;
+    const std::size_t l4_len = datagram_length(pkt) - tr.offset;
+    if (v4) return 40 + l4_len <= std::min(t.lowest_ipv6_mtu, t.ipv6_mtu);
+    return 20 + l4_len <= t.ipv4_mtu;
 }
 
 }  // namespace
@@ -64,8 +99,8 @@ Offloaded translate_offloaded(const xlat::Tables& t, xlat::Context& ctx, xlat::P
     // §5.1.6.2: GSO needs NEEDS_CSUM); anything else cannot be segmented
     // after translation and must not be rewritten as if it could.
     if (gso != kGsoNone) {
-        const std::size_t tcp = tcp_offset(pkt, gso == kGsoTcpV4);
-        if (!needs_csum || tcp == 0 || in.csum_start != tcp || in.csum_offset != 16) {
+        const Transport tr = transport_at(pkt, gso == kGsoTcpV4);
+        if (!needs_csum || tr.proto != 6 || in.csum_start != tr.offset || in.csum_offset != 16) {
             r.offload_error = true;
             return r;
         }
@@ -79,7 +114,7 @@ Offloaded translate_offloaded(const xlat::Tables& t, xlat::Context& ctx, xlat::P
             return r;
         }
         std::uint8_t* field = pkt.data() + at;
-        if (gso == kGsoNone) {
+        if (gso == kGsoNone && !keeps_partial(t, pkt, in)) {
             const std::uint16_t sum =
                 common::csum_finish(common::csum_partial(pkt.data() + in.csum_start, length - in.csum_start));
             common::store16(field, sum);

@@ -22,8 +22,11 @@ struct Offloaded {
 
 // Translates `pkt`, which arrived behind `in`:
 //  - a partial checksum (NEEDS_CSUM: the field holds the folded
-//    pseudo-header sum) of an ordinary packet is completed first, so that
-//    the translator sees a normal one;
+//    pseudo-header sum) of an ordinary TCP or UDP packet whose translation
+//    fits whole stays partial, as below, and the kernel completes it;
+//    any other (a packet that will be fragmented or refused as too big, a
+//    partial sum elsewhere) is completed first, so that the translator
+//    sees a normal one;
 //  - a TCP super-packet (GSO TCPV4/TCPV6, with or without ECN) keeps its
 //    checksum partial: the field is complemented around the translation,
 //    which turns RFC 1624's update of a checksum into the same update of a

@@ -17,7 +17,8 @@
 //    result's family, keeps gso_size and ECN, and its csum_start, offset
 //    and hdr_len point at the result's TCP header and checksum field;
 //  - a partial checksum that was the pseudo-header sum of the input is
-//    the pseudo-header sum of the output; a completed one verifies.
+//    the pseudo-header sum of the output (left partial only in a TCP or UDP
+//    header of a packet that was not fragmented); a completed one verifies.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -130,10 +131,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         violated("GSO on an ordinary packet");
     }
     if ((out.flags & io::kVnetNeedsCsum) != 0) {
-        if (gso == io::kGsoNone) violated("an ordinary packet's partial checksum left partial");
+        if (ctx.extra_count != 0) violated("a partial checksum left partial in a fragmented packet");
         const auto l4 = fuzz::find_l4(q, pkt.length);
-        if (!l4 || l4->proto != 6 || out.csum_start != l4->off || out.csum_offset != 16) {
-            violated("partial checksum does not point at the TCP checksum");
+        const bool tcp_field = l4 && l4->proto == 6 && out.csum_offset == 16;
+        const bool udp_field = l4 && l4->proto == 17 && gso == io::kGsoNone && out.csum_offset == 6;
+        if (!l4 || out.csum_start != l4->off || !(tcp_field || udp_field)) {
+            violated("partial checksum does not point at the TCP (or, ordinary packet, UDP) checksum");
         }
         // hdr_len is the sender's hint of the bytes of headers (Linux may
         // count more, up to the packet); a sane one stays sane.

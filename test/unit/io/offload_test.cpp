@@ -86,27 +86,108 @@ TEST_CASE("offload: a GSO header whose csum_start does not name the TCP header i
     CHECK(run(on_udp, udp6).r.offload_error);
 }
 
-TEST_CASE("offload: a partial checksum is completed over the IP datagram, not the bytes read behind it",
+// What the kernel does with a CHECKSUM_PARTIAL packet on its way out: the
+// sum from csum_start to the end of the datagram, the field holding the
+// pseudo-header sum, complemented into the field.
+Bytes complete_partial(Bytes b, std::size_t csum_start, std::size_t csum_offset) {
+    put16(b, csum_start + csum_offset,
+          common::csum_finish(common::csum_partial(b.data() + csum_start, b.size() - csum_start)));
+    return b;
+}
+
+io::VnetHdr needs_csum(std::uint16_t csum_start, std::uint16_t csum_offset) {
+    io::VnetHdr in;
+    in.flags = io::kVnetNeedsCsum;
+    in.csum_start = csum_start;
+    in.csum_offset = csum_offset;
+    return in;
+}
+
+TEST_CASE("offload: an ordinary UDP packet's partial checksum stays partial, over the datagram only",
           "[io][offload][vnet]") {
-    // RFC 8200 §8.1 checksum of the UDP datagram, as the kernel would have
-    // completed it: the pseudo-header sum in the field, completed here.
+    // RFC 8200 §8.1 checksum of the UDP datagram left to the kernel: the
+    // pseudo-header sum in the field. 7 bytes read behind the datagram are
+    // not part of it.
     Bytes seg = udp(1, 2, Bytes{'u'});
     Bytes pkt = ipv6({h6, s6, 17}, seg);
     const std::uint32_t pseudo = common::csum_pseudo6(h6.bytes.data(), s6.bytes.data(), 9, 17);
     put16(pkt, 40 + 6, common::csum_fold(pseudo));
     pkt.resize(pkt.size() + 7, 0x99);
-    io::VnetHdr in;
-    in.flags = io::kVnetNeedsCsum;
-    in.csum_start = 40;
-    in.csum_offset = 6;
-    const auto o = run(in, pkt);
+    const auto o = run(needs_csum(40, 6), pkt);
     REQUIRE(o.r.verdict == Verdict::Forward);
-    CHECK(o.r.out.flags == 0);
-    // Translated 6->4: the completed checksum, updated for the IPv4
-    // pseudo-header, verifies over the 9-byte datagram.
+    REQUIRE(o.r.out.flags == io::kVnetNeedsCsum);
+    CHECK(o.r.out.csum_start == 20);
+    CHECK(o.r.out.csum_offset == 6);
+    // Translated 6->4 (29 bytes, the 7 behind dropped): the field is the
+    // IPv4 pseudo-header sum, and completed as the kernel completes it the
+    // checksum verifies over the 9-byte datagram.
     REQUIRE(o.out.size() == 29);
+    CHECK(get16(o.out, 26) == common::csum_fold(common::csum_pseudo4(o.out.data() + 12, o.out.data() + 16, 9, 17)));
+    const Bytes done = complete_partial(o.out, 20, 6);
     const std::uint32_t sum =
-        common::csum_partial(o.out.data() + 20, 9, common::csum_pseudo4(o.out.data() + 12, o.out.data() + 16, 9, 17));
+        common::csum_partial(done.data() + 20, 9, common::csum_pseudo4(done.data() + 12, done.data() + 16, 9, 17));
+    CHECK(common::csum_fold(sum) == 0xffff);
+}
+
+TEST_CASE("offload: RFC 1624 on a partial TCP checksum gives the bytes of translating the completed packet",
+          "[io][offload][vnet]") {
+    // The same segment twice: once with its checksum left partial (kept
+    // partial, completed afterwards as the kernel does), once completed
+    // before it reached the translator. Both ways, the same bytes.
+    const Ipv4Addr h4 = v4("198.51.100.10"), s4 = v4("192.0.2.33");
+    const Bytes payload(300, 0x3c);
+    for (const bool from_v6 : {true, false}) {
+        Bytes pkt = from_v6 ? ipv6({h6, s6, 6}, seal6(tcp(40000, 80, 7, 0x18, payload), 6, h6, s6))
+                            : ipv4({s4, h4, 6}, seal4(tcp(80, 40000, 7, 0x18, payload), 6, s4, h4));
+        const std::size_t l3 = from_v6 ? 40 : 20;
+        const std::size_t l4_len = pkt.size() - l3;
+        Bytes partial = pkt;
+        const std::uint32_t pseudo =
+            from_v6 ? common::csum_pseudo6(h6.bytes.data(), s6.bytes.data(), static_cast<std::uint32_t>(l4_len), 6)
+                    : common::csum_pseudo4(s4.bytes.data(), h4.bytes.data(), static_cast<std::uint32_t>(l4_len), 6);
+        put16(partial, l3 + 16, common::csum_fold(pseudo));
+        const auto kept = run(needs_csum(static_cast<std::uint16_t>(l3), 16), partial);
+        const auto whole = run(io::VnetHdr{}, pkt);
+        REQUIRE(kept.r.verdict == Verdict::Forward);
+        REQUIRE(whole.r.verdict == Verdict::Forward);
+        REQUIRE(kept.r.out.flags == io::kVnetNeedsCsum);
+        const std::size_t out_l3 = from_v6 ? 20 : 40;
+        CHECK(kept.r.out.csum_start == out_l3);
+        // The IPv4 Identification comes from the generator (a new value per
+        // packet): everything but it and the header checksum is compared.
+        Bytes a = complete_partial(kept.out, out_l3, 16), b = whole.out;
+        if (from_v6) {
+            for (Bytes* x : {&a, &b}) put16(*x, 4, 0), put16(*x, 10, 0);
+        }
+        CHECK(a == b);
+    }
+}
+
+TEST_CASE("offload: a partial checksum is completed when the translation must fragment (RFC 7915 §4)",
+          "[io][offload][vnet]") {
+    // 1400 bytes of UDP, DF clear: fragmented to lowest-ipv6-mtu (1280), so
+    // each fragment needs the real checksum in the first one.
+    const Ipv4Addr h4 = v4("198.51.100.10"), s4 = v4("192.0.2.33");
+    Bytes pkt = ipv4({s4, h4, 17}, seal4(udp(53, 40000, Bytes(1400, 0x21)), 17, s4, h4));
+    put16(pkt, 20 + 6, common::csum_fold(common::csum_pseudo4(s4.bytes.data(), h4.bytes.data(), 1408, 17)));
+    static xlat::Context ctx;
+    std::vector<std::uint8_t> buf(xlat::kHeadroom + pkt.size());
+    std::memcpy(buf.data() + xlat::kHeadroom, pkt.data(), pkt.size());
+    xlat::PacketBuf p{buf.data(), buf.size(), xlat::kHeadroom, pkt.size()};
+    const auto t = tables();
+    const auto r = io::translate_offloaded(t, ctx, p, needs_csum(20, 6));
+    REQUIRE(r.verdict == Verdict::Forward);
+    CHECK(r.out.flags == 0);
+    REQUIRE(ctx.extra_count == 1);
+    // The first fragment carries the UDP header: its checksum is the real
+    // one, translated (RFC 1624) to the IPv6 pseudo-header of the whole
+    // datagram.
+    Bytes whole(p.data() + 48, p.data() + p.length);
+    whole.insert(whole.end(), ctx.extra[0].data + 48, ctx.extra[0].data + ctx.extra[0].length);
+    REQUIRE(whole.size() == 1408);
+    const std::uint32_t sum = common::csum_partial(
+        whole.data(), whole.size(),
+        common::csum_pseudo6(p.data() + 8, p.data() + 24, static_cast<std::uint32_t>(whole.size()), 17));
     CHECK(common::csum_fold(sum) == 0xffff);
 }
 
