@@ -667,7 +667,7 @@ const std::array kTable{
               .min_args = 1, .max_args = 1, .toml = TomlShape::Integer,
               .apply = apply_workers, .print = print_workers, .keep = keep_member<&Config::workers>},
     Directive{.info = {.name = "offload", .syntax = "yes|no",
-                        .doc = "TUN checksum and TCP segmentation offload (64 KiB super-packets); default yes",
+                        .doc = "TUN checksum and TCP/UDP segmentation offload (64 KiB super-packets); default yes",
                         .many = false, .reload = kRestart, .deprecated = false},
               .min_args = 1, .max_args = 1, .toml = TomlShape::Bool,
               .apply = apply_offload, .print = print_offload, .keep = keep_member<&Config::offload>},

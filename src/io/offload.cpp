@@ -90,17 +90,22 @@ Offloaded translate_offloaded(const xlat::Tables& t, xlat::Context& ctx, xlat::P
     Offloaded r;
     const bool needs_csum = (in.flags & kVnetNeedsCsum) != 0;
     const std::uint8_t gso = in.gso_type & static_cast<std::uint8_t>(~kGsoEcn);
-    if (gso != kGsoNone && gso != kGsoTcpV4 && gso != kGsoTcpV6) {
+    if (gso != kGsoNone && gso != kGsoTcpV4 && gso != kGsoTcpV6 && gso != kGsoUdpL4) {
         r.offload_error = true;  // not offered (TUNSETOFFLOAD)
         return r;
     }
-    // A super-packet is a TCP segment of the family its type names, with
-    // its checksum left partial at the TCP checksum field (virtio 1.0
-    // §5.1.6.2: GSO needs NEEDS_CSUM); anything else cannot be segmented
-    // after translation and must not be rewritten as if it could.
+    // A super-packet is a TCP segment of the family its type names, or a
+    // UDP datagram of either family (USO, no ECN), with its checksum left
+    // partial at the transport checksum field (virtio 1.0 §5.1.6.2: GSO
+    // needs NEEDS_CSUM); anything else cannot be segmented after
+    // translation and must not be rewritten as if it could.
     if (gso != kGsoNone) {
-        const Transport tr = transport_at(pkt, gso == kGsoTcpV4);
-        if (!needs_csum || tr.proto != 6 || in.csum_start != tr.offset || in.csum_offset != 16) {
+        const bool udp = gso == kGsoUdpL4;
+        const bool v4 = udp ? pkt.length >= 1 && pkt.data()[0] >> 4 == 4 : gso == kGsoTcpV4;
+        const Transport tr = transport_at(pkt, v4);
+        const bool ecn = (in.gso_type & kGsoEcn) != 0;
+        if (!needs_csum || tr.proto != (udp ? 17 : 6) || (udp && ecn) || in.csum_start != tr.offset ||
+            in.csum_offset != csum_field_offset(tr.proto)) {
             r.offload_error = true;
             return r;
         }
@@ -135,9 +140,13 @@ Offloaded translate_offloaded(const xlat::Tables& t, xlat::Context& ctx, xlat::P
             r.out.csum_start = static_cast<std::uint16_t>(in.csum_start + moved);
             r.out.csum_offset = in.csum_offset;
         }
-        if (gso != kGsoNone) {
+        if (gso == kGsoUdpL4) {
+            r.out.gso_type = kGsoUdpL4;  // the same type for both families
+        } else if (gso != kGsoNone) {
             const bool v4 = (pkt.data()[0] >> 4) == 4;
             r.out.gso_type = static_cast<std::uint8_t>((v4 ? kGsoTcpV4 : kGsoTcpV6) | (in.gso_type & kGsoEcn));
+        }
+        if (gso != kGsoNone) {
             // hdr_len is a hint that may cover the whole linear part; it
             // never points past the packet, bytes read behind it included.
             r.out.hdr_len = static_cast<std::uint16_t>(

@@ -27,7 +27,8 @@ struct Offloaded {
 //    any other (a packet that will be fragmented or refused as too big, a
 //    partial sum elsewhere) is completed first, so that the translator
 //    sees a normal one;
-//  - a TCP super-packet (GSO TCPV4/TCPV6, with or without ECN) keeps its
+//  - a TCP super-packet (and likewise a UDP one, GSO UDP_L4, whose type
+//    names no family) (GSO TCPV4/TCPV6, with or without ECN) keeps its
 //    checksum partial: the field is complemented around the translation,
 //    which turns RFC 1624's update of a checksum into the same update of a
 //    partial sum, and the result's header names the new family and the

@@ -31,6 +31,9 @@ using common::Status;
 constexpr const char* kCloneDevice = "/dev/net/tun";
 // Bare IP packets: no struct tun_pi in front (tuntap.rst, "Frame format").
 constexpr short kBaseFlags = IFF_TUN | IFF_NO_PI;
+// TUN_F_USO4 and TUN_F_USO6 of <linux/if_tun.h> since Linux 6.2.
+constexpr unsigned long kTunUso4 = 0x20;
+constexpr unsigned long kTunUso6 = 0x40;
 
 using common::UniqueFd;
 
@@ -129,6 +132,7 @@ TunDevice::TunDevice(TunDevice&& other) noexcept
       multi_queue_(other.multi_queue_),
       vnet_hdr_(other.vnet_hdr_),
       offload_active_(other.offload_active_),
+      uso_active_(other.uso_active_),
       queues_(std::exchange(other.queues_, {})) {}
 
 TunDevice& TunDevice::operator=(TunDevice&& other) noexcept {
@@ -139,6 +143,7 @@ TunDevice& TunDevice::operator=(TunDevice&& other) noexcept {
         multi_queue_ = other.multi_queue_;
         vnet_hdr_ = other.vnet_hdr_;
         offload_active_ = other.offload_active_;
+        uso_active_ = other.uso_active_;
         queues_ = std::exchange(other.queues_, {});
     }
     return *this;
@@ -219,9 +224,15 @@ Result<TunDevice> TunDevice::open(const std::string& name, unsigned queues, bool
         if (::ioctl(dev.queues_.front().get(), TUNSETVNETHDRSZ, &hdr_size) < 0)
             return Error{fmt::format("tun-device {}: cannot set the vnet header size: {}", name, std::strerror(errno))};
         // Offered, not required: without them the header stays (all zero)
-        // and packets come one by one.
-        const unsigned long features = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN;
-        if (::ioctl(dev.queues_.front().get(), TUNSETOFFLOAD, features) == 0) {
+        // and packets come one by one. UDP segmentation (USO, Linux 6.2+;
+        // the UAPI headers of older systems lack the flags) is offered
+        // first and dropped if the kernel refuses it.
+        const unsigned long tcp = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN;
+        const int fd = dev.queues_.front().get();
+        if (::ioctl(fd, TUNSETOFFLOAD, tcp | kTunUso4 | kTunUso6) == 0) {
+            dev.offload_active_ = true;
+            dev.uso_active_ = true;
+        } else if (::ioctl(fd, TUNSETOFFLOAD, tcp) == 0) {
             dev.offload_active_ = true;
         } else {
             common::log(LogLevel::Warning, "tun-device {}: the kernel refused checksum/segmentation offload: {}", name,

@@ -42,11 +42,12 @@ public:
     //
     // With `offload`, each queue carries a struct virtio_net_hdr in front of
     // every packet (IFF_VNET_HDR) and the device is offered checksum and TCP
-    // segmentation offload (TUNSETOFFLOAD: TUN_F_CSUM, TSO4, TSO6, TSO_ECN),
-    // so that the kernel hands over and takes back TCP super-packets of up
-    // to 64 KiB that are translated once instead of once per segment.
-    // vnet_hdr() tells whether the header is in use; offload_active()
-    // whether the kernel took the offloads.
+    // segmentation offload (TUNSETOFFLOAD: TUN_F_CSUM, TSO4, TSO6, TSO_ECN,
+    // and USO4, USO6 where the kernel has them), so that the kernel hands
+    // over and takes back TCP and UDP super-packets of up to 64 KiB that are
+    // translated once instead of once per segment. vnet_hdr() tells whether
+    // the header is in use; offload_active() whether the kernel took the
+    // offloads, uso_active() whether UDP segmentation was among them.
     static common::Result<TunDevice> open(const std::string& name, unsigned queues, bool offload = false);
 
     TunDevice(TunDevice&& other) noexcept;
@@ -73,6 +74,7 @@ public:
     [[nodiscard]] std::vector<int> fds() const;
     [[nodiscard]] bool vnet_hdr() const noexcept { return vnet_hdr_; }
     [[nodiscard]] bool offload_active() const noexcept { return offload_active_; }
+    [[nodiscard]] bool uso_active() const noexcept { return uso_active_; }
 
 private:
     TunDevice() = default;
@@ -82,6 +84,7 @@ private:
     bool multi_queue_ = true;
     bool vnet_hdr_ = false;
     bool offload_active_ = false;
+    bool uso_active_ = false;
     std::vector<common::UniqueFd> queues_;
 };
 

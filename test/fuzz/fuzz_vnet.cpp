@@ -121,10 +121,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::uint8_t* q = pkt.data();
     const std::uint8_t gso = in.gso_type & static_cast<std::uint8_t>(~io::kGsoEcn);
     const bool v4_out = q[0] >> 4 == 4;
-    if (gso != io::kGsoNone) {
+    if (gso == io::kGsoUdpL4) {
+        if (out.gso_type != io::kGsoUdpL4) violated("UDP segmentation type lost");
+    } else if (gso != io::kGsoNone) {
         if ((out.gso_type & ~io::kGsoEcn) != (v4_out ? io::kGsoTcpV4 : io::kGsoTcpV6))
             violated("GSO type of the wrong family");
         if ((out.gso_type & io::kGsoEcn) != (in.gso_type & io::kGsoEcn)) violated("GSO ECN flag lost");
+    }
+    if (gso != io::kGsoNone) {
         if (out.gso_size != in.gso_size) violated("GSO segment size changed");
         if (ctx.extra_count != 0) violated("a super-packet fragmented by the translator");
     } else if (out.gso_type != io::kGsoNone) {
@@ -134,14 +138,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (ctx.extra_count != 0) violated("a partial checksum left partial in a fragmented packet");
         const auto l4 = fuzz::find_l4(q, pkt.length);
         const bool tcp_field = l4 && l4->proto == 6 && out.csum_offset == 16;
-        const bool udp_field = l4 && l4->proto == 17 && gso == io::kGsoNone && out.csum_offset == 6;
+        const bool udp_field =
+            l4 && l4->proto == 17 && (gso == io::kGsoNone || gso == io::kGsoUdpL4) && out.csum_offset == 6;
         if (!l4 || out.csum_start != l4->off || !(tcp_field || udp_field)) {
-            violated("partial checksum does not point at the TCP (or, ordinary packet, UDP) checksum");
+            violated("partial checksum does not point at the TCP or UDP checksum");
         }
         // hdr_len is the sender's hint of the bytes of headers (Linux may
         // count more, up to the packet); a sane one stays sane.
-        if (gso != io::kGsoNone && l4_in && in.hdr_len >= l4_in->off + 20 && in.hdr_len <= len &&
-            (out.hdr_len < out.csum_start + 20u || out.hdr_len > pkt.length)) {
+        const unsigned l4_hdr = gso == io::kGsoUdpL4 ? 8u : 20u;
+        if (gso != io::kGsoNone && l4_in && in.hdr_len >= l4_in->off + l4_hdr && in.hdr_len <= len &&
+            (out.hdr_len < out.csum_start + l4_hdr || out.hdr_len > pkt.length)) {
             violated("GSO hdr_len outside the packet's headers");
         }
         if (kernel_partial && common::load16(q + out.csum_start + out.csum_offset) != pseudo_field(q, *l4)) {

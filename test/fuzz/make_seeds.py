@@ -171,7 +171,8 @@ def vnet(flags=0, gso_type=0, hdr_len=0, gso_size=0, csum_start=0, csum_offset=0
 
 def seeds_vnet(d):
     NEEDS_CSUM, DATA_VALID = 1, 2
-    TCPV4, UDP_GSO, TCPV6, ECN = 1, 3, 4, 0x80
+    TCPV4, UDP_GSO, TCPV6, UDP_L4, ECN = 1, 3, 4, 5, 0x80
+    KERNEL_PARTIAL = 0x02  # the control bit: the field holds the pseudo-header sum
 
     def w(name, hdr, control, pkt):
         os.makedirs(d, exist_ok=True)
@@ -193,6 +194,15 @@ def seeds_vnet(d):
     w("plain@forward", vnet(), REPAIR, IPv6(src=M6, dst=H4_6) / ICMPv6EchoRequest(id=1, seq=1))
     w("gso-udp@offload-error", vnet(NEEDS_CSUM, UDP_GSO, 28, 1400, 20, 6), REPAIR,
       IP(src=H4, dst=M4) / UDP(sport=1, dport=2) / (b"u" * 3000))
+    udp4 = IP(src=H4, dst=M4) / UDP(sport=443, dport=1000) / (b"q" * 3000)
+    udp6 = IPv6(src=M6, dst=H4_6) / UDP(sport=1000, dport=443) / (b"q" * 3000)
+    w("gso-udp-l4-4@forward", vnet(NEEDS_CSUM, UDP_L4, 28, 1000, 20, 6), REPAIR | KERNEL_PARTIAL, udp4)
+    w("gso-udp-l4-6@forward", vnet(NEEDS_CSUM, UDP_L4, 48, 1000, 40, 6), REPAIR | KERNEL_PARTIAL, udp6)
+    w("gso-udp-l4-ecn@offload-error", vnet(NEEDS_CSUM, UDP_L4 | ECN, 28, 1000, 20, 6), REPAIR, udp4)
+    w("partial-udp6-kept@forward", vnet(NEEDS_CSUM, 0, 0, 0, 40, 6), REPAIR | KERNEL_PARTIAL,
+      IPv6(src=M6, dst=H4_6) / UDP(sport=1, dport=2) / (b"k" * 200))
+    w("partial-udp4-fragmented@forward", vnet(NEEDS_CSUM, 0, 0, 0, 20, 6), REPAIR | KERNEL_PARTIAL,
+      IP(src=H4, dst=M4) / UDP(sport=1, dport=2) / (b"f" * 1400))
     w("csum-beyond-packet@offload-error", vnet(NEEDS_CSUM, 0, 0, 0, 20, 60000), REPAIR,
       IP(src=H4, dst=M4) / UDP(sport=1, dport=2) / b"u")
     w("gso-ttl-expired@icmp-error:ttl-expired", vnet(NEEDS_CSUM, TCPV4, 40, 1448, 20, 16), REPAIR,

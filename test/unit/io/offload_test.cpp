@@ -201,3 +201,37 @@ TEST_CASE("offload: a GSO super-packet whose TCP header ends behind the datagram
     const auto o = run(gso_tcp6(121, 40), pkt);
     CHECK(o.r.offload_error);
 }
+
+TEST_CASE("offload: a UDP super-packet (USO) is translated once, its type and partial sum follow",
+          "[io][offload][vnet]") {
+    // Three 1000-byte segments in one IPv6 datagram, as a socket with
+    // UDP_SEGMENT (QUIC on a CLAT host) or UDP GRO hands them over; the UDP
+    // length covers the whole super-packet, the field holds its
+    // pseudo-header sum.
+    Bytes pkt = ipv6({h6, s6, 17}, udp(443, 40000, Bytes(3000, 0x17)));
+    put16(pkt, 40 + 6, common::csum_fold(common::csum_pseudo6(h6.bytes.data(), s6.bytes.data(), 3008, 17)));
+    io::VnetHdr in = needs_csum(40, 6);
+    in.gso_type = io::kGsoUdpL4;
+    in.gso_size = 1000;
+    in.hdr_len = 48;
+    const auto o = run(in, pkt);
+    REQUIRE(!o.r.offload_error);
+    REQUIRE(o.r.verdict == Verdict::Forward);
+    REQUIRE(o.out.size() == 20 + 3008);
+    CHECK(o.r.out.gso_type == io::kGsoUdpL4);
+    CHECK(o.r.out.gso_size == 1000);
+    CHECK(o.r.out.flags == io::kVnetNeedsCsum);
+    CHECK(o.r.out.csum_start == 20);
+    CHECK(o.r.out.csum_offset == 6);
+    CHECK(o.r.out.hdr_len == 28);
+    CHECK(get16(o.out, 20 + 4) == 3008);
+    CHECK(get16(o.out, 26) == common::csum_fold(common::csum_pseudo4(o.out.data() + 12, o.out.data() + 16, 3008, 17)));
+
+    io::VnetHdr ecn = in;
+    ecn.gso_type = io::kGsoUdpL4 | io::kGsoEcn;  // ECN is TCP's (CWR), never UDP's
+    CHECK(run(ecn, pkt).r.offload_error);
+    io::VnetHdr on_tcp = in;
+    on_tcp.csum_offset = 16;
+    const Bytes tcp6 = ipv6({h6, s6, 6}, tcp(40000, 80, 1, 0x10, Bytes(3000, 1)));
+    CHECK(run(on_tcp, tcp6).r.offload_error);  // a TCP segment as a UDP super-packet
+}
