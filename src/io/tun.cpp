@@ -2,14 +2,17 @@
 #include "io/vnet.hpp"
 
 #include <fcntl.h>
+#include <linux/bpf.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <utility>
 
@@ -124,6 +127,43 @@ Status set_persist(const std::string& name, bool persist) {
     return {};
 }
 
+// The queue steering program of a multi-queue device (TUNSETSTEERINGEBPF):
+// the queue is the packet's flow hash when the stack has one (a local
+// socket's, RSS, GRO), else the number of the CPU that routed it, modulo
+// the queues. Without it the kernel dissects every packet for its flow
+// hash and looks the flow up in the device's flow table (tun's automq);
+// with it, what is known already decides, and a flow with a hash keeps
+// one queue (its order). A classic socket-filter program of four
+// instructions: no libbpf, no BTF, loadable wherever the bpf() call is.
+Status install_steering(const std::string& name, int queue_fd) {
+    const bpf_insn prog[] = {
+        // r0 = skb->hash
+        {.code = BPF_LDX | BPF_MEM | BPF_W,
+         .dst_reg = BPF_REG_0,
+         .src_reg = BPF_REG_1,
+         .off = static_cast<std::int16_t>(offsetof(__sk_buff, hash)),
+         .imm = 0},
+        // if r0 != 0: return it
+        {.code = BPF_JMP | BPF_JNE | BPF_K, .dst_reg = BPF_REG_0, .src_reg = 0, .off = 1, .imm = 0},
+        // r0 = bpf_get_smp_processor_id()
+        {.code = BPF_JMP | BPF_CALL, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = BPF_FUNC_get_smp_processor_id},
+        {.code = BPF_JMP | BPF_EXIT, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0},
+    };
+    static constexpr char kLicense[] = "GPL";
+    bpf_attr attr{};
+    attr.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
+    attr.insns = reinterpret_cast<std::uintptr_t>(prog);
+    attr.insn_cnt = static_cast<std::uint32_t>(std::size(prog));
+    attr.license = reinterpret_cast<std::uintptr_t>(kLicense);
+    const UniqueFd fd{static_cast<int>(::syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof attr))};
+    if (!fd) return Error{fmt::format("tun-device {}: steering program not loaded: {}", name, std::strerror(errno))};
+    int prog_fd = fd.get();
+    // The device keeps its own reference to the program.
+    if (::ioctl(queue_fd, TUNSETSTEERINGEBPF, &prog_fd) < 0)
+        return Error{fmt::format("tun-device {}: steering program not attached: {}", name, std::strerror(errno))};
+    return {};
+}
+
 }  // namespace
 
 TunDevice::TunDevice(TunDevice&& other) noexcept
@@ -133,6 +173,7 @@ TunDevice::TunDevice(TunDevice&& other) noexcept
       vnet_hdr_(other.vnet_hdr_),
       offload_active_(other.offload_active_),
       uso_active_(other.uso_active_),
+      steering_(other.steering_),
       queues_(std::exchange(other.queues_, {})) {}
 
 TunDevice& TunDevice::operator=(TunDevice&& other) noexcept {
@@ -144,6 +185,7 @@ TunDevice& TunDevice::operator=(TunDevice&& other) noexcept {
         vnet_hdr_ = other.vnet_hdr_;
         offload_active_ = other.offload_active_;
         uso_active_ = other.uso_active_;
+        steering_ = other.steering_;
         queues_ = std::exchange(other.queues_, {});
     }
     return *this;
@@ -203,6 +245,15 @@ Result<TunDevice> TunDevice::open(const std::string& name, unsigned queues, bool
             else
                 common::log(LogLevel::Info, "tun-device {}: made without multi-queue support, using it as such", name);
             break;
+        }
+    }
+
+    if (dev.queues_.size() > 1) {
+        if (auto st = install_steering(name, dev.queues_.front().get())) {
+            dev.steering_ = true;
+        } else {
+            // An optimisation only: the kernel's own queue choice stays.
+            common::log(LogLevel::Debug, "{}", st.error());
         }
     }
 

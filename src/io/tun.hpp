@@ -75,6 +75,9 @@ public:
     [[nodiscard]] bool vnet_hdr() const noexcept { return vnet_hdr_; }
     [[nodiscard]] bool offload_active() const noexcept { return offload_active_; }
     [[nodiscard]] bool uso_active() const noexcept { return uso_active_; }
+    // Whether the queue steering program is attached (multi-queue only;
+    // needs the bpf() call, i.e. root or CAP_BPF).
+    [[nodiscard]] bool steering() const noexcept { return steering_; }
 
 private:
     TunDevice() = default;
@@ -85,6 +88,7 @@ private:
     bool vnet_hdr_ = false;
     bool offload_active_ = false;
     bool uso_active_ = false;
+    bool steering_ = false;
     std::vector<common::UniqueFd> queues_;
 };
 

@@ -2,13 +2,18 @@
 // kernel's TUN driver, each case in a fresh network namespace (support/netns.hpp).
 #include <catch2/catch.hpp>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
+#include <netinet/in.h>
+#include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -269,5 +274,57 @@ TEST_CASE("tun-device: TunDevice is move-only and the moved-to object owns the q
         b = std::move(other).value();  // move-assignment closes b's old queues
         c.expect(!tun_exists("nat64mv"), "non-persistent nat64mv gone after move-assignment");
         c.expect(b.name() == "nat64mw" && b.fds().size() == 1, "b is now nat64mw");
+    });
+}
+
+TEST_CASE("tun-device: a multi-queue device steers a packet without flow hash to the queue of its CPU", "[tun]") {
+    // The steering program (TUNSETSTEERINGEBPF) picks the queue from the
+    // packet's flow hash or, without one, from the CPU that routed it. An
+    // unconnected UDP socket's datagrams carry no hash: sent from CPU 0 they
+    // land on queue 0, from CPU 1 on queue 1. The kernel's own choice
+    // (automq) would hash the one flow to one queue both times.
+    if (::sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+        WARN("one CPU: the per-CPU part of the steering case is not testable here");
+        return;
+    }
+    run_in_netns([](NetnsChecks& c) {
+        auto dev = TunDevice::open("nat64st", 2);
+        c.require_ok(dev, "open nat64st with 2 queues");
+        c.require(dev->steering(), "the steering program is attached");
+        auto sock = nat64d::netlink::Socket::open();
+        c.require_ok(sock, "netlink socket");
+        c.require_ok(sock->set_up("nat64st"), "link up");
+        nat64d::TunIp ip;
+        ip.v4 = nat64d::Ipv4Addr{{192, 0, 2, 1}};
+        ip.prefix_len = 24;
+        c.require_ok(sock->add_address("nat64st", ip), "address 192.0.2.1/24");
+        const int udp = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        c.require(udp >= 0, "UDP socket");
+        sockaddr_in to{};
+        to.sin_family = AF_INET;
+        to.sin_port = htons(9);
+        to.sin_addr.s_addr = htonl(0xc0000207);  // 192.0.2.7, on the TUN's link
+        for (int cpu = 0; cpu < 2; ++cpu) {
+            cpu_set_t set;
+            CPU_ZERO(&set);
+            CPU_SET(cpu, &set);
+            c.require(::sched_setaffinity(0, sizeof set, &set) == 0, "pinned to CPU " + std::to_string(cpu));
+            for (int i = 0; i < 4; ++i)
+                (void)::sendto(udp, "x", 1, 0, reinterpret_cast<const sockaddr*>(&to), sizeof to);
+            // 192.0.2.7 needs no neighbour on a TUN (no L2): the datagrams
+            // are on the queues at once.
+            int on_own = 0, on_other = 0;
+            std::uint8_t buf[2048];
+            for (int q = 0; q < 2; ++q) {
+                while (::read(dev->fds()[static_cast<std::size_t>(q)], buf, sizeof buf) > 0) {
+                    if (buf[0] >> 4 != 4 || buf[9] != 17) continue;  // not ours (none expected)
+                    (q == cpu ? on_own : on_other) += 1;
+                }
+            }
+            c.expect(on_own == 4 && on_other == 0, "CPU " + std::to_string(cpu) + ": " + std::to_string(on_own) +
+                                                       " datagrams on queue " + std::to_string(cpu) + ", " +
+                                                       std::to_string(on_other) + " on the other");
+        }
+        ::close(udp);
     });
 }
