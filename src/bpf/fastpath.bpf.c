@@ -6,10 +6,11 @@
  * rules (src/xlat/map_addr.cpp, src/addr/special.cpp, src/addr/rfc6052.cpp),
  * and hands the result back to the stack as if the daemon had written it
  * to the TUN (redirect to the device's ingress) or, in direct mode, sends
- * it straight out of the egress device the FIB names, with the Ethernet
- * header and the hop the kernel's forwarding would have added. Everything else, and
- * anything the program is not sure of, is returned to the TUN untouched
- * (TC_ACT_OK): the daemon reads it and decides, as without the fast path.
+ * it straight out of the egress device the FIB names, with an Ethernet
+ * header and the TTL the kernel's forwarding would have left. Everything
+ * else, and anything the program is not sure of, is returned to the TUN
+ * untouched (TC_ACT_OK): the daemon reads it and decides, as without the
+ * fast path.
  * test/unit/bpf/bpf_parity_test.cpp holds the program to the daemon's
  * bytes. */
 #include <linux/bpf.h>
@@ -691,10 +692,9 @@ static __noinline int xlat_4to6(struct __sk_buff* skb, const struct nat64d_bpf_s
             count(NAT64D_BPF_C_direct_fallback_ttl, 1);
         } else {
             __u32 l4_hdr = 8;
-            if (ip.protocol == IPPROTO_TCP) {
-                __u8 doff = 0;
-                if (skb->gso_size && bpf_skb_load_bytes(skb, l4_off + 12, &doff, 1))
-                    return pass(NAT64D_BPF_C_pass_header);
+            if (ip.protocol == IPPROTO_TCP && skb->gso_size) {
+                __u8 doff = 0; /* a super-packet's segments: header + gso_size */
+                if (bpf_skb_load_bytes(skb, l4_off + 12, &doff, 1)) return pass(NAT64D_BPF_C_pass_header);
                 l4_hdr = (doff >> 4) * 4;
             }
             fib.family = AF_INET6;
@@ -843,10 +843,9 @@ static __noinline int xlat_6to4(struct __sk_buff* skb, const struct nat64d_bpf_s
             count(NAT64D_BPF_C_direct_fallback_ttl, 1);
         } else {
             __u32 l4_hdr = 8;
-            if (ip6.nexthdr == IPPROTO_TCP) {
-                __u8 doff = 0;
-                if (skb->gso_size && bpf_skb_load_bytes(skb, l4_off + 12, &doff, 1))
-                    return pass(NAT64D_BPF_C_pass_header);
+            if (ip6.nexthdr == IPPROTO_TCP && skb->gso_size) {
+                __u8 doff = 0; /* a super-packet's segments: header + gso_size */
+                if (bpf_skb_load_bytes(skb, l4_off + 12, &doff, 1)) return pass(NAT64D_BPF_C_pass_header);
                 l4_hdr = (doff >> 4) * 4;
             }
             fib.family = AF_INET;
