@@ -380,8 +380,8 @@ int main() {
     cfg.prefix = test::p6("3fff:6464::/96");
     cfg.ipv4_addr = test::v4("198.51.100.1");
     cfg.ipv6_addr = test::v6("3fff:6464::c633:6401");
-    cfg.maps.push_back(MapEntry{test::p4("198.51.100.10/32"), test::p6("2001:db8::10/128"), {}});
-    cfg.maps.push_back(MapEntry{test::p4("198.51.100.20/32"), test::p6("2001:db8:1::2/128"), {}});
+    cfg.maps.push_back(MapEntry{{test::p4("198.51.100.10/32"), test::p6("2001:db8::10/128")}, {}});
+    cfg.maps.push_back(MapEntry{{test::p4("198.51.100.20/32"), test::p6("2001:db8:1::2/128")}, {}});
     cfg.udp_cksum_mode = UdpCksumMode::Calc;
     xlat::Tables t = daemon::build_tables(cfg).value();
     t.ipv4_mtu = t.ipv6_mtu = 1500;
