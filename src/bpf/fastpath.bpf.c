@@ -5,9 +5,12 @@
  * ICMP echo) whose addresses the tables map, with exactly the daemon's
  * rules (src/xlat/map_addr.cpp, src/addr/special.cpp, src/addr/rfc6052.cpp),
  * and hands the result back to the stack as if the daemon had written it
- * to the TUN (redirect to the device's ingress). Everything else, and
- * anything the program is not sure of, is returned to the TUN untouched
- * (TC_ACT_OK): the daemon reads it and decides, as without the fast path.
+ * to the TUN (redirect to the device's ingress) or, in direct mode, sends
+ * it straight out of the egress device the FIB names, with an Ethernet
+ * header and the TTL the kernel's forwarding would have left. Everything
+ * else, and anything the program is not sure of, is returned to the TUN
+ * untouched (TC_ACT_OK): the daemon reads it and decides, as without the
+ * fast path.
  * test/unit/bpf/bpf_parity_test.cpp holds the program to the daemon's
  * bytes. */
 #include <linux/bpf.h>
@@ -30,6 +33,9 @@ char LICENSE[] SEC("license") = "GPL";
  * Ethernet frame. */
 const volatile __u32 l2_len = 0;
 const volatile __u32 tun_ifindex = 0;
+/* Direct mode (needs l2_len 0): a translated packet whose next hop the
+ * FIB resolves on an Ethernet device goes straight to that device. */
+const volatile __u32 direct_mode = 0;
 
 /* The table set in use (0 or 1); the loader flips it after filling the other. */
 __u32 active_set = 0;
@@ -77,6 +83,16 @@ struct {
     __type(key, __u32);
     __type(value, __u64);
 } counters SEC(".maps");
+
+/* Direct mode: the devices with an Ethernet header (ARPHRD_ETHER), filled
+ * by the loader. A device not listed (tun, wireguard, a device added
+ * since the last refresh) gets the ingress redirect. */
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, NAT64D_BPF_MAX_ETHER_DEVICES);
+    __type(key, __u32); /* ifindex */
+    __type(value, __u8);
+} ether_devices SEC(".maps");
 
 struct id_tables {
     struct nat64d_bpf_id_state s;
@@ -413,6 +429,90 @@ static __noinline int leaves_elsewhere(struct __sk_buff* skb, int v6, const __u8
     return p.ifindex != tun_ifindex;
 }
 
+/* ---- Direct mode: the output leg the kernel's forwarding would take ----
+ * In ingress mode the translated packet re-enters through the TUN device
+ * and the kernel forwards it: a FIB lookup with the TUN device as input
+ * interface, the TTL/hop limit check and decrement (RFC 1812 §5.3.1,
+ * RFC 8200 §3), the MTU check, the neighbour, netfilter FORWARD and
+ * POSTROUTING, the egress qdisc. Direct mode does the lookup (same input
+ * interface, so the same policy routing and forwarding switches), the
+ * decrement and the MTU check itself, before the packet is changed, and
+ * hands the packet to the egress device; whatever it cannot settle goes
+ * the ingress way (still translated) or, too big, to the daemon. */
+#define DIRECT_SEND 0
+#define DIRECT_INGRESS 1
+#define DIRECT_TOO_BIG 2
+
+/* The TTL/hop limit after translation (already one less): the kernel's
+ * forwarding would expire it at 1 or below. */
+static __always_inline int direct_hop_ok(__u8 translated_ttl) {
+    return translated_ttl > 1;
+}
+
+/* The L3 length checked against the route MTU: the packet's, or for a GSO
+ * super-packet one segment's (network + transport header + gso_size), as
+ * the forwarding path's skb_gso_validate_network_len does. */
+static __always_inline __u32 direct_check_len(struct __sk_buff* skb, __u32 l3_hdr, __u32 l4_hdr, __u32 total) {
+    if (skb->gso_size == 0) return total;
+    return l3_hdr + l4_hdr + skb->gso_size;
+}
+
+/* fib: the translated packet's addresses, tos/flowinfo, protocol, ports
+ * and the length to check; on DIRECT_SEND it holds the egress device and
+ * the MAC addresses. */
+static __noinline int direct_route(struct __sk_buff* skb, struct bpf_fib_lookup* fib) {
+    if (!fib) return DIRECT_INGRESS;
+    fib->ifindex = tun_ifindex;
+    long rc = bpf_fib_lookup(skb, fib, sizeof(*fib), 0);
+    if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
+        __u32 k = fib->ifindex;
+        if (k == tun_ifindex || !bpf_map_lookup_elem(&ether_devices, &k)) {
+            count(NAT64D_BPF_C_direct_fallback_not_ether, 1);
+            return DIRECT_INGRESS;
+        }
+        return DIRECT_SEND;
+    }
+    if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED && skb->gso_size == 0) return DIRECT_TOO_BIG;
+    if (rc == BPF_FIB_LKUP_RET_NO_NEIGH)
+        count(NAT64D_BPF_C_direct_fallback_no_neigh, 1);
+    else
+        count(NAT64D_BPF_C_direct_fallback_fib, 1);
+    return DIRECT_INGRESS;
+}
+
+/* Pushes the Ethernet header in front of the translated packet (at offset
+ * 0: direct mode runs only on the TUN device) and sends it out of
+ * fib->ifindex. 0 on success; -1 when the packet could not be given its
+ * header and is still the plain translated packet; -2 when it is neither. */
+static __noinline int direct_send(struct __sk_buff* skb, const struct bpf_fib_lookup* fib, __u16 ethertype) {
+    if (!fib) return -1;
+    struct ethhdr eth;
+    __builtin_memcpy(eth.h_dest, fib->dmac, ETH_ALEN);
+    __builtin_memcpy(eth.h_source, fib->smac, ETH_ALEN);
+    eth.h_proto = bpf_htons(ethertype);
+    if (bpf_skb_change_head(skb, ETH_HLEN, 0)) return -1;
+    if (bpf_skb_store_bytes(skb, 0, &eth, sizeof(eth), 0)) return -2;
+    return 0;
+}
+
+/* After the translation: the direct send, or its fallback. */
+static __always_inline int deliver(struct __sk_buff* skb, int route, const struct bpf_fib_lookup* fib, __u16 ethertype,
+                                   __u32 counter) {
+    if (route == DIRECT_SEND) {
+        int r = direct_send(skb, fib, ethertype);
+        if (r == 0) {
+            count(counter, 1);
+            return bpf_redirect(fib->ifindex, 0);
+        }
+        if (r < -1) {
+            count(NAT64D_BPF_C_dropped_error, 1);
+            return TC_ACT_SHOT;
+        }
+        count(NAT64D_BPF_C_direct_fallback_fib, 1);
+    }
+    return bpf_redirect(tun_ifindex, BPF_F_INGRESS);
+}
+
 /* ---- IPv4 Identification (RFC 7915 §5.1, RFC 6864 §4.3, RFC 7739) ----
  * The daemon's generator (src/xlat/ipv4_id.cpp), per CPU: a six-round
  * Feistel network over a 16-bit counter whose round functions are 256-byte
@@ -582,6 +682,38 @@ static __noinline int xlat_4to6(struct __sk_buff* skb, const struct nat64d_bpf_s
     h6.nexthdr = proto6;
     h6.hop_limit = ip.ttl - 1;
 
+    /* Direct mode: the output leg is settled now, while the packet can
+     * still go to the daemon untouched. */
+    struct bpf_fib_lookup fib;
+    int route = DIRECT_INGRESS;
+    if (direct_mode && l2_len == 0) {
+        __builtin_memset(&fib, 0, sizeof(fib));
+        if (!direct_hop_ok(h6.hop_limit)) {
+            count(NAT64D_BPF_C_direct_fallback_ttl, 1);
+        } else {
+            __u32 l4_hdr = 8;
+            if (ip.protocol == IPPROTO_TCP && skb->gso_size) {
+                __u8 doff = 0; /* a super-packet's segments: header + gso_size */
+                if (bpf_skb_load_bytes(skb, l4_off + 12, &doff, 1)) return pass(NAT64D_BPF_C_pass_header);
+                l4_hdr = (doff >> 4) * 4;
+            }
+            fib.family = AF_INET6;
+            fib.l4_protocol = proto6;
+            if (ip.protocol != IPPROTO_ICMP) {
+                __builtin_memcpy(&fib.sport, l4, 2);
+                __builtin_memcpy(&fib.dport, l4 + 2, 2);
+            }
+            fib.tot_len = direct_check_len(skb, sizeof(struct ipv6hdr), l4_hdr, total6);
+            fib.flowinfo = bpf_htonl((__u32)ip.tos << 20); /* traffic class, flow label 0 */
+            __builtin_memcpy(fib.ipv6_src, &h6.saddr, 16);
+            __builtin_memcpy(fib.ipv6_dst, &h6.daddr, 16);
+            route = direct_route(skb, &fib);
+            if (route == DIRECT_TOO_BIG) return pass(NAT64D_BPF_C_pass_too_big);
+            /* the hop the kernel's forwarding would have taken off */
+            if (route == DIRECT_SEND) h6.hop_limit -= 1;
+        }
+    }
+
     __u8 icmp_type = 0;
     __u16 icmp_csum = 0;
     __u32 diff = 0;
@@ -615,7 +747,7 @@ static __noinline int xlat_4to6(struct __sk_buff* skb, const struct nat64d_bpf_s
     }
     count(NAT64D_BPF_C_translated_4to6, 1);
     count(NAT64D_BPF_C_bytes_4to6, total6);
-    return bpf_redirect(tun_ifindex, BPF_F_INGRESS);
+    return deliver(skb, route, &fib, ETH_P_IPV6, NAT64D_BPF_C_direct_4to6);
 fail:
     count(NAT64D_BPF_C_dropped_error, 1);
     return TC_ACT_SHOT;
@@ -701,6 +833,36 @@ static __noinline int xlat_6to4(struct __sk_buff* skb, const struct nat64d_bpf_s
     h4.tot_len = bpf_htons(total);
     h4.ttl = ip6.hop_limit - 1;
     h4.protocol = proto4;
+
+    /* Direct mode: as in xlat_4to6, before the packet is changed. */
+    struct bpf_fib_lookup fib;
+    int route = DIRECT_INGRESS;
+    if (direct_mode && l2_len == 0) {
+        __builtin_memset(&fib, 0, sizeof(fib));
+        if (!direct_hop_ok(h4.ttl)) {
+            count(NAT64D_BPF_C_direct_fallback_ttl, 1);
+        } else {
+            __u32 l4_hdr = 8;
+            if (ip6.nexthdr == IPPROTO_TCP && skb->gso_size) {
+                __u8 doff = 0; /* a super-packet's segments: header + gso_size */
+                if (bpf_skb_load_bytes(skb, l4_off + 12, &doff, 1)) return pass(NAT64D_BPF_C_pass_header);
+                l4_hdr = (doff >> 4) * 4;
+            }
+            fib.family = AF_INET;
+            fib.l4_protocol = proto4;
+            if (ip6.nexthdr != IPPROTO_ICMPV6) {
+                __builtin_memcpy(&fib.sport, l4, 2);
+                __builtin_memcpy(&fib.dport, l4 + 2, 2);
+            }
+            fib.tot_len = direct_check_len(skb, sizeof(struct iphdr), l4_hdr, total);
+            fib.tos = h4.tos;
+            fib.ipv4_src = h4.saddr;
+            fib.ipv4_dst = h4.daddr;
+            route = direct_route(skb, &fib);
+            if (route == DIRECT_TOO_BIG) return pass(NAT64D_BPF_C_pass_too_big);
+            if (route == DIRECT_SEND) h4.ttl -= 1;
+        }
+    }
     h4.check = bpf_htons((__u16)~fold16(sum_bytes((const __u8*)&h4, 20, 0)));
 
     __u8 icmp_type = 0;
@@ -738,7 +900,7 @@ static __noinline int xlat_6to4(struct __sk_buff* skb, const struct nat64d_bpf_s
     }
     count(NAT64D_BPF_C_translated_6to4, 1);
     count(NAT64D_BPF_C_bytes_6to4, total);
-    return bpf_redirect(tun_ifindex, BPF_F_INGRESS);
+    return deliver(skb, route, &fib, ETH_P_IP, NAT64D_BPF_C_direct_6to4);
 fail:
     count(NAT64D_BPF_C_dropped_error, 1);
     return TC_ACT_SHOT;

@@ -3,13 +3,19 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <string>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -91,6 +97,29 @@ bpf_tc_opts our_filter() {
     return o;
 }
 
+// The devices of this network namespace with an Ethernet header
+// (ARPHRD_ETHER: Ethernet, veth, bridge, bond, VLAN, macvlan...).
+Result<std::unordered_set<std::uint32_t>> ethernet_devices() {
+    const int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0) return failed("a socket to list the devices", errno);
+    struct if_nameindex* all = ::if_nameindex();
+    if (all == nullptr) {
+        const int e = errno;
+        ::close(s);
+        return failed("listing the devices", e);
+    }
+    std::unordered_set<std::uint32_t> out;
+    for (const struct if_nameindex* i = all; i->if_index != 0 && i->if_name != nullptr; ++i) {
+        ifreq ifr{};
+        std::snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", i->if_name);
+        // A device gone since the listing is simply not one.
+        if (::ioctl(s, SIOCGIFHWADDR, &ifr) == 0 && ifr.ifr_hwaddr.sa_family == ARPHRD_ETHER) out.insert(i->if_index);
+    }
+    ::if_freenameindex(all);
+    ::close(s);
+    return out;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<FastPath>> FastPath::load(const LoadOptions& o) {
@@ -99,6 +128,9 @@ Result<std::unique_ptr<FastPath>> FastPath::load(const LoadOptions& o) {
     if (fp->skel_ == nullptr) return failed("opening the BPF object", errno);
     fp->skel_->rodata->l2_len = o.l2_len;
     fp->skel_->rodata->tun_ifindex = o.tun_ifindex;
+    if (o.direct && o.l2_len != 0) return Error{"kernel fast path: direct mode needs l2_len 0 (the TUN device)"};
+    fp->skel_->rodata->direct_mode = o.direct ? 1 : 0;
+    fp->direct_ = o.direct;
     const std::uint32_t leases = std::max<std::uint32_t>(o.max_leases, 1);
     if (const int e = bpf_map__set_max_entries(fp->skel_->maps.lease4, leases); e != 0)
         return failed("sizing the lease maps", e);
@@ -108,6 +140,9 @@ Result<std::unique_ptr<FastPath>> FastPath::load(const LoadOptions& o) {
         return failed("loading the BPF program (needs CAP_BPF and CAP_NET_ADMIN, a kernel with BTF)", e);
     }
     if (Status s = fp->seed_ids(nullptr); !s) return Error{s.error()};
+    if (o.direct) {
+        if (auto n = fp->refresh_direct_devices(); !n) return Error{n.error()};
+    }
     return fp;
 }
 
@@ -252,6 +287,33 @@ Result<CounterValues> FastPath::counters() const {
         for (const std::uint64_t v : per_cpu) sum[i] += v;
     }
     return sum;
+}
+
+Result<std::size_t> FastPath::refresh_direct_devices() {
+    auto now = ethernet_devices();
+    if (!now) return Error{now.error()};
+    const int fd = bpf_map__fd(skel_->maps.ether_devices);
+    // Gone devices out first, then the present ones in: a packet meanwhile
+    // finds a device or not, and without it takes the ingress path.
+    std::vector<std::uint32_t> gone;
+    std::uint32_t k = 0;
+    bool first = true;
+    while (bpf_map_get_next_key(fd, first ? nullptr : &k, &k) == 0) {
+        first = false;
+        if (now->count(k) == 0) gone.push_back(k);
+    }
+    for (const std::uint32_t g : gone) {
+        if (bpf_map_delete_elem(fd, &g) != 0 && errno != ENOENT) return failed("updating the Ethernet devices", errno);
+    }
+    if (now->size() > NAT64D_BPF_MAX_ETHER_DEVICES) {
+        return Error{fmt::format("kernel fast path: {} Ethernet devices, direct mode knows at most {}", now->size(),
+                                 NAT64D_BPF_MAX_ETHER_DEVICES)};
+    }
+    const std::uint8_t one = 1;
+    for (const std::uint32_t i : *now) {
+        if (bpf_map_update_elem(fd, &i, &one, BPF_ANY) != 0) return failed("updating the Ethernet devices", errno);
+    }
+    return now->size();
 }
 
 Status FastPath::attach(unsigned ifindex, AttachMode mode) {

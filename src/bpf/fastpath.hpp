@@ -35,6 +35,11 @@ struct LoadOptions {
     unsigned tun_ifindex = 0;                          // where translated packets re-enter (redirect to ingress)
     unsigned l2_len = 0;                               // 0 on the TUN device, kTestRunL2Len for test_run()
     std::uint32_t max_leases = NAT64D_BPF_MAX_LEASES;  // size of the lease maps (the pool's size)
+    // Direct mode (`fast-path direct`): a translated packet whose next hop
+    // the FIB resolves on an Ethernet device gets its Ethernet header and
+    // goes straight to that device, skipping the second pass through the
+    // IP stack (docs/architecture.md, "Kernel fast path"). Needs l2_len 0.
+    bool direct = false;
 };
 
 // A mirrored lease and when the fast path last used it (CLOCK_MONOTONIC
@@ -77,6 +82,12 @@ public:
     [[nodiscard]] common::Result<std::vector<LeaseUse>> lease_uses() const;
     // The program's counters, summed over the CPUs.
     [[nodiscard]] common::Result<CounterValues> counters() const;
+    // Direct mode: tells the program which devices of the namespace have an
+    // Ethernet header (ARPHRD_ETHER), the only ones it sends to directly.
+    // load() does it once; a device created later gets the ingress path
+    // until the next call (the maintenance tick's). Returns how many.
+    [[nodiscard]] common::Result<std::size_t> refresh_direct_devices();
+    [[nodiscard]] bool direct() const noexcept { return direct_; }
 
     // Attaches to the egress of `ifindex`: a tcx link (kernel >= 6.6; it
     // goes away with the process), else (or with AttachMode::Clsact) a
@@ -107,6 +118,7 @@ private:
     Attachment attached_ = Attachment::None;
     int link_fd_ = -1;
     unsigned ifindex_ = 0;
+    bool direct_ = false;
 };
 
 }  // namespace nat64d::bpf

@@ -19,6 +19,8 @@
 /* Dynamic-pool leases mirrored by the daemon (default; the loader may set
  * the maps' size to the pool's before load). */
 #define NAT64D_BPF_MAX_LEASES 65536
+/* Direct mode: at most this many Ethernet devices known to the program. */
+#define NAT64D_BPF_MAX_ETHER_DEVICES 1024
 
 struct nat64d_bpf_key4 {
     __u32 prefixlen; /* LPM trie key: bits of addr that count */
@@ -117,7 +119,13 @@ struct nat64d_bpf_id_state {
     X(pass_hairpin, "hairpinning (RFC 7757 §4.2.2)")                                                    \
     X(pass_too_big, "larger than the next-hop MTU (fragmentation or an ICMP error)")                    \
     X(pass_helper, "a kernel helper refused the packet before it was changed")                          \
-    X(dropped_error, "a helper failed after the packet was changed: dropped")
+    X(dropped_error, "a helper failed after the packet was changed: dropped")                           \
+    X(direct_4to6, "direct mode: translated IPv6 packets sent straight to the egress device")           \
+    X(direct_6to4, "direct mode: translated IPv4 packets sent straight to the egress device")           \
+    X(direct_fallback_no_neigh, "direct mode: no resolved neighbour, sent the ingress way")             \
+    X(direct_fallback_not_ether, "direct mode: egress device without Ethernet header, the ingress way") \
+    X(direct_fallback_ttl, "direct mode: TTL/hop limit expires on the forwarding hop, the ingress way") \
+    X(direct_fallback_fib, "direct mode: any other FIB answer or helper refusal, the ingress way")
 
 enum nat64d_bpf_counter {
 #define NAT64D_BPF_COUNTER_ENUM(name, desc) NAT64D_BPF_C_##name,
