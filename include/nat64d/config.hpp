@@ -65,12 +65,12 @@ struct Config {
     // workers: worker threads, one TUN queue each; 0 = TAYGA's single queue
     // translated by the main thread; unset = one per online CPU.
     std::optional<unsigned> workers;
-    std::string control_group;                 // control-group; empty = the daemon's group
-    std::string control_socket;                // control-socket; empty = RUNTIME_DIRECTORY/TUN.sock
-    std::string metrics_file;                  // metrics-file; empty = none
-    std::optional<ListenAddr> metrics_listen;  // metrics-listen; unset = no HTTP server
-    std::string metrics_instance;              // metrics-instance; empty = tun-device
-    bool offload = true;                       // offload: TUN checksum/segmentation offload
+    std::string control_group;                  // control-group; empty = the daemon's group
+    std::string control_socket;                 // control-socket; empty = RUNTIME_DIRECTORY/TUN.sock
+    std::string metrics_file;                   // metrics-file; empty = none
+    std::optional<ListenAddr> metrics_listen;   // metrics-listen; unset = no HTTP server
+    std::string metrics_instance;               // metrics-instance; empty = tun-device
+    bool offload = true;                        // offload: TUN checksum/segmentation offload
     FastPathMode fast_path = FastPathMode::On;  // fast-path
 
     // Positions of the directives, for cross-field diagnostics.

@@ -23,6 +23,8 @@ namespace nat64d::daemon {
 using common::log;
 using common::LogLevel;
 
+KernelFastPath::KernelFastPath() = default;
+
 KernelFastPath::~KernelFastPath() {
     stop("");
 }
@@ -52,8 +54,8 @@ std::int64_t monotonic_ns() {
 common::Status KernelFastPath::start(const Config& cfg, unsigned tun_ifindex, const xlat::Tables& first,
                                      addr::DynamicPool* pool) {
     if (cfg.fast_path == FastPathMode::Direct)
-        return common::Error{fmt::format("{}:{}: fast-path direct: not supported yet", cfg.fast_path_pos.file,
-                                         cfg.fast_path_pos.line)};
+        return common::Error{
+            fmt::format("{}:{}: fast-path direct: not supported yet", cfg.fast_path_pos.file, cfg.fast_path_pos.line)};
     // A filter an earlier run left (a killed daemon, a persistent device)
     // would translate with its old tables, whatever this run's setting.
     if (auto removed = bpf::FastPath::remove_stale(tun_ifindex); removed && *removed)
@@ -69,8 +71,8 @@ common::Status KernelFastPath::start(const Config& cfg, unsigned tun_ifindex, co
         log(LogLevel::Notice, "fast path not running ({}); translating through the TUN device only", why);
         return common::Status{};
     };
-    auto loaded =
-        bpf::FastPath::load(bpf::LoadOptions{.tun_ifindex = tun_ifindex, .l2_len = 0, .max_leases = lease_map_size(cfg)});
+    auto loaded = bpf::FastPath::load(
+        bpf::LoadOptions{.tun_ifindex = tun_ifindex, .l2_len = 0, .max_leases = lease_map_size(cfg)});
     if (!loaded) return not_running(loaded.error());
     auto fp = std::move(loaded).value();
     if (auto st = fp->publish(first, cfg.deny4); !st) return not_running(st.error());
@@ -105,9 +107,7 @@ void KernelFastPath::mirror(const addr::PoolEvent& e) noexcept {
     switch (e.kind) {
         case K::Assigned:
         case K::Reactivated: ok = fp_->add_lease(e.v6, e.v4).ok(); break;
-        case K::Reassigned:
-            ok = fp_->remove_lease(e.previous_v6, e.v4).ok() && fp_->add_lease(e.v6, e.v4).ok();
-            break;
+        case K::Reassigned: ok = fp_->remove_lease(e.previous_v6, e.v4).ok() && fp_->add_lease(e.v6, e.v4).ok(); break;
         // A dormant lease translates nothing in the daemon (a packet of its
         // host reactivates it on the miss path): the program forgets it too.
         case K::Dormant:
@@ -203,8 +203,8 @@ std::optional<FastPathStats> KernelFastPath::stats() const {
 
 common::Status KernelFastPath::start(const Config& cfg, unsigned, const xlat::Tables&, addr::DynamicPool*) {
     if (cfg.fast_path == FastPathMode::Direct)
-        return common::Error{fmt::format("{}:{}: fast-path direct: not supported yet", cfg.fast_path_pos.file,
-                                         cfg.fast_path_pos.line)};
+        return common::Error{
+            fmt::format("{}:{}: fast-path direct: not supported yet", cfg.fast_path_pos.file, cfg.fast_path_pos.line)};
     if (cfg.fast_path == FastPathMode::Off) return {};
     std::lock_guard lock(mutex_);
     off_ = false;

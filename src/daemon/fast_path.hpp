@@ -45,7 +45,7 @@ namespace nat64d::daemon {
 
 class KernelFastPath {
 public:
-    KernelFastPath() = default;
+    KernelFastPath();
     ~KernelFastPath();
     KernelFastPath(const KernelFastPath&) = delete;
     KernelFastPath& operator=(const KernelFastPath&) = delete;

@@ -484,11 +484,18 @@ struct Startup {
     // The steps after load_configuration(), in order.
     using Step = common::Status (Startup::*)();
     static constexpr Step kSteps[] = {
-        &Startup::lock_pidfile,        &Startup::open_tun,           &Startup::open_pool,
-        &Startup::watch_routes,        &Startup::build_first_tables, &Startup::start_fast_path,
+        &Startup::lock_pidfile,
+        &Startup::open_tun,
+        &Startup::open_pool,
+        &Startup::watch_routes,
+        &Startup::build_first_tables,
+        &Startup::start_fast_path,
         &Startup::detach_from_terminal,
-        &Startup::open_control_socket, &Startup::bind_metrics,       &Startup::drop_privileges_and_check,
-        &Startup::block_signals,       &Startup::start_workers,
+        &Startup::open_control_socket,
+        &Startup::bind_metrics,
+        &Startup::drop_privileges_and_check,
+        &Startup::block_signals,
+        &Startup::start_workers,
     };
     int serve();
     int event_loop(Runtime& rt, int sfd);

@@ -227,8 +227,9 @@ std::string format_metrics(const StatsSnapshot& s) {
     sample("nat64d_fast_path_packets_total", "path=\"fast\",direction=\"6to4\"", f.packets_6to4);
     sample("nat64d_fast_path_packets_total", "path=\"slow\",direction=\"4to6\"", c.packets_4to6);
     sample("nat64d_fast_path_packets_total", "path=\"slow\",direction=\"6to4\"", c.packets_6to4);
-    family("nat64d_fast_path_bytes_total", "counter",
-           "Bytes of translated packets as sent, by path (fast: the kernel fast path; slow: the daemon) and direction.");
+    family(
+        "nat64d_fast_path_bytes_total", "counter",
+        "Bytes of translated packets as sent, by path (fast: the kernel fast path; slow: the daemon) and direction.");
     sample("nat64d_fast_path_bytes_total", "path=\"fast\",direction=\"4to6\"", f.bytes_4to6);
     sample("nat64d_fast_path_bytes_total", "path=\"fast\",direction=\"6to4\"", f.bytes_6to4);
     sample("nat64d_fast_path_bytes_total", "path=\"slow\",direction=\"4to6\"", c.bytes_4to6);

@@ -254,8 +254,7 @@ TEST_CASE("Reloader: the kernel fast path gets the published tables and the deny
     CHECK(format_reload_reply(out) == "ok: reloaded, 2 mappings\n");
 }
 
-TEST_CASE("Reloader: a fast path that cannot take the new tables is detached; the reload stands",
-          "[daemon][reload]") {
+TEST_CASE("Reloader: a fast path that cannot take the new tables is detached; the reload stands", "[daemon][reload]") {
     Fake fake;
     const auto running = parsed(kBase);
     auto r = make_with_fast_path(fake, running);
