@@ -9,6 +9,8 @@
 #include "common/log.hpp"
 
 #if NAT64D_HAVE_BPF
+#include <bpf/libbpf.h>
+
 #include "bpf/fastpath.hpp"
 #include "bpf/tables.hpp"
 #else
@@ -43,9 +45,9 @@ std::uint32_t lease_map_size(const Config& cfg) {
     return static_cast<std::uint32_t>(std::clamp<std::uint64_t>(size, 1, kMaxLeaseMap));
 }
 
-std::int64_t monotonic_ns() {
+std::int64_t clock_ns(clockid_t clock) {
     timespec ts{};
-    ::clock_gettime(CLOCK_MONOTONIC, &ts);
+    ::clock_gettime(clock, &ts);
     return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
@@ -71,8 +73,13 @@ common::Status KernelFastPath::start(const Config& cfg, unsigned tun_ifindex, co
         log(LogLevel::Notice, "fast path not running ({}); translating through the TUN device only", why);
         return common::Status{};
     };
+    // libbpf reports a refused load at length (the verifier's log) on
+    // stderr: kept for -d; otherwise the one line below says why.
+    const bool quiet = !common::log_enabled(LogLevel::Debug);
+    const libbpf_print_fn_t old_print = quiet ? libbpf_set_print(nullptr) : nullptr;
     auto loaded = bpf::FastPath::load(
         bpf::LoadOptions{.tun_ifindex = tun_ifindex, .l2_len = 0, .max_leases = lease_map_size(cfg)});
+    if (quiet) libbpf_set_print(old_print);
     if (!loaded) return not_running(loaded.error());
     auto fp = std::move(loaded).value();
     if (auto st = fp->publish(first, cfg.deny4); !st) return not_running(st.error());
@@ -123,7 +130,7 @@ common::Status KernelFastPath::publish(const xlat::Tables& t, std::span<const Pr
     return fp_->publish(t, deny4);
 }
 
-void KernelFastPath::tick(std::int64_t now) {
+void KernelFastPath::tick() {
     if (!active()) return;
     if (mirror_failed_.load(std::memory_order_relaxed)) {
         stop("mirroring a dynamic-pool lease failed");
@@ -144,12 +151,16 @@ void KernelFastPath::tick(std::int64_t now) {
     }
     // Not under mutex_: the pool's lock is taken after mutex_ nowhere, and
     // the observer runs under the pool's lock.
-    const std::int64_t mono = monotonic_ns();
+    // The program stamps CLOCK_MONOTONIC; the pool keeps Unix seconds.
+    // Converted in nanoseconds and only then truncated, so that a stamp
+    // gives the same second at every tick (as a daemon hit at that moment
+    // would have written), not one that wobbles with the tick's phase.
+    const std::int64_t mono = clock_ns(CLOCK_MONOTONIC);
+    const std::int64_t wall = clock_ns(CLOCK_REALTIME);
     for (const auto& u : uses) {
         if (u.last_use_ns == 0) continue;
-        // The program stamps CLOCK_MONOTONIC; the pool keeps Unix seconds.
         const std::int64_t ago = std::max<std::int64_t>(0, mono - static_cast<std::int64_t>(u.last_use_ns));
-        pool_->note_use(u.v6, u.v4, now - ago / 1'000'000'000);
+        pool_->note_use(u.v6, u.v4, (wall - ago) / 1'000'000'000);
     }
 }
 
@@ -218,7 +229,7 @@ void KernelFastPath::mirror(const addr::PoolEvent&) noexcept {}
 common::Status KernelFastPath::publish(const xlat::Tables&, std::span<const Prefix4>) {
     return {};
 }
-void KernelFastPath::tick(std::int64_t) {}
+void KernelFastPath::tick() {}
 void KernelFastPath::stop(std::string_view) noexcept {}
 void KernelFastPath::read_counters_locked() {}
 

@@ -66,8 +66,8 @@ public:
 
     // The maintenance tick (main thread): a lease mirror that failed on a
     // worker detaches the program here; otherwise the program's last-use
-    // stamps refresh the pool's leases. `now` in Unix seconds.
-    void tick(std::int64_t now);
+    // stamps refresh the pool's leases.
+    void tick();
 
     // Detaches and unloads, logging `why` when not empty. Idempotent.
     void stop(std::string_view why) noexcept;

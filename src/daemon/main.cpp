@@ -244,7 +244,7 @@ struct Runtime {
         if (route_monitor && route_monitor->changed()) refresh_routes();
         // The program's last-use stamps first, so that no lease it keeps
         // busy turns dormant.
-        fast_path->tick(now);
+        fast_path->tick();
         if (pool == nullptr) return;
         pool->maintenance(now);
         for (const auto& e : pool->take_events()) {
