@@ -64,9 +64,9 @@ std::string format_stats_table(const StatsSnapshot& s) {
         row("  bytes translated 4to6", f.bytes_4to6);
         row("  packets translated 6to4", f.packets_6to4);
         row("  bytes translated 6to4", f.bytes_6to4);
-        for (const auto& c : f.counters) {
-            if (c.name.substr(0, 5) != "pass_" && c.name.substr(0, 8) != "dropped_") continue;
-            if (c.value != 0) out += fmt::format("  {:<32} {:>16}  {}\n", c.name, c.value, c.description);
+        for (const auto& pc : f.counters) {
+            if (pc.name.substr(0, 5) != "pass_" && pc.name.substr(0, 8) != "dropped_") continue;
+            if (pc.value != 0) out += fmt::format("  {:<32} {:>16}  {}\n", pc.name, pc.value, pc.description);
         }
     }
     out += "\ndrops by reason:\n";
