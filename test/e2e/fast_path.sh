@@ -71,12 +71,27 @@ log "dynamic pool: the first packet of a new host makes the lease (daemon), then
 out=$(in6 ping -c 3 -i 0.2 -W 2 -w 5 -I 2001:db8:6::77 "${PREFIX}${HOST4}" 2>&1) || { echo "$out"; fail "ping from the unmapped host"; }
 LEASE=$("$CTL" -s "$LAB_DIR/ctl.sock" mappings | awk '$1 == "dynamic" && $3 == "2001:db8:6::77" { print $2 }')
 [[ -n "$LEASE" ]] || fail "no lease for 2001:db8:6::77"
+# Idle for a few seconds, then traffic the kernel alone translates: the
+# maintenance tick carries its use back into the pool (dormancy, dynamic.map).
+made=$(date +%s)
+sleep 4
 before4=$(json_get 's["fast_path"]["packets"]["4to6"]')
+slow_before=$(json_get 's["packets"]["4to6"]')
 ping_ok in4 "$LEASE"
 exchange udp in6 :: in4 "$LEASE" "${PREFIX}c000:201"
 after4=$(json_get 's["fast_path"]["packets"]["4to6"]')
 echo "   fast path 4to6 to the lease: $before4 -> $after4"
 (( after4 - before4 >= 4 )) || { stats_json >&2; fail "the lease's packets did not take the fast path"; }
+[[ $(json_get 's["packets"]["4to6"]') == "$slow_before" ]] || fail "the daemon translated packets of a mirrored lease"
+sleep 1.5
+line=$("$CTL" -s "$LAB_DIR/ctl.sock" mappings "$LEASE")
+echo "   $line"
+ago=$(sed -nE 's/.*last use ([0-9]+)s ago.*/\1/p' <<<"$line")
+# Without the fast path's stamps it would read at least the time since the
+# lease was made (5 s and more); they are at most a second coarse.
+since=$(( $(date +%s) - made ))
+[[ -n "$ago" ]] && (( ago + 2 < since )) ||
+    fail "the lease's last use ($ago s ago, made $since s ago) does not show the fast path's packets"
 "$CTL" -s "$LAB_DIR/ctl.sock" metrics >"$LAB_DIR/metrics"
 grep -E '^nat64d_fast_path_(packets_total|attached)' "$LAB_DIR/metrics"
 grep -Eq '^nat64d_fast_path_packets_total\{instance="[^"]*",path="fast",direction="4to6"\} [1-9]' "$LAB_DIR/metrics" ||
