@@ -91,7 +91,8 @@ common::Status KernelFastPath::start(const Config& cfg, unsigned tun_ifindex, co
         // dynamic.map): no worker runs yet, so none is made in between.
         pool_->set_observer([this](const addr::PoolEvent& e) { mirror(e); });
         for (const auto& l : pool_->leases()) {
-            if (l.active && !fp_->add_lease(l.v6, l.v4)) mirror_failed_ = true;
+            // A lease the maps cannot take stays on the slow path.
+            if (l.active) (void)fp_->add_lease(l.v6, l.v4);
         }
     }
     state_ = fp_->attachment() == bpf::Attachment::Tcx ? "attached (tcx)" : "attached (clsact)";
@@ -110,18 +111,21 @@ common::Status KernelFastPath::start(const Config& cfg, unsigned tun_ifindex, co
 // tick detaches the program.
 void KernelFastPath::mirror(const addr::PoolEvent& e) noexcept {
     using K = addr::PoolEventKind;
-    bool ok = true;
+    bool removed = true;
     switch (e.kind) {
         case K::Assigned:
-        case K::Reactivated: ok = fp_->add_lease(e.v6, e.v4).ok(); break;
-        case K::Reassigned: ok = fp_->remove_lease(e.previous_v6, e.v4).ok() && fp_->add_lease(e.v6, e.v4).ok(); break;
+        case K::Reactivated: (void)fp_->add_lease(e.v6, e.v4); break;
+        case K::Reassigned:
+            removed = fp_->remove_lease(e.previous_v6, e.v4).ok();
+            (void)fp_->add_lease(e.v6, e.v4);
+            break;
         // A dormant lease translates nothing in the daemon (a packet of its
         // host reactivates it on the miss path): the program forgets it too.
         case K::Dormant:
         case K::Expired:
-        case K::Revoked: ok = fp_->remove_lease(e.v6, e.v4).ok(); break;
+        case K::Revoked: removed = fp_->remove_lease(e.v6, e.v4).ok(); break;
     }
-    if (!ok) mirror_failed_.store(true, std::memory_order_relaxed);
+    if (!removed) mirror_failed_.store(true, std::memory_order_relaxed);
 }
 
 common::Status KernelFastPath::publish(const xlat::Tables& t, std::span<const Prefix4> deny4) {
@@ -133,7 +137,7 @@ common::Status KernelFastPath::publish(const xlat::Tables& t, std::span<const Pr
 void KernelFastPath::tick() {
     if (!active()) return;
     if (mirror_failed_.load(std::memory_order_relaxed)) {
-        stop("mirroring a dynamic-pool lease failed");
+        stop("removing an ended dynamic-pool lease from the program failed");
         return;
     }
     std::vector<bpf::LeaseUse> uses;

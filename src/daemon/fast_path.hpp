@@ -64,9 +64,9 @@ public:
     // program must not go on with tables the daemon no longer uses.
     [[nodiscard]] common::Status publish(const xlat::Tables& t, std::span<const Prefix4> deny4);
 
-    // The maintenance tick (main thread): a lease mirror that failed on a
-    // worker detaches the program here; otherwise the program's last-use
-    // stamps refresh the pool's leases.
+    // The maintenance tick (main thread): an ended lease the program could
+    // not forget (flagged by a worker) detaches the program here; otherwise
+    // the program's last-use stamps refresh the pool's leases.
     void tick();
 
     // Detaches and unloads, logging `why` when not empty. Idempotent.
@@ -87,7 +87,7 @@ private:
     bool off_ = true;  // fast-path off (or not started): no stats
     std::string state_ = "off";
     std::vector<std::uint64_t> last_;  // counters when last read (kept after a detach)
-    // A lease mirror failed on a worker: the next tick detaches.
+    // Removing an ended lease from the program failed: the next tick detaches.
     std::atomic<bool> mirror_failed_{false};
 };
 
