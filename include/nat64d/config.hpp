@@ -34,6 +34,11 @@ struct ListenAddr {
     return (a.is_v6 ? "[" + to_string(a.v6) + "]" : to_string(a.v4)) + ":" + std::to_string(a.port);
 }
 
+// fast-path: the kernel fast path (src/bpf) on the TUN device's egress.
+// Direct (FIB lookup and redirect to the egress device) is parsed but not
+// supported yet: the daemon refuses it at start.
+enum class FastPathMode : std::uint8_t { Off, On, Direct };
+
 struct Config {
     std::string source_file;            // the file this came from
     std::string tun_device;             // tun-device (required)
@@ -60,15 +65,16 @@ struct Config {
     // workers: worker threads, one TUN queue each; 0 = TAYGA's single queue
     // translated by the main thread; unset = one per online CPU.
     std::optional<unsigned> workers;
-    std::string control_group;                 // control-group; empty = the daemon's group
-    std::string control_socket;                // control-socket; empty = RUNTIME_DIRECTORY/TUN.sock
-    std::string metrics_file;                  // metrics-file; empty = none
-    std::optional<ListenAddr> metrics_listen;  // metrics-listen; unset = no HTTP server
-    std::string metrics_instance;              // metrics-instance; empty = tun-device
-    bool offload = true;                       // offload: TUN checksum/segmentation offload
+    std::string control_group;                  // control-group; empty = the daemon's group
+    std::string control_socket;                 // control-socket; empty = RUNTIME_DIRECTORY/TUN.sock
+    std::string metrics_file;                   // metrics-file; empty = none
+    std::optional<ListenAddr> metrics_listen;   // metrics-listen; unset = no HTTP server
+    std::string metrics_instance;               // metrics-instance; empty = tun-device
+    bool offload = true;                        // offload: TUN checksum/segmentation offload
+    FastPathMode fast_path = FastPathMode::On;  // fast-path
 
     // Positions of the directives, for cross-field diagnostics.
-    SourcePos ipv4_addr_pos, ipv6_addr_pos, prefix_pos, dynamic_pool_pos;
+    SourcePos ipv4_addr_pos, ipv6_addr_pos, prefix_pos, dynamic_pool_pos, fast_path_pos;
 };
 
 }  // namespace nat64d

@@ -135,8 +135,8 @@ uid=$(id -u nat64d) || fail "no user nat64d"
 echo "ok: user nat64d (uid $uid, nologin), /var/lib/nat64d nat64d:nat64d 0750"
 UNIT=/lib/systemd/system/nat64d.service
 for u in "$UNIT" /lib/systemd/system/nat64d@.service; do
-    for line in User=nat64d Group=nat64d 'AmbientCapabilities=CAP_NET_ADMIN CAP_SETPCAP' \
-        'CapabilityBoundingSet=CAP_NET_ADMIN CAP_SETPCAP' NoNewPrivileges=yes \
+    for line in User=nat64d Group=nat64d 'AmbientCapabilities=CAP_NET_ADMIN CAP_SETPCAP CAP_BPF CAP_PERFMON' \
+        'CapabilityBoundingSet=CAP_NET_ADMIN CAP_SETPCAP CAP_BPF CAP_PERFMON' NoNewPrivileges=yes \
         'ExecStart=/usr/sbin/nat64d -n -c /etc/nat64d.conf'; do
         [[ $u == *@* && $line == ExecStart=* ]] && line='ExecStart=/usr/sbin/nat64d -n -c /etc/nat64d/%i.conf'
         grep -qxF "$line" "$u" || fail "$u lacks '$line'"

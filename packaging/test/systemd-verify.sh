@@ -37,8 +37,8 @@ fi
 for unit in nat64d.service nat64d@.service; do
     # shellcheck disable=SC2016 # $MAINPID is literal
     for line in 'Type=notify' 'ExecReload=/bin/kill -HUP $MAINPID' 'NoNewPrivileges=yes' 'ProtectSystem=strict' \
-        'CapabilityBoundingSet=CAP_NET_ADMIN CAP_SETPCAP' \
-        'AmbientCapabilities=CAP_NET_ADMIN CAP_SETPCAP' 'User=nat64d' 'Group=nat64d' 'DeviceAllow=/dev/net/tun rw' \
+        'CapabilityBoundingSet=CAP_NET_ADMIN CAP_SETPCAP CAP_BPF CAP_PERFMON' \
+        'AmbientCapabilities=CAP_NET_ADMIN CAP_SETPCAP CAP_BPF CAP_PERFMON' 'User=nat64d' 'Group=nat64d' 'DeviceAllow=/dev/net/tun rw' \
         'Restart=on-failure' 'WatchdogSec=30s'; do
         grep -qxF "$line" "$2/$unit" || { echo "FAIL: $unit lacks '$line'"; exit 1; }
     done

@@ -49,6 +49,7 @@ public:
     Recorder(DynamicPool& pool, State& s) noexcept : pool_(pool), s_(s) {}
     void on_event(const PoolEvent& e) noexcept override {
         pool_.push_event(s_, e);
+        if (s_.observer) s_.observer(e);
         switch (e.kind) {
             case PoolEventKind::Assigned:
             case PoolEventKind::Reactivated:
@@ -261,6 +262,21 @@ std::vector<PoolEvent> DynamicPool::take_events() {
     fresh.reserve(kMaxQueuedEvents);
     state_.write([&](State& s) { s.events.swap(fresh); });
     return fresh;
+}
+
+void DynamicPool::set_observer(LeaseObserver observer) {
+    state_.write([&](State& s) { s.observer = std::move(observer); });
+}
+
+bool DynamicPool::note_use(const Ipv6Addr& v6, const Ipv4Addr& v4, std::int64_t when) noexcept {
+    if (!options_.prefix.contains(v4)) return false;
+    const std::uint32_t offset = v4.to_u32() - base_;
+    return state_.read([&](const State& s) {
+        const auto it = s.book.by_offset().find(offset);
+        if (it == s.book.by_offset().end() || !it->second.active || it->second.cell->v6 != v6) return false;
+        it->second.cell->touch(when);
+        return true;
+    });
 }
 
 std::vector<LeaseInfo> DynamicPool::leases() const {

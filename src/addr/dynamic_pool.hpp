@@ -25,6 +25,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <shared_mutex>
@@ -148,6 +149,26 @@ public:
     [[nodiscard]] std::vector<PoolEvent> take_events();
     [[nodiscard]] std::uint64_t events_lost() const noexcept { return events_lost_.load(std::memory_order_relaxed); }
 
+    // A narrow hook for a mirror of the active leases (the kernel fast
+    // path), so that addr needs nothing of it: `observer` is called with
+    // every lease event (the same PoolEvent as `log dyn`) right after the
+    // book made the change, under the pool's exclusive lock, on whatever
+    // thread made it (a worker on the miss path, the daemon's maintenance
+    // or reload). It must be quick and must not throw or call back into
+    // the pool. Assigned and Reactivated make a lease active; Dormant,
+    // Expired and Revoked end it; Reassigned ends previous_v6's and makes
+    // v6's. An empty function removes the observer. Leases restored from
+    // dynamic.map report no events: read them with leases().
+    using LeaseObserver = std::function<void(const PoolEvent&)>;
+    void set_observer(LeaseObserver observer);
+
+    // A use of the active lease of `v6` on `v4` seen outside the pool (the
+    // kernel fast path translates without asking it) at `when` (Unix
+    // seconds): refreshes its last use as a packet-path hit would, so that
+    // it turns dormant min_lease after its last use, whichever path used
+    // it. False (nothing done) when that lease is not active.
+    bool note_use(const Ipv6Addr& v6, const Ipv4Addr& v4, std::int64_t when) noexcept;
+
     // True when leases were made, changed or dropped since the last
     // successful save(); last-use refreshes alone do not count (they are
     // caught by the periodic save).
@@ -212,6 +233,7 @@ private:
         // The base of the snapshot last published (the writer's copy of
         // the reference, so that building the next one needs no lock).
         std::shared_ptr<const detail::LeaseTable> base;
+        LeaseObserver observer;  // set_observer
     };
     // What the book's changes mean for the pool (Recorder::on_event).
     class Recorder;

@@ -334,6 +334,19 @@ Status apply_offload(Draft& d, Args a, const SourcePos&) {
     return {};
 }
 
+// on|off (TAYGA-style booleans too) or direct.
+Status apply_fast_path(Draft& d, Args a, const SourcePos& pos) {
+    if (iequals(a[0], "direct")) {
+        d.cfg.fast_path = FastPathMode::Direct;
+    } else if (const auto b = parse_bool(a[0])) {
+        d.cfg.fast_path = *b ? FastPathMode::On : FastPathMode::Off;
+    } else {
+        return Error{"expected on, off or direct but found " + quote(a[0])};
+    }
+    d.cfg.fast_path_pos = pos;
+    return {};
+}
+
 Status apply_control_socket(Draft& d, Args a, const SourcePos&) {
     return apply_absolute_path(d.cfg.control_socket, a);
 }
@@ -534,6 +547,14 @@ void print_offload(const Config& c, std::string& out) {
     line(out, "offload", yes_no(c.offload));
 }
 
+void print_fast_path(const Config& c, std::string& out) {
+    switch (c.fast_path) {
+        case FastPathMode::Off: return line(out, "fast-path", "off");
+        case FastPathMode::On: return line(out, "fast-path", "on");
+        case FastPathMode::Direct: return line(out, "fast-path", "direct");
+    }
+}
+
 void print_control_group(const Config& c, std::string& out) {
     if (c.control_group.empty()) return unset(out, "control-group", "default: the daemon's group");
     line(out, "control-group", c.control_group);
@@ -671,6 +692,11 @@ const std::array kTable{
                         .many = false, .reload = kRestart, .deprecated = false},
               .min_args = 1, .max_args = 1, .toml = TomlShape::Bool,
               .apply = apply_offload, .print = print_offload, .keep = keep_member<&Config::offload>},
+    Directive{.info = {.name = "fast-path", .syntax = "on|off|direct",
+                        .doc = "translate common packets in the kernel (eBPF on the TUN device) when it can; default on",
+                        .many = false, .reload = kRestart, .deprecated = false},
+              .min_args = 1, .max_args = 1, .toml = TomlShape::String,
+              .apply = apply_fast_path, .print = print_fast_path, .keep = keep_member<&Config::fast_path>},
     Directive{.info = {.name = "control-socket", .syntax = "PATH",
                         .doc = "Unix socket of nat64dctl; default $RUNTIME_DIRECTORY (or /run/nat64d)/TUN-DEVICE.sock",
                         .many = false, .reload = kRestart, .deprecated = false},

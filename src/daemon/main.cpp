@@ -40,6 +40,7 @@
 #include "config/config.hpp"
 #include "daemon/cli.hpp"
 #include "daemon/control.hpp"
+#include "daemon/fast_path.hpp"
 #include "daemon/mappings.hpp"
 #include "daemon/metrics_http.hpp"
 #include "daemon/notify.hpp"
@@ -188,6 +189,7 @@ struct Runtime {
     io::TablesSource& source;
     std::vector<std::unique_ptr<io::Worker>>& workers;
     bool main_thread_translates = false;  // `workers 0`: workers[0] runs in the event loop, no threads
+    KernelFastPath* fast_path = nullptr;  // never null once serving
     // The routing loop check: the routes it reads, and the notifications
     // that tell when to read them again (absent: never again).
     std::shared_ptr<const addr::RouteView> routes{};
@@ -232,6 +234,7 @@ struct Runtime {
             const auto c = pool->counts();
             s.pool = PoolStats{c.active, c.dormant, c.free, saves_failed.load(), leases_revoked.load()};
         }
+        s.fast_path = fast_path->stats();
         return s;
     }
 
@@ -239,6 +242,9 @@ struct Runtime {
     // soon after a change (batched: at most every 5 s) and every 5 minutes.
     void tick(std::int64_t now) {
         if (route_monitor && route_monitor->changed()) refresh_routes();
+        // The program's last-use stamps first, so that no lease it keeps
+        // busy turns dormant.
+        fast_path->tick();
         if (pool == nullptr) return;
         pool->maintenance(now);
         for (const auto& e : pool->take_events()) {
@@ -283,7 +289,12 @@ struct Runtime {
         if (routes) log(LogLevel::Debug, "routes changed: {}", describe_routes(*routes, tun_device));
         auto next = std::make_shared<xlat::Tables>(*source.load());
         next->routes = routes;
+        const std::shared_ptr<const xlat::Tables> published = next;
         source.publish(std::move(next));
+        // The program checks routes too (when the daemon does): it gets the
+        // same tables, or is detached.
+        if (auto st = fast_path->publish(*published, running().deny4); !st)
+            fast_path->stop("publishing the tables after a route change failed: " + st.error());
     }
 
     // SIGHUP and `nat64dctl reload`: re-read the configuration; a bad one is
@@ -318,6 +329,12 @@ struct Runtime {
         if (pool != nullptr)
             p.exclude_from_pool = [this](const PoolExclusions& e) { pool->set_exclusions(e.excluded4, e.excluded6); };
         p.publish = [this](std::shared_ptr<const xlat::Tables> t) { source.publish(std::move(t)); };
+        if (fast_path->active()) {
+            p.publish_fast_path = [this](const xlat::Tables& t, const std::vector<Prefix4>& deny4) {
+                return fast_path->publish(t, deny4);
+            };
+            p.stop_fast_path = [this](const std::string& why) { fast_path->stop(why); };
+        }
         p.log = [](LogLevel level, const std::string& line) { log(level, "{}", line); };
         return p;
     }
@@ -429,6 +446,9 @@ struct Startup {
     std::shared_ptr<const addr::RouteView> routes;
     std::string routes_error;
     std::optional<io::TablesSource> source;
+    // After the tables and before the workers: destroyed (detached) before
+    // the pool and the device, on every path out.
+    KernelFastPath fast_path;
     common::UniqueFd ready_fd;
     std::optional<ControlServer> control;
     std::unique_ptr<MetricsServer> metrics;
@@ -454,6 +474,7 @@ struct Startup {
     common::Status open_pool();
     common::Status watch_routes();
     common::Status build_first_tables();
+    common::Status start_fast_path();
     common::Status detach_from_terminal();
     common::Status open_control_socket();
     common::Status bind_metrics();
@@ -463,10 +484,18 @@ struct Startup {
     // The steps after load_configuration(), in order.
     using Step = common::Status (Startup::*)();
     static constexpr Step kSteps[] = {
-        &Startup::lock_pidfile,        &Startup::open_tun,           &Startup::open_pool,
-        &Startup::watch_routes,        &Startup::build_first_tables, &Startup::detach_from_terminal,
-        &Startup::open_control_socket, &Startup::bind_metrics,       &Startup::drop_privileges_and_check,
-        &Startup::block_signals,       &Startup::start_workers,
+        &Startup::lock_pidfile,
+        &Startup::open_tun,
+        &Startup::open_pool,
+        &Startup::watch_routes,
+        &Startup::build_first_tables,
+        &Startup::start_fast_path,
+        &Startup::detach_from_terminal,
+        &Startup::open_control_socket,
+        &Startup::bind_metrics,
+        &Startup::drop_privileges_and_check,
+        &Startup::block_signals,
+        &Startup::start_workers,
     };
     int serve();
     int event_loop(Runtime& rt, int sfd);
@@ -595,6 +624,16 @@ common::Status Startup::build_first_tables() {
     return {};
 }
 
+// fast-path: the program loaded and attached to the TUN device's egress
+// with the first tables, while the daemon still has the privileges for it
+// (CAP_BPF, CAP_NET_ADMIN). Whatever keeps it from running is logged once
+// and the daemon runs TUN-only; only `fast-path direct` stops the start.
+common::Status Startup::start_fast_path() {
+    const unsigned ifindex = ::if_nametoindex(tun->name().c_str());
+    if (ifindex == 0) return common::Error{"tun-device " + tun->name() + ": " + std::strerror(errno)};
+    return fast_path.start(*cfg, ifindex, *source->load(), pool.get());
+}
+
 // Detach (unless -n/-d), then the pid into the pidfile.
 common::Status Startup::detach_from_terminal() {
     if (!foreground) {
@@ -709,6 +748,7 @@ int Startup::serve() {
     // After the chroot, data-dir is "/".
     const std::string lease_file = dynamic_map.empty() || root.empty() ? dynamic_map : "/dynamic.map";
     Runtime rt{opt, root, pool.get(), lease_file, mtu, *source, workers};
+    rt.fast_path = &fast_path;
     rt.reloader.emplace(rt.reload_pieces(), opt.config_file, *base, *cfg, root);
     rt.main_thread_translates = main_thread_translates;
     rt.routes = std::move(routes);
@@ -853,6 +893,7 @@ void Startup::shut_down(Runtime& rt) {
     log_counters(rt.snapshot());
     if (!rt.running().metrics_file.empty())
         write_metrics_file(rt.running().metrics_file, format_metrics(rt.snapshot()));
+    fast_path.stop("");
     // The device goes (if this process made it) before the pidfile does, so
     // that whoever waits for the pidfile to vanish finds the daemon done.
     workers.clear();

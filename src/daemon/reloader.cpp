@@ -79,7 +79,16 @@ ReloadOutcome Reloader::reload() {
     // leases before the mapping translates; those of removed mappings
     // return to it.
     if (pieces_.exclude_from_pool) pieces_.exclude_from_pool(pool_exclusions(effective));
-    pieces_.publish(std::move(tables).value());
+    const std::shared_ptr<const xlat::Tables> published = std::move(tables).value();
+    pieces_.publish(published);
+    if (pieces_.publish_fast_path) {
+        if (auto st = pieces_.publish_fast_path(*published, effective.deny4); !st) {
+            out.fast_path_failure = st.error();
+            say(LogLevel::Err, "reload: the kernel fast path could not take the new tables (" + st.error() +
+                                   "); detaching it, translating through the TUN device only");
+            if (pieces_.stop_fast_path) pieces_.stop_fast_path("publishing the reloaded tables failed: " + st.error());
+        }
+    }
     running_ = std::move(effective);
     base_ = std::move(*next_base);
     out.ok = true;
@@ -96,6 +105,8 @@ std::string format_reload_reply(const ReloadOutcome& o) {
     std::string out =
         o.ok ? fmt::format("ok: reloaded, {} mappings\n", o.mappings)
              : fmt::format("error: reload failed, the running configuration and mappings stay: {}\n", o.failure);
+    if (!o.fast_path_failure.empty())
+        out += fmt::format("fast path detached (TUN-only now): {}\n", o.fast_path_failure);
     if (!o.restart.empty()) out += fmt::format("needs restart, running value kept: {}\n", fmt::join(o.restart, ", "));
     if (!o.skipped.empty()) out += "map-file lines skipped:\n";
     for (const auto& line : o.skipped) out += "  " + line + "\n";

@@ -49,6 +49,14 @@ struct ReloadPieces {
     // addresses are revoked there). Not set: no dynamic-pool.
     std::function<void(const PoolExclusions&)> exclude_from_pool;
     std::function<void(std::shared_ptr<const xlat::Tables>)> publish;
+    // The kernel fast path (daemon/fast_path.hpp), given the same tables
+    // right after the workers (and the configuration's deny4 list, which
+    // built t.deny4). When it fails, stop_fast_path detaches the program
+    // (TUN-only from then on) rather than leave it translating with the
+    // old tables; the reload itself stands: the workers have the new ones.
+    // Not set: no fast path running.
+    std::function<common::Status(const xlat::Tables&, const std::vector<Prefix4>& deny4)> publish_fast_path;
+    std::function<void(const std::string& why)> stop_fast_path;
     // Where the reload's log lines go.
     std::function<void(common::LogLevel, const std::string&)> log;
 };
@@ -61,6 +69,7 @@ struct ReloadOutcome {
     std::vector<std::string_view> restart;  // changed settings that need a restart, kept at running values
     std::vector<std::string_view> applied;  // changed settings the reload applied (directive names)
     std::size_t mappings = 0;               // maps in force afterwards
+    std::string fast_path_failure;          // the fast path was detached: why (ok true)
 };
 
 class Reloader {

@@ -57,6 +57,18 @@ std::string format_stats_table(const StatsSnapshot& s) {
         row("dynamic leases revoked", s.pool->revoked);
         row("dynamic.map saves failed", s.pool->saves_failed);
     }
+    if (s.fast_path) {
+        const auto& f = *s.fast_path;
+        out += fmt::format("\nkernel fast path: {}\n", f.state);
+        row("  packets translated 4to6", f.packets_4to6);
+        row("  bytes translated 4to6", f.bytes_4to6);
+        row("  packets translated 6to4", f.packets_6to4);
+        row("  bytes translated 6to4", f.bytes_6to4);
+        for (const auto& pc : f.counters) {
+            if (pc.name.substr(0, 5) != "pass_" && pc.name.substr(0, 8) != "dropped_") continue;
+            if (pc.value != 0) out += fmt::format("  {:<32} {:>16}  {}\n", pc.name, pc.value, pc.description);
+        }
+    }
     out += "\ndrops by reason:\n";
     bool any = false;
     for (std::size_t i = 0; i < kReasonCount; ++i) {
@@ -86,6 +98,18 @@ std::string format_stats_json(const StatsSnapshot& s) {
                            s.pool->dormant, s.pool->free);
         out += fmt::format("\"dynamic_leases_revoked\":{},\"dynamic_map_saves_failed\":{},", s.pool->revoked,
                            s.pool->saves_failed);
+    }
+    if (s.fast_path) {
+        const auto& f = *s.fast_path;
+        out += fmt::format(
+            "\"fast_path\":{{\"state\":{},\"attached\":{},\"packets\":{{\"4to6\":{},\"6to4\":{}}},"
+            "\"bytes\":{{\"4to6\":{},\"6to4\":{}}},\"counters\":{{",
+            json_string(f.state), f.attached ? "true" : "false", f.packets_4to6, f.packets_6to4, f.bytes_4to6,
+            f.bytes_6to4);
+        for (std::size_t i = 0; i < f.counters.size(); ++i) {
+            out += fmt::format("{}{}:{}", i ? "," : "", json_string(f.counters[i].name), f.counters[i].value);
+        }
+        out += "}},";
     }
     out += "\"icmp_errors_by_kind\":{";
     for (std::size_t k = 0; k < xlat::kIcmpErrorKinds; ++k) {
@@ -189,6 +213,41 @@ std::string format_metrics(const StatsSnapshot& s) {
         family("nat64d_dynamic_map_save_failures_total", "counter",
                "Writes of dynamic.map that failed; the previous file was kept.");
         sample("nat64d_dynamic_map_save_failures_total", "", s.pool->saves_failed);
+    }
+    // The kernel fast path beside the daemon (the slow path): always
+    // present, zeros when it does not run, so that sums over both paths
+    // work whatever the setting.
+    const FastPathStats none{};
+    const FastPathStats& f = s.fast_path ? *s.fast_path : none;
+    family("nat64d_fast_path_attached", "gauge", "1 while the kernel fast path (eBPF on the TUN device) is attached.");
+    sample("nat64d_fast_path_attached", "", f.attached ? 1 : 0);
+    family("nat64d_fast_path_packets_total", "counter",
+           "Packets translated, by path (fast: the kernel fast path; slow: the daemon) and direction.");
+    sample("nat64d_fast_path_packets_total", "path=\"fast\",direction=\"4to6\"", f.packets_4to6);
+    sample("nat64d_fast_path_packets_total", "path=\"fast\",direction=\"6to4\"", f.packets_6to4);
+    sample("nat64d_fast_path_packets_total", "path=\"slow\",direction=\"4to6\"", c.packets_4to6);
+    sample("nat64d_fast_path_packets_total", "path=\"slow\",direction=\"6to4\"", c.packets_6to4);
+    family(
+        "nat64d_fast_path_bytes_total", "counter",
+        "Bytes of translated packets as sent, by path (fast: the kernel fast path; slow: the daemon) and direction.");
+    sample("nat64d_fast_path_bytes_total", "path=\"fast\",direction=\"4to6\"", f.bytes_4to6);
+    sample("nat64d_fast_path_bytes_total", "path=\"fast\",direction=\"6to4\"", f.bytes_6to4);
+    sample("nat64d_fast_path_bytes_total", "path=\"slow\",direction=\"4to6\"", c.bytes_4to6);
+    sample("nat64d_fast_path_bytes_total", "path=\"slow\",direction=\"6to4\"", c.bytes_6to4);
+    bool passed_family = false;
+    for (const auto& pc : f.counters) {
+        if (pc.name.substr(0, 5) != "pass_") continue;
+        if (!passed_family)
+            family("nat64d_fast_path_passed_packets_total", "counter",
+                   "Packets the kernel fast path passed to the daemon, by reason.");
+        passed_family = true;
+        sample("nat64d_fast_path_passed_packets_total", fmt::format("reason=\"{}\"", pc.name.substr(5)), pc.value);
+    }
+    for (const auto& pc : f.counters) {
+        if (pc.name != "dropped_error") continue;
+        family("nat64d_fast_path_dropped_packets_total", "counter",
+               "Packets the kernel fast path dropped: a kernel helper failed after the packet was changed.");
+        sample("nat64d_fast_path_dropped_packets_total", "", pc.value);
     }
     family("nat64d_workers", "gauge", "Worker threads, one per TUN queue.");
     sample("nat64d_workers", "", s.workers);

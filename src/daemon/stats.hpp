@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "xlat/xlat.hpp"
 
@@ -20,6 +21,25 @@ struct PoolStats {
     // kept), and leases taken back because a static map now covers them.
     std::uint64_t saves_failed = 0;
     std::uint64_t revoked = 0;
+};
+
+// The program's counters for stats and metrics (bpf/fastpath_maps.h): the
+// packets and bytes it translated, and those it passed to the daemon by
+// cause.
+struct FastPathCounter {
+    std::string_view name;  // e.g. "translated_4to6", "pass_fragment"
+    std::string_view description;
+    std::uint64_t value = 0;
+};
+
+struct FastPathStats {
+    std::string state;  // "attached (tcx)", "off", "not running: ..." (one line)
+    bool attached = false;
+    std::uint64_t packets_4to6 = 0;
+    std::uint64_t packets_6to4 = 0;
+    std::uint64_t bytes_4to6 = 0;
+    std::uint64_t bytes_6to4 = 0;
+    std::vector<FastPathCounter> counters;  // every counter of the program, in its order
 };
 
 struct StatsSnapshot {
@@ -37,6 +57,9 @@ struct StatsSnapshot {
     std::uint64_t reloads_ok = 0;
     std::uint64_t reloads_failed = 0;
     std::optional<PoolStats> pool;  // present when dynamic-pool is set
+    // The kernel fast path (fast-path on): its state and counters. The
+    // counters above are the daemon's own, the slow path's.
+    std::optional<FastPathStats> fast_path;
 };
 
 [[nodiscard]] std::string format_stats_table(const StatsSnapshot& s);

@@ -77,7 +77,7 @@ for _ in $(seq 1 50); do kill -0 "$DAEMON_PID" 2>/dev/null || break; sleep 0.1; 
 DAEMON_PID=
 [[ ! -e "$RUN/ctl.sock" ]] || fail "control socket left behind"
 [[ ! -e "$PIDFILE" ]] || fail "pidfile left behind"
-grep -Eq '^nat64d_translated_packets_total\{instance="'"$TUN_DEV"'",direction="6to4"\} [1-9]' "$RUN/nat64d.prom" \
+grep -Eq '^nat64d_fast_path_packets_total\{instance="'"$TUN_DEV"'",path="(fast|slow)",direction="6to4"\} [1-9]' "$RUN/nat64d.prom" \
     || fail "final metrics-file lacks the counts"
 grep -qP "^198\.51\.100\.\d+\t2001:db8:6::77\t\d+$" "$DATA/dynamic.map" || fail "dynamic.map lacks the lease"
 

@@ -333,6 +333,64 @@ TEST_CASE("dynamic-pool: a dormant lease expires 14 days after the last packet",
     CHECK(pool->take_events()[0].kind == PoolEventKind::Assigned);
 }
 
+TEST_CASE("dynamic-pool: the observer sees every lease made, reactivated, reassigned and ended", "[addr][pool]") {
+    const std::int64_t t0 = 5'000'000;
+    auto pool = make_pool("192.0.2.0/30", {}, {}, t0);
+    std::vector<PoolEvent> seen;
+    pool->set_observer([&seen](const PoolEvent& e) { seen.push_back(e); });
+    CHECK(lease(*pool, "300::") == v4("192.0.2.3"));
+    CHECK(lease(*pool, "600::") == v4("192.0.2.1"));
+    pool->maintenance(t0 + 7441);                     // both dormant
+    CHECK(lease(*pool, "300::") == v4("192.0.2.3"));  // reactivated
+    pool->set_now(t0 + 7500);
+    CHECK(lease(*pool, "2001:db8::69") == v4("192.0.2.2"));  // the last free address
+    CHECK(lease(*pool, "2001:db8::70") == v4("192.0.2.1"));  // the dormant 600:: loses its address
+    pool->set_exclusions({p4("192.0.2.2/32")}, {});
+    // The observer saw what the `log dyn` queue holds, in the same order.
+    const auto queued = pool->take_events();
+    CHECK(seen == queued);
+    std::vector<PoolEventKind> kinds;
+    for (const auto& e : seen) kinds.push_back(e.kind);
+    CHECK(kinds == std::vector<PoolEventKind>{PoolEventKind::Assigned, PoolEventKind::Assigned, PoolEventKind::Dormant,
+                                              PoolEventKind::Dormant, PoolEventKind::Reactivated,
+                                              PoolEventKind::Assigned, PoolEventKind::Reassigned,
+                                              PoolEventKind::Revoked});
+    CHECK(seen[6] == PoolEvent{PoolEventKind::Reassigned, v4("192.0.2.1"), v6("2001:db8::70"), v6("600::")});
+    CHECK(seen[7] == PoolEvent{PoolEventKind::Revoked, v4("192.0.2.2"), v6("2001:db8::69"), {}});
+
+    // Expiry too; and an empty function removes the observer.
+    pool->maintenance(t0 + 7500 + 7441);
+    pool->maintenance(t0 + 7500 + 7441 + 1'209'601);
+    CHECK(seen.back().kind == PoolEventKind::Expired);
+    const auto count = seen.size();
+    pool->set_observer({});
+    CHECK(lease(*pool, "300::") == v4("192.0.2.3"));
+    CHECK(seen.size() == count);
+}
+
+TEST_CASE("dynamic-pool: note_use keeps a lease used elsewhere active, and only an active one", "[addr][pool]") {
+    const std::int64_t t0 = 6'000'000;
+    auto pool = make_pool("198.51.100.0/24", {}, {}, t0);
+    CHECK(lease(*pool, "2001:db8::69") == v4("198.51.100.80"));
+    // The fast path translated for it an hour later: the 124 minutes run
+    // from then.
+    CHECK(pool->note_use(v6("2001:db8::69"), v4("198.51.100.80"), t0 + 3600));
+    // An older stamp never moves the last use back.
+    CHECK(pool->note_use(v6("2001:db8::69"), v4("198.51.100.80"), t0 + 10));
+    pool->maintenance(t0 + 7441);
+    CHECK(pool->counts().active == 1);
+    pool->maintenance(t0 + 3600 + 7441);
+    CHECK(pool->counts().dormant == 1);
+    REQUIRE(pool->leases().size() == 1);
+    CHECK(pool->leases()[0].last_use == t0 + 3600);
+    // Dormant, another host, another address, outside the pool: nothing.
+    CHECK_FALSE(pool->note_use(v6("2001:db8::69"), v4("198.51.100.80"), t0 + 20000));
+    CHECK(pool->leases()[0].last_use == t0 + 3600);
+    CHECK_FALSE(pool->note_use(v6("2001:db8::70"), v4("198.51.100.80"), t0 + 20000));
+    CHECK_FALSE(pool->note_use(v6("2001:db8::69"), v4("198.51.100.81"), t0 + 20000));
+    CHECK_FALSE(pool->note_use(v6("2001:db8::69"), v4("192.0.2.1"), t0 + 20000));
+}
+
 TEST_CASE("dynamic-pool: exhausted pool reassigns the oldest dormant lease, else fails", "[addr][pool]") {
     const std::int64_t t0 = 4'000'000;
     auto pool = make_pool("192.0.2.0/30", {}, {}, t0);

@@ -31,6 +31,7 @@ TEST_CASE("to_tayga_syntax: defaults and unset settings of a minimal file", "[co
           "# tun-route (none)\n"
           "# workers (default: one per online CPU)\n"
           "offload yes\n"
+          "fast-path on\n"
           "# control-socket (default: RUNTIME_DIRECTORY/TUN-DEVICE.sock)\n"
           "# control-group (default: the daemon's group)\n"
           "# metrics-file (not set)\n"
@@ -91,6 +92,7 @@ TEST_CASE("to_tayga_syntax: every setting", "[config][output]") {
           "tun-route 198.51.100.0/24\n"
           "workers 2\n"
           "offload yes\n"
+          "fast-path on\n"
           "# control-socket (default: RUNTIME_DIRECTORY/TUN-DEVICE.sock)\n"
           "# control-group (default: the daemon's group)\n"
           "# metrics-file (not set)\n"
@@ -138,13 +140,13 @@ TEST_CASE("directives: the table lists every tayga.conf directive once", "[confi
         CHECK_FALSE(d.syntax.empty());
         CHECK_FALSE(d.doc.empty());
     }
-    CHECK(names == std::vector<std::string_view>{
-                       "tun-device",     "ipv4-addr",     "ipv6-addr",    "prefix",         "wkpf-strict",
-                       "dynamic-pool",   "data-dir",      "map",          "deny4",          "map-file",
-                       "udp-cksum-mode", "log",           "offlink-mtu",  "icmp-rate",      "icmp-burst",
-                       "tun-up",         "tun-ip",        "tun-route",    "workers",        "offload",
-                       "control-socket", "control-group", "metrics-file", "metrics-listen", "metrics-instance",
-                       "strict-frag-hdr"});
+    CHECK(names == std::vector<std::string_view>{"tun-device",     "ipv4-addr",        "ipv6-addr",      "prefix",
+                                                 "wkpf-strict",    "dynamic-pool",     "data-dir",       "map",
+                                                 "deny4",          "map-file",         "udp-cksum-mode", "log",
+                                                 "offlink-mtu",    "icmp-rate",        "icmp-burst",     "tun-up",
+                                                 "tun-ip",         "tun-route",        "workers",        "offload",
+                                                 "fast-path",      "control-socket",   "control-group",  "metrics-file",
+                                                 "metrics-listen", "metrics-instance", "strict-frag-hdr"});
     const auto info = [](std::string_view name) {
         const auto all = directives();
         const auto it = std::find_if(all.begin(), all.end(), [name](const DirectiveInfo& d) { return d.name == name; });
@@ -162,6 +164,7 @@ TEST_CASE("directives: the table lists every tayga.conf directive once", "[confi
     CHECK(info("map").reload == Reload::Runtime);
     CHECK(info("metrics-listen").reload == Reload::Restart);
     CHECK(info("metrics-instance").reload == Reload::Restart);
+    CHECK(info("fast-path").reload == Reload::Restart);
     CHECK(info("strict-frag-hdr").deprecated);
     CHECK_FALSE(info("prefix").deprecated);
 }
@@ -197,7 +200,8 @@ TEST_CASE("keep_sealed: every Restart directive of the table keeps its running v
         "198.51.100.0/25\nmap-file /etc/m\n"
         "udp-cksum-mode calc\nlog drop\nofflink-mtu 1400\nicmp-rate 10\nicmp-burst 20\ntun-up yes\ntun-ip "
         "192.0.2.9\ntun-route 203.0.113.0/24\n"
-        "workers 3\noffload no\ncontrol-socket /run/x.sock\ncontrol-group wheel\nmetrics-file /var/lib/x/m.prom\n"
+        "workers 3\noffload no\nfast-path off\ncontrol-socket /run/x.sock\ncontrol-group wheel\nmetrics-file "
+        "/var/lib/x/m.prom\n"
         "metrics-listen 127.0.0.1:9164\nmetrics-instance x\n",
         "b.conf", {}, diag);
     REQUIRE(running);

@@ -587,6 +587,20 @@ TEST_CASE("metrics-instance: a printable name of at most 128 characters; default
                 std::string(129, 'x') + "'"});
 }
 
+TEST_CASE("fast-path: on|off|direct (booleans too), default on, printed back", "[config][fast-path]") {
+    CHECK(good("").fast_path == FastPathMode::On);
+    CHECK(good("fast-path off\n").fast_path == FastPathMode::Off);
+    CHECK(good("fast-path no\n").fast_path == FastPathMode::Off);
+    CHECK(good("fast-path ON\n").fast_path == FastPathMode::On);
+    // Parsed (the daemon refuses it at start, with this position).
+    const auto direct = good("fast-path direct\n");
+    CHECK(direct.fast_path == FastPathMode::Direct);
+    CHECK(direct.fast_path_pos.line == 4);
+    CHECK(to_tayga_syntax(direct).find("\nfast-path direct\n") != std::string::npos);
+    CHECK(to_tayga_syntax(good("fast-path off\n")).find("\nfast-path off\n") != std::string::npos);
+    CHECK(bad("fast-path maybe\n") == Lines{"t.conf:4: fast-path: expected on, off or direct but found 'maybe'"});
+}
+
 TEST_CASE("offload: yes|no, default yes", "[config][offload]") {
     CHECK(good("").offload);
     CHECK_FALSE(good("offload no\n").offload);

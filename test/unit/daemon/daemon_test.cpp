@@ -462,8 +462,66 @@ TEST_CASE("Counters: table, JSON and Prometheus text carry the same numbers", "[
         const auto name = line.substr(0, line.find_first_of("{ "));
         CHECK(m.find("# TYPE " + name + " ") != std::string::npos);
     }
+    // ... the last 1 + 4 + 4: the fast path's families, present (zeros)
+    // without it.
     CHECK(samples == 1 + 1 + 2 + 2 + 1 + 2 + 2 + xlat::kIcmpErrorKinds + xlat::kIcmpErrorKinds + 1 + 1 + kReasonCount +
-                         1 + 1 + 2 + 3 + 1 + 1 + 1 + 1);
+                         1 + 1 + 2 + 3 + 1 + 1 + 1 + 1 + 1 + 4 + 4);
+    CHECK(m.find("nat64d_fast_path_attached{instance=\"nat64\"} 0\n") != std::string::npos);
+    CHECK(m.find("nat64d_fast_path_packets_total{instance=\"nat64\",path=\"fast\",direction=\"6to4\"} 0\n") !=
+          std::string::npos);
+    CHECK(m.find("nat64d_fast_path_packets_total{instance=\"nat64\",path=\"slow\",direction=\"6to4\"} 20\n") !=
+          std::string::npos);
+    CHECK(json.find("\"fast_path\"") == std::string::npos);
+    CHECK(table.find("kernel fast path") == std::string::npos);
+}
+
+TEST_CASE("Counters: the kernel fast path's beside the daemon's, labelled by path", "[daemon][stats]") {
+    StatsSnapshot s;
+    s.tun_device = "nat64";
+    s.instance = "nat64";
+    s.counters.packets_4to6 = 10;
+    s.counters.bytes_4to6 = 1000;
+    FastPathStats f;
+    f.state = "attached (tcx)";
+    f.attached = true;
+    f.packets_4to6 = 700;
+    f.packets_6to4 = 800;
+    f.bytes_4to6 = 70000;
+    f.bytes_6to4 = 80000;
+    f.counters = {{"translated_4to6", "IPv4 packets translated", 700},
+                  {"pass_fragment", "a fragment", 5},
+                  {"pass_ttl", "TTL or hop limit would expire", 0},
+                  {"dropped_error", "a helper failed", 1}};
+    s.fast_path = f;
+
+    const auto table = format_stats_table(s);
+    CHECK(table.find("\nkernel fast path: attached (tcx)\n") != std::string::npos);
+    CHECK(table.find("\n  packets translated 6to4                       800\n") != std::string::npos);
+    CHECK(table.find("  pass_fragment                                   5  a fragment\n") != std::string::npos);
+    CHECK(table.find("pass_ttl") == std::string::npos);  // zeros left out
+    CHECK(table.find("\npackets translated 4to6                          10\n") != std::string::npos);
+
+    const auto json = format_stats_json(s);
+    CHECK(json.find("\"fast_path\":{\"state\":\"attached (tcx)\",\"attached\":true,\"packets\":{\"4to6\":700,"
+                    "\"6to4\":800},\"bytes\":{\"4to6\":70000,\"6to4\":80000},\"counters\":{\"translated_4to6\":700,"
+                    "\"pass_fragment\":5,\"pass_ttl\":0,\"dropped_error\":1}},") != std::string::npos);
+    // The daemon's own counters keep their place.
+    CHECK(json.find("\"packets\":{\"4to6\":10,\"6to4\":0}") != std::string::npos);
+
+    const auto m = format_metrics(s);
+    CHECK(m.find("nat64d_fast_path_attached{instance=\"nat64\"} 1\n") != std::string::npos);
+    CHECK(m.find("nat64d_fast_path_packets_total{instance=\"nat64\",path=\"fast\",direction=\"4to6\"} 700\n") !=
+          std::string::npos);
+    CHECK(m.find("nat64d_fast_path_packets_total{instance=\"nat64\",path=\"slow\",direction=\"4to6\"} 10\n") !=
+          std::string::npos);
+    CHECK(m.find("nat64d_fast_path_bytes_total{instance=\"nat64\",path=\"fast\",direction=\"6to4\"} 80000\n") !=
+          std::string::npos);
+    CHECK(m.find("nat64d_fast_path_passed_packets_total{instance=\"nat64\",reason=\"fragment\"} 5\n") !=
+          std::string::npos);
+    CHECK(m.find("nat64d_fast_path_passed_packets_total{instance=\"nat64\",reason=\"ttl\"} 0\n") != std::string::npos);
+    CHECK(m.find("nat64d_fast_path_dropped_packets_total{instance=\"nat64\"} 1\n") != std::string::npos);
+    // The daemon's families are unchanged.
+    CHECK(m.find("nat64d_translated_packets_total{instance=\"nat64\",direction=\"4to6\"} 10\n") != std::string::npos);
 }
 
 namespace {

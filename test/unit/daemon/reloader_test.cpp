@@ -39,8 +39,13 @@ struct Fake {
     std::vector<PoolExclusions> exclusions;
     std::vector<std::pair<LogLevel, std::string>> logs;
     addr::DynamicPool* pool = nullptr;
+    // The kernel fast path (with_fast_path): what it was given, and why it
+    // was stopped.
+    std::string fast_path_error;  // non-empty: publishing to it fails with it
+    std::vector<std::pair<std::shared_ptr<const xlat::Tables>, std::vector<Prefix4>>> fast_published;
+    std::vector<std::string> fast_stopped;
 
-    ReloadPieces pieces(bool with_pool) {
+    ReloadPieces pieces(bool with_pool, bool with_fast_path = false) {
         ReloadPieces p;
         p.read_config = [this] {
             ++config_reads;
@@ -63,6 +68,17 @@ struct Fake {
         }
         p.publish = [this](std::shared_ptr<const xlat::Tables> t) { published.push_back(std::move(t)); };
         p.log = [this](LogLevel level, const std::string& line) { logs.emplace_back(level, line); };
+        if (with_fast_path) {
+            p.publish_fast_path = [this](const xlat::Tables& t, const std::vector<Prefix4>& deny4) -> common::Status {
+                // The workers have the same tables already.
+                REQUIRE_FALSE(published.empty());
+                CHECK(published.back().get() == &t);
+                fast_published.emplace_back(published.back(), deny4);
+                if (!fast_path_error.empty()) return common::Error{fast_path_error};
+                return {};
+            };
+            p.stop_fast_path = [this](const std::string& why) { fast_stopped.push_back(why); };
+        }
         return p;
     }
 
@@ -73,6 +89,10 @@ struct Fake {
 
 Reloader make(Fake& fake, const Config& running, bool with_pool = false, std::string root = "") {
     return Reloader(fake.pieces(with_pool), kFile, running, running, std::move(root));
+}
+
+Reloader make_with_fast_path(Fake& fake, const Config& running) {
+    return Reloader(fake.pieces(false, true), kFile, running, running, "");
 }
 
 std::vector<std::string> names(const std::vector<std::string_view>& v) {
@@ -217,6 +237,56 @@ TEST_CASE("Reloader: tables that cannot be built refuse the reload before the po
     CHECK(fake.exclusions.empty());
     CHECK(r.running().maps.size() == 1);
     CHECK(fake.logged(LogLevel::Err, "reload failed: map 198.51.100.11: overlaps"));
+}
+
+TEST_CASE("Reloader: the kernel fast path gets the published tables and the deny4 list", "[daemon][reload]") {
+    Fake fake;
+    const auto running = parsed(kBase);
+    auto r = make_with_fast_path(fake, running);
+    fake.next_config = parsed(kBase + "deny4 203.0.113.0/24\nmap 198.51.100.11 2001:db8::11\n");
+    const auto out = r.reload();
+    CHECK(out.ok);
+    REQUIRE(fake.fast_published.size() == 1);
+    CHECK(fake.fast_published[0].first == fake.published[0]);
+    CHECK(fake.fast_published[0].second == std::vector<Prefix4>{*parse_prefix4("203.0.113.0/24")});
+    CHECK(fake.fast_stopped.empty());
+    CHECK(out.fast_path_failure.empty());
+    CHECK(format_reload_reply(out) == "ok: reloaded, 2 mappings\n");
+}
+
+TEST_CASE("Reloader: a fast path that cannot take the new tables is detached; the reload stands", "[daemon][reload]") {
+    Fake fake;
+    const auto running = parsed(kBase);
+    auto r = make_with_fast_path(fake, running);
+    fake.next_config = parsed(kBase + "map 198.51.100.11 2001:db8::11\n");
+    fake.fast_path_error = "kernel fast path: filling the map table: Cannot allocate memory";
+    const auto out = r.reload();
+    // The workers translate with the new tables; the program, which holds
+    // the old ones, is stopped rather than kept.
+    CHECK(out.ok);
+    CHECK(fake.published.size() == 1);
+    CHECK(r.running().maps.size() == 2);
+    REQUIRE(fake.fast_stopped.size() == 1);
+    CHECK(fake.fast_stopped[0] ==
+          "publishing the reloaded tables failed: kernel fast path: filling the map table: Cannot allocate memory");
+    CHECK(out.fast_path_failure == fake.fast_path_error);
+    CHECK(fake.logged(LogLevel::Err,
+                      "reload: the kernel fast path could not take the new tables (kernel fast path: filling the map "
+                      "table: Cannot allocate memory); detaching it, translating through the TUN device only"));
+    CHECK(format_reload_reply(out) ==
+          "ok: reloaded, 2 mappings\nfast path detached (TUN-only now): kernel fast path: filling the map table: "
+          "Cannot allocate memory\n");
+}
+
+TEST_CASE("Reloader: a refused reload gives the fast path nothing", "[daemon][reload]") {
+    Fake fake;
+    const auto running = parsed(kBase);
+    auto r = make_with_fast_path(fake, running);
+    fake.next_config = parsed(kBase + "map 198.51.100.11 2001:db8::11\n");
+    fake.build_error = "map 198.51.100.11: overlaps";
+    CHECK_FALSE(r.reload().ok);
+    CHECK(fake.fast_published.empty());
+    CHECK(fake.fast_stopped.empty());
 }
 
 TEST_CASE("Reloader: a new map revokes the lease on its IPv4 address before it translates (RFC 7757 §3.2)",
