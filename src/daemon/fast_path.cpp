@@ -55,9 +55,6 @@ std::int64_t clock_ns(clockid_t clock) {
 
 common::Status KernelFastPath::start(const Config& cfg, unsigned tun_ifindex, const xlat::Tables& first,
                                      addr::DynamicPool* pool) {
-    if (cfg.fast_path == FastPathMode::Direct)
-        return common::Error{
-            fmt::format("{}:{}: fast-path direct: not supported yet", cfg.fast_path_pos.file, cfg.fast_path_pos.line)};
     // A filter an earlier run left (a killed daemon, a persistent device)
     // would translate with its old tables, whatever this run's setting.
     if (auto removed = bpf::FastPath::remove_stale(tun_ifindex); removed && *removed)
@@ -77,8 +74,10 @@ common::Status KernelFastPath::start(const Config& cfg, unsigned tun_ifindex, co
     // stderr: kept for -d; otherwise the one line below says why.
     const bool quiet = !common::log_enabled(LogLevel::Debug);
     const libbpf_print_fn_t old_print = quiet ? libbpf_set_print(nullptr) : nullptr;
-    auto loaded = bpf::FastPath::load(
-        bpf::LoadOptions{.tun_ifindex = tun_ifindex, .l2_len = 0, .max_leases = lease_map_size(cfg)});
+    auto loaded = bpf::FastPath::load(bpf::LoadOptions{.tun_ifindex = tun_ifindex,
+                                                       .l2_len = 0,
+                                                       .max_leases = lease_map_size(cfg),
+                                                       .direct = cfg.fast_path == FastPathMode::Direct});
     if (quiet) libbpf_set_print(old_print);
     if (!loaded) return not_running(loaded.error());
     auto fp = std::move(loaded).value();
@@ -95,7 +94,8 @@ common::Status KernelFastPath::start(const Config& cfg, unsigned tun_ifindex, co
             if (l.active) (void)fp_->add_lease(l.v6, l.v4);
         }
     }
-    state_ = fp_->attachment() == bpf::Attachment::Tcx ? "attached (tcx)" : "attached (clsact)";
+    state_ = fmt::format("attached ({}{})", fp_->attachment() == bpf::Attachment::Tcx ? "tcx" : "clsact",
+                         fp_->direct() ? ", direct" : "");
     active_.store(true, std::memory_order_release);
     read_counters_locked();
     log(LogLevel::Info, "fast path {} on the TUN device", state_);
@@ -145,6 +145,12 @@ void KernelFastPath::tick() {
         std::lock_guard lock(mutex_);
         if (!fp_) return;
         read_counters_locked();
+        // Direct mode sends only to the Ethernet devices the program knows:
+        // one made since (a veth, a VLAN) is learnt within a tick.
+        if (fp_->direct()) {
+            if (auto r = fp_->refresh_direct_devices(); !r)
+                log(LogLevel::Warning, "fast path: direct devices: {}", r.error());
+        }
         if (pool_ == nullptr) return;
         auto read = fp_->lease_uses();
         if (!read) {
@@ -217,9 +223,6 @@ std::optional<FastPathStats> KernelFastPath::stats() const {
 #else  // !NAT64D_HAVE_BPF
 
 common::Status KernelFastPath::start(const Config& cfg, unsigned, const xlat::Tables&, addr::DynamicPool*) {
-    if (cfg.fast_path == FastPathMode::Direct)
-        return common::Error{
-            fmt::format("{}:{}: fast-path direct: not supported yet", cfg.fast_path_pos.file, cfg.fast_path_pos.line)};
     if (cfg.fast_path == FastPathMode::Off) return {};
     std::lock_guard lock(mutex_);
     off_ = false;

@@ -6,7 +6,9 @@
 //    of an earlier run is removed first. With `fast-path on` every reason
 //    not to run it (no BPF in this build, no privileges, no BTF, no tcx or
 //    clsact) is logged once and the daemon runs TUN-only: start never fails
-//    for it. `fast-path direct` is refused (not supported yet).
+//    for it. `fast-path direct` loads the program in direct mode (FIB
+//    lookup, Ethernet header, redirect to the egress device); the tick
+//    refreshes its list of Ethernet devices.
 //  - publish(): every tables publication (reload, routes changed). When it
 //    fails the caller detaches the program (TUN-only from then on) rather
 //    than leave it translating with tables the daemon no longer uses.
@@ -52,7 +54,7 @@ public:
 
     // The start-up step (see above). `pool` (may be null) gets the observer
     // and its active leases are mirrored; it must outlive this object or
-    // stop() must run first. Fails only for `fast-path direct`.
+    // stop() must run first. Never fails: a reason not to run is logged.
     [[nodiscard]] common::Status start(const Config& cfg, unsigned tun_ifindex, const xlat::Tables& first,
                                        addr::DynamicPool* pool);
 

@@ -5,8 +5,9 @@
 # program passes on still reaches the daemon (a fragmented ping, a packet
 # whose hop limit expires in the translator, answered with an ICMPv6
 # Time Exceeded); `fast-path off` translates everything in the daemon and
-# shows zero fast-path packets. Exits 77 when this build or this kernel
-# cannot run the program.
+# shows zero fast-path packets; `fast-path direct` sends to the egress
+# veth itself (its direct counters move). Exits 77 when this build or this
+# kernel cannot run the program.
 # Usage: fast_path.sh PATH/TO/nat64d
 NAT64D=$1
 source "$(dirname "$0")/lib.sh"
@@ -139,8 +140,23 @@ grep -Eq '^nat64d_fast_path_packets_total\{instance="[^"]*",path="slow",directio
 [[ $(json_get '"fast_path" in s') == False ]] || fail "stats show a fast path with fast-path off"
 daemon_stop
 
-log "fast-path direct is refused at start"
+log "fast-path direct: sent straight to the veth devices once their neighbours are known"
 sed -i 's/^fast-path off$/fast-path direct/' "$LAB_DIR/nat64d.conf"
-out=$(inx "$NAT64D" -d -c "$LAB_DIR/nat64d.conf" 2>&1) && fail "fast-path direct started"
-grep -q "nat64d.conf:[0-9]*: fast-path direct: not supported yet" <<<"$out" || { echo "$out" >&2; fail "direct refusal message"; }
+daemon_start
+grep -q 'fast path attached (.*, direct)' "$LAB_DIR/nat64d.log" || fail "no 'fast path attached (..., direct)' line"
+counter() { json_get "s[\"fast_path\"][\"counters\"][\"$1\"]"; }
+direct4_before=$(counter direct_4to6)
+direct6_before=$(counter direct_6to4)
+ping_ok in6 "${PREFIX}${HOST4}"
+ping_ok in4 "$HOST6_MAPPED4"
+exchange udp in4 0.0.0.0 in6 "${PREFIX}${HOST4}" "$HOST6_MAPPED4"
+exchange tcp in6 :: in4 "$HOST6_MAPPED4" "${PREFIX}c000:201"
+# The neighbours were resolved by the first packets (ingress way); the
+# rest went direct, both ways.
+(( $(counter direct_6to4) >= direct6_before + 4 )) || { stats_json >&2; fail "direct 6to4 did not count"; }
+(( $(counter direct_4to6) >= direct4_before + 4 )) || { stats_json >&2; fail "direct 4to6 did not count"; }
+log "direct: a hop limit that expires still gets the daemon's Time Exceeded"
+out=$(in6 ping -c 1 -W 2 -t 2 "${PREFIX}${HOST4}" 2>&1 || true)
+grep -qi 'time exceeded' <<<"$out" || fail "no Time Exceeded for hop limit 2 in direct mode"
+daemon_stop
 log "PASS"
