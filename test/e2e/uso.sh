@@ -5,6 +5,7 @@
 # super-packet, nat64d translates it once (RFC 7915 §4) and writes it back
 # as an IPv6 super-packet, which the kernel cuts into three 1000-byte
 # datagrams for the IPv6 host. Then the same the other way (IPv6 -> IPv4).
+# Then both again with the kernel fast path, which may translate them itself.
 # Skipped (77) when the kernel does not take USO on a TUN (before 6.2).
 # Usage: uso.sh PATH/TO/nat64d
 NAT64D=$1
@@ -16,7 +17,9 @@ lab_up
 # prefix) to the IPv6 host's 198.51.100.2 (static map), and from
 # 2001:db8:6::3 (on its loopback, mapped to 198.51.100.3 here) to the
 # IPv4 host through the prefix.
-echo "map 198.51.100.3 2001:db8:6::3" >>"$LAB_DIR/nat64d.conf"
+# The daemon's path is what is tested first (the kernel fast path would
+# translate these super-packets itself); then the same with the fast path.
+printf 'map 198.51.100.3 2001:db8:6::3\nfast-path off\n' >>"$LAB_DIR/nat64d.conf"
 ip -n "$NSX" -6 addr add 2001:db8:6::3/128 dev lo nodad
 daemon_start
 
@@ -55,5 +58,13 @@ if [[ $SUPER_PACKETS -ne 1 ]]; then
 fi
 super "IPv6 -> IPv4" 6to4 in4 "$HOST4" 2001:db8:6::3 "${PREFIX}${HOST4}"
 [[ $SUPER_PACKETS -eq 1 ]] || fail "IPv6 -> IPv4: nat64d translated $SUPER_PACKETS packets, not one super-packet"
+daemon_stop
+
+# With the fast path (where it runs) the super-packets may be translated in
+# the kernel: the datagrams must arrive all the same.
+sed -i 's/^fast-path off$/fast-path on/' "$LAB_DIR/nat64d.conf"
+daemon_start
+super "IPv4 -> IPv6, fast-path on" 4to6 in6 "$HOST6" 192.0.2.254 "$HOST6_MAPPED4"
+super "IPv6 -> IPv4, fast-path on" 6to4 in4 "$HOST4" 2001:db8:6::3 "${PREFIX}${HOST4}"
 daemon_stop
 echo "PASS"
