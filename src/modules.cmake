@@ -86,3 +86,32 @@ function(nat64d_module_view target module)
   endforeach()
   target_include_directories(${target} PUBLIC ${view})
 endfunction()
+
+# The warnings every nat64d target compiles with (NAT64D_WERROR: as errors),
+# set as target options by nat64d_apply_warnings() over every target of the
+# tree once all are defined (top-level CMakeLists.txt): libraries,
+# executables, tests, fuzz targets. Put in front of a target's own options,
+# so that a test's -Wno-missing-field-initializers still wins. The BPF
+# program is compiled by its own command (src/bpf/CMakeLists.txt).
+set(NAT64D_WARNINGS -Wall -Wextra -Wpedantic -Wconversion -Wsign-conversion -Wshadow)
+function(nat64d_apply_warnings dir)
+  set(options ${NAT64D_WARNINGS})
+  if(NAT64D_WERROR)
+    list(APPEND options -Werror)
+  endif()
+  get_property(targets DIRECTORY ${dir} PROPERTY BUILDSYSTEM_TARGETS)
+  foreach(t IN LISTS targets)
+    get_target_property(type ${t} TYPE)
+    if(type MATCHES "^(STATIC_LIBRARY|SHARED_LIBRARY|MODULE_LIBRARY|OBJECT_LIBRARY|EXECUTABLE)$")
+      get_target_property(own ${t} COMPILE_OPTIONS)
+      if(NOT own)
+        set(own)
+      endif()
+      set_property(TARGET ${t} PROPERTY COMPILE_OPTIONS ${options} ${own})
+    endif()
+  endforeach()
+  get_property(subdirs DIRECTORY ${dir} PROPERTY SUBDIRECTORIES)
+  foreach(d IN LISTS subdirs)
+    nat64d_apply_warnings(${d})
+  endforeach()
+endfunction()
