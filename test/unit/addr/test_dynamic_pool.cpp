@@ -600,9 +600,10 @@ TEST_CASE("dynamic-pool: what readers see is the lease table, through bursts of 
             case 0:
             case 1:
             case 2: {  // a burst of new hosts (and returning ones: reactivation)
-                const unsigned n = 1 + rng() % 40;
+                const auto n = static_cast<unsigned>(1 + rng() % 40);
                 for (unsigned k = 0; k < n; ++k) {
-                    const unsigned i = rng() % 3 == 0 && next_host > 0 ? rng() % next_host : next_host++;
+                    const unsigned i =
+                        rng() % 3 == 0 && next_host > 0 ? static_cast<unsigned>(rng() % next_host) : next_host++;
                     PoolMiss why = PoolMiss::None;
                     (void)pool->map_6to4(host(i), why, r);
                 }
@@ -620,7 +621,7 @@ TEST_CASE("dynamic-pool: what readers see is the lease table, through bursts of 
                 }
                 break;
             case 5: {  // leases restored from a file
-                const std::uint32_t o = 512 + rng() % 500;
+                const auto o = static_cast<std::uint32_t>(512 + rng() % 500);
                 Ipv6Addr h = host(4000 + static_cast<unsigned>(rng() % 1000));
                 (void)pool->restore({LeaseRecord{Ipv4Addr::from_u32(0x0a000000 + o), h, now - 10, 0}}, "step");
                 break;
