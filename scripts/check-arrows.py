@@ -79,7 +79,7 @@ def check(root):
                         target = m.group(1)
                         if target in modules and target not in allowed:
                             problems.append(f"{rel}:{number}: {module} includes {target} "
-                                            f"(\"{line.strip()}\"), but docs/architecture.md has no "
+                                            f"({line.strip()}), but docs/architecture.md has no "
                                             f"arrow {module} -> {target}")
     return problems
 
