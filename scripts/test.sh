@@ -81,6 +81,6 @@ rm -f "$BG_LOG"
 if [[ $SANITIZE == 1 ]]; then
     stage "TSan tests" env TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
         ctest --test-dir build-tsan --output-on-failure --timeout 600 \
-        -R '^(unit_io|unit_addr|unit_daemon|e2e_pool|e2e_metrics|e2e_sanitizer_probe_race)$'
+        -R '^(unit_io|unit_io_root|unit_addr|unit_addr_root|unit_daemon|e2e_pool|e2e_metrics|e2e_sanitizer_probe_race)$'
 fi
 if [[ $FUZZ == 1 ]]; then stage "libFuzzer runs" scripts/fuzz.sh "$FUZZ_SECONDS"; fi

@@ -131,15 +131,15 @@ void DynamicPool::publish_if_stale(State& s) noexcept {
             table.by_offset.emplace(offset, l.cell);
         };
         if (full) {
-            auto base = std::make_shared<detail::LeaseTable>();
+            auto table = std::make_shared<detail::LeaseTable>();
             std::size_t active = 0;
             for (const auto& [offset, l] : s.book.by_offset()) active += l.active;
-            base->by_v6.reserve(active);
-            base->by_offset.reserve(active);
+            table->by_v6.reserve(active);
+            table->by_offset.reserve(active);
             for (const auto& [offset, l] : s.book.by_offset()) {
-                if (l.active) fill(*base, offset, l);
+                if (l.active) fill(*table, offset, l);
             }
-            snap->base = std::move(base);
+            snap->base = std::move(table);
         } else {
             snap->base = s.base;
             snap->recent.by_v6.reserve(s.added.size());

@@ -123,16 +123,19 @@ int on_kernel_error(sockaddr_nl* /*who*/, nlmsgerr* err, void* arg) {
     std::memcpy(&hdr, base, sizeof hdr);
     if ((hdr.nlmsg_flags & NLM_F_ACK_TLVS) == 0) return NL_STOP;
 
+    // NLA_HDRLEN, computed unsigned: the macro masks a size_t with the int
+    // ~(NLA_ALIGNTO - 1).
+    constexpr std::size_t kAttrHeader = (sizeof(nlattr) + NLA_ALIGNTO - 1) / NLA_ALIGNTO * NLA_ALIGNTO;
     std::size_t offset = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(nlmsgerr));
     if ((hdr.nlmsg_flags & NLM_F_CAPPED) == 0 && err->msg.nlmsg_len >= NLMSG_HDRLEN)
         offset += NLMSG_ALIGN(err->msg.nlmsg_len - NLMSG_HDRLEN);
-    while (offset + NLA_HDRLEN <= hdr.nlmsg_len) {
+    while (offset + kAttrHeader <= hdr.nlmsg_len) {
         nlattr attr;
         std::memcpy(&attr, base + offset, sizeof attr);
-        if (attr.nla_len < NLA_HDRLEN || offset + attr.nla_len > hdr.nlmsg_len) break;
+        if (attr.nla_len < kAttrHeader || offset + attr.nla_len > hdr.nlmsg_len) break;
         if ((attr.nla_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_MSG) {
-            const auto* text = reinterpret_cast<const char*>(base + offset + NLA_HDRLEN);
-            out->message.assign(text, strnlen(text, attr.nla_len - NLA_HDRLEN));
+            const auto* text = reinterpret_cast<const char*>(base + offset + kAttrHeader);
+            out->message.assign(text, strnlen(text, attr.nla_len - kAttrHeader));
             break;
         }
         offset += NLA_ALIGN(attr.nla_len);

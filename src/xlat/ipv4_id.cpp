@@ -62,10 +62,10 @@ void Ipv4IdGenerator::seed(const Key& key, std::uint16_t counter) noexcept {
 void Ipv4IdGenerator::new_cycle() noexcept {
     // Round r's table comes from the SipHash outputs of the words
     // (cycle, r, 0..31): 32 x 8 bytes = 256 table entries.
-    for (int r = 0; r < kRounds; ++r) {
+    for (std::size_t r = 0; r < kRounds; ++r) {
         for (std::uint64_t i = 0; i < 32; ++i) {
             const std::uint64_t h = siphash24(k0_, k1_, (cycle_ << 16) | (std::uint64_t(r) << 8) | i);
-            for (int b = 0; b < 8; ++b) round_[r][i * 8 + b] = static_cast<std::uint8_t>(h >> (8 * b));
+            for (std::size_t b = 0; b < 8; ++b) round_[r][i * 8 + b] = static_cast<std::uint8_t>(h >> (8 * b));
         }
     }
     ++cycle_;
@@ -79,7 +79,7 @@ std::uint16_t Ipv4IdGenerator::next() noexcept {
         const std::uint16_t c = counter_++;
         std::uint8_t l = static_cast<std::uint8_t>(c >> 8);
         std::uint8_t r = static_cast<std::uint8_t>(c);
-        for (int i = 0; i < kRounds; ++i) {
+        for (std::size_t i = 0; i < kRounds; ++i) {
             const std::uint8_t t = static_cast<std::uint8_t>(l ^ round_[i][r]);
             l = r;
             r = t;

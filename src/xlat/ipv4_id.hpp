@@ -17,6 +17,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 
 namespace nat64d::xlat {
@@ -36,7 +37,7 @@ public:
     [[nodiscard]] std::uint16_t next() noexcept;
 
 private:
-    static constexpr int kRounds = 6;
+    static constexpr std::size_t kRounds = 6;
     void new_cycle() noexcept;  // round tables for cycle_
 
     std::uint64_t k0_ = 0, k1_ = 0;

@@ -3,7 +3,9 @@
 // tests never touch the host's interfaces, addresses or routes. The child
 // collects failures as text and sends them to the parent through a pipe; the
 // parent reports them with Catch2. Without root (or /dev/net/tun, or the
-// right to make a namespace) the test is skipped with a warning.
+// right to make a namespace) the test is skipped (support/skip.hpp: the
+// test binary exits 77, ctest says "Skipped"); its test case is tagged
+// [root].
 //
 // Shared by test/unit/netlink and test/unit/io (tun_test.cpp).
 #pragma once
@@ -25,6 +27,8 @@
 #include <functional>
 #include <string>
 #include <vector>
+
+#include "support/skip.hpp"
 
 namespace nat64d::test {
 
@@ -78,12 +82,9 @@ private:
 inline constexpr int kNetnsSkip = 77;
 
 inline void run_in_netns(const std::function<void(NetnsChecks&)>& body) {
-    if (::geteuid() != 0) {
-        WARN("skipped: needs root (a network namespace and /dev/net/tun)");
-        return;
-    }
+    if (skip_unless_root("a network namespace and /dev/net/tun")) return;
     if (::access("/dev/net/tun", R_OK | W_OK) != 0) {
-        WARN("skipped: /dev/net/tun is not available");
+        skip("/dev/net/tun is not available");
         return;
     }
     int pipe_fds[2];
@@ -134,7 +135,7 @@ inline void run_in_netns(const std::function<void(NetnsChecks&)>& body) {
     while (::waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
     }
     if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == kNetnsSkip) {
-        WARN("skipped: " << out);
+        skip(out);
         return;
     }
     INFO("child (in a new network namespace) reported:\n" << out);

@@ -5,6 +5,7 @@
 // host, in this order; its dynamic.map is reproduced below byte for byte.
 #include <catch2/catch.hpp>
 
+#include "support/skip.hpp"
 #include "support/tempdir.hpp"
 
 #include "support/addrs.hpp"
@@ -657,9 +658,10 @@ TEST_CASE("dynamic-pool: what readers see is the lease table, through bursts of 
             case 0:
             case 1:
             case 2: {  // a burst of new hosts (and returning ones: reactivation)
-                const unsigned n = 1 + rng() % 40;
+                const auto n = static_cast<unsigned>(1 + rng() % 40);
                 for (unsigned k = 0; k < n; ++k) {
-                    const unsigned i = rng() % 3 == 0 && next_host > 0 ? rng() % next_host : next_host++;
+                    const unsigned i =
+                        rng() % 3 == 0 && next_host > 0 ? static_cast<unsigned>(rng() % next_host) : next_host++;
                     PoolMiss why = PoolMiss::None;
                     (void)pool->map_6to4(host(i), why, r);
                 }
@@ -677,7 +679,7 @@ TEST_CASE("dynamic-pool: what readers see is the lease table, through bursts of 
                 }
                 break;
             case 5: {  // leases restored from a file
-                const std::uint32_t o = 512 + rng() % 500;
+                const auto o = static_cast<std::uint32_t>(512 + rng() % 500);
                 Ipv6Addr h = host(4000 + static_cast<unsigned>(rng() % 1000));
                 (void)pool->restore({LeaseRecord{Ipv4Addr::from_u32(0x0a000000 + o), h, now - 10, 0}}, "step");
                 break;
@@ -1133,13 +1135,10 @@ TEST_CASE("dynamic.map: write_file_atomic follows no symlink planted at a temp n
     CHECK(slurp(path) == "5678\n");
 }
 
-TEST_CASE("dynamic.map: write_file_atomic on a full file system keeps the old file", "[addr][persist]") {
+TEST_CASE("dynamic.map: write_file_atomic on a full file system keeps the old file", "[addr][persist][root]") {
     // A real ENOSPC: a 16 KiB tmpfs in a private mount namespace of a child
     // process (the test process keeps its mounts).
-    if (geteuid() != 0) {
-        WARN("not root: full tmpfs case skipped");
-        return;
-    }
+    if (nat64d::test::skip_unless_root("a mount namespace with a small tmpfs")) return;
     TempDir dir;
     const pid_t child = fork();
     REQUIRE(child >= 0);
@@ -1160,7 +1159,7 @@ TEST_CASE("dynamic.map: write_file_atomic on a full file system keeps the old fi
     REQUIRE(waitpid(child, &status, 0) == child);
     REQUIRE(WIFEXITED(status));
     if (WEXITSTATUS(status) == 77) {
-        WARN("no mount namespace: full tmpfs case skipped");
+        nat64d::test::skip("no mount namespace or tmpfs: the full file system case cannot run");
         return;
     }
     CHECK(WEXITSTATUS(status) == 0);

@@ -258,7 +258,7 @@ TEST_CASE("map: trie lookups agree with a linear reference on random tables", "[
         std::vector<MapEntry> ref;
         for (int i = 0; i < 200; ++i) {
             // Addresses drawn from a small space so that overlaps happen.
-            const unsigned host = rng() % 9;  // 0..8 host bits
+            const auto host = static_cast<unsigned>(rng() % 9);  // 0..8 host bits
             const Prefix4 p4{nat64d::mask(Ipv4Addr::from_u32(0xc0000000u | (rng() & 0x0fffu)), 32 - host), 32 - host};
             Ipv6Addr a6 = v6("2001:db8::");
             a6.bytes[14] = static_cast<std::uint8_t>(rng() & 0x0f);
@@ -430,7 +430,7 @@ TEST_CASE("map: lookups over all IPv4 lengths /0../32 agree with a linear refere
         // disjoint (one /48 each).
         std::vector<MapEntry> ref;
         for (unsigned i = 0; i < 64; ++i) {
-            const unsigned len = rng() % 33;
+            const auto len = static_cast<unsigned>(rng() % 33);
             const Prefix4 p4{nat64d::mask(Ipv4Addr::from_u32(0xc0000200u | (rng() & 0xffu)), len), len};
             Ipv6Addr a6 = v6("2001:db8::");
             a6.bytes[4] = static_cast<std::uint8_t>(i);
@@ -447,7 +447,7 @@ TEST_CASE("map: lookups over all IPv4 lengths /0../32 agree with a linear refere
         for (const MapEntry& e : shuffled) REQUIRE(b.add(e).ok());
         for (int i = 0; i < 1000; ++i) {
             // Mostly inside 192.0.2.0/24, sometimes anywhere.
-            const std::uint32_t r = rng();
+            const auto r = static_cast<std::uint32_t>(rng());
             const Ipv4Addr addr = Ipv4Addr::from_u32(i % 4 == 0 ? r : 0xc0000200u | (r & 0xffu));
             const MapEntry* want = nullptr;
             for (const MapEntry& e : ref) {

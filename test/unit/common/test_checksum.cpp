@@ -91,7 +91,7 @@ TEST_CASE("RFC 768 / RFC 8200 §8.1: pseudo-header sums match the laid-out heade
     for (int i = 0; i < 200; ++i) {
         const auto src6 = random_bytes(rng, 16);
         const auto dst6 = random_bytes(rng, 16);
-        const std::uint32_t len6 = rng();
+        const auto len6 = static_cast<std::uint32_t>(rng());
         const auto nh = static_cast<std::uint8_t>(rng());
         // RFC 8200 §8.1: src, dst, 32-bit length, 3 zero bytes, next header.
         std::vector<std::uint8_t> ph6(src6);

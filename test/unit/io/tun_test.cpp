@@ -75,7 +75,7 @@ TEST_CASE("tun-device: invalid names and queue counts are refused before any sys
     CHECK_FALSE(remove_persistent("").ok());
 }
 
-TEST_CASE("tun-device: open creates a non-persistent multi-queue device with N non-blocking queues", "[tun]") {
+TEST_CASE("tun-device: open creates a non-persistent multi-queue device with N non-blocking queues", "[tun][root]") {
     run_in_netns([](NetnsChecks& c) {
         c.expect(!tun_exists("nat64t"), "no nat64t before open");
         {
@@ -111,7 +111,7 @@ TEST_CASE("tun-device: open creates a non-persistent multi-queue device with N n
     });
 }
 
-TEST_CASE("tun-device: one queue is still a multi-queue device", "[tun]") {
+TEST_CASE("tun-device: one queue is still a multi-queue device", "[tun][root]") {
     run_in_netns([](NetnsChecks& c) {
         // So that a persistent device made this way takes more queues later.
         auto one = TunDevice::open("nat64o", 1);
@@ -124,7 +124,7 @@ TEST_CASE("tun-device: one queue is still a multi-queue device", "[tun]") {
     });
 }
 
-TEST_CASE("tun-device: open refuses a device another process has queues on", "[tun]") {
+TEST_CASE("tun-device: open refuses a device another process has queues on", "[tun][root]") {
     run_in_netns([](NetnsChecks& c) {
         c.require_ok(make_persistent("nat64w"), "make_persistent");
         {
@@ -147,7 +147,7 @@ TEST_CASE("tun-device: open refuses a device another process has queues on", "[t
     });
 }
 
-TEST_CASE("--mktun: a persistent device survives 5 open/close cycles (restart safety)", "[tun]") {
+TEST_CASE("--mktun: a persistent device survives 5 open/close cycles (restart safety)", "[tun][root]") {
     run_in_netns([](NetnsChecks& c) {
         c.require_ok(make_persistent("nat64p"), "make_persistent");
         c.expect(tun_exists("nat64p"), "exists after --mktun");
@@ -170,7 +170,7 @@ TEST_CASE("--mktun: a persistent device survives 5 open/close cycles (restart sa
     });
 }
 
-TEST_CASE("--rmtun: remove_persistent removes the device; a missing one is an error", "[tun]") {
+TEST_CASE("--rmtun: remove_persistent removes the device; a missing one is an error", "[tun][root]") {
     run_in_netns([](NetnsChecks& c) {
         c.require_ok(make_persistent("nat64p"), "make_persistent");
         c.expect_ok(remove_persistent("nat64p"), "remove_persistent");
@@ -180,7 +180,7 @@ TEST_CASE("--rmtun: remove_persistent removes the device; a missing one is an er
     });
 }
 
-TEST_CASE("--rmtun: a device in use stays until its last queue closes", "[tun]") {
+TEST_CASE("--rmtun: a device in use stays until its last queue closes", "[tun][root]") {
     run_in_netns([](NetnsChecks& c) {
         c.require_ok(make_persistent("nat64b"), "make_persistent");
         std::optional<TunDevice> running;
@@ -197,7 +197,8 @@ TEST_CASE("--rmtun: a device in use stays until its last queue closes", "[tun]")
     });
 }
 
-TEST_CASE("tun-device: a persistent device without IFF_MULTI_QUEUE (TAYGA --mktun) gets one plain queue", "[tun]") {
+TEST_CASE("tun-device: a persistent device without IFF_MULTI_QUEUE (TAYGA --mktun) gets one plain queue",
+          "[tun][root]") {
     run_in_netns([](NetnsChecks& c) {
         // TAYGA's --mktun: IFF_TUN only (it reads struct tun_pi), persistent.
         const int tayga = raw_tun("nat64g", IFF_TUN, true);
@@ -223,7 +224,7 @@ TEST_CASE("tun-device: a persistent device without IFF_MULTI_QUEUE (TAYGA --mktu
     });
 }
 
-TEST_CASE("tun-device: a single-queue device in use by another process is refused", "[tun]") {
+TEST_CASE("tun-device: a single-queue device in use by another process is refused", "[tun][root]") {
     run_in_netns([](NetnsChecks& c) {
         // `ip tuntap add mode tun` flags, held open as TAYGA would.
         const int other = raw_tun("nat64i", IFF_TUN | IFF_NO_PI, false);
@@ -237,7 +238,7 @@ TEST_CASE("tun-device: a single-queue device in use by another process is refuse
     });
 }
 
-TEST_CASE("tun-device: the name of an interface that is not a TUN device is refused", "[tun]") {
+TEST_CASE("tun-device: the name of an interface that is not a TUN device is refused", "[tun][root]") {
     run_in_netns([](NetnsChecks& c) {
         c.expect(!tun_exists("lo"), "lo is not a TUN device");
         c.expect(!tun_exists("nat64d-none"), "a missing device does not exist");
@@ -256,7 +257,7 @@ TEST_CASE("tun-device: the name of an interface that is not a TUN device is refu
     });
 }
 
-TEST_CASE("tun-device: TunDevice is move-only and the moved-to object owns the queues", "[tun]") {
+TEST_CASE("tun-device: TunDevice is move-only and the moved-to object owns the queues", "[tun][root]") {
     run_in_netns([](NetnsChecks& c) {
         auto opened = TunDevice::open("nat64mv", 2);
         c.require_ok(opened, "open");

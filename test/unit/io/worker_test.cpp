@@ -411,10 +411,11 @@ TEST_CASE("Workers translate and lease while tables are republished and counters
             // Both workers see every host, in opposite orders: they race to lease.
             for (int k = 0; k < kHosts; ++k) {
                 const int i = w == 0 ? k : kHosts - 1 - k;
+                const auto slot = static_cast<std::size_t>(i);
                 const Ipv6Addr h = host(i);
                 send(ipv6({h, s6, 58}, seal6(icmp_echo(128, static_cast<std::uint16_t>(i), seq, {}), 58, h, s6)));
                 if (round > 0) {
-                    const Ipv4Addr l = s.lease[i];
+                    const Ipv4Addr l = s.lease[slot];
                     send(ipv4({s4, l, 1}, seal4(icmp_echo(0, static_cast<std::uint16_t>(i), seq, {}), 1, s4, l)));
                 }
             }
@@ -423,14 +424,15 @@ TEST_CASE("Workers translate and lease while tables are republished and counters
                 if (out.empty()) break;  // counted as missing below
                 ++s.received;
                 const int i = get16(out, (out[0] >> 4) == 4 ? 24 : 44);  // the echo identifier
+                const auto slot = static_cast<std::size_t>(i);
                 if (i >= kHosts) {
                     ++s.wrong;
                 } else if ((out[0] >> 4) == 4) {
                     // 6to4: from the host's lease; the first one sets it.
                     Ipv4Addr src;
                     std::copy(out.begin() + 12, out.begin() + 16, src.bytes.begin());
-                    if (s.lease[i] == Ipv4Addr{}) s.lease[i] = src;
-                    if (src != s.lease[i] || Ipv4Addr{{out[16], out[17], out[18], out[19]}} != s4) ++s.wrong;
+                    if (s.lease[slot] == Ipv4Addr{}) s.lease[slot] = src;
+                    if (src != s.lease[slot] || Ipv4Addr{{out[16], out[17], out[18], out[19]}} != s4) ++s.wrong;
                 } else {
                     // 4to6: back to the host that holds the lease.
                     Ipv6Addr dst;
@@ -490,10 +492,11 @@ TEST_CASE("Workers translate and lease while tables are republished and counters
     CHECK(leases.size() == static_cast<std::size_t>(kHosts));
     std::set<Ipv4Addr> distinct;
     for (int i = 0; i < kHosts; ++i) {
-        CHECK(seen[0].lease[i] == seen[1].lease[i]);
-        distinct.insert(seen[0].lease[i]);
+        const auto slot = static_cast<std::size_t>(i);
+        CHECK(seen[0].lease[slot] == seen[1].lease[slot]);
+        distinct.insert(seen[0].lease[slot]);
         const bool listed = std::any_of(leases.begin(), leases.end(), [&](const addr::LeaseInfo& l) {
-            return l.v6 == host(i) && l.v4 == seen[0].lease[i] && l.active;
+            return l.v6 == host(i) && l.v4 == seen[0].lease[slot] && l.active;
         });
         CHECK(listed);
     }

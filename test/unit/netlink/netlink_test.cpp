@@ -74,7 +74,7 @@ Socket open_socket(NetnsChecks& c) {
 
 }  // namespace
 
-TEST_CASE("netlink: ifindex of lo and of a missing interface", "[netlink]") {
+TEST_CASE("netlink: ifindex of lo and of a missing interface", "[netlink][root]") {
     run_in_netns([](NetnsChecks& c) {
         Socket sock = open_socket(c);
         auto lo = sock.ifindex("lo");
@@ -87,7 +87,7 @@ TEST_CASE("netlink: ifindex of lo and of a missing interface", "[netlink]") {
     });
 }
 
-TEST_CASE("netlink: link_kind tells TUN devices from others", "[netlink]") {
+TEST_CASE("netlink: link_kind tells TUN devices from others", "[netlink][root]") {
     run_in_netns([](NetnsChecks& c) {
         make_tun(c, "nat64k");
         Socket sock = open_socket(c);
@@ -99,7 +99,7 @@ TEST_CASE("netlink: link_kind tells TUN devices from others", "[netlink]") {
     });
 }
 
-TEST_CASE("netlink: tun_info reports the TUN driver's IFLA_INFO_DATA", "[netlink]") {
+TEST_CASE("netlink: tun_info reports the TUN driver's IFLA_INFO_DATA", "[netlink][root]") {
     run_in_netns([](NetnsChecks& c) {
         make_tun(c, "nat64k");
         const int tayga = raw_tun("nat64g", IFF_TUN, true);  // TAYGA's --mktun: PI header, one queue
@@ -146,7 +146,7 @@ TEST_CASE("netlink: tun_info reports the TUN driver's IFLA_INFO_DATA", "[netlink
     });
 }
 
-TEST_CASE("tun-up: set_up sets IFF_UP", "[netlink]") {
+TEST_CASE("tun-up: set_up sets IFF_UP", "[netlink][root]") {
     run_in_netns([](NetnsChecks& c) {
         make_tun(c, "nat64u");
         Socket sock = open_socket(c);
@@ -160,7 +160,7 @@ TEST_CASE("tun-up: set_up sets IFF_UP", "[netlink]") {
     });
 }
 
-TEST_CASE("netlink: mtu and set_mtu", "[netlink]") {
+TEST_CASE("netlink: mtu and set_mtu", "[netlink][root]") {
     run_in_netns([](NetnsChecks& c) {
         make_tun(c, "nat64m");
         Socket sock = open_socket(c);
@@ -179,7 +179,7 @@ TEST_CASE("netlink: mtu and set_mtu", "[netlink]") {
     });
 }
 
-TEST_CASE("tun-ip: add_address IPv4 and IPv6, adding twice succeeds", "[netlink]") {
+TEST_CASE("tun-ip: add_address IPv4 and IPv6, adding twice succeeds", "[netlink][root]") {
     run_in_netns([](NetnsChecks& c) {
         make_tun(c, "nat64a");
         Socket sock = open_socket(c);
@@ -213,7 +213,7 @@ TEST_CASE("tun-ip: add_address IPv4 and IPv6, adding twice succeeds", "[netlink]
     });
 }
 
-TEST_CASE("tun-route: add_route IPv4 and IPv6, adding twice succeeds", "[netlink]") {
+TEST_CASE("tun-route: add_route IPv4 and IPv6, adding twice succeeds", "[netlink][root]") {
     run_in_netns([](NetnsChecks& c) {
         make_tun(c, "nat64r");
         Socket sock = open_socket(c);
@@ -237,7 +237,7 @@ TEST_CASE("tun-route: add_route IPv4 and IPv6, adding twice succeeds", "[netlink
     });
 }
 
-TEST_CASE("tun-route: a route over a link that is down fails with the kernel's reason", "[netlink]") {
+TEST_CASE("tun-route: a route over a link that is down fails with the kernel's reason", "[netlink][root]") {
     run_in_netns([](NetnsChecks& c) {
         make_tun(c, "nat64d");
         Socket sock = open_socket(c);
@@ -250,7 +250,7 @@ TEST_CASE("tun-route: a route over a link that is down fails with the kernel's r
     });
 }
 
-TEST_CASE("tun-route: EEXIST from a route via another interface is an error", "[netlink]") {
+TEST_CASE("tun-route: EEXIST from a route via another interface is an error", "[netlink][root]") {
     run_in_netns([](NetnsChecks& c) {
         make_tun(c, "nat64x");
         make_tun(c, "nat64y");
@@ -270,7 +270,7 @@ TEST_CASE("tun-route: EEXIST from a route via another interface is an error", "[
     });
 }
 
-TEST_CASE("netlink: delete_link removes a persistent TUN device", "[netlink]") {
+TEST_CASE("netlink: delete_link removes a persistent TUN device", "[netlink][root]") {
     run_in_netns([](NetnsChecks& c) {
         make_tun(c, "nat64z");
         Socket sock = open_socket(c);
@@ -281,7 +281,7 @@ TEST_CASE("netlink: delete_link removes a persistent TUN device", "[netlink]") {
     });
 }
 
-TEST_CASE("netlink: Socket is movable and keeps working after a move", "[netlink]") {
+TEST_CASE("netlink: Socket is movable and keeps working after a move", "[netlink][root]") {
     run_in_netns([](NetnsChecks& c) {
         Socket first = open_socket(c);
         Socket second = std::move(first);
@@ -296,7 +296,7 @@ TEST_CASE("netlink: Socket is movable and keeps working after a move", "[netlink
 }
 
 TEST_CASE("netlink: route_table marks the routes into the link; local table apart; RouteMonitor sees changes",
-          "[netlink][route]") {
+          "[netlink][route][root]") {
     run_in_netns([](NetnsChecks& c) {
         make_tun(c, "nat64k");
         Socket sock = open_socket(c);

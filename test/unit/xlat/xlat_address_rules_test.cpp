@@ -326,7 +326,7 @@ TEST_CASE("RFC 7915 §5.3: an ICMPv6 error quoting an IPv6 packet with Next Head
 
 TEST_CASE("RFC 7915 §4.3: an ICMPv4 error quoting an IPv6-only protocol (0, 43, 44, 58, 60) is dropped",
           "[xlat][4to6][icmp][inner]") {
-    for (const std::uint8_t proto : {0, 43, 44, 58, 60}) {
+    for (const std::uint8_t proto : std::initializer_list<std::uint8_t>{0, 43, 44, 58, 60}) {
         INFO(int{proto});
         const Bytes quoted = ipv4({kHost4, kServer4, proto, 20}, Bytes(8, 0x11));
         const Bytes err = ipv4({kRouter4, kHost4, 1}, seal4(icmp_msg(3, 1, 0, quoted), 1, kRouter4, kHost4));
