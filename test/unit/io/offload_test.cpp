@@ -144,7 +144,7 @@ TEST_CASE("offload: RFC 1624 on a partial TCP checksum gives the bytes of transl
         Bytes partial = pkt;
         const std::uint32_t pseudo =
             from_v6 ? common::csum_pseudo6(h6.bytes.data(), s6.bytes.data(), static_cast<std::uint32_t>(l4_len), 6)
-                    : common::csum_pseudo4(s4.bytes.data(), h4.bytes.data(), static_cast<std::uint32_t>(l4_len), 6);
+                    : common::csum_pseudo4(s4.bytes.data(), h4.bytes.data(), static_cast<std::uint16_t>(l4_len), 6);
         put16(partial, l3 + 16, common::csum_fold(pseudo));
         const auto kept = run(needs_csum(static_cast<std::uint16_t>(l3), 16), partial);
         const auto whole = run(io::VnetHdr{}, pkt);
