@@ -38,7 +38,7 @@ struct LoadOptions {
     // Direct mode (`fast-path direct`): a translated packet whose next hop
     // the FIB resolves on an Ethernet device gets its Ethernet header and
     // goes straight to that device, skipping the second pass through the
-    // IP stack (docs/architecture.md, "Kernel fast path"). Needs l2_len 0.
+    // IP stack (docs/fast-path.md, "Direct mode"). Needs l2_len 0.
     bool direct = false;
 };
 
