@@ -524,6 +524,29 @@ TEST_CASE("Counters: the kernel fast path's beside the daemon's, labelled by pat
     CHECK(m.find("nat64d_translated_packets_total{instance=\"nat64\",direction=\"4to6\"} 10\n") != std::string::npos);
 }
 
+TEST_CASE("Counters: fast-path direct's counters in the table and as their own metrics family", "[daemon][stats]") {
+    StatsSnapshot s;
+    s.instance = "nat64";
+    FastPathStats f;
+    f.state = "attached (tcx, direct)";
+    f.attached = true;
+    f.counters = {{"direct_6to4", "IPv6 packets translated and sent to the egress device", 42},
+                  {"direct_fallback_no_neigh", "no resolved neighbour: ingress redirect", 3}};
+    s.fast_path = f;
+    const auto table = format_stats_table(s);
+    CHECK(table.find("  direct_6to4                                    42  IPv6 packets translated") !=
+          std::string::npos);
+    const auto m = format_metrics(s);
+    CHECK(m.find("# TYPE nat64d_fast_path_direct_packets_total counter\n") != std::string::npos);
+    CHECK(m.find("nat64d_fast_path_direct_packets_total{instance=\"nat64\",result=\"6to4\"} 42\n") !=
+          std::string::npos);
+    CHECK(m.find("nat64d_fast_path_direct_packets_total{instance=\"nat64\",result=\"fallback_no_neigh\"} 3\n") !=
+          std::string::npos);
+    // Without direct counters (fast-path on), no such family.
+    s.fast_path->counters.clear();
+    CHECK(format_metrics(s).find("nat64d_fast_path_direct_packets_total") == std::string::npos);
+}
+
 namespace {
 
 // The sample lines of a metrics text (no comments), each as "name{labels}".
