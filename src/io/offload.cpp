@@ -83,6 +83,47 @@ bool keeps_partial(const xlat::Tables& t, const xlat::PacketBuf& pkt, const Vnet
     return 20 + l4_len <= t.ipv4_mtu;
 }
 
+// Whether a super-packet's header describes what the packet is: a TCP
+// segment of the family its type names, or a UDP datagram of either
+// family (USO, no ECN), with its checksum left partial at the transport
+// checksum field (virtio 1.0 §5.1.6.2: GSO needs NEEDS_CSUM); anything else
+// cannot be segmented after translation and must not be rewritten as if
+// it could.
+bool super_packet_ok(const xlat::PacketBuf& pkt, const VnetHdr& in, std::uint8_t gso) noexcept {
+    const bool udp = gso == kGsoUdpL4;
+    const bool v4 = udp ? pkt.length >= 1 && pkt.data()[0] >> 4 == 4 : gso == kGsoTcpV4;
+    const Transport tr = transport_at(pkt, v4);
+    const bool ecn = (in.gso_type & kGsoEcn) != 0;
+    return (in.flags & kVnetNeedsCsum) != 0 && tr.proto == (udp ? 17 : 6) && !(udp && ecn) &&
+           in.csum_start == tr.offset && in.csum_offset == csum_field_offset(tr.proto);
+}
+
+// The header of the translated packet: the partial checksum and the
+// segmentation carried to the new headers, `moved` bytes away (the payload
+// stays where it was; only the headers in front of it change size).
+VnetHdr header_out(const xlat::PacketBuf& pkt, const VnetHdr& in, std::uint8_t gso, bool partial,
+                   std::ptrdiff_t moved) noexcept {
+    VnetHdr out;
+    if (partial) {
+        out.flags = kVnetNeedsCsum;
+        out.csum_start = static_cast<std::uint16_t>(in.csum_start + moved);
+        out.csum_offset = in.csum_offset;
+    }
+    if (gso == kGsoNone) return out;
+    if (gso == kGsoUdpL4) {
+        out.gso_type = kGsoUdpL4;  // the same type for both families
+    } else {
+        const bool v4 = (pkt.data()[0] >> 4) == 4;
+        out.gso_type = static_cast<std::uint8_t>((v4 ? kGsoTcpV4 : kGsoTcpV6) | (in.gso_type & kGsoEcn));
+    }
+    // hdr_len is a hint that may cover the whole linear part; it never
+    // points past the packet, bytes read behind it included.
+    out.hdr_len =
+        static_cast<std::uint16_t>(std::min<std::size_t>(static_cast<std::size_t>(in.hdr_len + moved), pkt.length));
+    out.gso_size = in.gso_size;
+    return out;
+}
+
 }  // namespace
 
 Offloaded translate_offloaded(const xlat::Tables& t, xlat::Context& ctx, xlat::PacketBuf& pkt,
@@ -94,21 +135,9 @@ Offloaded translate_offloaded(const xlat::Tables& t, xlat::Context& ctx, xlat::P
         r.offload_error = true;  // not offered (TUNSETOFFLOAD)
         return r;
     }
-    // A super-packet is a TCP segment of the family its type names, or a
-    // UDP datagram of either family (USO, no ECN), with its checksum left
-    // partial at the transport checksum field (virtio 1.0 §5.1.6.2: GSO
-    // needs NEEDS_CSUM); anything else cannot be segmented after
-    // translation and must not be rewritten as if it could.
-    if (gso != kGsoNone) {
-        const bool udp = gso == kGsoUdpL4;
-        const bool v4 = udp ? pkt.length >= 1 && pkt.data()[0] >> 4 == 4 : gso == kGsoTcpV4;
-        const Transport tr = transport_at(pkt, v4);
-        const bool ecn = (in.gso_type & kGsoEcn) != 0;
-        if (!needs_csum || tr.proto != (udp ? 17 : 6) || (udp && ecn) || in.csum_start != tr.offset ||
-            in.csum_offset != csum_field_offset(tr.proto)) {
-            r.offload_error = true;
-            return r;
-        }
+    if (gso != kGsoNone && !super_packet_ok(pkt, in, gso)) {
+        r.offload_error = true;
+        return r;
     }
     std::uint8_t* partial = nullptr;
     if (needs_csum) {
@@ -124,6 +153,8 @@ Offloaded translate_offloaded(const xlat::Tables& t, xlat::Context& ctx, xlat::P
                 common::csum_finish(common::csum_partial(pkt.data() + in.csum_start, length - in.csum_start));
             common::store16(field, sum);
         } else {
+            // Complemented around the translation: RFC 1624's update of a
+            // checksum is then the same update of the partial sum.
             partial = field;
             common::store16(field, static_cast<std::uint16_t>(~common::load16(field)));
         }
@@ -133,26 +164,9 @@ Offloaded translate_offloaded(const xlat::Tables& t, xlat::Context& ctx, xlat::P
     const std::size_t in_offset = pkt.offset;
     r.verdict = xlat::translate(t, ctx, pkt);
     if (r.verdict == Verdict::Forward && (partial != nullptr || gso != kGsoNone)) {
+        if (partial != nullptr) common::store16(partial, static_cast<std::uint16_t>(~common::load16(partial)));
         const auto moved = static_cast<std::ptrdiff_t>(in_offset) - static_cast<std::ptrdiff_t>(pkt.offset);
-        if (partial != nullptr) {
-            common::store16(partial, static_cast<std::uint16_t>(~common::load16(partial)));
-            r.out.flags = kVnetNeedsCsum;
-            r.out.csum_start = static_cast<std::uint16_t>(in.csum_start + moved);
-            r.out.csum_offset = in.csum_offset;
-        }
-        if (gso == kGsoUdpL4) {
-            r.out.gso_type = kGsoUdpL4;  // the same type for both families
-        } else if (gso != kGsoNone) {
-            const bool v4 = (pkt.data()[0] >> 4) == 4;
-            r.out.gso_type = static_cast<std::uint8_t>((v4 ? kGsoTcpV4 : kGsoTcpV6) | (in.gso_type & kGsoEcn));
-        }
-        if (gso != kGsoNone) {
-            // hdr_len is a hint that may cover the whole linear part; it
-            // never points past the packet, bytes read behind it included.
-            r.out.hdr_len = static_cast<std::uint16_t>(
-                std::min<std::size_t>(static_cast<std::size_t>(in.hdr_len + moved), pkt.length));
-            r.out.gso_size = in.gso_size;
-        }
+        r.out = header_out(pkt, in, gso, partial != nullptr, moved);
     }
     return r;
 }

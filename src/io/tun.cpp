@@ -248,9 +248,16 @@ Result<TunDevice> TunDevice::open(const std::string& name, unsigned queues, bool
         }
     }
 
-    if (dev.queues_.size() > 1) {
-        if (auto st = install_steering(name, dev.queues_.front().get())) {
-            dev.steering_ = true;
+    if (auto st = dev.set_up_features(offload); !st) return Error{st.error()};
+    return dev;
+}
+
+// After the queues are attached: the steering program, the check that no
+// other process asked for packet information, the offloads.
+Status TunDevice::set_up_features(bool offload) {
+    if (queues_.size() > 1) {
+        if (auto st = install_steering(name_, queues_.front().get())) {
+            steering_ = true;
         } else {
             // An optimisation only: the kernel's own queue choice stays.
             common::log(LogLevel::Debug, "{}", st.error());
@@ -261,36 +268,37 @@ Result<TunDevice> TunDevice::open(const std::string& name, unsigned queues, bool
     // process already had one open with packet information, ours would see
     // a 4-byte header in front of every packet.
     ifreq ifr{};
-    if (::ioctl(dev.queues_.front().get(), TUNGETIFF, &ifr) < 0)
-        return Error{fmt::format("tun-device {}: cannot read its flags: {}", name, std::strerror(errno))};
+    if (::ioctl(queues_.front().get(), TUNGETIFF, &ifr) < 0)
+        return Error{fmt::format("tun-device {}: cannot read its flags: {}", name_, std::strerror(errno))};
     if ((ifr.ifr_flags & IFF_TUN) == 0 || (ifr.ifr_flags & IFF_NO_PI) == 0)
         return Error{
             fmt::format("tun-device {}: another process has it open with packet information headers "
                         "(IFF_NO_PI is not in effect); stop that process first",
-                        name)};
+                        name_)};
     if (offload) {
-        dev.vnet_hdr_ = true;
+        vnet_hdr_ = true;
         // The header size is the device's: the plain virtio_net_hdr.
         int hdr_size = static_cast<int>(kVnetHdrLen);
-        if (::ioctl(dev.queues_.front().get(), TUNSETVNETHDRSZ, &hdr_size) < 0)
-            return Error{fmt::format("tun-device {}: cannot set the vnet header size: {}", name, std::strerror(errno))};
+        if (::ioctl(queues_.front().get(), TUNSETVNETHDRSZ, &hdr_size) < 0)
+            return Error{
+                fmt::format("tun-device {}: cannot set the vnet header size: {}", name_, std::strerror(errno))};
         // Offered, not required: without them the header stays (all zero)
         // and packets come one by one. UDP segmentation (USO, Linux 6.2+;
         // the UAPI headers of older systems lack the flags) is offered
         // first and dropped if the kernel refuses it.
         const unsigned long tcp = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN;
-        const int fd = dev.queues_.front().get();
+        const int fd = queues_.front().get();
         if (::ioctl(fd, TUNSETOFFLOAD, tcp | kTunUso4 | kTunUso6) == 0) {
-            dev.offload_active_ = true;
-            dev.uso_active_ = true;
+            offload_active_ = true;
+            uso_active_ = true;
         } else if (::ioctl(fd, TUNSETOFFLOAD, tcp) == 0) {
-            dev.offload_active_ = true;
+            offload_active_ = true;
         } else {
-            common::log(LogLevel::Warning, "tun-device {}: the kernel refused checksum/segmentation offload: {}", name,
+            common::log(LogLevel::Warning, "tun-device {}: the kernel refused checksum/segmentation offload: {}", name_,
                         std::strerror(errno));
         }
     }
-    return dev;
+    return {};
 }
 
 Status make_persistent(const std::string& name) {

@@ -81,6 +81,7 @@ public:
 
 private:
     TunDevice() = default;
+    [[nodiscard]] common::Status set_up_features(bool offload);
 
     std::string name_;
     bool created_ = false;
