@@ -9,7 +9,7 @@ namespace {
 
 // Bit `i` of a big-endian key, most significant first.
 unsigned bit_at(const std::uint8_t* key, unsigned i) noexcept {
-    return (key[i / 8] >> (7 - i % 8)) & 1u;
+    return (unsigned{key[i / 8]} >> (7 - i % 8)) & 1u;
 }
 
 // The route the kernel would use of two to the same prefix: the local
