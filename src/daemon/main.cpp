@@ -626,8 +626,8 @@ common::Status Startup::build_first_tables() {
 
 // fast-path: the program loaded and attached to the TUN device's egress
 // with the first tables, while the daemon still has the privileges for it
-// (CAP_BPF, CAP_NET_ADMIN). Whatever keeps it from running is logged once
-// and the daemon runs TUN-only; only `fast-path direct` stops the start.
+// (CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN). Whatever keeps it from running is
+// logged once and the daemon runs TUN-only: it never stops the start.
 common::Status Startup::start_fast_path() {
     const unsigned ifindex = ::if_nametoindex(tun->name().c_str());
     if (ifindex == 0) return common::Error{"tun-device " + tun->name() + ": " + std::strerror(errno)};
