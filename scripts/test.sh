@@ -19,7 +19,7 @@ ctest --test-dir "$BUILD_DIR" --output-on-failure --timeout 600 "$@"
 # tests (workers, table publication, dynamic pool, control and metrics
 # threads) and two end-to-end tests. libFuzzer: with clang, each target of
 # test/fuzz (libraries instrumented, ASan+UBSan) runs for
-# NAT64D_FUZZ_SECONDS (default 20, 0 skips it) two at a time (scripts/fuzz.sh);
+# NAT64D_FUZZ_SECONDS (default 10, 0 skips it) two at a time (scripts/fuzz.sh);
 # a crash or a broken invariant fails the run; the seeds also replay in every
 # build (ctest label "fuzz", above). Each stage prints its wall time.
 stage() {  # stage NAME COMMAND...: runs it and reports its wall time
@@ -28,7 +28,7 @@ stage() {  # stage NAME COMMAND...: runs it and reports its wall time
     "$@"
     printf '== stage %s: %d s\n' "$name" $((SECONDS - start))
 }
-FUZZ_SECONDS=${NAT64D_FUZZ_SECONDS:-20}
+FUZZ_SECONDS=${NAT64D_FUZZ_SECONDS:-10}
 FUZZ=0
 if [[ "$FUZZ_SECONDS" != 0 ]]; then
     if command -v clang++ >/dev/null; then
