@@ -124,16 +124,23 @@ struct {
 #define OK 0
 #define NO_STATIC (-1)
 
-static __always_inline int pass(int cause) {
-    __u32 k = (__u32)cause;
-    __u64* c = bpf_map_lookup_elem(&counters, &k);
-    if (c) *c += 1;
-    return TC_ACT_OK;
+/* The key is stored as a whole 8-byte stack slot (the map reads its first
+ * four bytes): the compiler may give it a slot where the caller spilled a
+ * pointer, and a partial overwrite of a spilled pointer is refused to a
+ * loader without CAP_PERFMON. */
+static __always_inline void count(__u32 k, __u64 n) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    __u64 slot = k;
+#else
+    __u64 slot = (__u64)k << 32;
+#endif
+    __u64* c = bpf_map_lookup_elem(&counters, &slot);
+    if (c) *c += n;
 }
 
-static __always_inline void count(__u32 k, __u64 n) {
-    __u64* c = bpf_map_lookup_elem(&counters, &k);
-    if (c) *c += n;
+static __always_inline int pass(int cause) {
+    count((__u32)cause, 1);
+    return TC_ACT_OK;
 }
 
 /* ---- Internet checksum, as src/common/checksum.cpp computes it ---- */
@@ -236,16 +243,62 @@ static __always_inline int in_prefix4(const __u8* a, const __u8* net, __u32 len)
     return (be32_of(a) & m) == (be32_of(net) & m);
 }
 
-/* RFC 6052 §2.2: where the four IPv4 bytes sit for each prefix length:
- * right after the prefix, skipping the u octet (byte 8) except for /96,
- * whose suffix starts past it. */
-static __always_inline int v4_positions(__u32 len, int pos[4]) {
-    if (len != 32 && len != 40 && len != 48 && len != 56 && len != 64 && len != 96) return 0;
-    for (int i = 0; i < 4; i++) {
-        int b = (int)(len / 8) + i;
-        pos[i] = (len != 96 && b >= 8) ? b + 1 : b;
+/* RFC 6052 §2.2: the IPv4 bits follow the prefix, skipping bits 64-71
+ * (the u octet); /96's suffix starts past it. Worked out on the address's
+ * two 64-bit halves with shifts: offsets computed into the stack (a byte
+ * position per prefix length) the verifier takes only from a loader with
+ * CAP_PERFMON (its Spectre v1 rule). */
+static __always_inline int rfc6052_length(__u32 len) {
+    return len == 32 || len == 40 || len == 48 || len == 56 || len == 64 || len == 96;
+}
+
+static __always_inline __u64 load_be64(const __u8* p) {
+    __u64 v;
+    __builtin_memcpy(&v, p, 8);
+    return bpf_be64_to_cpu(v);
+}
+
+static __always_inline void store_be64(__u8* p, __u64 v) {
+    v = bpf_cpu_to_be64(v);
+    __builtin_memcpy(p, &v, 8);
+}
+
+/* v6 holds the prefix (the rest zero): the IPv4 address v4 goes in. */
+static __always_inline void embed4(__u32 len, __u8* v6, const __u8* v4) {
+    const __u32 x = be32_of(v4);
+    __u64 hi = load_be64(v6), lo = load_be64(v6 + 8);
+    if (len == 96) {
+        lo |= x;
+    } else if (len == 64) {
+        lo |= (__u64)x << 24;
+    } else {
+        /* /32../56: the first 64 - len bits end the upper half, the other
+         * r = len - 32 follow the u octet. */
+        const __u32 r = (len - 32) & 31;
+        hi |= x >> r;
+        if (r) lo |= (__u64)(x & ((1U << r) - 1)) << (56 - r);
     }
-    return 1;
+    store_be64(v6, hi);
+    store_be64(v6 + 8, lo);
+}
+
+/* The IPv4 address embedded in v6, into v4. */
+static __always_inline void extract4(__u32 len, const __u8* v6, __u8* v4) {
+    const __u64 hi = load_be64(v6), lo = load_be64(v6 + 8);
+    __u32 x;
+    if (len == 96) {
+        x = (__u32)lo;
+    } else if (len == 64) {
+        x = (__u32)(lo >> 24);
+    } else {
+        const __u32 r = (len - 32) & 31;
+        x = (__u32)((hi & (0xffffffffULL >> r)) << r);
+        if (r) x |= (__u32)(lo >> (56 - r)) & ((1U << r) - 1);
+    }
+    v4[0] = x >> 24;
+    v4[1] = x >> 16;
+    v4[2] = x >> 8;
+    v4[3] = x;
 }
 
 static __always_inline int prefix_contains(const struct nat64d_bpf_settings* s, const __u8* a) {
@@ -297,9 +350,10 @@ static __always_inline int owned4(const struct nat64d_bpf_settings* s, __u32 set
 }
 
 /* xlat::map_4to6: reserved never; a map, then the pool (an address inside
- * it maps to its lease or to nothing), then the prefix. */
+ * it maps to its lease or to nothing), then the prefix. With last_use, a
+ * lease's last-use stamp, for the caller to stamp once it translates. */
 static __always_inline int map_4to6(const struct nat64d_bpf_settings* s, __u32 set, const __u8* a, __u8* out,
-                                    int* via_prefix, int refresh) {
+                                    int* via_prefix, __u64** last_use) {
     *via_prefix = 0;
     if (reserved4(a)) return NAT64D_BPF_C_pass_address_class;
     if (s->has_maps) {
@@ -322,22 +376,20 @@ static __always_inline int map_4to6(const struct nat64d_bpf_settings* s, __u32 s
         struct nat64d_bpf_lease4_val* l = bpf_map_lookup_elem(&lease4, &k);
         if (!l) return NAT64D_BPF_C_pass_unmapped;
         __builtin_memcpy(out, l->v6, 16);
-        if (refresh) stamp(&l->last_use_ns);
+        if (last_use) *last_use = &l->last_use_ns;
         return OK;
     }
     if (!s->has_prefix) return NAT64D_BPF_C_pass_unmapped;
     if (link_local4(a)) return NAT64D_BPF_C_pass_address_class;
     if (s->wkp_strict && !global4(a)) return NAT64D_BPF_C_pass_policy;
     if (denied(s, set, a)) return NAT64D_BPF_C_pass_policy;
-    int pos[4];
-    if (!v4_positions(s->prefix_len, pos)) return NAT64D_BPF_C_pass_unmapped;
+    if (!rfc6052_length(s->prefix_len)) return NAT64D_BPF_C_pass_unmapped;
     __builtin_memset(out, 0, 16);
     int n = s->prefix_len / 8;
 #pragma unroll
     for (int i = 0; i < 12; i++)
         if (i < n) out[i] = s->prefix[i];
-#pragma unroll
-    for (int i = 0; i < 4; i++) out[pos[i] & 15] = a[i];
+    embed4(s->prefix_len, out, a);
     *via_prefix = 1;
     return OK;
 }
@@ -362,10 +414,8 @@ static __always_inline int map_6to4_static(const struct nat64d_bpf_settings* s, 
         }
     }
     if (s->has_prefix && prefix_contains(s, a)) {
-        int pos[4];
-        if (!v4_positions(s->prefix_len, pos)) return NAT64D_BPF_C_pass_unmapped;
-#pragma unroll
-        for (int i = 0; i < 4; i++) out[i] = a[pos[i] & 15];
+        if (!rfc6052_length(s->prefix_len)) return NAT64D_BPF_C_pass_unmapped;
+        extract4(s->prefix_len, a, out);
         if (reserved4(out) || link_local4(out)) return NAT64D_BPF_C_pass_address_class;
         if (s->wkp_strict && !global4(out)) return NAT64D_BPF_C_pass_policy;
         if (denied(s, set, out)) return NAT64D_BPF_C_pass_policy;
@@ -394,9 +444,10 @@ static __always_inline int map_6to4_dst(const struct nat64d_bpf_settings* s, __u
 }
 
 /* xlat::map_6to4_src: static with the anti-spoofing rule (RFC 6052 §5.1),
- * then an existing lease; a host that needs a new lease goes to the daemon,
- * which owns the pool. */
-static __always_inline int map_6to4_src(const struct nat64d_bpf_settings* s, __u32 set, const __u8* a, __u8* out) {
+ * then an existing lease (its last-use stamp in *last_use, as map_4to6);
+ * a host that needs a new lease goes to the daemon, which owns the pool. */
+static __always_inline int map_6to4_src(const struct nat64d_bpf_settings* s, __u32 set, const __u8* a, __u8* out,
+                                        __u64** last_use) {
     int via_prefix = 0;
     int r = map_6to4_static(s, set, a, out, &via_prefix);
     if (r == OK && via_prefix && owned4(s, set, out)) return NAT64D_BPF_C_pass_policy;
@@ -405,7 +456,7 @@ static __always_inline int map_6to4_src(const struct nat64d_bpf_settings* s, __u
     struct nat64d_bpf_lease6_val* l = find_lease6(a);
     if (!l) return NAT64D_BPF_C_pass_unmapped;
     __builtin_memcpy(out, l->v4, 4);
-    stamp(&l->last_use_ns);
+    *last_use = &l->last_use_ns;
     return OK;
 }
 
@@ -461,7 +512,6 @@ static __always_inline __u32 direct_check_len(struct __sk_buff* skb, __u32 l3_hd
  * and the length to check; on DIRECT_SEND it holds the egress device and
  * the MAC addresses. */
 static __noinline int direct_route(struct __sk_buff* skb, struct bpf_fib_lookup* fib) {
-    if (!fib) return DIRECT_INGRESS;
     fib->ifindex = tun_ifindex;
     long rc = bpf_fib_lookup(skb, fib, sizeof(*fib), 0);
     if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
@@ -485,7 +535,6 @@ static __noinline int direct_route(struct __sk_buff* skb, struct bpf_fib_lookup*
  * fib->ifindex. 0 on success; -1 when the packet could not be given its
  * header and is still the plain translated packet; -2 when it is neither. */
 static __noinline int direct_send(struct __sk_buff* skb, const struct bpf_fib_lookup* fib, __u16 ethertype) {
-    if (!fib) return -1;
     struct ethhdr eth;
     __builtin_memcpy(eth.h_dest, fib->dmac, ETH_ALEN);
     __builtin_memcpy(eth.h_source, fib->smac, ETH_ALEN);
@@ -493,6 +542,32 @@ static __noinline int direct_send(struct __sk_buff* skb, const struct bpf_fib_lo
     if (bpf_skb_change_head(skb, ETH_HLEN, 0)) return -1;
     if (bpf_skb_store_bytes(skb, 0, &eth, sizeof(eth), 0)) return -2;
     return 0;
+}
+
+/* Direct mode's plan, both directions, before the packet is changed: fib
+ * holds the translated packet's family, addresses, tos/flowinfo and
+ * protocol (proto: IPPROTO_TCP, _UDP, _ICMP or _ICMPV6 after translation);
+ * this adds the ports and the length to check and looks the route up.
+ * hops: the translated TTL/hop limit. A negative result is a pass cause. */
+static __always_inline int direct_plan(struct __sk_buff* skb, struct bpf_fib_lookup* fib, __u8 hops, __u8 proto,
+                                       const __u8* l4, __u32 l4_off, __u32 l3_hdr, __u32 total) {
+    if (!direct_hop_ok(hops)) {
+        count(NAT64D_BPF_C_direct_fallback_ttl, 1);
+        return DIRECT_INGRESS;
+    }
+    __u32 l4_hdr = 8;
+    if (proto == IPPROTO_TCP && skb->gso_size) {
+        __u8 doff = 0; /* a super-packet's segments: header + gso_size */
+        if (bpf_skb_load_bytes(skb, l4_off + 12, &doff, 1)) return -NAT64D_BPF_C_pass_header;
+        l4_hdr = (doff >> 4) * 4;
+    }
+    if (proto == IPPROTO_TCP || proto == IPPROTO_UDP) {
+        __builtin_memcpy(&fib->sport, l4, 2);
+        __builtin_memcpy(&fib->dport, l4 + 2, 2);
+    }
+    fib->tot_len = direct_check_len(skb, l3_hdr, l4_hdr, total);
+    int route = direct_route(skb, fib);
+    return route == DIRECT_TOO_BIG ? -NAT64D_BPF_C_pass_too_big : route;
 }
 
 /* After the translation: the direct send, or its fallback. */
@@ -656,12 +731,16 @@ static __noinline int xlat_4to6(struct __sk_buff* skb, const struct nat64d_bpf_s
 
     struct ipv6hdr h6 = {};
     int via = 0;
+    /* The destination's lease, stamped once translated; without one a
+     * local is (a pointer that may be null the verifier refuses on a
+     * speculated path to a loader without CAP_PERFMON). */
+    __u64 unleased = 0;
+    __u64* last_use = &unleased;
     int r = map_4to6(s, set, src, (__u8*)&h6.saddr, &via, 0);
     if (r != OK) return pass(r);
-    r = map_4to6(s, set, dst, (__u8*)&h6.daddr, &via, 1);
+    r = map_4to6(s, set, dst, (__u8*)&h6.daddr, &via, &last_use);
     if (r != OK) return pass(r);
-    if (via && s->route_check && !leaves_elsewhere(skb, 1, (const __u8*)&h6.daddr))
-        return pass(NAT64D_BPF_C_pass_route_check);
+    const int check_route = via && s->route_check;
     if (eq16((const __u8*)&h6.daddr, s->own6) || eq16((const __u8*)&h6.saddr, s->own6))
         return pass(NAT64D_BPF_C_pass_own_address);
 
@@ -684,35 +763,23 @@ static __noinline int xlat_4to6(struct __sk_buff* skb, const struct nat64d_bpf_s
 
     /* Direct mode: the output leg is settled now, while the packet can
      * still go to the daemon untouched. */
-    struct bpf_fib_lookup fib;
+    /* Zeroed even when unused: a speculated path reads it. */
+    struct bpf_fib_lookup fib = {};
     int route = DIRECT_INGRESS;
     if (direct_mode && l2_len == 0) {
-        __builtin_memset(&fib, 0, sizeof(fib));
-        if (!direct_hop_ok(h6.hop_limit)) {
-            count(NAT64D_BPF_C_direct_fallback_ttl, 1);
-        } else {
-            __u32 l4_hdr = 8;
-            if (ip.protocol == IPPROTO_TCP && skb->gso_size) {
-                __u8 doff = 0; /* a super-packet's segments: header + gso_size */
-                if (bpf_skb_load_bytes(skb, l4_off + 12, &doff, 1)) return pass(NAT64D_BPF_C_pass_header);
-                l4_hdr = (doff >> 4) * 4;
-            }
-            fib.family = AF_INET6;
-            fib.l4_protocol = proto6;
-            if (ip.protocol != IPPROTO_ICMP) {
-                __builtin_memcpy(&fib.sport, l4, 2);
-                __builtin_memcpy(&fib.dport, l4 + 2, 2);
-            }
-            fib.tot_len = direct_check_len(skb, sizeof(struct ipv6hdr), l4_hdr, total6);
-            fib.flowinfo = bpf_htonl((__u32)ip.tos << 20); /* traffic class, flow label 0 */
-            __builtin_memcpy(fib.ipv6_src, &h6.saddr, 16);
-            __builtin_memcpy(fib.ipv6_dst, &h6.daddr, 16);
-            route = direct_route(skb, &fib);
-            if (route == DIRECT_TOO_BIG) return pass(NAT64D_BPF_C_pass_too_big);
-            /* the hop the kernel's forwarding would have taken off */
-            if (route == DIRECT_SEND) h6.hop_limit -= 1;
-        }
+        fib.family = AF_INET6;
+        fib.l4_protocol = proto6;
+        fib.flowinfo = bpf_htonl((__u32)ip.tos << 20); /* traffic class, flow label 0 */
+        __builtin_memcpy(fib.ipv6_src, &h6.saddr, 16);
+        __builtin_memcpy(fib.ipv6_dst, &h6.daddr, 16);
+        route = direct_plan(skb, &fib, h6.hop_limit, ip.protocol, l4, l4_off, sizeof(struct ipv6hdr), total6);
+        if (route < 0) return pass(-route);
+        /* the hop the kernel's forwarding would have taken off */
+        if (route == DIRECT_SEND) h6.hop_limit -= 1;
     }
+    /* A direct send has shown the route leaving through another device. */
+    if (check_route && route != DIRECT_SEND && !leaves_elsewhere(skb, 1, (const __u8*)&h6.daddr))
+        return pass(NAT64D_BPF_C_pass_route_check);
 
     __u8 icmp_type = 0;
     __u16 icmp_csum = 0;
@@ -735,6 +802,7 @@ static __noinline int xlat_4to6(struct __sk_buff* skb, const struct nat64d_bpf_s
     }
 
     if (bpf_skb_change_proto(skb, bpf_htons(ETH_P_IPV6), 0)) return pass(NAT64D_BPF_C_pass_helper);
+    stamp(last_use);
     /* From here on the packet is changed: a failure drops it. */
     if (bpf_skb_store_bytes(skb, off, &h6, sizeof(h6), BPF_F_RECOMPUTE_CSUM)) goto fail;
     const __u32 l4_off6 = off + sizeof(struct ipv6hdr);
@@ -806,9 +874,10 @@ static __noinline int xlat_6to4(struct __sk_buff* skb, const struct nat64d_bpf_s
         if (map_4to6(s, set, (const __u8*)&h4.daddr, back, &back_via, 0) != OK || !eq16(back, dst))
             return pass(NAT64D_BPF_C_pass_hairpin);
     }
-    if (via && s->route_check && !leaves_elsewhere(skb, 0, (const __u8*)&h4.daddr))
-        return pass(NAT64D_BPF_C_pass_route_check);
-    r = map_6to4_src(s, set, src, (__u8*)&h4.saddr);
+    const int check_route = via && s->route_check;
+    __u64 unleased = 0; /* as in xlat_4to6 */
+    __u64* last_use = &unleased;
+    r = map_6to4_src(s, set, src, (__u8*)&h4.saddr, &last_use);
     if (r != OK) return pass(r);
     if (eq4((const __u8*)&h4.daddr, s->own4) || eq4((const __u8*)&h4.saddr, s->own4))
         return pass(NAT64D_BPF_C_pass_own_address);
@@ -835,34 +904,21 @@ static __noinline int xlat_6to4(struct __sk_buff* skb, const struct nat64d_bpf_s
     h4.protocol = proto4;
 
     /* Direct mode: as in xlat_4to6, before the packet is changed. */
-    struct bpf_fib_lookup fib;
+    /* Zeroed even when unused: a speculated path reads it. */
+    struct bpf_fib_lookup fib = {};
     int route = DIRECT_INGRESS;
     if (direct_mode && l2_len == 0) {
-        __builtin_memset(&fib, 0, sizeof(fib));
-        if (!direct_hop_ok(h4.ttl)) {
-            count(NAT64D_BPF_C_direct_fallback_ttl, 1);
-        } else {
-            __u32 l4_hdr = 8;
-            if (ip6.nexthdr == IPPROTO_TCP && skb->gso_size) {
-                __u8 doff = 0; /* a super-packet's segments: header + gso_size */
-                if (bpf_skb_load_bytes(skb, l4_off + 12, &doff, 1)) return pass(NAT64D_BPF_C_pass_header);
-                l4_hdr = (doff >> 4) * 4;
-            }
-            fib.family = AF_INET;
-            fib.l4_protocol = proto4;
-            if (ip6.nexthdr != IPPROTO_ICMPV6) {
-                __builtin_memcpy(&fib.sport, l4, 2);
-                __builtin_memcpy(&fib.dport, l4 + 2, 2);
-            }
-            fib.tot_len = direct_check_len(skb, sizeof(struct iphdr), l4_hdr, total);
-            fib.tos = h4.tos;
-            fib.ipv4_src = h4.saddr;
-            fib.ipv4_dst = h4.daddr;
-            route = direct_route(skb, &fib);
-            if (route == DIRECT_TOO_BIG) return pass(NAT64D_BPF_C_pass_too_big);
-            if (route == DIRECT_SEND) h4.ttl -= 1;
-        }
+        fib.family = AF_INET;
+        fib.l4_protocol = proto4;
+        fib.tos = h4.tos;
+        fib.ipv4_src = h4.saddr;
+        fib.ipv4_dst = h4.daddr;
+        route = direct_plan(skb, &fib, h4.ttl, proto4, l4, l4_off, sizeof(struct iphdr), total);
+        if (route < 0) return pass(-route);
+        if (route == DIRECT_SEND) h4.ttl -= 1;
     }
+    if (check_route && route != DIRECT_SEND && !leaves_elsewhere(skb, 0, (const __u8*)&h4.daddr))
+        return pass(NAT64D_BPF_C_pass_route_check);
     h4.check = bpf_htons((__u16)~fold16(sum_bytes((const __u8*)&h4, 20, 0)));
 
     __u8 icmp_type = 0;
@@ -889,6 +945,7 @@ static __noinline int xlat_6to4(struct __sk_buff* skb, const struct nat64d_bpf_s
     }
 
     if (bpf_skb_change_proto(skb, bpf_htons(ETH_P_IP), 0)) return pass(NAT64D_BPF_C_pass_helper);
+    stamp(last_use);
     if (bpf_skb_store_bytes(skb, off, &h4, sizeof(h4), BPF_F_RECOMPUTE_CSUM)) goto fail;
     const __u32 l4_off4 = off + sizeof(struct iphdr);
     if (ip6.nexthdr == IPPROTO_ICMPV6) {

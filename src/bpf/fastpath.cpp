@@ -137,7 +137,7 @@ Result<std::unique_ptr<FastPath>> FastPath::load(const LoadOptions& o) {
     if (const int e = bpf_map__set_max_entries(fp->skel_->maps.lease6, leases); e != 0)
         return failed("sizing the lease maps", e);
     if (const int e = fastpath_bpf__load(fp->skel_); e != 0) {
-        return failed("loading the BPF program (needs CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN, a kernel with BTF)", e);
+        return failed("loading the BPF program (needs CAP_BPF and CAP_NET_ADMIN, a kernel with BTF)", e);
     }
     if (Status s = fp->seed_ids(nullptr); !s) return Error{s.error()};
     if (o.direct) {

@@ -4,7 +4,8 @@
 // replays packets through it (BPF_PROG_TEST_RUN) for the parity test.
 //
 // Lifecycle for the daemon: FastPath::load() after the TUN device exists
-// and before privileges are dropped (it needs CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN);
+// and before privileges are dropped (it needs CAP_BPF and CAP_NET_ADMIN, and
+// loads quicker with CAP_PERFMON);
 // remove_stale() + attach(); publish() the tables before any packet is
 // worth translating (until then every packet goes to the daemon) and on
 // every reload; add_lease()/remove_lease() whenever the pool makes or

@@ -66,8 +66,9 @@ check_process() {
 }
 
 wait_translating() {
-    for _ in $(seq 1 50); do in4 ping -c1 -W1 -q "$XLAT4" >/dev/null 2>&1 && return 0; sleep 0.1; done
-    fail "not translating 5 s after start"
+    # 15 s: without CAP_PERFMON the verifier takes seconds over the program.
+    for _ in $(seq 1 150); do in4 ping -c1 -W1 -q "$XLAT4" >/dev/null 2>&1 && return 0; sleep 0.1; done
+    fail "not translating 15 s after start"
 }
 
 # Translation, a reload by SIGHUP that adds a mapping, a dynamic lease.
@@ -177,6 +178,19 @@ check_process "$DAEMON_PID" "$NOBODY_UID" "$NOGROUP_GID" "$ZERO"
 # needs (where this build and kernel have it at all).
 if ! grep -q 'fast path not running (not built' "$LAB_DIR/nat64d.log"; then
     grep -q 'fast path attached' "$LAB_DIR/nat64d.log" || { cat "$LAB_DIR/nat64d.log" >&2; fail "fast path not attached with CAP_BPF and CAP_PERFMON"; }
+fi
+exercise "$DAEMON_PID" "$LAB_DIR/nat64d.conf"
+stop_and_check "$DAEMON_PID"
+
+log "unprivileged user with ambient CAP_NET_ADMIN, CAP_SETPCAP and CAP_BPF, without CAP_PERFMON"
+reset_config
+: > "$LAB_DIR/nat64d.log"
+start_unprivileged +net_admin,+setpcap,+bpf -all,+net_admin,+setpcap,+bpf
+check_process "$DAEMON_PID" "$NOBODY_UID" "$NOGROUP_GID" "$ZERO"
+# The program keeps to what the verifier takes without CAP_PERFMON (no
+# variable stack offsets, no pointer comparisons): it loads, only slower.
+if ! grep -q 'fast path not running (not built' "$LAB_DIR/nat64d.log"; then
+    grep -q 'fast path attached' "$LAB_DIR/nat64d.log" || { cat "$LAB_DIR/nat64d.log" >&2; fail "fast path not attached without CAP_PERFMON"; }
 fi
 exercise "$DAEMON_PID" "$LAB_DIR/nat64d.conf"
 stop_and_check "$DAEMON_PID"
