@@ -134,7 +134,7 @@ common::Status KernelFastPath::publish(const xlat::Tables& t, std::span<const Pr
     return fp_->publish(t, deny4);
 }
 
-void KernelFastPath::tick() {
+void KernelFastPath::tick(bool links_changed) {
     if (!active()) return;
     if (mirror_failed_.load(std::memory_order_relaxed)) {
         stop("removing an ended dynamic-pool lease from the program failed");
@@ -146,10 +146,15 @@ void KernelFastPath::tick() {
         if (!fp_) return;
         read_counters_locked();
         // Direct mode sends only to the Ethernet devices the program knows:
-        // one made since (a veth, a VLAN) is learnt within a tick.
-        if (fp_->direct()) {
-            if (auto r = fp_->refresh_direct_devices(); !r)
-                log(LogLevel::Warning, "fast path: direct devices: {}", r.error());
+        // one made since (a veth, a VLAN) is learnt within a tick of its
+        // link notification. A failure is said once, and retried every tick
+        // until a read succeeds.
+        if (fp_->direct() && (links_changed || !devices_error_.empty())) {
+            auto r = fp_->refresh_direct_devices();
+            const std::string why = r ? std::string{} : r.error();
+            if (!why.empty() && why != devices_error_) log(LogLevel::Warning, "fast path: direct devices: {}", why);
+            if (why.empty() && !devices_error_.empty()) log(LogLevel::Notice, "fast path: direct devices read again");
+            devices_error_ = why;
         }
         if (pool_ == nullptr) return;
         auto read = fp_->lease_uses();
@@ -236,7 +241,7 @@ void KernelFastPath::mirror(const addr::PoolEvent&) noexcept {}
 common::Status KernelFastPath::publish(const xlat::Tables&, std::span<const Prefix4>) {
     return {};
 }
-void KernelFastPath::tick() {}
+void KernelFastPath::tick(bool) {}
 void KernelFastPath::stop(std::string_view) noexcept {}
 void KernelFastPath::read_counters_locked() {}
 

@@ -8,7 +8,7 @@
 //    clsact) is logged once and the daemon runs TUN-only: start never fails
 //    for it. `fast-path direct` loads the program in direct mode (FIB
 //    lookup, Ethernet header, redirect to the egress device); the tick
-//    refreshes its list of Ethernet devices.
+//    refreshes its list of Ethernet devices when links changed.
 //  - publish(): every tables publication (reload, routes changed). When it
 //    fails the caller detaches the program (TUN-only from then on) rather
 //    than leave it translating with tables the daemon no longer uses.
@@ -68,8 +68,10 @@ public:
 
     // The maintenance tick (main thread): an ended lease the program could
     // not forget (flagged by a worker) detaches the program here; otherwise
-    // the program's last-use stamps refresh the pool's leases.
-    void tick();
+    // the program's last-use stamps refresh the pool's leases. links_changed:
+    // a link notification came (or none can: no route monitor), so direct
+    // mode reads the namespace's Ethernet devices again.
+    void tick(bool links_changed);
 
     // Detaches and unloads, logging `why` when not empty. Idempotent.
     void stop(std::string_view why) noexcept;
@@ -89,6 +91,7 @@ private:
     bool off_ = true;  // fast-path off (or not started): no stats
     std::string state_ = "off";
     std::vector<std::uint64_t> last_;  // counters when last read (kept after a detach)
+    std::string devices_error_;        // the last failure to read the Ethernet devices, logged once
     // Removing an ended lease from the program failed: the next tick detaches.
     std::atomic<bool> mirror_failed_{false};
 };

@@ -241,10 +241,12 @@ struct Runtime {
     // Once a second: lease aging, `log dyn` events, and dynamic.map written
     // soon after a change (batched: at most every 5 s) and every 5 minutes.
     void tick(std::int64_t now) {
-        if (route_monitor && route_monitor->changed()) refresh_routes();
+        // Without a monitor nothing tells of a change: every tick assumes one.
+        const bool changed = !route_monitor || route_monitor->changed();
+        if (changed && route_monitor) refresh_routes();
         // The program's last-use stamps first, so that no lease it keeps
         // busy turns dormant.
-        fast_path->tick();
+        fast_path->tick(changed);
         if (pool == nullptr) return;
         pool->maintenance(now);
         for (const auto& e : pool->take_events()) {
@@ -626,7 +628,8 @@ common::Status Startup::build_first_tables() {
 
 // fast-path: the program loaded and attached to the TUN device's egress
 // with the first tables, while the daemon still has the privileges for it
-// (CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN). Whatever keeps it from running is
+// (CAP_BPF and CAP_NET_ADMIN; CAP_PERFMON spares the verifier's Spectre v1
+// pass). Whatever keeps it from running is
 // logged once and the daemon runs TUN-only: it never stops the start.
 common::Status Startup::start_fast_path() {
     const unsigned ifindex = ::if_nametoindex(tun->name().c_str());
