@@ -6,7 +6,8 @@
 # whose hop limit expires in the translator, answered with an ICMPv6
 # Time Exceeded); `fast-path off` translates everything in the daemon and
 # shows zero fast-path packets; `fast-path direct` sends to the egress
-# veth itself (its direct counters move). Exits 77 when this build or this
+# veth itself (its direct counters move), also to a veth made after
+# start. Exits 77 when this build or this
 # kernel cannot run the program.
 # Usage: fast_path.sh PATH/TO/nat64d
 NAT64D=$1
@@ -158,5 +159,20 @@ exchange tcp in6 :: in4 "$HOST6_MAPPED4" "${PREFIX}c000:201"
 log "direct: a hop limit that expires still gets the daemon's Time Exceeded"
 out=$(in6 ping -c 1 -W 2 -t 2 "${PREFIX}${HOST4}" 2>&1 || true)
 grep -qi 'time exceeded' <<<"$out" || fail "no Time Exceeded for hop limit 2 in direct mode"
+
+log "direct: a veth made after start is learnt from its link notification"
+ip link add v4n netns "$NSX" type veth peer name v4m netns "$NS4"
+ip -n "$NSX" addr add 203.0.113.254/24 dev v4n
+ip -n "$NS4" addr add 203.0.113.1/24 dev v4m
+ip -n "$NSX" link set v4n up
+ip -n "$NS4" link set v4m up
+sleep 2 # the maintenance tick reads the notification within a second
+not_ether_before=$(counter direct_fallback_not_ether)
+direct6_before=$(counter direct_6to4)
+# The replies come back over v4h (the route to 198.51.100.0/24).
+ping_ok in6 "${PREFIX}203.0.113.1"
+(( $(counter direct_6to4) >= direct6_before + 2 )) || { stats_json >&2; fail "nothing sent direct to the new veth"; }
+(( $(counter direct_fallback_not_ether) == not_ether_before )) ||
+    { stats_json >&2; fail "the new veth was taken for a device without Ethernet header"; }
 daemon_stop
 log "PASS"
