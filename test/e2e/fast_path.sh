@@ -13,7 +13,6 @@
 NAT64D=$1
 source "$(dirname "$0")/lib.sh"
 CTL="$(dirname "$NAT64D")/nat64dctl"
-ECHO="$PYTHON $(dirname "$(readlink -f "$0")")/echo.py"
 [[ $(id -u) -eq 0 ]] || { echo "skipped: needs root"; exit 77; }
 
 lab_up
@@ -36,22 +35,6 @@ if grep -q 'fast path not running' "$LAB_DIR/nat64d.log"; then
 fi
 grep -q 'fast path attached' "$LAB_DIR/nat64d.log" || fail "no 'fast path attached' line in the log"
 [[ $(json_get 's["fast_path"]["attached"]') == True ]] || fail "stats: fast path not attached"
-
-exchange() {  # exchange PROTO SERVER-RUNNER BIND CLIENT-RUNNER ADDR EXPECTED-PEER [TEXT]
-    local proto=$1 srv=$2 bind=$3 cli=$4 addr=$5 peer=$6 text=${7:-hello-$1} port=$((20000 + RANDOM % 20000)) reply
-    $srv $ECHO server "$proto" "$bind" "$port" &
-    local spid=$!
-    local flag=-Hlnu
-    [[ $proto == tcp ]] && flag=-Hlnt
-    for _ in $(seq 1 50); do
-        [[ -n "$($srv ss $flag "sport = :$port")" ]] && break
-        sleep 0.1
-    done
-    reply=$($cli $ECHO client "$proto" "$addr" "$port" "$text") || { kill "$spid" 2>/dev/null; fail "$proto to $addr"; }
-    wait "$spid" || fail "$proto server"
-    echo "   $proto: ${reply:0:20}...${reply: -30} (${#reply} bytes)"
-    [[ "$reply" == "$text from $peer" ]] || fail "$proto reply '${reply:0:40}...', expected peer $peer"
-}
 
 before4=$(json_get 's["fast_path"]["packets"]["4to6"]')
 before6=$(json_get 's["fast_path"]["packets"]["6to4"]')

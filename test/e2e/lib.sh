@@ -154,3 +154,31 @@ ping_ok() {
     grep -q ' 0% packet loss' <<<"$out" || { echo "$out" >&2; fail "ping $addr lost packets"; }
     echo "$out" | tail -n 2
 }
+
+# exchange PROTO SERVER-RUNNER BIND CLIENT-RUNNER ADDR EXPECTED-PEER [TEXT]:
+# test/e2e/echo.py's server (udp or tcp) on BIND and a random port in the
+# server's namespace, its client sends TEXT (default hello-PROTO) to ADDR
+# from the client's; the echo must come back as "TEXT from EXPECTED-PEER"
+# (the address the server saw, i.e. the translated source).
+exchange() {
+    local proto=$1 srv=$2 bind=$3 cli=$4 addr=$5 peer=$6 text=${7:-hello-$1} port=$((20000 + RANDOM % 20000)) reply
+    local echo_py
+    echo_py="$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/echo.py"
+    $srv "$PYTHON" "$echo_py" server "$proto" "$bind" "$port" &
+    local spid=$!
+    # Wait (bounded) until the server has bound its port: a datagram sent
+    # before would meet a closed port, and the client ignores the ICMP error.
+    local flag=-Hlnu
+    [[ $proto == tcp ]] && flag=-Hlnt
+    for _ in $(seq 1 50); do
+        [[ -n "$($srv ss $flag "sport = :$port")" ]] && break
+        sleep 0.1
+    done
+    reply=$($cli "$PYTHON" "$echo_py" client "$proto" "$addr" "$port" "$text") || { kill "$spid" 2>/dev/null; fail "$proto to $addr"; }
+    wait "$spid" || fail "$proto server"
+    # A long TEXT is shown by its ends and length.
+    local shown=$reply
+    if (( ${#reply} > 80 )); then shown="${reply:0:20}...${reply: -30} (${#reply} bytes)"; fi
+    echo "   $proto: $shown"
+    [[ "$reply" == "$text from $peer" ]] || fail "$proto reply '$shown', expected peer $peer"
+}

@@ -5,7 +5,6 @@
 # Usage: translate.sh PATH/TO/nat64d
 NAT64D=$1
 source "$(dirname "$0")/lib.sh"
-ECHO="$PYTHON $(dirname "$(readlink -f "$0")")/echo.py"
 
 lab_up
 
@@ -24,23 +23,6 @@ log "translator answers at $XLAT6 and $XLAT4"
 ping_ok in6 "$XLAT6"
 ping_ok in4 "$XLAT4"
 
-exchange() {  # exchange PROTO SERVER-RUNNER BIND CLIENT-RUNNER ADDR EXPECTED-PEER
-    local proto=$1 srv=$2 bind=$3 cli=$4 addr=$5 peer=$6 port=$((20000 + RANDOM % 20000)) reply
-    $srv $ECHO server "$proto" "$bind" "$port" &
-    local spid=$!
-    # Wait (bounded) until the server has bound its port: a datagram sent
-    # before would meet a closed port, and the client ignores the ICMP error.
-    local flag=-Hlnu
-    [[ $proto == tcp ]] && flag=-Hlnt
-    for _ in $(seq 1 50); do
-        [[ -n "$($srv ss $flag "sport = :$port")" ]] && break
-        sleep 0.1
-    done
-    reply=$($cli $ECHO client "$proto" "$addr" "$port" "hello-$proto") || { kill "$spid" 2>/dev/null; fail "$proto to $addr"; }
-    wait "$spid" || fail "$proto server"
-    echo "   $proto: $reply"
-    [[ "$reply" == "hello-$proto from $peer" ]] || fail "$proto reply '$reply', expected peer $peer"
-}
 log "UDP and TCP, IPv6 client -> IPv4 server"
 exchange udp in4 0.0.0.0 in6 "${PREFIX}${HOST4}" "$HOST6_MAPPED4"
 exchange tcp in4 0.0.0.0 in6 "${PREFIX}${HOST4}" "$HOST6_MAPPED4"

@@ -23,7 +23,6 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -31,12 +30,12 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <string>
 
 #include "bpf/fastpath.hpp"
 #include "daemon/tables_builder.hpp"
+#include "support/bpf_lab.hpp"
 #include "support/packet_builder.hpp"
 
 namespace {
@@ -45,34 +44,12 @@ using namespace nat64d;
 using test::Bytes;
 using Mac = std::array<std::uint8_t, 6>;
 
-int failures = 0;
-
-void expect(bool ok, const std::string& what) {
-    std::printf("%s: %s\n", ok ? "ok" : "FAILED", what.c_str());
-    if (!ok) ++failures;
-}
-
-bool sh(const std::string& cmd) {
-    return std::system((cmd + " >/dev/null 2>&1").c_str()) == 0;
-}
-
-std::uint64_t counter(const bpf::FastPath& fp, int which) {
-    auto c = fp.counters();
-    return c ? (*c)[static_cast<std::size_t>(which)] : ~std::uint64_t{0};
-}
-
-int open_tun(const std::string& name) {
-    const int fd = ::open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) return -1;
-    ifreq ifr{};
-    ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
-    std::snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name.c_str());
-    if (::ioctl(fd, TUNSETIFF, &ifr) != 0) {
-        ::close(fd);
-        return -1;
-    }
-    return fd;
-}
+using test::checksums_valid;
+using test::counter;
+using test::expect;
+using test::open_tun;
+using test::sh;
+using test::udp_socket;
 
 Mac mac_of(const std::string& dev) {
     Mac m{};
@@ -84,53 +61,9 @@ Mac mac_of(const std::string& dev) {
     return m;
 }
 
-// A UDP socket bound to addr:port with the given TTL/hop limit.
-int udp_socket(int family, const char* addr, std::uint16_t port, int ttl) {
-    const int s = ::socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (s < 0) return -1;
-    sockaddr_storage ss{};
-    socklen_t len = 0;
-    if (family == AF_INET6) {
-        auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
-        a->sin6_family = AF_INET6;
-        a->sin6_port = htons(port);
-        ::inet_pton(AF_INET6, addr, &a->sin6_addr);
-        len = sizeof *a;
-        ::setsockopt(s, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl, sizeof ttl);
-    } else {
-        auto* a = reinterpret_cast<sockaddr_in*>(&ss);
-        a->sin_family = AF_INET;
-        a->sin_port = htons(port);
-        ::inet_pton(AF_INET, addr, &a->sin_addr);
-        len = sizeof *a;
-        ::setsockopt(s, IPPROTO_IP, IP_TTL, &ttl, sizeof ttl);
-    }
-    if (::bind(s, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
-        ::close(s);
-        return -1;
-    }
-    return s;
-}
-
+// `size` bytes of filler to addr:port.
 bool send_to(int s, int family, const char* addr, std::uint16_t port, std::size_t size) {
-    sockaddr_storage ss{};
-    socklen_t len = 0;
-    if (family == AF_INET6) {
-        auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
-        a->sin6_family = AF_INET6;
-        a->sin6_port = htons(port);
-        ::inet_pton(AF_INET6, addr, &a->sin6_addr);
-        len = sizeof *a;
-    } else {
-        auto* a = reinterpret_cast<sockaddr_in*>(&ss);
-        a->sin_family = AF_INET;
-        a->sin_port = htons(port);
-        ::inet_pton(AF_INET, addr, &a->sin_addr);
-        len = sizeof *a;
-    }
-    const std::string text(size, 'd');
-    return ::sendto(s, text.data(), text.size(), 0, reinterpret_cast<sockaddr*>(&ss), len) ==
-           static_cast<ssize_t>(text.size());
+    return test::send_to(s, family, addr, port, std::string(size, 'd'));
 }
 
 // The UDP destination port of an IP packet, or 0.
@@ -174,26 +107,6 @@ Bytes next_tun(int fd, std::uint16_t port, int ms) {
     return {};
 }
 
-// Whether a whole IPv4/IPv6 UDP datagram's checksums verify (RFC 768, RFC 8200 §8.1).
-bool checksums_valid(const Bytes& p) {
-    if (p.size() >= 28 && p[0] == 0x45) {
-        if (test::ref_checksum(Bytes(p.begin(), p.begin() + 20)) != 0) return false;
-        Ipv4Addr s, d;
-        std::copy(p.begin() + 12, p.begin() + 16, s.bytes.begin());
-        std::copy(p.begin() + 16, p.begin() + 20, d.bytes.begin());
-        const Bytes l4(p.begin() + 20, p.end());
-        return test::ref_checksum(test::cat(test::pseudo4(s, d, 17, l4.size()), l4)) == 0;
-    }
-    if (p.size() >= 48 && p[0] >> 4 == 6) {
-        Ipv6Addr s, d;
-        std::copy(p.begin() + 8, p.begin() + 24, s.bytes.begin());
-        std::copy(p.begin() + 24, p.begin() + 40, d.bytes.begin());
-        const Bytes l4(p.begin() + 40, p.end());
-        return test::ref_checksum(test::cat(test::pseudo6(s, d, 17, l4.size()), l4)) == 0;
-    }
-    return false;
-}
-
 bool addr_is(const Bytes& p, std::size_t at, int family, const char* text) {
     std::uint8_t want[16];
     const std::size_t n = family == AF_INET6 ? 16 : 4;
@@ -223,76 +136,10 @@ void check_frame(const Bytes& f, bool v6, const Mac& from, const Mac& to, int tt
     expect(valid, name + ": checksums valid" + (valid ? "" : ":\n" + test::hex(ip)));
 }
 
-// `size` bytes each way over a TCP connection from `client` (connected
-// to [3fff:6464::c000:202]:5001) and the listening socket `ls` (the
-// peer's), interleaved in one thread, at most 10 s. "ok" or what went
-// wrong.
-std::string tcp_exchange(int ls, std::size_t size) {
-    const int c = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in6 ca{};
-    ca.sin6_family = AF_INET6;
-    ::inet_pton(AF_INET6, "2001:db8::10", &ca.sin6_addr);
-    sockaddr_in6 sa{};
-    sa.sin6_family = AF_INET6;
-    sa.sin6_port = htons(5001);
-    ::inet_pton(AF_INET6, "3fff:6464::c000:202", &sa.sin6_addr);
-    const timeval two_seconds{2, 0};
-    ::setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &two_seconds, sizeof two_seconds);
-    ::setsockopt(ls, SOL_SOCKET, SO_RCVTIMEO, &two_seconds, sizeof two_seconds);
-    if (::bind(c, reinterpret_cast<sockaddr*>(&ca), sizeof ca) != 0 ||
-        ::connect(c, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
-        ::close(c);
-        return std::string("connect: ") + std::strerror(errno);
-    }
-    const int a = ::accept4(ls, nullptr, nullptr, SOCK_CLOEXEC);
-    if (a < 0) {
-        ::close(c);
-        return "accept failed";
-    }
-    ::fcntl(a, F_SETFL, O_NONBLOCK);
-    ::fcntl(c, F_SETFL, O_NONBLOCK);
-    Bytes data(size);
-    for (std::size_t i = 0; i < size; ++i) data[i] = static_cast<std::uint8_t>(i * 131 + (i >> 9));
-    struct End {
-        int fd;
-        std::size_t sent = 0;
-        Bytes got;
-    };
-    End ends[2] = {{c}, {a}};
-    std::uint8_t buf[65536];
-    for (int round = 0; round < 10000; ++round) {  // 1 ms each at most: 10 s
-        bool done = true;
-        for (End& e : ends) {
-            if (e.sent < size) {
-                const ssize_t n = ::send(e.fd, data.data() + e.sent, size - e.sent, MSG_NOSIGNAL);
-                if (n > 0) e.sent += static_cast<std::size_t>(n);
-            }
-            const ssize_t r = ::recv(e.fd, buf, sizeof buf, 0);
-            if (r > 0) e.got.insert(e.got.end(), buf, buf + r);
-            done = done && e.sent == size && e.got.size() >= size;
-        }
-        if (done) break;
-        ::usleep(1000);
-    }
-    ::close(a);
-    ::close(c);
-    for (const End& e : ends) {
-        if (e.got != data) return "received " + std::to_string(e.got.size()) + " bytes, not the ones sent";
-    }
-    return "ok";
-}
-
 }  // namespace
 
 int main() {
-    if (::geteuid() != 0) {
-        std::printf("SKIPPED: needs root (network namespaces, CAP_BPF, CAP_NET_ADMIN)\n");
-        return 77;
-    }
-    if (::unshare(CLONE_NEWNET) != 0) {
-        std::printf("SKIPPED: unshare(CLONE_NEWNET): %s\n", std::strerror(errno));
-        return 77;
-    }
+    if (const int rc = test::enter_own_netns("network namespaces, CAP_BPF, CAP_NET_ADMIN"); rc != 0) return rc;
     // The peer: a child in a namespace of its own that waits until killed
     // (also when this process dies first).
     int ready[2];
@@ -324,24 +171,19 @@ int main() {
         return 1;
     }
 
-    const std::string dev = "n64dir" + std::to_string(::getpid() % 100000);
-    const int tun = open_tun(dev);
-    if (tun < 0) {
-        std::printf("SKIPPED: /dev/net/tun: %s\n", std::strerror(errno));
-        return 77;
-    }
+    const std::string dev = test::lab_dev_name("n64dir");
+    int tun = -1;
+    if (const int rc = test::open_lab_tun(dev, tun); rc != 0) return rc;
     const unsigned ifindex = ::if_nametoindex(dev.c_str());
     // This namespace: the TUN device (the prefix and 198.51.100.0/24, the
     // IPv6 hosts' IPv4 images, are routed into it), d0 on 192.0.2.0/24 and
     // 2001:db8:1::/64, the IPv6 host 2001:db8::10 on lo. The peer: d1,
     // 192.0.2.2 and 2001:db8:1::2.
     const std::string dad = "sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0";
-    bool net_ok = sh("ip link set lo up") && sh("ip link set " + dev + " up") && sh(dad) &&
+    bool net_ok = test::route_into_tun(dev) && sh(dad) &&
                   sh("ip link add d0 type veth peer name d1 netns " + std::to_string(peer)) &&
                   sh("ip link set d0 up") && sh("ip addr add 192.0.2.1/24 dev d0") &&
-                  sh("ip addr add 2001:db8:1::1/64 dev d0 nodad") && sh("ip addr add 2001:db8::10/128 dev lo") &&
-                  sh("ip route add 198.51.100.0/24 dev " + dev) && sh("ip -6 route add 3fff:6464::/96 dev " + dev) &&
-                  sh("sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1");
+                  sh("ip addr add 2001:db8:1::1/64 dev d0 nodad") && sh("ip addr add 2001:db8::10/128 dev lo");
     const Mac mac0 = mac_of("d0");
     // In the peer: its end of the link and a packet socket that sees what
     // arrives there.
@@ -360,13 +202,8 @@ int main() {
         ll.sll_ifindex = static_cast<int>(::if_nametoindex("d1"));
         net_ok = net_ok && pkt >= 0 && ::bind(pkt, reinterpret_cast<sockaddr*>(&ll), sizeof ll) == 0;
         // The peer's TCP server (part 6).
-        listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_in la{};
-        la.sin_family = AF_INET;
-        la.sin_port = htons(5001);
-        ::inet_pton(AF_INET, "192.0.2.2", &la.sin_addr);
-        net_ok = net_ok && listener >= 0 && ::bind(listener, reinterpret_cast<sockaddr*>(&la), sizeof la) == 0 &&
-                 ::listen(listener, 1) == 0;
+        listener = test::tcp_listener("192.0.2.2", 5001);
+        net_ok = net_ok && listener >= 0;
         net_ok = ::setns(own_ns, CLONE_NEWNET) == 0 && net_ok;
     } else {
         net_ok = false;
@@ -461,7 +298,7 @@ int main() {
 
     // 5. A next hop on a device without Ethernet header (a second TUN
     // device): the ingress way; the kernel forwards it there.
-    const std::string out_dev = "n64dio" + std::to_string(::getpid() % 100000);
+    const std::string out_dev = test::lab_dev_name("n64dio");
     const int out = open_tun(out_dev);
     expect(out >= 0 && sh("ip link set " + out_dev + " up") && sh("ip route add 203.0.113.0/24 dev " + out_dev),
            "a second TUN device for 203.0.113.0/24");
@@ -493,7 +330,7 @@ int main() {
         const std::uint64_t n6 = counter(fp, NAT64D_BPF_C_translated_6to4);
         const std::uint64_t b6 = counter(fp, NAT64D_BPF_C_bytes_6to4);
         const std::uint64_t d6 = counter(fp, NAT64D_BPF_C_direct_6to4);
-        const std::string got = tcp_exchange(listener, 512 * 1024);
+        const std::string got = test::tcp_exchange(listener, "2001:db8::10", "3fff:6464::c000:202", 5001, 512 * 1024);
         expect(got == "ok", "TCP: 512 KiB each way, 6->4 direct: " + got);
         const std::uint64_t n = counter(fp, NAT64D_BPF_C_translated_6to4) - n6;
         const std::uint64_t b = counter(fp, NAT64D_BPF_C_bytes_6to4) - b6;
@@ -510,5 +347,5 @@ int main() {
     ::close(pkt);
     ::close(listener);
     ::close(tun);
-    return failures == 0 ? 0 : 1;
+    return test::lab_exit_code();
 }

@@ -6,21 +6,15 @@
 // routing loop check through the FIB. Needs root: otherwise
 // "SKIPPED: why", exit 77.
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
 #include <netinet/in.h>
-#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <memory>
 #include <string>
 
@@ -28,28 +22,20 @@
 #include "addr/route_view.hpp"
 #include "bpf/fastpath.hpp"
 #include "daemon/tables_builder.hpp"
+#include "support/bpf_lab.hpp"
 #include "support/packet_builder.hpp"
 
 namespace {
 
 using namespace nat64d;
 using test::Bytes;
-
-int failures = 0;
-
-void expect(bool ok, const std::string& what) {
-    std::printf("%s: %s\n", ok ? "ok" : "FAILED", what.c_str());
-    if (!ok) ++failures;
-}
-
-bool sh(const std::string& cmd) {
-    return std::system((cmd + " >/dev/null 2>&1").c_str()) == 0;
-}
-
-std::uint64_t counter(const bpf::FastPath& fp, int which) {
-    auto c = fp.counters();
-    return c ? (*c)[static_cast<std::size_t>(which)] : ~std::uint64_t{0};
-}
+using test::checksums_valid;
+using test::counter;
+using test::expect;
+using test::open_tun;
+using test::send_to;
+using test::sh;
+using test::udp_socket;
 
 Bytes udp6(const char* src, const char* dst) {
     const Ipv6Addr s = test::v6(src), d = test::v6(dst);
@@ -75,44 +61,6 @@ bool drain(int tun) {
     return ours;
 }
 
-// addr:port of `family` in `ss`; returns its length.
-socklen_t make_sockaddr(int family, const char* addr, std::uint16_t port, sockaddr_storage& ss) {
-    if (family == AF_INET6) {
-        auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
-        a->sin6_family = AF_INET6;
-        a->sin6_port = htons(port);
-        ::inet_pton(AF_INET6, addr, &a->sin6_addr);
-        return sizeof *a;
-    }
-    auto* a = reinterpret_cast<sockaddr_in*>(&ss);
-    a->sin_family = AF_INET;
-    a->sin_port = htons(port);
-    ::inet_pton(AF_INET, addr, &a->sin_addr);
-    return sizeof *a;
-}
-
-// A UDP socket bound to addr:port that waits at most a second for a datagram.
-int udp_socket(int family, const char* addr, std::uint16_t port) {
-    const int s = ::socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (s < 0) return -1;
-    const timeval one_second{1, 0};
-    ::setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &one_second, sizeof one_second);
-    sockaddr_storage ss{};
-    const socklen_t len = make_sockaddr(family, addr, port, ss);
-    if (::bind(s, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
-        ::close(s);
-        return -1;
-    }
-    return s;
-}
-
-bool send_to(int s, int family, const char* addr, std::uint16_t port, const std::string& text) {
-    sockaddr_storage ss{};
-    const socklen_t len = make_sockaddr(family, addr, port, ss);
-    return ::sendto(s, text.data(), text.size(), 0, reinterpret_cast<sockaddr*>(&ss), len) ==
-           static_cast<ssize_t>(text.size());
-}
-
 // "<text> from <address>:<port>", or "" after a second without a datagram.
 std::string receive(int s) {
     if (s < 0) return "";
@@ -135,20 +83,6 @@ std::string receive(int s) {
     return std::string(buf, static_cast<std::size_t>(n)) + " from " + text + ":" + std::to_string(port);
 }
 
-// A TUN device of this namespace (no packet information header).
-int open_tun(const std::string& name) {
-    const int fd = ::open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) return -1;
-    ifreq ifr{};
-    ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
-    std::snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name.c_str());
-    if (::ioctl(fd, TUNSETIFF, &ifr) != 0) {
-        ::close(fd);
-        return -1;
-    }
-    return fd;
-}
-
 // The next UDP datagram read from a TUN device within a second (other
 // packets, the kernel's own, are skipped); empty if none.
 Bytes next_udp(int fd) {
@@ -165,93 +99,15 @@ Bytes next_udp(int fd) {
     return {};
 }
 
-// Whether a whole IPv4/IPv6 UDP datagram's checksums verify (RFC 768, RFC 8200 §8.1).
-bool checksums_valid(const Bytes& p) {
-    if (p.size() >= 28 && p[0] == 0x45) {
-        if (test::ref_checksum(Bytes(p.begin(), p.begin() + 20)) != 0) return false;
-        Ipv4Addr s, d;
-        std::copy(p.begin() + 12, p.begin() + 16, s.bytes.begin());
-        std::copy(p.begin() + 16, p.begin() + 20, d.bytes.begin());
-        const Bytes l4(p.begin() + 20, p.end());
-        return test::ref_checksum(test::cat(test::pseudo4(s, d, 17, l4.size()), l4)) == 0;
-    }
-    if (p.size() >= 48 && p[0] >> 4 == 6) {
-        Ipv6Addr s, d;
-        std::copy(p.begin() + 8, p.begin() + 24, s.bytes.begin());
-        std::copy(p.begin() + 24, p.begin() + 40, d.bytes.begin());
-        const Bytes l4(p.begin() + 40, p.end());
-        return test::ref_checksum(test::cat(test::pseudo6(s, d, 17, l4.size()), l4)) == 0;
-    }
-    return false;
-}
-
 // A TCP connection from [2001:db8::10] to [3fff:6464::cb00:7105]:5001
 // (203.0.113.5, local): `size` bytes each way, at most 10 s. "ok" or what
 // went wrong.
 std::string tcp_exchange(std::size_t size) {
-    const int ls = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in la{};
-    la.sin_family = AF_INET;
-    la.sin_port = htons(5001);
-    ::inet_pton(AF_INET, "203.0.113.5", &la.sin_addr);
-    const int one = 1;
-    ::setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (::bind(ls, reinterpret_cast<sockaddr*>(&la), sizeof la) != 0 || ::listen(ls, 1) != 0) return "listen failed";
-    const int c = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in6 ca{};
-    ca.sin6_family = AF_INET6;
-    ::inet_pton(AF_INET6, "2001:db8::10", &ca.sin6_addr);
-    sockaddr_in6 sa{};
-    sa.sin6_family = AF_INET6;
-    sa.sin6_port = htons(5001);
-    ::inet_pton(AF_INET6, "3fff:6464::cb00:7105", &sa.sin6_addr);
-    const timeval two_seconds{2, 0};
-    ::setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &two_seconds, sizeof two_seconds);
-    ::setsockopt(ls, SOL_SOCKET, SO_RCVTIMEO, &two_seconds, sizeof two_seconds);
-    if (::bind(c, reinterpret_cast<sockaddr*>(&ca), sizeof ca) != 0 ||
-        ::connect(c, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
-        ::close(ls);
-        ::close(c);
-        return std::string("connect: ") + std::strerror(errno);
-    }
-    const int a = ::accept4(ls, nullptr, nullptr, SOCK_CLOEXEC);
+    const int ls = test::tcp_listener("203.0.113.5", 5001);
+    if (ls < 0) return "listen failed";
+    std::string got = test::tcp_exchange(ls, "2001:db8::10", "3fff:6464::cb00:7105", 5001, size);
     ::close(ls);
-    if (a < 0) {
-        ::close(c);
-        return "accept failed";
-    }
-    ::fcntl(a, F_SETFL, O_NONBLOCK);
-    ::fcntl(c, F_SETFL, O_NONBLOCK);
-    Bytes data(size);
-    for (std::size_t i = 0; i < size; ++i) data[i] = static_cast<std::uint8_t>(i * 131 + (i >> 9));
-    // Both ends send `data` and read the other's, interleaved, one thread.
-    struct End {
-        int fd;
-        std::size_t sent = 0;
-        Bytes got;
-    };
-    End ends[2] = {{c}, {a}};
-    std::uint8_t buf[65536];
-    for (int round = 0; round < 10000; ++round) {  // 1 ms each at most: 10 s
-        bool done = true;
-        for (End& e : ends) {
-            if (e.sent < size) {
-                const ssize_t n = ::send(e.fd, data.data() + e.sent, size - e.sent, MSG_NOSIGNAL);
-                if (n > 0) e.sent += static_cast<std::size_t>(n);
-            }
-            const ssize_t r = ::recv(e.fd, buf, sizeof buf, 0);
-            if (r > 0) e.got.insert(e.got.end(), buf, buf + r);
-            done = done && e.sent == size && e.got.size() >= size;
-        }
-        if (done) break;
-        ::usleep(1000);
-    }
-    ::close(a);
-    ::close(c);
-    for (const End& e : ends) {
-        if (e.got != data) return "received " + std::to_string(e.got.size()) + " bytes, not the ones sent";
-    }
-    return "ok";
+    return got;
 }
 
 std::uint32_t run(const bpf::FastPath& fp, const Bytes& pkt) {
@@ -266,40 +122,20 @@ std::uint32_t run(const bpf::FastPath& fp, const Bytes& pkt) {
 }  // namespace
 
 int main() {
-    if (::geteuid() != 0) {
-        std::printf("SKIPPED: needs root (a network namespace, CAP_BPF, CAP_NET_ADMIN)\n");
-        return 77;
-    }
-    if (::unshare(CLONE_NEWNET) != 0) {
-        std::printf("SKIPPED: unshare(CLONE_NEWNET): %s\n", std::strerror(errno));
-        return 77;
-    }
+    if (const int rc = test::enter_own_netns("a network namespace, CAP_BPF, CAP_NET_ADMIN"); rc != 0) return rc;
     // The TUN device: its file descriptor is what the daemon would read.
-    const int tun = ::open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-    if (tun < 0) {
-        std::printf("SKIPPED: /dev/net/tun: %s\n", std::strerror(errno));
-        return 77;
-    }
-    ifreq ifr{};
-    ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
-    std::snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "n64bpf%d", static_cast<int>(::getpid() % 100000));
-    if (::ioctl(tun, TUNSETIFF, &ifr) != 0) {
-        std::printf("FAILED: TUNSETIFF: %s\n", std::strerror(errno));
-        return 1;
-    }
-    const std::string dev = ifr.ifr_name;
+    const std::string dev = test::lab_dev_name("n64bpf");
+    int tun = -1;
+    if (const int rc = test::open_lab_tun(dev, tun); rc != 0) return rc;
     const unsigned ifindex = ::if_nametoindex(dev.c_str());
     // d0 (a veth pair with d1) is "the rest of the network": 203.0.113.0/24
     // lies behind it, and the namespace's own hosts 2001:db8::10 and
     // 203.0.113.5 are on it; the prefix, 198.51.100.0/24 (the IPv6 host's
     // IPv4 image) and 192.0.2.128/25 are routed into the TUN device.
-    const bool net_ok = sh("ip link set lo up") && sh("ip link set " + dev + " up") &&
-                        sh("ip link add d0 type veth peer name d1") && sh("ip link set d0 up") &&
-                        sh("ip link set d1 up") && sh("ip addr add 2001:db8::10/128 dev d0 nodad") &&
-                        sh("ip addr add 203.0.113.5/32 dev d0") && sh("ip route add 198.51.100.0/24 dev " + dev) &&
-                        sh("ip route add 203.0.113.0/24 dev d0") && sh("ip route add 192.0.2.128/25 dev " + dev) &&
-                        sh("ip -6 route add 3fff:6464::/96 dev " + dev) &&
-                        sh("sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1");
+    const bool net_ok = test::route_into_tun(dev) && sh("ip link add d0 type veth peer name d1") &&
+                        sh("ip link set d0 up") && sh("ip link set d1 up") &&
+                        sh("ip addr add 2001:db8::10/128 dev d0 nodad") && sh("ip addr add 203.0.113.5/32 dev d0") &&
+                        sh("ip route add 203.0.113.0/24 dev d0") && sh("ip route add 192.0.2.128/25 dev " + dev);
     if (!net_ok) {
         std::printf("FAILED: setting up the namespace with ip(8)\n");
         return 1;
@@ -367,7 +203,7 @@ int main() {
     // TUN device without offload, where the kernel completes the checksum
     // from what the program left (csum_start, the partial sum).
     {
-        const std::string out_dev = "n64bpfo" + std::to_string(::getpid() % 100000);
+        const std::string out_dev = test::lab_dev_name("n64bpfo");
         const int out = open_tun(out_dev);
         const bool ok = out >= 0 && ::ioctl(tun, TUNSETOFFLOAD, TUN_F_CSUM) == 0 &&
                         sh("ip link set " + out_dev + " up") && sh("ip route add 203.0.113.64/26 dev " + out_dev) &&
@@ -479,5 +315,5 @@ int main() {
     expect(counter(fp, NAT64D_BPF_C_pass_route_check) == before + 2, "counted as pass_route_check");
     expect(run(fp, udp4("203.0.113.5", "198.51.100.10")) == 7, "4->6 to a mapped host: no FIB lookup needed");
     ::close(tun);
-    return failures == 0 ? 0 : 1;
+    return test::lab_exit_code();
 }

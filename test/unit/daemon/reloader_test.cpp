@@ -91,9 +91,15 @@ Reloader make(Fake& fake, const Config& running, bool with_pool = false, std::st
     return Reloader(fake.pieces(with_pool), kFile, running, running, std::move(root));
 }
 
-Reloader make_with_fast_path(Fake& fake, const Config& running) {
-    return Reloader(fake.pieces(false, true), kFile, running, running, "");
-}
+// The fast-path cases: a reloader with the kernel fast path's pieces,
+// running kBase, about to read kBase with one more map.
+struct FastPathReload {
+    Fake fake;
+    const Config running = parsed(kBase);
+    Reloader r{fake.pieces(false, true), kFile, running, running, ""};
+
+    FastPathReload() { fake.next_config = parsed(kBase + "map 198.51.100.11 2001:db8::11\n"); }
+};
 
 std::vector<std::string> names(const std::vector<std::string_view>& v) {
     return {v.begin(), v.end()};
@@ -239,10 +245,8 @@ TEST_CASE("Reloader: tables that cannot be built refuse the reload before the po
     CHECK(fake.logged(LogLevel::Err, "reload failed: map 198.51.100.11: overlaps"));
 }
 
-TEST_CASE("Reloader: the kernel fast path gets the published tables and the deny4 list", "[daemon][reload]") {
-    Fake fake;
-    const auto running = parsed(kBase);
-    auto r = make_with_fast_path(fake, running);
+TEST_CASE_METHOD(FastPathReload, "Reloader: the kernel fast path gets the published tables and the deny4 list",
+                 "[daemon][reload]") {
     fake.next_config = parsed(kBase + "deny4 203.0.113.0/24\nmap 198.51.100.11 2001:db8::11\n");
     const auto out = r.reload();
     CHECK(out.ok);
@@ -254,11 +258,8 @@ TEST_CASE("Reloader: the kernel fast path gets the published tables and the deny
     CHECK(format_reload_reply(out) == "ok: reloaded, 2 mappings\n");
 }
 
-TEST_CASE("Reloader: a fast path that cannot take the new tables is detached; the reload stands", "[daemon][reload]") {
-    Fake fake;
-    const auto running = parsed(kBase);
-    auto r = make_with_fast_path(fake, running);
-    fake.next_config = parsed(kBase + "map 198.51.100.11 2001:db8::11\n");
+TEST_CASE_METHOD(FastPathReload, "Reloader: a fast path that cannot take the new tables is detached; the reload stands",
+                 "[daemon][reload]") {
     fake.fast_path_error = "kernel fast path: filling the map table: Cannot allocate memory";
     const auto out = r.reload();
     // The workers translate with the new tables; the program, which holds
@@ -278,11 +279,7 @@ TEST_CASE("Reloader: a fast path that cannot take the new tables is detached; th
           "Cannot allocate memory\n");
 }
 
-TEST_CASE("Reloader: a refused reload gives the fast path nothing", "[daemon][reload]") {
-    Fake fake;
-    const auto running = parsed(kBase);
-    auto r = make_with_fast_path(fake, running);
-    fake.next_config = parsed(kBase + "map 198.51.100.11 2001:db8::11\n");
+TEST_CASE_METHOD(FastPathReload, "Reloader: a refused reload gives the fast path nothing", "[daemon][reload]") {
     fake.build_error = "map 198.51.100.11: overlaps";
     CHECK_FALSE(r.reload().ok);
     CHECK(fake.fast_published.empty());
