@@ -85,13 +85,15 @@ struct {
 } counters SEC(".maps");
 
 /* Direct mode: the devices with an Ethernet header (ARPHRD_ETHER), filled
- * by the loader. A device not listed (tun, wireguard, a device added
- * since the last refresh) gets the ingress redirect. */
+ * by the loader: bit ifindex % 64 of word ifindex / 64 (an array lookup the
+ * verifier inlines; a hash lookup cost as much as the rest of the
+ * program's own instructions). A device not set (tun, wireguard, one
+ * added since the last refresh) gets the ingress redirect. */
 struct {
-    __uint(type, BPF_MAP_TYPE_HASH);
-    __uint(max_entries, NAT64D_BPF_MAX_ETHER_DEVICES);
-    __type(key, __u32); /* ifindex */
-    __type(value, __u8);
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, NAT64D_BPF_ETHER_WORDS);
+    __type(key, __u32);
+    __type(value, __u64);
 } ether_devices SEC(".maps");
 
 struct id_tables {
@@ -515,8 +517,9 @@ static __noinline int direct_route(struct __sk_buff* skb, struct bpf_fib_lookup*
     fib->ifindex = tun_ifindex;
     long rc = bpf_fib_lookup(skb, fib, sizeof(*fib), 0);
     if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
-        __u32 k = fib->ifindex;
-        if (k == tun_ifindex || !bpf_map_lookup_elem(&ether_devices, &k)) {
+        __u32 w = fib->ifindex / 64;
+        const __u64* bits = bpf_map_lookup_elem(&ether_devices, &w);
+        if (fib->ifindex == tun_ifindex || !bits || !((*bits >> (fib->ifindex % 64)) & 1)) {
             count(NAT64D_BPF_C_direct_fallback_not_ether, 1);
             return DIRECT_INGRESS;
         }

@@ -292,28 +292,21 @@ Result<CounterValues> FastPath::counters() const {
 Result<std::size_t> FastPath::refresh_direct_devices() {
     auto now = ethernet_devices();
     if (!now) return Error{now.error()};
-    const int fd = bpf_map__fd(skel_->maps.ether_devices);
-    // Gone devices out first, then the present ones in: a packet meanwhile
-    // finds a device or not, and without it takes the ingress path.
-    std::vector<std::uint32_t> gone;
-    std::uint32_t k = 0;
-    bool first = true;
-    while (bpf_map_get_next_key(fd, first ? nullptr : &k, &k) == 0) {
-        first = false;
-        if (now->count(k) == 0) gone.push_back(k);
-    }
-    for (const std::uint32_t g : gone) {
-        if (bpf_map_delete_elem(fd, &g) != 0 && errno != ENOENT) return failed("updating the Ethernet devices", errno);
-    }
-    if (now->size() > NAT64D_BPF_MAX_ETHER_DEVICES) {
-        return Error{fmt::format("kernel fast path: {} Ethernet devices, direct mode knows at most {}", now->size(),
-                                 NAT64D_BPF_MAX_ETHER_DEVICES)};
-    }
-    const std::uint8_t one = 1;
+    std::vector<std::uint64_t> words(NAT64D_BPF_ETHER_WORDS, 0);
+    std::size_t known = 0;
     for (const std::uint32_t i : *now) {
-        if (bpf_map_update_elem(fd, &i, &one, BPF_ANY) != 0) return failed("updating the Ethernet devices", errno);
+        if (i / 64 >= words.size()) continue;  // past the bitmap: the ingress way
+        words[i / 64] |= std::uint64_t{1} << (i % 64);
+        ++known;
     }
-    return now->size();
+    // Word by word (each an 8-byte store in the kernel): a packet meanwhile
+    // finds a device or not, and without it takes the ingress path.
+    std::vector<std::uint32_t> keys(words.size());
+    for (std::uint32_t k = 0; k < keys.size(); ++k) keys[k] = k;
+    auto n = static_cast<std::uint32_t>(keys.size());
+    if (bpf_map_update_batch(bpf_map__fd(skel_->maps.ether_devices), keys.data(), words.data(), &n, nullptr) != 0)
+        return failed("updating the Ethernet devices", errno);
+    return known;
 }
 
 Status FastPath::attach(unsigned ifindex, AttachMode mode) {

@@ -86,7 +86,8 @@ public:
     // Direct mode: tells the program which devices of the namespace have an
     // Ethernet header (ARPHRD_ETHER), the only ones it sends to directly.
     // load() does it once; a device created later gets the ingress path
-    // until the next call (the maintenance tick's). Returns how many.
+    // until the next call (the maintenance tick's), and so does one whose
+    // ifindex is past NAT64D_BPF_ETHER_WORDS * 64. Returns how many it set.
     [[nodiscard]] common::Result<std::size_t> refresh_direct_devices();
     [[nodiscard]] bool direct() const noexcept { return direct_; }
 

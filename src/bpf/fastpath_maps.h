@@ -19,8 +19,9 @@
 /* Dynamic-pool leases mirrored by the daemon (default; the loader may set
  * the maps' size to the pool's before load). */
 #define NAT64D_BPF_MAX_LEASES 65536
-/* Direct mode: at most this many Ethernet devices known to the program. */
-#define NAT64D_BPF_MAX_ETHER_DEVICES 1024
+/* Direct mode: the Ethernet devices as a bitmap over ifindex, 64 to a
+ * word; a device with an ifindex past it takes the ingress way. */
+#define NAT64D_BPF_ETHER_WORDS 1024
 
 struct nat64d_bpf_key4 {
     __u32 prefixlen; /* LPM trie key: bits of addr that count */
