@@ -14,6 +14,10 @@
 # Usage: test/bench/bench.sh [BUILD_DIR]      (root; builds nothing; default build)
 #   BENCH_SECONDS  seconds per TCP/UDP run (default 10)
 #   BENCH_ROWS     rows to run (default "kernel off on direct tayga")
+#   BENCH_UDP_ROUNDS  afterwards, this many more rounds of the 64-byte UDP
+#                  run, the kernel, off, on and direct rows of BENCH_ROWS in
+#                  turn, each round's ratios printed (default 3; 0: none):
+#                  one UDP run moves by tens of percent on a shared VM
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 BUILD=$(readlink -f "${1:-$HERE/../../build}")
@@ -21,6 +25,7 @@ NAT64D="$BUILD/src/daemon/nat64d"
 BLAST="$BUILD/test/bench/udp_blast"
 SECONDS_PER_RUN=${BENCH_SECONDS:-10}
 ROWS=${BENCH_ROWS:-kernel off on direct tayga}
+UDP_ROUNDS=${BENCH_UDP_ROUNDS:-3}
 UDP_PORT=40001
 # A 64-byte IPv6 packet: 40 (IPv6) + 8 (UDP) + 16 payload; 44 bytes as IPv4.
 UDP_PAYLOAD=16
@@ -131,12 +136,18 @@ measure() {
     rtt "$row" "$addr"
 }
 
-# nat64d_row ROW MODE: nat64d with `fast-path MODE`.
+# nat64d_start MODE: nat64d with `fast-path MODE`.
+nat64d_start() {
+    local mode=$1
+    { cat "$LAB_DIR/base.conf"; echo "fast-path $mode"; } >"$LAB_DIR/nat64d.conf"
+    daemon_start
+}
+
+# nat64d_row ROW MODE: the measurements with `fast-path MODE`.
 nat64d_row() {
     local row=$1 mode=$2
     log "nat64d, fast-path $mode"
-    { cat "$LAB_DIR/base.conf"; echo "fast-path $mode"; } >"$LAB_DIR/nat64d.conf"
-    daemon_start
+    nat64d_start "$mode"
     if [[ $mode != off ]] && ! grep -qi 'fast path.*attached\|fast-path.*attached' "$LAB_DIR/nat64d.log"; then
         echo "   (the log does not say the fast path is attached:)"
         grep -i 'fast' "$LAB_DIR/nat64d.log" | tail -n 3 || true
@@ -183,6 +194,28 @@ for row in $ROWS; do
     esac
 done
 
+# The extra UDP rounds: every row measured again in turn, ratios per round.
+if (( UDP_ROUNDS > 0 )) && [[ " $ROWS " == *" kernel "* ]]; then
+    declare -A U KEEP   # U[round,row] packets/s; KEEP: the main run's UDP figures
+    for k in "${!R[@]}"; do KEEP[$k]=${R[$k]}; done
+    for round in $(seq 1 "$UDP_ROUNDS"); do
+        for row in $ROWS; do
+            case $row in
+                kernel) log "UDP round $round: kernel"; udp kernel "$KERNEL_ADDR" ;;
+                off | on | direct)
+                    log "UDP round $round: fast-path $row"
+                    nat64d_start "$row" >/dev/null
+                    udp "$row" "${PREFIX}${HOST4}"
+                    daemon_stop
+                    ;;
+                *) continue ;;
+            esac
+            U[$round,$row]=${R[$row,pps]}
+        done
+    done
+    for k in "${!KEEP[@]}"; do R[$k]=${KEEP[$k]}; done
+fi
+
 METRICS="tcp1F tcp1-R tcp4F tcp4-R pps loss ping0.01 ping0.002 cpu"
 label() {
     case $1 in
@@ -217,6 +250,25 @@ if [[ " $ROWS " == *" kernel "* ]]; then
             [[ $m != ping* ]] || base=${R[$row,pingk${m#ping}]:-0}
             line+=" $(awk -v a="${R[$row,$m]:-0}" -v b="$base" \
                 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else printf "n/a" }') |"
+        done
+        echo "$line"
+    done
+fi
+if (( UDP_ROUNDS > 0 )) && [[ " $ROWS " == *" kernel "* ]]; then
+    echo
+    echo "64-byte UDP, $UDP_ROUNDS more rounds, every row in turn: packets/s and (ratio to that round's kernel run):"
+    echo
+    line="| round |"
+    sep="|---|"
+    for row in $ROWS; do [[ -z "${U[1,$row]:-}" ]] || { line+=" $(label "$row") |"; sep+="---|"; }; done
+    echo "$line"
+    echo "$sep"
+    for round in $(seq 1 "$UDP_ROUNDS"); do
+        line="| $round |"
+        for row in $ROWS; do
+            [[ -n "${U[$round,$row]:-}" ]] || continue
+            line+=" ${U[$round,$row]} ($(awk -v a="${U[$round,$row]}" -v b="${U[$round,kernel]}" \
+                'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "n/a" }')) |"
         done
         echo "$line"
     done
