@@ -549,8 +549,9 @@ static __noinline int direct_send(struct __sk_buff* skb, const struct bpf_fib_lo
 
 /* Direct mode's plan, both directions, before the packet is changed: fib
  * holds the translated packet's family, addresses, tos/flowinfo and
- * protocol (proto: IPPROTO_TCP, _UDP, _ICMP or _ICMPV6 after translation);
- * this adds the ports and the length to check and looks the route up.
+ * protocol; this adds the ports (proto: the transport protocol, IPv4's or
+ * IPv6's number: TCP and UDP have ports) and the length to check, and
+ * looks the route up.
  * hops: the translated TTL/hop limit. A negative result is a pass cause. */
 static __always_inline int direct_plan(struct __sk_buff* skb, struct bpf_fib_lookup* fib, __u8 hops, __u8 proto,
                                        const __u8* l4, __u32 l4_off, __u32 l3_hdr, __u32 total) {
@@ -734,9 +735,10 @@ static __noinline int xlat_4to6(struct __sk_buff* skb, const struct nat64d_bpf_s
 
     struct ipv6hdr h6 = {};
     int via = 0;
-    /* The destination's lease, stamped once translated; without one a
-     * local is (a pointer that may be null the verifier refuses on a
-     * speculated path to a loader without CAP_PERFMON). */
+    /* The destination lease's last-use stamp, written once the packet is
+     * translated. Without a lease it points at a local: a pointer that may
+     * be null is refused on a speculated path to a loader without
+     * CAP_PERFMON. */
     __u64 unleased = 0;
     __u64* last_use = &unleased;
     int r = map_4to6(s, set, src, (__u8*)&h6.saddr, &via, 0);
