@@ -335,11 +335,33 @@ static __always_inline int denied(const struct nat64d_bpf_settings* s, __u32 set
     return (set ? bpf_map_lookup_elem(&deny4_1, &k) : bpf_map_lookup_elem(&deny4_0, &k)) != 0;
 }
 
-static __always_inline void stamp(__u64* last_use_ns) {
+/* The lease a packet uses, stamped once the packet is translated. `at`
+ * always points somewhere (at `none` without a lease): a pointer that may
+ * be null is refused on a speculated path to a loader without CAP_PERFMON,
+ * so `leased` says whether there is a lease. */
+struct lease_use {
+    __u64 none;
+    __u64* at;
+    int leased;
+};
+
+static __always_inline void lease_use_init(struct lease_use* u) {
+    u->none = 0;
+    u->at = &u->none;
+    u->leased = 0;
+}
+
+static __always_inline void lease_use_set(struct lease_use* u, __u64* last_use_ns) {
+    u->at = last_use_ns;
+    u->leased = 1;
+}
+
+static __always_inline void stamp(const struct lease_use* u) {
+    if (!u->leased) return;
     /* At most one write a second per lease: the daemon's expiry needs no
      * finer clock, and a write per packet would bounce the cache line. */
     __u64 now = bpf_ktime_get_coarse_ns();
-    if (now - *last_use_ns >= NSEC_PER_SEC) *last_use_ns = now;
+    if (now - *u->at >= NSEC_PER_SEC) *u->at = now;
 }
 
 static __always_inline int in_pool(const struct nat64d_bpf_settings* s, const __u8* a) {
@@ -352,10 +374,10 @@ static __always_inline int owned4(const struct nat64d_bpf_settings* s, __u32 set
 }
 
 /* xlat::map_4to6: reserved never; a map, then the pool (an address inside
- * it maps to its lease or to nothing), then the prefix. With last_use, a
- * lease's last-use stamp, for the caller to stamp once it translates. */
+ * it maps to its lease or to nothing), then the prefix. With use, the lease,
+ * for the caller to stamp once it translates. */
 static __always_inline int map_4to6(const struct nat64d_bpf_settings* s, __u32 set, const __u8* a, __u8* out,
-                                    int* via_prefix, __u64** last_use) {
+                                    int* via_prefix, struct lease_use* use) {
     *via_prefix = 0;
     if (reserved4(a)) return NAT64D_BPF_C_pass_address_class;
     if (s->has_maps) {
@@ -378,7 +400,7 @@ static __always_inline int map_4to6(const struct nat64d_bpf_settings* s, __u32 s
         struct nat64d_bpf_lease4_val* l = bpf_map_lookup_elem(&lease4, &k);
         if (!l) return NAT64D_BPF_C_pass_unmapped;
         __builtin_memcpy(out, l->v6, 16);
-        if (last_use) *last_use = &l->last_use_ns;
+        if (use) lease_use_set(use, &l->last_use_ns);
         return OK;
     }
     if (!s->has_prefix) return NAT64D_BPF_C_pass_unmapped;
@@ -446,10 +468,10 @@ static __always_inline int map_6to4_dst(const struct nat64d_bpf_settings* s, __u
 }
 
 /* xlat::map_6to4_src: static with the anti-spoofing rule (RFC 6052 §5.1),
- * then an existing lease (its last-use stamp in *last_use, as map_4to6);
+ * then an existing lease (in *use, as map_4to6);
  * a host that needs a new lease goes to the daemon, which owns the pool. */
 static __always_inline int map_6to4_src(const struct nat64d_bpf_settings* s, __u32 set, const __u8* a, __u8* out,
-                                        __u64** last_use) {
+                                        struct lease_use* use) {
     int via_prefix = 0;
     int r = map_6to4_static(s, set, a, out, &via_prefix);
     if (r == OK && via_prefix && owned4(s, set, out)) return NAT64D_BPF_C_pass_policy;
@@ -458,7 +480,7 @@ static __always_inline int map_6to4_src(const struct nat64d_bpf_settings* s, __u
     struct nat64d_bpf_lease6_val* l = find_lease6(a);
     if (!l) return NAT64D_BPF_C_pass_unmapped;
     __builtin_memcpy(out, l->v4, 4);
-    *last_use = &l->last_use_ns;
+    lease_use_set(use, &l->last_use_ns);
     return OK;
 }
 
@@ -735,15 +757,11 @@ static __noinline int xlat_4to6(struct __sk_buff* skb, const struct nat64d_bpf_s
 
     struct ipv6hdr h6 = {};
     int via = 0;
-    /* The destination lease's last-use stamp, written once the packet is
-     * translated. Without a lease it points at a local: a pointer that may
-     * be null is refused on a speculated path to a loader without
-     * CAP_PERFMON. */
-    __u64 unleased = 0;
-    __u64* last_use = &unleased;
+    struct lease_use use; /* the destination's lease */
+    lease_use_init(&use);
     int r = map_4to6(s, set, src, (__u8*)&h6.saddr, &via, 0);
     if (r != OK) return pass(r);
-    r = map_4to6(s, set, dst, (__u8*)&h6.daddr, &via, &last_use);
+    r = map_4to6(s, set, dst, (__u8*)&h6.daddr, &via, &use);
     if (r != OK) return pass(r);
     const int check_route = via && s->route_check;
     if (eq16((const __u8*)&h6.daddr, s->own6) || eq16((const __u8*)&h6.saddr, s->own6))
@@ -807,7 +825,7 @@ static __noinline int xlat_4to6(struct __sk_buff* skb, const struct nat64d_bpf_s
     }
 
     if (bpf_skb_change_proto(skb, bpf_htons(ETH_P_IPV6), 0)) return pass(NAT64D_BPF_C_pass_helper);
-    stamp(last_use);
+    stamp(&use);
     /* From here on the packet is changed: a failure drops it. */
     if (bpf_skb_store_bytes(skb, off, &h6, sizeof(h6), BPF_F_RECOMPUTE_CSUM)) goto fail;
     const __u32 l4_off6 = off + sizeof(struct ipv6hdr);
@@ -880,9 +898,9 @@ static __noinline int xlat_6to4(struct __sk_buff* skb, const struct nat64d_bpf_s
             return pass(NAT64D_BPF_C_pass_hairpin);
     }
     const int check_route = via && s->route_check;
-    __u64 unleased = 0; /* as in xlat_4to6 */
-    __u64* last_use = &unleased;
-    r = map_6to4_src(s, set, src, (__u8*)&h4.saddr, &last_use);
+    struct lease_use use; /* the source's lease */
+    lease_use_init(&use);
+    r = map_6to4_src(s, set, src, (__u8*)&h4.saddr, &use);
     if (r != OK) return pass(r);
     if (eq4((const __u8*)&h4.daddr, s->own4) || eq4((const __u8*)&h4.saddr, s->own4))
         return pass(NAT64D_BPF_C_pass_own_address);
@@ -950,7 +968,7 @@ static __noinline int xlat_6to4(struct __sk_buff* skb, const struct nat64d_bpf_s
     }
 
     if (bpf_skb_change_proto(skb, bpf_htons(ETH_P_IP), 0)) return pass(NAT64D_BPF_C_pass_helper);
-    stamp(last_use);
+    stamp(&use);
     if (bpf_skb_store_bytes(skb, off, &h4, sizeof(h4), BPF_F_RECOMPUTE_CSUM)) goto fail;
     const __u32 l4_off4 = off + sizeof(struct iphdr);
     if (ip6.nexthdr == IPPROTO_ICMPV6) {
