@@ -169,34 +169,34 @@ start_unprivileged() {
     wait_translating
 }
 
-log "unprivileged user with ambient CAP_NET_ADMIN, CAP_SETPCAP, CAP_BPF and CAP_PERFMON (the systemd units)"
-reset_config
-: > "$LAB_DIR/nat64d.log"
-start_unprivileged +net_admin,+setpcap,+bpf,+perfmon -all,+net_admin,+setpcap,+bpf,+perfmon
-check_process "$DAEMON_PID" "$NOBODY_UID" "$NOGROUP_GID" "$ZERO"
-# CAP_BPF and CAP_PERFMON with CAP_NET_ADMIN are all the kernel fast path
-# needs (where this build and kernel have it at all).
-if ! grep -q 'fast path not running (not built' "$LAB_DIR/nat64d.log"; then
-    grep -q 'fast path attached' "$LAB_DIR/nat64d.log" || { cat "$LAB_DIR/nat64d.log" >&2; fail "fast path not attached with CAP_BPF and CAP_PERFMON"; }
-fi
-exercise "$DAEMON_PID" "$LAB_DIR/nat64d.conf"
-stop_and_check "$DAEMON_PID"
-
-# The verifier's pass over the program without CAP_PERFMON (seconds) is
-# the kernel's work, not the daemon's: once, not again under sanitizers.
-if [[ -z "${NAT64D_SANITIZER_LOGS:-}" ]]; then
-    log "unprivileged user with ambient CAP_NET_ADMIN, CAP_SETPCAP and CAP_BPF, without CAP_PERFMON"
+# unprivileged_fast_path CAPS WHAT: nat64d as nobody with the ambient CAPS
+# (the bounding set the same) attaches the kernel fast path (where this
+# build and kernel have it at all), translates, reloads, stops.
+unprivileged_fast_path() {
+    local caps=$1 what=$2
     reset_config
     : > "$LAB_DIR/nat64d.log"
-    start_unprivileged +net_admin,+setpcap,+bpf -all,+net_admin,+setpcap,+bpf
+    start_unprivileged "$caps" "-all,$caps"
     check_process "$DAEMON_PID" "$NOBODY_UID" "$NOGROUP_GID" "$ZERO"
-    # The program keeps to what the verifier takes without CAP_PERFMON (no
-    # variable stack offsets, no pointer comparisons): it loads, only slower.
     if ! grep -q 'fast path not running (not built' "$LAB_DIR/nat64d.log"; then
-        grep -q 'fast path attached' "$LAB_DIR/nat64d.log" || { cat "$LAB_DIR/nat64d.log" >&2; fail "fast path not attached without CAP_PERFMON"; }
+        grep -q 'fast path attached' "$LAB_DIR/nat64d.log" || { cat "$LAB_DIR/nat64d.log" >&2; fail "fast path not attached $what"; }
     fi
     exercise "$DAEMON_PID" "$LAB_DIR/nat64d.conf"
     stop_and_check "$DAEMON_PID"
+}
+
+# CAP_BPF and CAP_PERFMON with CAP_NET_ADMIN are all the kernel fast path
+# needs.
+log "unprivileged user with ambient CAP_NET_ADMIN, CAP_SETPCAP, CAP_BPF and CAP_PERFMON (the systemd units)"
+unprivileged_fast_path +net_admin,+setpcap,+bpf,+perfmon "with CAP_BPF and CAP_PERFMON"
+
+# The program keeps to what the verifier takes without CAP_PERFMON (no
+# variable stack offsets, no pointer comparisons): it loads, only slower.
+# That pass (seconds) is the kernel's work, not the daemon's: once, not
+# again under sanitizers.
+if [[ -z "${NAT64D_SANITIZER_LOGS:-}" ]]; then
+    log "unprivileged user with ambient CAP_NET_ADMIN, CAP_SETPCAP and CAP_BPF, without CAP_PERFMON"
+    unprivileged_fast_path +net_admin,+setpcap,+bpf "without CAP_PERFMON"
 fi
 
 log "unprivileged user with ambient CAP_NET_ADMIN alone: the bounding set stays as given"
