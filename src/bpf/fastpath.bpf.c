@@ -314,13 +314,28 @@ static __always_inline int prefix_contains(const struct nat64d_bpf_settings* s, 
 
 /* ---- Lookups in the active set ---- */
 
-static __always_inline struct nat64d_bpf_map4_val* find4(__u32 set, const __u8* a) {
+/* Outside the span of the set's entries an address is in none of them:
+ * no LPM lookup (prefix-made addresses usually lie far from the maps). */
+static __always_inline struct nat64d_bpf_map4_val* find4(const struct nat64d_bpf_settings* s, __u32 set,
+                                                         const __u8* a) {
+    const __u32 x = be32_of(a);
+    if (x < be32_of(s->map4_lo) || x > be32_of(s->map4_hi)) return 0;
     struct nat64d_bpf_key4 k = {.prefixlen = 32};
     __builtin_memcpy(k.addr, a, 4);
     return set ? bpf_map_lookup_elem(&map4_1, &k) : bpf_map_lookup_elem(&map4_0, &k);
 }
 
-static __always_inline struct nat64d_bpf_map6_val* find6(__u32 set, const __u8* a) {
+/* a < b as 128-bit addresses in network order, given as two halves each */
+static __always_inline int below128(__u64 ah, __u64 al, __u64 bh, __u64 bl) {
+    return ah < bh || (ah == bh && al < bl);
+}
+
+static __always_inline struct nat64d_bpf_map6_val* find6(const struct nat64d_bpf_settings* s, __u32 set,
+                                                         const __u8* a) {
+    const __u64 ah = load_be64(a), al = load_be64(a + 8);
+    if (below128(ah, al, load_be64(s->map6_lo), load_be64(s->map6_lo + 8)) ||
+        below128(load_be64(s->map6_hi), load_be64(s->map6_hi + 8), ah, al))
+        return 0;
     struct nat64d_bpf_key6 k = {.prefixlen = 128};
     __builtin_memcpy(k.addr, a, 16);
     return set ? bpf_map_lookup_elem(&map6_1, &k) : bpf_map_lookup_elem(&map6_0, &k);
@@ -370,7 +385,7 @@ static __always_inline int in_pool(const struct nat64d_bpf_settings* s, const __
 
 /* xlat::is_owned_ipv4: ipv4-addr, a map's IPv4 side, the pool. */
 static __always_inline int owned4(const struct nat64d_bpf_settings* s, __u32 set, const __u8* a) {
-    return eq4(a, s->own4) || (s->has_maps && find4(set, a)) || in_pool(s, a);
+    return eq4(a, s->own4) || (s->has_maps && find4(s, set, a)) || in_pool(s, a);
 }
 
 /* xlat::map_4to6: reserved never; a map, then the pool (an address inside
@@ -381,7 +396,7 @@ static __always_inline int map_4to6(const struct nat64d_bpf_settings* s, __u32 s
     *via_prefix = 0;
     if (reserved4(a)) return NAT64D_BPF_C_pass_address_class;
     if (s->has_maps) {
-        struct nat64d_bpf_map4_val* m = find4(set, a);
+        struct nat64d_bpf_map4_val* m = find4(s, set, a);
         if (m) {
             __u32 len = m->len4 > 32 ? 32 : m->len4;
             __u32 hm = len == 0 ? ~0U : (len >= 32 ? 0 : ~0U >> len);
@@ -424,7 +439,7 @@ static __always_inline int map_6to4_static(const struct nat64d_bpf_settings* s, 
                                            int* via_prefix) {
     *via_prefix = 0;
     if (s->has_maps) {
-        struct nat64d_bpf_map6_val* m = find6(set, a);
+        struct nat64d_bpf_map6_val* m = find6(s, set, a);
         if (m) {
             __u32 host = m->len6 >= 128 ? 0 : 128 - m->len6;
             __u32 hm = host == 0 ? 0 : (host >= 32 ? ~0U : ~(~0U << host));

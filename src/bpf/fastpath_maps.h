@@ -87,6 +87,13 @@ struct nat64d_bpf_settings {
     __u32 ipv4_mtu;
     __u32 ipv6_mtu;
     __u32 frag_mtu6; /* min(offlink-mtu, ipv6 mtu): 4->6 packets up to this size are never cut */
+    /* The span of the map entries (has_maps): the lowest and the highest
+     * address any entry covers, per side. An address outside it is in no
+     * entry, and the program skips that LPM lookup. */
+    __u8 map4_lo[4];
+    __u8 map4_hi[4];
+    __u8 map6_lo[16];
+    __u8 map6_hi[16];
 };
 
 /* IPv4 Identification state (per-CPU array, one entry, followed in the map

@@ -7,6 +7,30 @@
 
 namespace nat64d::bpf {
 
+namespace {
+
+// The first and the last address of addr/len (network byte order: a
+// byte-wise comparison of the arrays is the addresses' order).
+template <std::size_t N>
+std::array<std::uint8_t, N> first_address(std::array<std::uint8_t, N> a, unsigned len) {
+    for (std::size_t i = 0; i < N; ++i) {
+        const unsigned keep = len >= 8 * (i + 1) ? 8 : (len > 8 * i ? len - 8 * static_cast<unsigned>(i) : 0);
+        a[i] = static_cast<std::uint8_t>(a[i] & (0xff00u >> keep));
+    }
+    return a;
+}
+
+template <std::size_t N>
+std::array<std::uint8_t, N> last_address(std::array<std::uint8_t, N> a, unsigned len) {
+    for (std::size_t i = 0; i < N; ++i) {
+        const unsigned keep = len >= 8 * (i + 1) ? 8 : (len > 8 * i ? len - 8 * static_cast<unsigned>(i) : 0);
+        a[i] = static_cast<std::uint8_t>(a[i] | (0xffu >> keep));
+    }
+    return a;
+}
+
+}  // namespace
+
 TableSet make_table_set(const xlat::Tables& t, std::span<const Prefix4> deny4) {
     TableSet out;
     nat64d_bpf_settings& s = out.settings;
@@ -45,8 +69,16 @@ TableSet make_table_set(const xlat::Tables& t, std::span<const Prefix4> deny4) {
     s.ipv6_mtu = t.ipv6_mtu;
     s.frag_mtu6 = std::min(t.lowest_ipv6_mtu, t.ipv6_mtu);
 
+    // The span of the entries, per side: first and last address covered.
+    std::array<std::uint8_t, 4> lo4{0xff, 0xff, 0xff, 0xff}, hi4{};
+    std::array<std::uint8_t, 16> lo6{}, hi6{};
+    lo6.fill(0xff);
     out.maps.reserve(t.maps.entries().size());
     for (const nat64d::MapPair& e : t.maps.entries()) {
+        lo4 = std::min(lo4, first_address(e.v4.addr.bytes, e.v4.len));
+        hi4 = std::max(hi4, last_address(e.v4.addr.bytes, e.v4.len));
+        lo6 = std::min(lo6, first_address(e.v6.addr.bytes, e.v6.len));
+        hi6 = std::max(hi6, last_address(e.v6.addr.bytes, e.v6.len));
         MapPair p;
         p.key4.prefixlen = e.v4.len;
         std::memcpy(p.key4.addr, e.v4.addr.bytes.data(), 4);
@@ -57,6 +89,12 @@ TableSet make_table_set(const xlat::Tables& t, std::span<const Prefix4> deny4) {
         std::memcpy(p.val6.v4, e.v4.addr.bytes.data(), 4);
         p.val6.len6 = e.v6.len;
         out.maps.push_back(p);
+    }
+    if (!out.maps.empty()) {
+        std::memcpy(s.map4_lo, lo4.data(), 4);
+        std::memcpy(s.map4_hi, hi4.data(), 4);
+        std::memcpy(s.map6_lo, lo6.data(), 16);
+        std::memcpy(s.map6_hi, hi6.data(), 16);
     }
     return out;
 }

@@ -128,3 +128,18 @@ TEST_CASE("fast path counters: every counter has a name and a description") {
     CHECK(bpf::kCounterInfo[NAT64D_BPF_C_translated_4to6].name == "translated_4to6");
     CHECK(bpf::kCounterInfo[NAT64D_BPF_C_dropped_error].name == "dropped_error");
 }
+
+TEST_CASE("fast path tables: the span of the map entries, first to last address covered on each side") {
+    const bpf::TableSet s = bpf::make_table_set(daemon::build_tables(base_config()).value());
+    // 198.51.100.128/25 and 198.51.100.10/32; 2001:db8:1::80/121 and 2001:db8::10/128
+    CHECK(std::memcmp(s.settings.map4_lo, test::v4("198.51.100.10").bytes.data(), 4) == 0);
+    CHECK(std::memcmp(s.settings.map4_hi, test::v4("198.51.100.255").bytes.data(), 4) == 0);
+    CHECK(std::memcmp(s.settings.map6_lo, test::v6("2001:db8::10").bytes.data(), 16) == 0);
+    CHECK(std::memcmp(s.settings.map6_hi, test::v6("2001:db8:1::ff").bytes.data(), 16) == 0);
+
+    Config one = base_config();
+    one.maps.erase(one.maps.begin());
+    const bpf::TableSet h = bpf::make_table_set(daemon::build_tables(one).value());
+    CHECK(std::memcmp(h.settings.map4_lo, h.settings.map4_hi, 4) == 0);
+    CHECK(std::memcmp(h.settings.map6_lo, h.settings.map6_hi, 16) == 0);
+}
