@@ -7,19 +7,24 @@
 #   tayga          Debian's tayga package (installed if missing)
 # For each: iperf3 TCP with 1 and 4 streams both ways, 64-byte UDP packets
 # (udp_blast: sendmmsg sender, recvmmsg counter) IPv6 -> IPv4, packets/s and
-# loss, median ping RTT at 10 ms and 2 ms intervals (interleaved with
-# kernel-forwarded pings for the ratio), and the translator's CPU while
-# it carried the UDP flood. Prints the figures and each as a ratio of the
-# kernel row.
+# loss, median ping RTT at 10 ms and 2 ms intervals, and the translator's
+# CPU while it carried the UDP flood. Prints the figures and each as a
+# ratio of kernel forwarding. One path's rate on this shared VM moves by
+# tens of percent from one minute to the next, so a translator row measures
+# kernel forwarding in between its own runs (TCP blocks, UDP slices, ping
+# blocks) and its ratios are taken against those.
 # Usage: test/bench/bench.sh [BUILD_DIR]      (root; builds nothing; default build)
 #   BENCH_SECONDS  seconds per TCP/UDP run (default 10)
 #   BENCH_ROWS     rows to run (default "kernel off on direct tayga")
+#   BENCH_TCP_BLOCKS  a translator row's TCP runs: this many blocks of
+#                  BENCH_SECONDS / BENCH_TCP_BLOCKS seconds, each followed
+#                  by one of kernel forwarding (default 3)
 #   BENCH_TESTS    measurements per row (default "tcp udp ping"; e.g. "udp"
 #                  with BENCH_UDP_ROUNDS for the packet rate alone)
 #   BENCH_UDP_ROUNDS  afterwards, this many more rounds of the 64-byte UDP
-#                  run, the kernel, off, on and direct rows of BENCH_ROWS in
-#                  turn, each round's ratios printed (default 3; 0: none):
-#                  one UDP run moves by tens of percent on a shared VM
+#                  run, the off, on and direct rows of BENCH_ROWS in turn,
+#                  each round's ratios printed, then the median (default 3;
+#                  0: none)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 BUILD=$(readlink -f "${1:-$HERE/../../build}")
@@ -28,6 +33,7 @@ BLAST="$BUILD/test/bench/udp_blast"
 SECONDS_PER_RUN=${BENCH_SECONDS:-10}
 ROWS=${BENCH_ROWS:-kernel off on direct tayga}
 UDP_ROUNDS=${BENCH_UDP_ROUNDS:-3}
+TCP_BLOCKS=${BENCH_TCP_BLOCKS:-3}
 TESTS=${BENCH_TESTS:-tcp udp ping}
 UDP_PORT=40001
 # A 64-byte IPv6 packet: 40 (IPv6) + 8 (UDP) + 16 payload; 44 bytes as IPv4.
@@ -50,18 +56,40 @@ KERNEL_ADDR=2001:db8:4::1
 
 declare -A R   # R[row,metric]
 
+# iperf ADDRESS SECONDS STREAMS [-R]: one iperf3 run; Gbit/s at the receiver.
+iperf() {
+    in4 pkill -x iperf3 2>/dev/null || true
+    in4 iperf3 -s -D >/dev/null 2>&1
+    sleep 0.3
+    in6 timeout $(($2 + 20)) iperf3 -c "$1" -t "$2" -P "$3" ${4:-} -J |
+        $PYTHON -c 'import json,sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9))'
+}
+
 # tcp ROW ADDRESS: iperf3 1 and 4 streams, both ways; Gbit/s at the receiver.
+# A translator row runs TCP_BLOCKS blocks, each followed by a block of
+# kernel forwarding of the same length (see udp for why), and keeps the
+# medians: R[row,tcp...] and, for its ratio, R[row,tcpk...].
 tcp() {
-    local row=$1 addr=$2 streams dir gbps
+    local row=$1 addr=$2 streams dir block secs=$SECONDS_PER_RUN
+    [[ $row == kernel ]] || secs=$(( SECONDS_PER_RUN / TCP_BLOCKS > 0 ? SECONDS_PER_RUN / TCP_BLOCKS : 1 ))
     for streams in 1 4; do
         for dir in "" "-R"; do
-            in4 pkill -x iperf3 2>/dev/null || true
-            in4 iperf3 -s -D >/dev/null 2>&1
-            sleep 0.3
-            gbps=$(in6 timeout $((SECONDS_PER_RUN + 20)) iperf3 -c "$addr" -t "$SECONDS_PER_RUN" -P "$streams" $dir -J |
-                $PYTHON -c 'import json,sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9))')
-            R[$row,tcp$streams${dir:-F}]=$gbps
-            echo "   TCP $streams stream(s) ${dir:-  } $gbps Gbit/s"
+            local m=tcp$streams${dir:-F}
+            if [[ $row == kernel ]]; then
+                R[$row,$m]=$(iperf "$addr" "$secs" "$streams" $dir)
+                echo "   TCP $streams stream(s) ${dir:-  } ${R[$row,$m]} Gbit/s"
+                continue
+            fi
+            : >"$LAB_DIR/tcp.x"
+            : >"$LAB_DIR/tcp.k"
+            for block in $(seq 1 "$TCP_BLOCKS"); do
+                iperf "$addr" "$secs" "$streams" $dir >>"$LAB_DIR/tcp.x"
+                iperf "$KERNEL_ADDR" "$secs" "$streams" $dir >>"$LAB_DIR/tcp.k"
+            done
+            R[$row,$m]=$(median "$LAB_DIR/tcp.x")
+            R[$row,tcpk${m#tcp}]=$(median "$LAB_DIR/tcp.k")
+            echo "   TCP $streams stream(s) ${dir:-  } median ${R[$row,$m]} Gbit/s of $(paste -sd' ' "$LAB_DIR/tcp.x")" \
+                "(kernel forwarding in between: ${R[$row,tcpk${m#tcp}]} of $(paste -sd' ' "$LAB_DIR/tcp.k"))"
         done
     done
     in4 pkill -x iperf3 2>/dev/null || true
@@ -253,9 +281,10 @@ for row in $ROWS; do
     echo "$line"
 done
 echo
-echo "Ratio to kernel forwarding (throughput: higher is better; TCP against the kernel row; UDP against the"
-echo "kernel-forwarded slices paired with the row's own; ping: median RTT multiple against the kernel pings"
-echo "interleaved with the row's own, lower is better):"
+echo "Ratio to kernel forwarding measured in between the row's own runs (throughput: higher is better; TCP:"
+echo "median of the blocks against the median of the kernel blocks; UDP: against the kernel-forwarded slices"
+echo "paired with the row's own; ping: median RTT multiple against the kernel pings interleaved with the"
+echo "row's own, lower is better):"
 echo
 echo "| path | TCP 6→4 | TCP 4→6 | TCP 6→4 ×4 | TCP 4→6 ×4 | UDP 64 B | ping 10 ms | ping 2 ms |"
 echo "|---|---|---|---|---|---|---|---|"
@@ -263,8 +292,10 @@ for row in $ROWS; do
     [[ $row != kernel ]] || continue
     line="| $(label "$row") |"
     for m in tcp1F tcp1-R tcp4F tcp4-R pps ping0.01 ping0.002; do
-        # UDP and ping: against the kernel figures paired with this row's
+        # against the kernel figures paired with this row's (TCP without
+        # them: the kernel row's)
         base=${R[kernel,$m]:-0}
+        [[ $m != tcp* || -z "${R[$row,tcpk${m#tcp}]:-}" ]] || base=${R[$row,tcpk${m#tcp}]}
         [[ $m != pps ]] || base=${R[$row,ppsk]:-0}
         [[ $m != ping* ]] || base=${R[$row,pingk${m#ping}]:-0}
         line+=" $(awk -v a="${R[$row,$m]:-0}" -v b="$base" \
