@@ -245,15 +245,6 @@ static __always_inline int in_prefix4(const __u8* a, const __u8* net, __u32 len)
     return (be32_of(a) & m) == (be32_of(net) & m);
 }
 
-/* RFC 6052 §2.2: the IPv4 bits follow the prefix, skipping bits 64-71
- * (the u octet); /96's suffix starts past it. Worked out on the address's
- * two 64-bit halves with shifts: offsets computed into the stack (a byte
- * position per prefix length) the verifier takes only from a loader with
- * CAP_PERFMON (its Spectre v1 rule). */
-static __always_inline int rfc6052_length(__u32 len) {
-    return len == 32 || len == 40 || len == 48 || len == 56 || len == 64 || len == 96;
-}
-
 static __always_inline __u64 load_be64(const __u8* p) {
     __u64 v;
     __builtin_memcpy(&v, p, 8);
@@ -265,7 +256,13 @@ static __always_inline void store_be64(__u8* p, __u64 v) {
     __builtin_memcpy(p, &v, 8);
 }
 
-/* v6 holds the prefix (the rest zero): the IPv4 address v4 goes in. */
+/* RFC 6052 §2.2: the IPv4 bits follow the prefix, skipping bits 64-71
+ * (the u octet); /96's suffix starts past it. Worked out on the address's
+ * two 64-bit halves with shifts: offsets computed into the stack (a byte
+ * position per prefix length) the verifier takes only from a loader with
+ * CAP_PERFMON (its Spectre v1 rule). The loader publishes only the
+ * lengths of §2.2: 32, 40, 48, 56, 64 and 96.
+ * v6 holds the prefix (the rest zero): the IPv4 address v4 goes in. */
 static __always_inline void embed4(__u32 len, __u8* v6, const __u8* v4) {
     const __u32 x = be32_of(v4);
     __u64 hi = load_be64(v6), lo = load_be64(v6 + 8);
@@ -303,13 +300,14 @@ static __always_inline void extract4(__u32 len, const __u8* v6, __u8* v4) {
     v4[3] = x;
 }
 
+/* The prefix's bits of a (the loader gives a prefix of an RFC 6052
+ * length, 32 to 96, with the bits after it zero). */
 static __always_inline int prefix_contains(const struct nat64d_bpf_settings* s, const __u8* a) {
-    int same = 1;
-    int n = s->prefix_len / 8;
-#pragma unroll
-    for (int i = 0; i < 12; i++)
-        if (i < n && a[i] != s->prefix[i]) same = 0;
-    return same;
+    const __u32 len = s->prefix_len;
+    const __u64 mh = len >= 64 ? ~0ULL : ~0ULL << ((64 - len) & 63);
+    const __u64 ml = len > 64 ? ~0ULL << ((128 - len) & 63) : 0;
+    return ((load_be64(a) ^ load_be64(s->prefix)) & mh) == 0 &&
+           ((load_be64(a + 8) ^ load_be64(s->prefix + 8)) & ml) == 0;
 }
 
 /* ---- Lookups in the active set ---- */
@@ -422,12 +420,7 @@ static __always_inline int map_4to6(const struct nat64d_bpf_settings* s, __u32 s
     if (link_local4(a)) return NAT64D_BPF_C_pass_address_class;
     if (s->wkp_strict && !global4(a)) return NAT64D_BPF_C_pass_policy;
     if (denied(s, set, a)) return NAT64D_BPF_C_pass_policy;
-    if (!rfc6052_length(s->prefix_len)) return NAT64D_BPF_C_pass_unmapped;
-    __builtin_memset(out, 0, 16);
-    int n = s->prefix_len / 8;
-#pragma unroll
-    for (int i = 0; i < 12; i++)
-        if (i < n) out[i] = s->prefix[i];
+    __builtin_memcpy(out, s->prefix, 16); /* the bits after the prefix are zero */
     embed4(s->prefix_len, out, a);
     *via_prefix = 1;
     return OK;
@@ -453,7 +446,6 @@ static __always_inline int map_6to4_static(const struct nat64d_bpf_settings* s, 
         }
     }
     if (s->has_prefix && prefix_contains(s, a)) {
-        if (!rfc6052_length(s->prefix_len)) return NAT64D_BPF_C_pass_unmapped;
         extract4(s->prefix_len, a, out);
         if (reserved4(out) || link_local4(out)) return NAT64D_BPF_C_pass_address_class;
         if (s->wkp_strict && !global4(out)) return NAT64D_BPF_C_pass_policy;

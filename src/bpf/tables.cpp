@@ -38,7 +38,10 @@ TableSet make_table_set(const xlat::Tables& t, std::span<const Prefix4> deny4) {
     if (t.prefix && addr::is_valid_rfc6052_len(t.prefix->len)) {
         s.has_prefix = 1;
         s.prefix_len = static_cast<std::uint8_t>(t.prefix->len);
-        std::memcpy(s.prefix, t.prefix->addr.bytes.data(), 16);
+        // the bits after the prefix zero: the program copies the whole
+        // prefix into an address and compares it without a byte count
+        const auto first = first_address(t.prefix->addr.bytes, t.prefix->len);
+        std::memcpy(s.prefix, first.data(), 16);
     }
     s.wkp_strict = t.prefix_is_wkp && t.wkpf_strict ? 1 : 0;
     std::memcpy(s.own4, t.ipv4_addr.bytes.data(), 4);

@@ -143,3 +143,14 @@ TEST_CASE("fast path tables: the span of the map entries, first to last address 
     CHECK(std::memcmp(h.settings.map4_lo, h.settings.map4_hi, 4) == 0);
     CHECK(std::memcmp(h.settings.map6_lo, h.settings.map6_hi, 16) == 0);
 }
+
+TEST_CASE("fast path tables: RFC 6052 prefix published with the bits after its length zero") {
+    xlat::Tables t = daemon::build_tables(base_config()).value();
+    REQUIRE(t.prefix);
+    t.prefix->addr.bytes[12] = 0xc0;  // bits past /96, which the program would copy into every address
+    t.prefix->addr.bytes[15] = 0x01;
+    CHECK(std::memcmp(bpf::make_table_set(t).settings.prefix, test::v6("3fff:6464::").bytes.data(), 16) == 0);
+    t.prefix->len = 32;
+    t.prefix->addr.bytes[5] = 0x64;
+    CHECK(std::memcmp(bpf::make_table_set(t).settings.prefix, test::v6("3fff:6464::").bytes.data(), 16) == 0);
+}
