@@ -159,14 +159,16 @@ static __always_inline __u16 fold16(__u32 sum) {
     return (__u16)sum;
 }
 
-/* Adds the n (even, at most 40) bytes at p as 16-bit big-endian words. */
+/* Adds the n (a multiple of 4, at most 40) bytes at p to the ones'
+ * complement sum, a 32-bit big-endian word at a time: folded, the same sum
+ * as of their 16-bit words (RFC 1071 §2(B)), in half the loads. */
 static __always_inline __u32 sum_bytes(const __u8* p, int n, __u64 acc) {
 #pragma unroll
-    for (int i = 0; i < 40; i += 2) {
+    for (int i = 0; i < 40; i += 4) {
         if (i < n) {
-            __u16 w;
-            __builtin_memcpy(&w, p + i, 2);
-            acc += bpf_ntohs(w);
+            __u32 w;
+            __builtin_memcpy(&w, p + i, 4);
+            acc += bpf_ntohl(w);
         }
     }
     return fold64(acc);
