@@ -9,24 +9,17 @@ namespace nat64d::bpf {
 
 namespace {
 
-// The first and the last address of addr/len (network byte order: a
-// byte-wise comparison of the arrays is the addresses' order).
-template <std::size_t N>
-std::array<std::uint8_t, N> first_address(std::array<std::uint8_t, N> a, unsigned len) {
-    for (std::size_t i = 0; i < N; ++i) {
-        const unsigned keep = len >= 8 * (i + 1) ? 8 : (len > 8 * i ? len - 8 * static_cast<unsigned>(i) : 0);
-        a[i] = static_cast<std::uint8_t>(a[i] & (0xff00u >> keep));
-    }
-    return a;
-}
-
-template <std::size_t N>
-std::array<std::uint8_t, N> last_address(std::array<std::uint8_t, N> a, unsigned len) {
-    for (std::size_t i = 0; i < N; ++i) {
-        const unsigned keep = len >= 8 * (i + 1) ? 8 : (len > 8 * i ? len - 8 * static_cast<unsigned>(i) : 0);
-        a[i] = static_cast<std::uint8_t>(a[i] | (0xffu >> keep));
-    }
-    return a;
+// The last address of addr/len: the bits after the prefix set (mask()
+// gives the first).
+template <class Addr>
+Addr last_address(const Addr& a, unsigned len) {
+    Addr ones;
+    ones.bytes.fill(0xff);
+    const Addr prefix_bits = mask(ones, len);
+    Addr last = a;
+    for (std::size_t i = 0; i < last.bytes.size(); ++i)
+        last.bytes[i] = static_cast<std::uint8_t>(a.bytes[i] | ~prefix_bits.bytes[i]);
+    return last;
 }
 
 }  // namespace
@@ -40,8 +33,7 @@ TableSet make_table_set(const xlat::Tables& t, std::span<const Prefix4> deny4) {
         s.prefix_len = static_cast<std::uint8_t>(t.prefix->len);
         // the bits after the prefix zero: the program copies the whole
         // prefix into an address and compares it without a byte count
-        const auto first = first_address(t.prefix->addr.bytes, t.prefix->len);
-        std::memcpy(s.prefix, first.data(), 16);
+        std::memcpy(s.prefix, mask(t.prefix->addr, t.prefix->len).bytes.data(), 16);
     }
     s.wkp_strict = t.prefix_is_wkp && t.wkpf_strict ? 1 : 0;
     std::memcpy(s.own4, t.ipv4_addr.bytes.data(), 4);
@@ -78,10 +70,10 @@ TableSet make_table_set(const xlat::Tables& t, std::span<const Prefix4> deny4) {
     lo6.fill(0xff);
     out.maps.reserve(t.maps.entries().size());
     for (const nat64d::MapPair& e : t.maps.entries()) {
-        lo4 = std::min(lo4, first_address(e.v4.addr.bytes, e.v4.len));
-        hi4 = std::max(hi4, last_address(e.v4.addr.bytes, e.v4.len));
-        lo6 = std::min(lo6, first_address(e.v6.addr.bytes, e.v6.len));
-        hi6 = std::max(hi6, last_address(e.v6.addr.bytes, e.v6.len));
+        lo4 = std::min(lo4, mask(e.v4.addr, e.v4.len).bytes);
+        hi4 = std::max(hi4, last_address(e.v4.addr, e.v4.len).bytes);
+        lo6 = std::min(lo6, mask(e.v6.addr, e.v6.len).bytes);
+        hi6 = std::max(hi6, last_address(e.v6.addr, e.v6.len).bytes);
         MapPair p;
         p.key4.prefixlen = e.v4.len;
         std::memcpy(p.key4.addr, e.v4.addr.bytes.data(), 4);
