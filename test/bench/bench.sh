@@ -129,7 +129,7 @@ udp() {
         echo "   UDP 64 B: sent $sent, received $got in $span s: ${R[$row,pps]} packets/s, loss ${R[$row,loss]} %"
         return
     fi
-    local busy4 busy6
+    local busy4
     read -r got busy4 < <(awk '/^received-ipv4 / {print $2, $4}' "$out")
     R[$row,pps]=$(awk -v n="$got" -v s="$busy4" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }')
     R[$row,ppsk]=$(awk '/^received-ipv6 / { printf "%.0f", ($4 > 0 ? $2 / $4 : 0) }' "$out")
